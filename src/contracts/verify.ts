@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/** Every verdict rtlgym can give a candidate. Only `pass` means equivalent. */
+export const VerifyStatus = z.enum([
+  "pass",
+  "fail",
+  "compile_error",
+  "interface_mismatch",
+  "timeout",
+  "unsupported",
+  "infra_error",
+]);
+export type VerifyStatus = z.infer<typeof VerifyStatus>;
+
+export const Port = z.object({
+  name: z.string(),
+  direction: z.enum(["input", "output", "inout"]),
+  width: z.number().int().positive(),
+  signed: z.boolean(),
+});
+export type Port = z.infer<typeof Port>;
+
+export const Reset = z.object({
+  name: z.string(),
+  activeHigh: z.boolean(),
+  kind: z.enum(["sync", "async"]),
+});
+export type Reset = z.infer<typeof Reset>;
+
+/** What the reference (or candidate) looks like from outside, read from Yosys JSON. */
+export const DesignInterface = z.object({
+  top: z.string(),
+  ports: z.array(Port),
+  parameters: z.record(z.string(), z.string()),
+  clock: z.string().nullable(),
+  clockEdges: z.array(z.enum(["pos", "neg"])),
+  resets: z.array(Reset),
+  sequential: z.boolean(),
+  hasLatches: z.boolean(),
+  /** Why the design cannot be checked (several clocks, inout ports, ...), when it cannot. */
+  unsupported: z.string().nullable(),
+});
+export type DesignInterface = z.infer<typeof DesignInterface>;
+
+export const Engine = z.enum(["sim", "formal"]);
+export type Engine = z.infer<typeof Engine>;
+
+export const SignalVerdict = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  /** Mismatching samples seen by simulation (absent when simulation did not compare this signal). */
+  mismatches: z.number().int().nonnegative().optional(),
+  /** Samples where the reference drove a defined (0/1) value: a signal with none is only weakly tested. */
+  definedSamples: z.number().int().nonnegative().optional(),
+  decidedBy: Engine.optional(),
+});
+export type SignalVerdict = z.infer<typeof SignalVerdict>;
+
+export const Counterexample = z.object({
+  engine: Engine,
+  signal: z.string(),
+  /** Clock cycle (sequential) or vector index (combinational), from 0. */
+  cycle: z.number().int().nonnegative(),
+  /** `pre`: before the active clock edge; `post`: after it. Combinational designs use `pre`. */
+  phase: z.enum(["pre", "post"]),
+  inputs: z.record(z.string(), z.string()),
+  expected: z.string(),
+  got: z.string(),
+  /** Input values per cycle from the start, when the engine knows them (formal traces). */
+  trace: z.array(z.record(z.string(), z.string())).optional(),
+});
+export type Counterexample = z.infer<typeof Counterexample>;
+
+export const SimReport = z.object({
+  status: z.enum(["pass", "fail", "timeout", "error", "skipped"]),
+  seed: z.number().int(),
+  /** Clock cycles (sequential) or input vectors (combinational) simulated. */
+  cycles: z.number().int().nonnegative(),
+  /** Comparisons per output: two per cycle for sequential designs (before and after the edge). */
+  samples: z.number().int().nonnegative(),
+  exhaustive: z.boolean(),
+  durationMs: z.number(),
+  reason: z.string().optional(),
+});
+export type SimReport = z.infer<typeof SimReport>;
+
+export const FormalReport = z.object({
+  /** proved: full proof; bounded: no difference within `depth` cycles; fail: a difference confirmed in simulation;
+   * unconfirmed: a formal difference simulation could not reproduce (a modelling gap, not a failure). */
+  status: z.enum(["proved", "bounded", "fail", "unconfirmed", "skipped", "timeout", "error"]),
+  mode: z.enum(["combinational", "sequential"]).optional(),
+  depth: z.number().int().nonnegative().optional(),
+  durationMs: z.number(),
+  reason: z.string().optional(),
+});
+export type FormalReport = z.infer<typeof FormalReport>;
+
+export const ToolVersions = z.object({
+  iverilog: z.string().nullable(),
+  yosys: z.string().nullable(),
+  yosysBackend: z.enum(["native", "wasm"]).nullable(),
+});
+export type ToolVersions = z.infer<typeof ToolVersions>;
+
+export const VerifyResult = z.object({
+  status: VerifyStatus,
+  /** Which engine (or front end) produced the verdict. */
+  decidedBy: z.enum(["sim", "formal", "sim+formal", "frontend"]),
+  message: z.string(),
+  signals: z.array(SignalVerdict),
+  engines: z.object({ sim: SimReport, formal: FormalReport }),
+  counterexample: Counterexample.optional(),
+  /** Compiler or tool messages that explain a compile_error, interface_mismatch or infra_error. */
+  diagnostics: z.array(z.string()),
+  interface: DesignInterface.optional(),
+  toolVersions: ToolVersions,
+  timings: z.object({ totalMs: z.number(), frontendMs: z.number(), simMs: z.number(), formalMs: z.number() }),
+  options: z.object({
+    engine: z.enum(["sim", "formal", "both"]),
+    seed: z.number().int(),
+    cycles: z.number().int(),
+    vectors: z.number().int(),
+    exhaustiveBits: z.number().int(),
+    formalDepth: z.number().int(),
+    timeoutMs: z.number().int(),
+  }),
+});
+export type VerifyResult = z.infer<typeof VerifyResult>;

@@ -1,0 +1,126 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface RunOptions {
+  /** Working directory; every run should get its own (see withTempDir). */
+  cwd: string;
+  /** Hard wall-clock limit; the whole process group is SIGKILLed when it expires. */
+  timeoutMs: number;
+  /** stdout and stderr are each kept up to this many bytes; past it the process group is killed. */
+  maxOutputBytes?: number;
+  /** Address-space cap (RLIMIT_AS) through prlimit(1), so a huge memory declaration fails instead of swapping. */
+  memoryLimitMb?: number;
+  env?: NodeJS.ProcessEnv;
+  stdin?: string;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  outputCapped: boolean;
+  durationMs: number;
+  /** The spawn itself failed (ENOENT: the tool is not installed). */
+  spawnError?: NodeJS.ErrnoException;
+}
+
+const DEFAULT_MAX_OUTPUT = 1 << 20;
+const PRLIMIT = "/usr/bin/prlimit";
+const hasPrlimit = existsSync(PRLIMIT);
+
+/**
+ * The only way rtlgym starts a child process: argument array (never a shell), own process group,
+ * hard wall-clock kill of the whole group, capped output, optional memory cap. Never rejects for the
+ * child's behaviour: the caller reads the result.
+ */
+export function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  let file = command;
+  let argv = [...args];
+  if (options.memoryLimitMb !== undefined && hasPrlimit) {
+    const bytes = String(options.memoryLimitMb * 1024 * 1024);
+    argv = [`--as=${bytes}`, "--core=0", "--", command, ...args];
+    file = PRLIMIT;
+  }
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(file, argv, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true, // own process group, so a kill reaches grandchildren too
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let timedOut = false;
+    let outputCapped = false;
+    let settled = false;
+
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, options.timeoutMs);
+
+    const collect = (chunks: Buffer[], chunk: Buffer, which: "out" | "err") => {
+      const used = which === "out" ? outBytes : errBytes;
+      const room = maxOutput - used;
+      if (room > 0) chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
+      if (which === "out") outBytes += chunk.length;
+      else errBytes += chunk.length;
+      if (used + chunk.length > maxOutput && !outputCapped) {
+        outputCapped = true;
+        killGroup();
+      }
+    };
+    child.stdout.on("data", (c: Buffer) => collect(out, c, "out"));
+    child.stderr.on("data", (c: Buffer) => collect(err, c, "err"));
+    child.stdin.on("error", () => {}); // the child may exit before reading stdin
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    else child.stdin.end();
+
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      killGroup(); // leave nothing behind, even daemonised grandchildren
+      const result: RunResult = {
+        exitCode,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        timedOut,
+        outputCapped,
+        durationMs: performance.now() - started,
+      };
+      if (spawnError) result.spawnError = spawnError;
+      resolve(result);
+    };
+    child.on("error", (e: NodeJS.ErrnoException) => finish(null, null, e));
+    child.on("close", (code, signal) => finish(code, signal));
+  });
+}
+
+/** Runs `fn` in a fresh private temp directory that is removed afterwards, whatever happens. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `rtlgym-${prefix}-`));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

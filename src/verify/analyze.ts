@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import type { DesignInterface } from "../contracts/index.js";
+import { BadInputError, tail } from "../core/errors.js";
+import { yosysBackend } from "../tools/yosys.js";
+import { findTop, listModules } from "../verilog/index.js";
+import { yosysCompatible } from "./formal.js";
+import { interfaceFromYosys, YosysJson } from "./interface.js";
+
+export interface ReferenceAnalysis {
+  top: string;
+  iface: DesignInterface;
+  /** Content hash of source + top: the key for caches of anything derived from the reference. */
+  key: string;
+}
+
+const ANALYSIS_CACHE_LIMIT = 512;
+const cache = new Map<string, Promise<ReferenceAnalysis>>();
+
+/**
+ * Reads the reference with Yosys once (cached by content): ports, parameters, clock and resets.
+ * Throws BadInputError when the reference has no module or cannot be read.
+ */
+export function analyseReference(source: string, preferredTop: string | undefined, timeoutMs: number): Promise<ReferenceAnalysis> {
+  const top = preferredTop ?? findTop(source);
+  if (!top) throw new BadInputError("the reference contains no module");
+  if (!listModules(source).some((m) => m.name === top)) throw new BadInputError(`the reference has no module named ${top}`);
+  const key = createHash("sha256").update(top).update("\0").update(source).digest("hex").slice(0, 32);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = readInterface(source, top, timeoutMs).then((iface) => ({ top, iface, key }));
+    entry.catch(() => cache.delete(key));
+    if (cache.size >= ANALYSIS_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(key, entry);
+  }
+  return entry;
+}
+
+async function readInterface(source: string, top: string, timeoutMs: number): Promise<DesignInterface> {
+  const yosys = await yosysBackend();
+  const run = await yosys.run({
+    files: { "ref.v": yosysCompatible(source) },
+    commands: [
+      "read_verilog -sv ref.v",
+      `hierarchy -check -top ${top}`,
+      "proc -norom",
+      "flatten",
+      "opt_dff -nodffe",
+      "write_json ref.json",
+    ],
+    outputs: ["ref.json"],
+    timeoutMs,
+  });
+  const json = run.outputs["ref.json"];
+  if (!run.ok || json === undefined) {
+    throw new BadInputError(`yosys cannot read the reference: ${run.timedOut ? "timed out" : (run.error ?? "failed")}`, {
+      stderrTail: tail(run.log),
+    });
+  }
+  return interfaceFromYosys(JSON.parse(json), top);
+}
+
+export interface CandidateFrontend {
+  /** Candidate key -> its ports, or why yosys could not read it. */
+  ports: Map<string, { ok: true; iface: DesignInterface } | { ok: false; error: string }>;
+}
+
+/**
+ * Reads many candidates' interfaces in one yosys process (a spawn per candidate would cost more than the
+ * check). A candidate yosys rejects is dropped from the batch and the rest are read again.
+ */
+export async function readCandidateInterfaces(
+  candidates: Array<{ key: string; file: string; source: string; top: string }>,
+  timeoutMs: number,
+): Promise<CandidateFrontend["ports"]> {
+  const result: CandidateFrontend["ports"] = new Map();
+  let pending = [...candidates];
+  const yosys = await yosysBackend();
+  while (pending.length > 0) {
+    const files = Object.fromEntries(pending.map((c) => [c.file, yosysCompatible(c.source)]));
+    const run = await yosys.run({
+      files,
+      commands: [...pending.map((c) => `read_verilog -sv ${c.file}`), "hierarchy -check", "proc -norom", "write_json cand.json"],
+      outputs: ["cand.json"],
+      timeoutMs,
+    });
+    const json = run.outputs["cand.json"];
+    if (run.ok && json !== undefined) {
+      const parsed = YosysJson.parse(JSON.parse(json));
+      for (const c of pending) {
+        if (parsed.modules[c.top]) result.set(c.key, { ok: true, iface: interfaceFromYosys(parsed, c.top) });
+        else result.set(c.key, { ok: false, error: `module ${c.top} not found after elaboration` });
+      }
+      break;
+    }
+    const message = run.timedOut ? "yosys timed out reading the candidate" : (run.error ?? "yosys failed");
+    // Blame the candidate the error names (by file or by module suffix); if none is named, each is read alone.
+    const culprit = pending.find((c) => run.log.includes(`${c.file}:`) || message.includes(c.top));
+    if (culprit) {
+      result.set(culprit.key, { ok: false, error: message });
+      pending = pending.filter((c) => c !== culprit);
+    } else if (pending.length === 1) {
+      const [only] = pending;
+      if (only) result.set(only.key, { ok: false, error: message });
+      break;
+    } else {
+      const singles = await Promise.all(pending.map((c) => readCandidateInterfaces([c], timeoutMs)));
+      for (const m of singles) for (const [k, v] of m) result.set(k, v);
+      break;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/** Options every check accepts; all optional, resolved against DEFAULT_VERIFY_OPTIONS. */
+export const VerifyOptionsSchema = z.object({
+  refTop: z.string().min(1).optional(),
+  candTop: z.string().min(1).optional(),
+  engine: z.enum(["sim", "formal", "both"]).optional(),
+  seed: z.number().int().nonnegative().optional(),
+  /** Random clock cycles for sequential designs (split across reset variants). */
+  cycles: z.number().int().positive().max(10_000_000).optional(),
+  /** Random vectors for combinational designs that are too wide to enumerate. */
+  vectors: z.number().int().positive().max(10_000_000).optional(),
+  /** Combinational designs with at most this many input bits are simulated exhaustively. */
+  exhaustiveBits: z.number().int().min(0).max(24).optional(),
+  /** Bound of the sequential formal check, in clock cycles from reset. */
+  formalDepth: z.number().int().min(2).max(200).optional(),
+  /** Wall-clock limit of one check (each candidate of a group gets its own). */
+  timeoutMs: z.number().int().positive().max(3_600_000).optional(),
+  /** Address-space cap of each simulator and compiler process. */
+  memoryLimitMb: z.number().int().min(64).max(65_536).optional(),
+});
+export type VerifyOptions = z.infer<typeof VerifyOptionsSchema>;
+type Tunables = Omit<VerifyOptions, "refTop" | "candTop">;
+export type ResolvedVerifyOptions = { [K in keyof Tunables]-?: NonNullable<Tunables[K]> } & {
+  refTop?: string;
+  candTop?: string;
+};
+
+export const DEFAULT_VERIFY_OPTIONS = {
+  engine: "both",
+  seed: 1,
+  cycles: 2000,
+  vectors: 2000,
+  exhaustiveBits: 16,
+  formalDepth: 20,
+  timeoutMs: 10_000,
+  memoryLimitMb: 1024,
+} as const satisfies ResolvedVerifyOptions;
+
+export function resolveOptions(options: VerifyOptions = {}): ResolvedVerifyOptions {
+  const parsed = VerifyOptionsSchema.parse(options);
+  const defined = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
+  return { ...DEFAULT_VERIFY_OPTIONS, ...defined } as ResolvedVerifyOptions;
+}

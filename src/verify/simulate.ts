@@ -1,0 +1,156 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Counterexample, Port } from "../contracts/index.js";
+import { compile, simulate } from "../tools/iverilog.js";
+import { type RunResult, withTempDir } from "../tools/process.js";
+import { type Testbench, type TestbenchSpec, generateTestbench } from "./testbench.js";
+
+export interface SimSignal {
+  name: string;
+  mismatches: number;
+  definedSamples: number;
+}
+
+export interface SimCandidateResult {
+  signals: SimSignal[];
+  counterexample?: Counterexample;
+}
+
+export type SimOutcome =
+  | { kind: "ok"; results: SimCandidateResult[]; durationMs: number; exhaustive: boolean; steps: number; samples: number }
+  | { kind: "compile_error"; log: string; durationMs: number }
+  | { kind: "timeout"; durationMs: number }
+  | { kind: "error"; reason: string; log: string; durationMs: number };
+
+export interface SimFiles {
+  /** File name -> source (reference and candidate files, modules already renamed and sanitised). */
+  sources: Record<string, string>;
+}
+
+export interface SimLimits {
+  timeoutMs: number;
+  memoryLimitMb: number;
+}
+
+const SIM_OUTPUT_CAP = 4 << 20;
+
+/** Compiles the generated testbench with the given sources under iverilog and runs it under vvp. */
+export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits: SimLimits): Promise<SimOutcome> {
+  const tb = generateTestbench(spec);
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  return withTempDir("sim", async (dir) => {
+    const names = Object.keys(files.sources);
+    await Promise.all([
+      writeFile(join(dir, "tb.v"), tb.source),
+      ...names.map((name) => writeFile(join(dir, name), files.sources[name] ?? "")),
+    ]);
+    const deadline = started + limits.timeoutMs;
+    const compiled = await compile({
+      cwd: dir,
+      files: ["tb.v", ...names],
+      top: tb.top,
+      output: "sim.vvp",
+      timeoutMs: limits.timeoutMs,
+      memoryLimitMb: limits.memoryLimitMb,
+    });
+    if (compiled.timedOut) return { kind: "timeout", durationMs: elapsed() };
+    if (compiled.exitCode !== 0) {
+      if (compiled.spawnError) return { kind: "error", reason: compiled.spawnError.message, log: "", durationMs: elapsed() };
+      return { kind: "compile_error", log: compileLog(compiled), durationMs: elapsed() };
+    }
+    const ran = await simulate({
+      cwd: dir,
+      program: "sim.vvp",
+      timeoutMs: Math.max(deadline - performance.now(), 1),
+      memoryLimitMb: limits.memoryLimitMb,
+      maxOutputBytes: SIM_OUTPUT_CAP,
+    });
+    if (ran.timedOut) return { kind: "timeout", durationMs: elapsed() };
+    return parseRun(ran, tb, spec, elapsed());
+  });
+}
+
+function compileLog(r: RunResult): string {
+  return `${r.stderr}${r.stdout}`.trim();
+}
+
+const bitsLiteral = (width: number, bits: string) => `${width}'b${bits}`;
+
+/** Reads the verdict lines, which carry the nonce; anything else the run printed is ignored. */
+function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs: number): SimOutcome {
+  const tag = `RTLGYM${spec.nonce} `;
+  const K = spec.candidates.length;
+  const defined = new Map<number, number>();
+  const mismatch = new Map<string, { count: number; cycle: number; phase: number; exp: string; got: string }>();
+  const first = new Map<number, { cycle: number; phase: number; values: Map<number, string> }>();
+  let samples: number | undefined;
+  for (const line of ran.stdout.split("\n")) {
+    if (!line.startsWith(tag)) continue;
+    const f = line.slice(tag.length).trim().split(/\s+/);
+    const num = (i: number) => Number(f[i]);
+    switch (f[0]) {
+      case "D":
+        defined.set(num(1), num(2));
+        break;
+      case "M":
+        mismatch.set(`${num(1)}:${num(2)}`, { count: num(3), cycle: num(4), phase: num(5), exp: f[6] ?? "", got: f[7] ?? "" });
+        break;
+      case "A":
+        first.set(num(1), { cycle: num(2), phase: num(3), values: new Map() });
+        break;
+      case "V":
+        first.get(num(1))?.values.set(num(2), f[3] ?? "");
+        break;
+      case "END":
+        samples = num(1);
+        break;
+    }
+  }
+  if (samples === undefined || samples !== tb.samples) {
+    const why = ran.outputCapped
+      ? "simulation output exceeded its cap"
+      : ran.signal
+        ? `simulator killed by ${ran.signal} (memory limit?)`
+        : samples === undefined
+          ? `simulation ended without a verdict (exit ${ran.exitCode})`
+          : `simulation stopped after ${samples} of ${tb.samples} samples`;
+    return { kind: "error", reason: why, log: `${ran.stderr}${ran.stdout}`.slice(-4000), durationMs };
+  }
+  const results: SimCandidateResult[] = [];
+  for (let k = 0; k < K; k++) {
+    const signals = tb.outputs.map((p, o) => ({
+      name: p.name,
+      mismatches: mismatch.get(`${k}:${o}`)?.count ?? 0,
+      definedSamples: defined.get(o) ?? 0,
+    }));
+    const result: SimCandidateResult = { signals };
+    const at = first.get(k);
+    if (at) {
+      // The first signal that mismatched at that very sample is the one the counterexample shows.
+      const o = tb.outputs.findIndex((_p, i) => {
+        const m = mismatch.get(`${k}:${i}`);
+        return m !== undefined && m.count > 0 && m.cycle === at.cycle && m.phase === at.phase;
+      });
+      const m = mismatch.get(`${k}:${o}`);
+      const port = tb.outputs[o] as Port | undefined;
+      if (m && port) {
+        const inputs: Record<string, string> = {};
+        tb.inputs.forEach((p, i) => {
+          inputs[p.name] = bitsLiteral(p.width, at.values.get(i) ?? "");
+        });
+        result.counterexample = {
+          engine: "sim",
+          signal: port.name,
+          cycle: at.cycle,
+          phase: at.phase === 0 ? "pre" : "post",
+          inputs,
+          expected: bitsLiteral(port.width, m.exp),
+          got: bitsLiteral(port.width, m.got),
+        };
+      }
+    }
+    results.push(result);
+  }
+  return { kind: "ok", results, durationMs, exhaustive: tb.exhaustive, steps: tb.steps, samples: tb.samples };
+}

@@ -1,0 +1,262 @@
+import type { DesignInterface, Port } from "../contracts/index.js";
+
+/** One input assignment per step: input name -> Verilog literal (e.g. "4'b1010"). */
+export type Stimulus = Array<Record<string, string>>;
+
+export interface TestbenchSpec {
+  /** Per-run random token: in every name the candidate could reach and in every verdict line. */
+  nonce: string;
+  reference: { module: string; iface: DesignInterface };
+  /** Candidate top modules (already renamed), each instantiated with the reference's port names. */
+  candidates: string[];
+  seed: number;
+  /** Random clock cycles for sequential designs. */
+  cycles: number;
+  /** Random vectors for combinational designs too wide to enumerate. */
+  vectors: number;
+  /** Combinational designs with at most this many input bits are checked exhaustively. */
+  exhaustiveBits: number;
+  /** Replay exactly these input steps instead of the generated stimulus (formal counterexamples). */
+  replay?: Stimulus;
+}
+
+export interface Testbench {
+  top: string;
+  source: string;
+  /** Comparisons per candidate the run must report; fewer means the simulation was cut short. */
+  samples: number;
+  /** Clock cycles (sequential) or vectors (combinational) the stimulus applies. */
+  steps: number;
+  exhaustive: boolean;
+  /** Inputs the testbench drives (all but the clock), in the order of the verdict lines. */
+  inputs: Port[];
+  outputs: Port[];
+}
+
+const MAX_WALKING_BITS = 64;
+const RESET_CYCLES = 2;
+
+const range = (w: number) => (w > 1 ? `[${w - 1}:0] ` : "");
+const ones = (w: number) => `{${w}{1'b1}}`;
+
+/**
+ * Generates the self-checking testbench: reference and candidates side by side on the same stimulus, every
+ * output compared with the X rule (`ref !== (ref ^ cand ^ ref)`: an X in the reference matches anything, an X
+ * from the candidate does not) before and after every clock edge, counts kept per candidate and output, and
+ * the verdict printed only in lines that carry the nonce. Random values come from an xorshift64 generator
+ * inside the testbench (simulator `$random` differs across tools and is weak in some).
+ */
+export function generateTestbench(spec: TestbenchSpec): Testbench {
+  const { iface } = spec.reference;
+  const n = spec.nonce;
+  const top = `rtlgym_tb_${n}`;
+  const clock = iface.clock;
+  const inputs = iface.ports.filter((p) => p.direction === "input" && p.name !== clock);
+  const outputs = iface.ports.filter((p) => p.direction === "output");
+  const resetIndex = new Map(iface.resets.map((r, i) => [r.name, i]));
+  const dataInputs = inputs.filter((p) => !resetIndex.has(p.name));
+  const inputBits = inputs.reduce((s, p) => s + p.width, 0);
+  const sequential = clock !== null;
+  const exhaustive = !sequential && !spec.replay && inputBits <= spec.exhaustiveBits;
+  const K = spec.candidates.length;
+  const inVar = (i: number) => `rg_i${i}`;
+  const inIdx = new Map(inputs.map((p, i) => [p.name, i]));
+  const varOf = (p: Port) => inVar(inIdx.get(p.name) ?? -1);
+  const L: string[] = [];
+  const emit = (s: string) => L.push(s);
+
+  emit("`timescale 1ns/1ps");
+  emit(`module ${top};`);
+  if (clock) emit(`  reg rg_clk = 1'b0;`);
+  inputs.forEach((p, i) => emit(`  reg ${range(p.width)}${inVar(i)} = 0;`));
+  outputs.forEach((p, o) => {
+    emit(`  wire ${range(p.width)}rg_r${o};`);
+    for (let k = 0; k < K; k++) emit(`  wire ${range(p.width)}rg_c${k}_${o};`);
+  });
+  const connect = (out: (o: number) => string) =>
+    iface.ports
+      .map((p) => {
+        if (p.name === clock) return `.${p.name}(rg_clk)`;
+        if (p.direction === "input") return `.${p.name}(${varOf(p)})`;
+        return `.${p.name}(${out(outputs.indexOf(p))})`;
+      })
+      .join(", ");
+  emit(`  ${spec.reference.module} ref_${n} (${connect((o) => `rg_r${o}`)});`);
+  spec.candidates.forEach((m, k) => emit(`  ${m} cand${k}_${n} (${connect((o) => `rg_c${k}_${o}`)});`));
+
+  emit("  reg [63:0] rg_s;");
+  emit("  reg [63:0] rg_m;");
+  emit("  integer rg_cyc, rg_samples, rg_r, rg_j;");
+  outputs.forEach((p, o) => {
+    emit(`  integer rg_d${o};`);
+    for (let k = 0; k < K; k++) {
+      emit(`  integer rg_m${k}_${o}, rg_fc${k}_${o}, rg_fp${k}_${o};`);
+      emit(`  reg ${range(p.width)}rg_fe${k}_${o}, rg_fg${k}_${o};`);
+    }
+  });
+  for (let k = 0; k < K; k++) {
+    emit(`  integer rg_any${k}, rg_ac${k}, rg_ap${k};`);
+    inputs.forEach((p, i) => emit(`  reg ${range(p.width)}rg_a${k}_${i};`));
+  }
+
+  // xorshift64: rg_s is never zero because the seed is forced odd.
+  emit("  task rg_next; begin rg_s = rg_s ^ (rg_s << 13); rg_s = rg_s ^ (rg_s >> 7); rg_s = rg_s ^ (rg_s << 17); end endtask");
+
+  emit("  task rg_check(input integer ph); begin");
+  emit("    rg_samples = rg_samples + 1;");
+  outputs.forEach((_p, o) => {
+    emit(`    if (^rg_r${o} !== 1'bx) rg_d${o} = rg_d${o} + 1;`);
+    for (let k = 0; k < K; k++) {
+      emit(`    if (rg_r${o} !== (rg_r${o} ^ rg_c${k}_${o} ^ rg_r${o})) begin`);
+      emit(
+        `      if (rg_m${k}_${o} == 0) begin rg_fc${k}_${o} = rg_cyc; rg_fp${k}_${o} = ph; rg_fe${k}_${o} = rg_r${o}; rg_fg${k}_${o} = rg_c${k}_${o}; end`,
+      );
+      emit(`      rg_m${k}_${o} = rg_m${k}_${o} + 1;`);
+      const capture = inputs.map((_q, i) => `rg_a${k}_${i} = ${inVar(i)};`).join(" ");
+      emit(`      if (rg_any${k} == 0) begin rg_any${k} = 1; rg_ac${k} = rg_cyc; rg_ap${k} = ph; ${capture} end`);
+      emit("    end");
+    }
+  });
+  emit("  end endtask");
+
+  // One random value per data input: zeros, ones, hold, one hot, sign boundary, or uniform.
+  emit("  task rg_random_inputs; begin");
+  dataInputs.forEach((p) => {
+    const v = varOf(p);
+    const w = p.width;
+    emit("    rg_next; rg_m = rg_s;");
+    const uniform: string[] = [];
+    for (let lo = 0; lo < w; lo += 64) {
+      const hi = Math.min(w - 1, lo + 63);
+      uniform.push(`rg_next; ${w > 1 ? `${v}[${hi}:${lo}]` : v} = rg_s[${hi - lo}:0];`);
+    }
+    if (w === 1) {
+      emit(`    ${v} = rg_m[32];`);
+      return;
+    }
+    emit("    case (rg_m[2:0])");
+    emit(`      3'd0: ${v} = 0;`);
+    emit(`      3'd1: ${v} = ${ones(w)};`);
+    emit(`      3'd2: ;`);
+    emit(`      3'd3: begin ${v} = 0; ${v}[rg_m[40:8] % ${w}] = 1'b1; end`);
+    emit(`      3'd4: begin ${v} = rg_m[20] ? ${ones(w)} : 0; ${v}[${w - 1}] = ~${v}[${w - 1}]; end`);
+    emit(`      default: begin ${uniform.join(" ")} end`);
+    emit("    endcase");
+  });
+  emit("  end endtask");
+
+  const resets = iface.resets;
+  emit("  task rg_reset(input integer which); begin");
+  resets.forEach((r, i) => {
+    const v = varOf(inputs[inIdx.get(r.name) ?? 0] as Port);
+    const on = r.activeHigh ? "1'b1" : "1'b0";
+    const off = r.activeHigh ? "1'b0" : "1'b1";
+    emit(`    ${v} = (which == ${i}) ? ${on} : ${off};`);
+  });
+  emit("  end endtask");
+
+  if (sequential) {
+    emit("  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; end endtask");
+  } else {
+    emit("  task rg_tick; begin #1 rg_check(0); #1 rg_cyc = rg_cyc + 1; end endtask");
+  }
+
+  emit("  initial begin");
+  const seed = (BigInt.asUintN(64, BigInt(spec.seed) * 0x9e3779b97f4a7c15n) | 1n).toString(16);
+  emit(`    rg_s = 64'h${seed}; rg_cyc = 0; rg_samples = 0;`);
+  outputs.forEach((_p, o) => {
+    emit(`    rg_d${o} = 0;`);
+    for (let k = 0; k < K; k++) emit(`    rg_m${k}_${o} = 0; rg_fc${k}_${o} = 0; rg_fp${k}_${o} = 0;`);
+  });
+  for (let k = 0; k < K; k++) emit(`    rg_any${k} = 0; rg_ac${k} = 0; rg_ap${k} = 0;`);
+  if (sequential) emit("    #2;");
+
+  let steps = 0;
+  const tick = (count: number) => {
+    steps += count;
+  };
+  if (spec.replay) {
+    for (const step of spec.replay) {
+      for (const [name, literal] of Object.entries(step)) {
+        const i = inIdx.get(name);
+        if (i !== undefined) emit(`    ${inVar(i)} = ${literal};`);
+      }
+      emit("    rg_tick;");
+      tick(1);
+    }
+  } else if (exhaustive) {
+    const total = 2 ** inputBits;
+    const concat = inputs.map((_p, i) => inVar(i)).join(", ");
+    emit(`    for (rg_m = 0; rg_m < ${total}; rg_m = rg_m + 1) begin {${concat}} = rg_m[${Math.max(inputBits - 1, 0)}:0]; rg_tick; end`);
+    tick(total);
+  } else if (!sequential) {
+    // Directed vectors first: all zeros, all ones, walking one and walking zero over the concatenated inputs.
+    const concat = `{${inputs.map((_p, i) => inVar(i)).join(", ")}}`;
+    emit(`    ${concat} = 0; rg_tick;`);
+    emit(`    ${concat} = ${ones(inputBits)}; rg_tick;`);
+    tick(2);
+    const walk = Math.min(inputBits, MAX_WALKING_BITS);
+    if (inputBits > 0) {
+      emit(`    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = 0; ${concat} = ${concat} | (${inputBits}'d1 << rg_j); rg_tick; end`);
+      emit(`    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = ~(${inputBits}'d1 << rg_j); rg_tick; end`);
+      tick(2 * walk);
+    }
+    emit(`    repeat (${spec.vectors}) begin rg_random_inputs; rg_tick; end`);
+    tick(spec.vectors);
+  } else {
+    // From time 0 with no reset: initial values count where the reference defines them.
+    emit("    rg_reset(-1); rg_tick; rg_tick;");
+    tick(2);
+    const variants = Math.max(resets.length, 1);
+    const perVariant = Math.max(Math.floor(spec.cycles / variants), 16);
+    for (let v = 0; v < variants; v++) {
+      if (resets.length) {
+        emit(`    rg_reset(${v}); rg_random_inputs; rg_tick; rg_random_inputs; rg_tick; rg_reset(-1);`);
+        tick(RESET_CYCLES);
+      }
+      if (v === 0) {
+        // Directed: zeros, ones, walking one over the data inputs, with resets released.
+        const data = dataInputs.map(varOf);
+        if (data.length) {
+          const concat = `{${data.join(", ")}}`;
+          const bits = dataInputs.reduce((s, p) => s + p.width, 0);
+          const walk = Math.min(bits, MAX_WALKING_BITS);
+          emit(`    ${concat} = 0; rg_tick; rg_tick; ${concat} = ${ones(bits)}; rg_tick; rg_tick;`);
+          emit(`    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = ${bits}'d1 << rg_j; rg_tick; end`);
+          tick(4 + walk);
+        }
+      }
+      // Long random run; now and then a one-cycle pulse of a random reset variant.
+      emit(`    repeat (${perVariant}) begin`);
+      emit("      rg_random_inputs;");
+      if (resets.length) {
+        emit(`      rg_next; if (rg_s[5:0] == 6'd0) rg_reset(rg_s[31:8] % ${resets.length}); else rg_reset(-1);`);
+      }
+      emit("      rg_tick;");
+      emit("    end");
+      tick(perVariant);
+    }
+  }
+
+  const tag = `RTLGYM${n}`;
+  outputs.forEach((_p, o) => {
+    emit(`    $display("${tag} D ${o} %0d", rg_d${o});`);
+    for (let k = 0; k < K; k++) {
+      emit(
+        `    $display("${tag} M ${k} ${o} %0d %0d %0d %b %b", rg_m${k}_${o}, rg_fc${k}_${o}, rg_fp${k}_${o}, rg_fe${k}_${o}, rg_fg${k}_${o});`,
+      );
+    }
+  });
+  for (let k = 0; k < K; k++) {
+    emit(`    if (rg_any${k}) begin`);
+    emit(`      $display("${tag} A ${k} %0d %0d", rg_ac${k}, rg_ap${k});`);
+    inputs.forEach((_p, i) => emit(`      $display("${tag} V ${k} ${i} %b", rg_a${k}_${i});`));
+    emit("    end");
+  }
+  emit(`    $display("${tag} END %0d", rg_samples);`);
+  emit("    $finish;");
+  emit("  end");
+  emit("endmodule");
+  const samples = steps * (sequential ? 2 : 1);
+  return { top, source: `${L.join("\n")}\n`, samples, steps, exhaustive, inputs, outputs };
+}

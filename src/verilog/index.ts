@@ -1,0 +1,10 @@
+/** Pure text layer for Verilog: tokenizing, extracting code from model output, module discovery, renaming, sanitizing. */
+export type { Extraction, ExtractionMethod, ExtractOptions } from "./extract.js";
+export { extractVerilog } from "./extract.js";
+export type { Token, TokenKind } from "./lexer.js";
+export { stripComments, tokenize } from "./lexer.js";
+export type { ModuleInfo } from "./modules.js";
+export { findTop, listModules, moduleHeaderPortNames } from "./modules.js";
+export { renameModules, suffixModules } from "./rename.js";
+export type { Sanitized } from "./sanitize.js";
+export { normaliseForCache, sanitizeCandidate } from "./sanitize.js";
