@@ -23,7 +23,7 @@ parentPort?.on("message", async (job: Job) => {
   let tree: Record<string, unknown> = {};
   try {
     const files = { ...job.files, "script.ys": `${job.commands.join("\n")}\n` };
-    tree = ((await runYosys(["-q", "-s", "script.ys"], files, { stdout: sink, stderr: sink })) ?? {}) as Record<
+    tree = ((await runYosys(["-q", "-s", "script.ys"], files, { stdin: null, stdout: sink, stderr: sink })) ?? {}) as Record<
       string,
       unknown
     >;

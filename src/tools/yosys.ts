@@ -135,23 +135,29 @@ export class WasmYosys implements YosysBackend {
   #call(job: YosysJob, versionOnly: boolean): Promise<{ reply?: WorkerReply; timedOut: boolean }> {
     const worker = this.#idle.pop() ?? spawnYosysWorker();
     return new Promise((resolve) => {
+      // Only our own listeners are removed: Worker keeps internal ones that message delivery needs.
+      const detach = () => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+      };
+      const onMessage = (reply: WorkerReply) => {
+        detach();
+        this.#idle.push(worker);
+        resolve({ reply, timedOut: false });
+      };
+      const onError = (e: Error) => {
+        detach();
+        void worker.terminate();
+        resolve({ reply: { ok: false, log: `ERROR: yosys worker crashed: ${e.message}`, outputs: {} }, timedOut: false });
+      };
       const timer = setTimeout(() => {
-        worker.removeAllListeners();
+        detach();
         void worker.terminate();
         resolve({ timedOut: true });
       }, job.timeoutMs);
-      worker.once("message", (reply: WorkerReply) => {
-        clearTimeout(timer);
-        worker.removeAllListeners();
-        this.#idle.push(worker);
-        resolve({ reply, timedOut: false });
-      });
-      worker.once("error", (e) => {
-        clearTimeout(timer);
-        worker.removeAllListeners();
-        void worker.terminate();
-        resolve({ reply: { ok: false, log: `ERROR: yosys worker crashed: ${e.message}`, outputs: {} }, timedOut: false });
-      });
+      worker.on("message", onMessage);
+      worker.on("error", onError);
       worker.postMessage({ ...job, versionOnly });
     });
   }

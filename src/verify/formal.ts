@@ -51,7 +51,8 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
   if (limitation) return { kind: "skipped", reason: limitation, durationMs: 0 };
   const { iface } = job;
   const files = Object.fromEntries(Object.entries(job.sources).map(([k, v]) => [k, yosysCompatible(v)]));
-  const satArgs: string[] = ["-show-inputs"];
+  // Undef modelling is required: without it `-ignore_gold_x` makes the miter blind to real differences.
+  const satArgs: string[] = ["-show-inputs", "-enable_undef", "-set-def-inputs"];
   const sequential = iface.sequential;
   const depth = Math.max(job.depth, 2);
   if (sequential) {

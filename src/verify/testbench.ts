@@ -68,7 +68,8 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   emit("`timescale 1ns/1ps");
   emit(`module ${top};`);
   if (clock) emit(`  reg rg_clk = 1'b0;`);
-  inputs.forEach((p, i) => emit(`  reg ${range(p.width)}${inVar(i)} = 0;`));
+  // No initialiser: the first assignment must be an event, or `always @(*)` blocks never run at time 0.
+  inputs.forEach((p, i) => emit(`  reg ${range(p.width)}${inVar(i)};`));
   outputs.forEach((p, o) => {
     emit(`  wire ${range(p.width)}rg_r${o};`);
     for (let k = 0; k < K; k++) emit(`  wire ${range(p.width)}rg_c${k}_${o};`);

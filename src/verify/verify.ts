@@ -14,7 +14,7 @@ import type {
 import { tail } from "../core/errors.js";
 import { iverilogVersion } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
-import { listModules, normaliseForCache, sanitizeCandidate, suffixModules } from "../verilog/index.js";
+import { listModules, normaliseForCache, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
 import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } from "./analyze.js";
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
@@ -109,7 +109,7 @@ class CheckContext {
   ) {
     // Per-run names: a candidate can neither instantiate the reference nor reach the testbench by name.
     const renamed = suffixModules(reference, `_rgref_${this.nonce}`);
-    this.refSource = renamed.code;
+    this.refSource = sealDirectives(renamed.code);
     this.refModule = renamed.names.get(ref.top) as string;
     this.deadline = started + options.timeoutMs;
   }
@@ -148,7 +148,7 @@ class CheckContext {
         return;
       }
       const renamed = suffixModules(s.code, `_rgc${slot}_${this.nonce}`);
-      prepared.push({ slot, file: `c${slot}.v`, top: renamed.names.get(top) as string, source: renamed.code });
+      prepared.push({ slot, file: `c${slot}.v`, top: renamed.names.get(top) as string, source: sealDirectives(renamed.code) });
     });
     const frontend = await readCandidateInterfaces(
       prepared.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),

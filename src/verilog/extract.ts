@@ -12,6 +12,7 @@ export interface Extraction {
   notes: string[];
 }
 
+/** Options for {@link extractVerilog}. */
 export interface ExtractOptions {
   /** Module header the model was asked to continue (code-completion tasks). */
   prefix?: string;

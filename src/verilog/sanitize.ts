@@ -89,6 +89,7 @@ function statementEnd(tokens: readonly Token[], from: number, stops: readonly st
 export function sanitizeCandidate(src: string): Sanitized {
   const tokens = tokenize(src);
   const ranges: Array<[number, number]> = [];
+  const replacements: Array<[number, number, string]> = [];
   const neutralised = new Set<string>();
   const rejected = new Set<string>();
   const blankTokens = (from: number, to: number): void => {
@@ -103,9 +104,17 @@ export function sanitizeCandidate(src: string): Sanitized {
       // An unbalanced argument list blanks to the end: broken either way, and nothing after it can slip through.
       const to = isPunct(tokens[i + 1], "(") ? closingIndex(tokens, i + 1) : i;
       const end = to < 0 ? tokens.length : to;
-      blankTokens(i, end);
+      const semicolon = tokens[end + 1];
+      if (to >= 0 && semicolon && isPunct(semicolon, ";")) {
+        // A whole task call becomes `begin end`: unlike a bare `;` it is legal after `initial` or `always`.
+        const newlines = src.slice(t.start, semicolon.end).replace(/[^\n]/g, "");
+        replacements.push([t.start, semicolon.end, `begin end${newlines}`]);
+        i = end + 1;
+      } else {
+        blankTokens(i, end);
+        i = end;
+      }
       (REJECTED_SYSTEM.has(t.text) ? rejected : neutralised).add(t.text);
-      i = end;
     } else if (t.kind === "directive" && t.text === "`include") {
       const newline = src.indexOf("\n", t.end);
       const lineEnd = newline < 0 ? src.length : newline;
@@ -131,10 +140,14 @@ export function sanitizeCandidate(src: string): Sanitized {
     }
   }
 
+  const edits = [
+    ...ranges.map(([start, end]): [number, number, string] => [start, end, blank(src.slice(start, end))]),
+    ...replacements,
+  ].sort((a, b) => a[0] - b[0]);
   let code = "";
   let from = 0;
-  for (const [start, end] of ranges) {
-    code += src.slice(from, start) + blank(src.slice(start, end));
+  for (const [start, end, text] of edits) {
+    code += src.slice(from, start) + text;
     from = end;
   }
   code += src.slice(from);
@@ -168,4 +181,19 @@ export function normaliseForCache(src: string): string {
     prev = t;
   }
   return out;
+}
+
+/**
+ * Appends what undoes a file's compiler directives (`resetall, and `undef for each macro it defines), so a
+ * candidate compiled beside others in one simulation cannot change how the files after it are read.
+ */
+export function sealDirectives(src: string): string {
+  const tokens = tokenize(src);
+  const defined = new Set<string>();
+  tokens.forEach((t, i) => {
+    const next = tokens[i + 1];
+    if (t.kind === "directive" && t.text === "`define" && next && (next.kind === "ident" || next.kind === "escaped")) defined.add(next.text);
+  });
+  const undefs = [...defined].map((name) => `\`undef ${name}\n`).join("");
+  return `${src}\n\`resetall\n${undefs}`;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { normaliseForCache, sanitizeCandidate } from "../../src/verilog/sanitize.js";
+import { normaliseForCache, sanitizeCandidate, sealDirectives } from "../../src/verilog/sanitize.js";
 
 const lines = (s: string): number => s.split("\n").length;
 
 describe("sanitizeCandidate", () => {
-  it("removes a forged verdict and $finish but keeps the statement terminators", () => {
+  it("replaces a forged verdict and $finish with empty blocks, keeping line numbers", () => {
     const src = `module top_module(input [3:0] a, output signed [4:0] y);
   assign y = $signed(a) + 1;
   initial begin
@@ -17,8 +17,8 @@ endmodule
     expect(out.code).not.toContain("Mismatches");
     expect(out.code).not.toContain("$finish");
     expect(out.code).toContain("$signed(a)");
-    expect(out.code).toMatch(/^\s*; *;$/m);
-    expect(out.code).toHaveLength(src.length);
+    expect(out.code).toMatch(/^\s*begin end *begin end$/m);
+    expect(lines(out.code)).toBe(lines(src));
     expect(out.neutralised).toEqual(["$display", "$finish"]);
     expect(out.rejected).toEqual([]);
   });
@@ -33,13 +33,13 @@ endmodule
     const out = sanitizeCandidate(src);
     expect(lines(out.code)).toBe(lines(src));
     expect(out.code.trim().split("\n").at(-1)).toBe("assign y = a;");
-    expect(out.code).toMatch(/^initial\s+;/);
+    expect(out.code).toMatch(/^initial\s+begin end/);
     expect(out.neutralised).toEqual(["$monitor"]);
   });
 
   it("neutralises unknown system tasks and tasks without arguments", () => {
     const out = sanitizeCandidate('initial begin $dumpfile("x.vcd"); $dumpvars; $my_task(1); $stop; end');
-    expect(out.code.replace(/\s+/g, " ")).toBe("initial begin ; ; ; ; end");
+    expect(out.code.replace(/\s+/g, " ")).toBe("initial begin begin end begin end begin end begin end end");
     expect(out.neutralised).toEqual(["$dumpfile", "$dumpvars", "$my_task", "$stop"]);
   });
 
@@ -117,5 +117,13 @@ describe("normaliseForCache", () => {
     expect(normaliseForCache(split)).toBe("`define ONE 1\nwire w;");
     expect(normaliseForCache(split)).not.toBe(normaliseForCache(joined));
     expect(normaliseForCache("`define TWO 1 + \\\n  1\nwire w;")).toBe("`define TWO 1 + \\ 1\nwire w;");
+  });
+});
+
+describe("sealDirectives", () => {
+  it("undefines the file's macros and resets directives after it", () => {
+    const out = sealDirectives("`define W 8\n`define D(x) x\n`default_nettype none\nmodule m; endmodule\n");
+    expect(out).toMatch(/`resetall\n`undef W\n`undef D\n$/);
+    expect(out.startsWith("`define W 8\n")).toBe(true);
   });
 });

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up a fresh clone on Debian: the simulator and formal tools (apt-get, only when missing),
+# the npm packages, and the build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
+command -v yosys >/dev/null 2>&1 || missing+=(yosys)
+command -v verilator >/dev/null 2>&1 || missing+=(verilator)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt-get" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build

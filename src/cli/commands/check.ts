@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import type { VerifyResult } from "../../contracts/index.js";
+import { BadInputError } from "../../core/errors.js";
+import { verify } from "../../verify/index.js";
+import { extractVerilog } from "../../verilog/index.js";
+import { EXIT } from "../exit.js";
+import { formatResult } from "../format.js";
+import { intOption } from "../options.js";
+
+interface CheckFlags {
+  refTop?: string;
+  candTop?: string;
+  engine: "sim" | "formal" | "both";
+  seed?: number;
+  timeoutMs?: number;
+  cycles?: number;
+  depth?: number;
+  extract: boolean;
+  json?: boolean;
+}
+
+/** Model output (fences, <answer> tags, [BEGIN]/[DONE]) is reduced to its Verilog; plain files pass through. */
+const LOOKS_LIKE_MODEL_OUTPUT = /```|\[BEGIN\]|<answer>|<think>/;
+
+async function readSource(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw new BadInputError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command("check")
+    .description("check a candidate module against a reference (simulation + formal equivalence)")
+    .argument("<reference>", "reference Verilog file")
+    .argument("<candidate>", "candidate Verilog file (or raw model output)")
+    .option("--ref-top <name>", "top module of the reference (default: the module no other instantiates)")
+    .option("--cand-top <name>", "top module of the candidate (default: the reference's top name, else inferred)")
+    .option("--engine <engine>", "sim | formal | both", "both")
+    .option("--seed <n>", "random stimulus seed", intOption)
+    .option("--timeout-ms <n>", "wall-clock limit of the check", intOption)
+    .option("--cycles <n>", "random clock cycles for sequential designs", intOption)
+    .option("--depth <n>", "bound of the sequential formal check, in cycles", intOption)
+    .option("--no-extract", "do not extract code from model output (fences, <answer> tags)")
+    .option("--json", "print the result as one JSON object")
+    .action(async (refPath: string, candPath: string, flags: CheckFlags) => {
+      if (!["sim", "formal", "both"].includes(flags.engine)) {
+        throw new BadInputError(`--engine must be sim, formal or both (got ${flags.engine})`);
+      }
+      const reference = await readSource(refPath, "reference");
+      let candidate = await readSource(candPath, "candidate");
+      if (flags.extract && LOOKS_LIKE_MODEL_OUTPUT.test(candidate)) candidate = extractVerilog(candidate).code;
+      const options = {
+        engine: flags.engine,
+        ...(flags.refTop !== undefined && { refTop: flags.refTop }),
+        ...(flags.candTop !== undefined && { candTop: flags.candTop }),
+        ...(flags.seed !== undefined && { seed: flags.seed }),
+        ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
+        ...(flags.cycles !== undefined && { cycles: flags.cycles }),
+        ...(flags.depth !== undefined && { formalDepth: flags.depth }),
+      };
+      const result = await verify({ reference, candidate, ...options });
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(formatResult(result));
+      process.exitCode = exitCodeFor(result);
+    });
+}
+
+export function exitCodeFor(result: VerifyResult): number {
+  if (result.status === "pass") return EXIT.ok;
+  if (result.status === "infra_error") return EXIT.usage;
+  return EXIT.notEquivalent;
+}

@@ -1,0 +1,46 @@
+import { Command, CommanderError } from "commander";
+import { RtlgymError } from "../core/errors.js";
+import { registerCheck } from "./commands/check.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { EXIT } from "./exit.js";
+
+/** Builds the CLI; each command lives in its own file under commands/. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("rtlgym")
+    .description("Verified rewards and evaluation for language models that write Verilog")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+  registerCheck(program);
+  registerDoctor(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof RtlgymError) {
+      process.stderr.write(`rtlgym: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`rtlgym: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.usage;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,51 @@
+import { runProcess, withTempDir } from "./process.js";
+import { findOnPath } from "./which.js";
+import { yosysBackend } from "./yosys.js";
+
+export interface ToolStatus {
+  name: string;
+  found: boolean;
+  path?: string;
+  version?: string;
+  required: boolean;
+  hint?: string;
+}
+
+export interface DoctorReport {
+  tools: ToolStatus[];
+  yosysBackend: string;
+  /** Everything a check needs is present. */
+  ready: boolean;
+}
+
+async function probe(name: string, args: string[], required: boolean, hint: string): Promise<ToolStatus> {
+  const path = await findOnPath(name);
+  if (!path) return { name, found: false, required, hint };
+  const version = await withTempDir("doctor", async (cwd) => {
+    const r = await runProcess(path, args, { cwd, timeoutMs: 15_000 });
+    return `${r.stdout}${r.stderr}`.split("\n").find((l) => l.trim())?.trim() ?? "unknown";
+  });
+  return { name, found: true, path, version, required };
+}
+
+/** What `rtlgym doctor` reports: the tools found, their versions, the yosys backend in use. */
+export async function doctor(): Promise<DoctorReport> {
+  const tools = await Promise.all([
+    probe("iverilog", ["-V"], true, "apt-get install iverilog"),
+    probe("vvp", ["-V"], true, "apt-get install iverilog"),
+    probe("yosys", ["-V"], false, "apt-get install yosys (else the bundled @yowasp/yosys WASM build is used)"),
+    probe("verilator", ["--version"], false, "apt-get install verilator (optional: lint)"),
+  ]);
+  let backend = "none";
+  let ready = tools.filter((t) => t.required).every((t) => t.found);
+  try {
+    const y = await yosysBackend();
+    const version = await y.version();
+    backend = `${y.name}: ${version}`;
+    if (y.name === "wasm") tools.push({ name: "@yowasp/yosys", found: true, version, required: false });
+  } catch (e) {
+    backend = `unavailable: ${(e as Error).message}`;
+    ready = false;
+  }
+  return { tools, yosysBackend: backend, ready };
+}
