@@ -122,6 +122,7 @@ export const VerifyResult = z.object({
     vectors: z.number().int(),
     exhaustiveBits: z.number().int(),
     formalDepth: z.number().int(),
+    formalTimeoutMs: z.number().int(),
     timeoutMs: z.number().int(),
   }),
 });

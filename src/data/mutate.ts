@@ -408,7 +408,8 @@ function edgeSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
     const edges: Array<{ index: number; signal: string }> = [];
     for (let j = i + 2; j < close; j++) {
       const t = tokens[j] as Token;
-      if ((isW(t, "posedge") || isW(t, "negedge")) && ok[j]) edges.push({ index: j, signal: tokens[j + 1]?.text ?? "" });
+      if ((isW(t, "posedge") || isW(t, "negedge")) && ok[j])
+        edges.push({ index: j, signal: tokens[j + 1]?.text ?? "" });
     }
     if (edges.length < 2) continue;
     const clock = edges.find((e) => CLOCK_NAME.test(e.signal)) ?? edges[0];
@@ -523,7 +524,12 @@ function reductionSites(tokens: readonly Token[], ok: readonly boolean[]): Site[
     if (!ok[i] || t.kind !== "punct") return;
     const to = REDUCTION_FLIPS[t.text];
     if (to === undefined || endsOperand(tokens[i - 1])) return;
-    sites.push({ kind: "reduction", start: t.start, description: `${t.text}x -> ${to}x`, edits: [[t.start, t.end, to]] });
+    sites.push({
+      kind: "reduction",
+      start: t.start,
+      description: `${t.text}x -> ${to}x`,
+      edits: [[t.start, t.end, to]],
+    });
   });
   return sites;
 }

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
+import pLimit from "p-limit";
 import type { DesignInterface } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
 import { yosysBackend } from "../tools/yosys.js";
@@ -103,7 +105,8 @@ export async function readCandidateInterfaces(
       if (only) result.set(only.key, { ok: false, error: message });
       break;
     } else {
-      const singles = await Promise.all(pending.map((c) => readCandidateInterfaces([c], timeoutMs)));
+      const limit = pLimit(Math.max(availableParallelism(), 1));
+      const singles = await Promise.all(pending.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs))));
       for (const m of singles) for (const [k, v] of m) result.set(k, v);
       break;
     }

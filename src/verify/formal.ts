@@ -71,6 +71,10 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
     "memory",
     `miter -equiv -flatten -make_outputs -ignore_gold_x ${job.gold} ${job.gate} rtlgym_miter`,
     "hierarchy -top rtlgym_miter",
+    // Cells the two sides share (most of a near-copy) merge, so SAT sees only what differs.
+    "opt_expr",
+    "opt_merge -share_all",
+    "opt_clean",
     ...proofs.map((p) => `tee -q -o ${p.log} sat ${p.prove} ${satArgs.join(" ")} rtlgym_miter`),
   ];
   const yosys = await yosysBackend();

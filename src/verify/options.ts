@@ -14,6 +14,8 @@ export const VerifyOptionsSchema = z.object({
   exhaustiveBits: z.number().int().min(0).max(24).optional(),
   /** Bound of the sequential formal check, in clock cycles from reset. */
   formalDepth: z.number().int().min(2).max(200).optional(),
+  /** Time formal may take within the check; past it the verdict rests on simulation (formal: timeout). */
+  formalTimeoutMs: z.number().int().positive().max(3_600_000).optional(),
   /** Wall-clock limit of one check (each candidate of a group gets its own). */
   timeoutMs: z.number().int().positive().max(3_600_000).optional(),
   /** Address-space cap of each simulator and compiler process. */
@@ -29,10 +31,11 @@ export type ResolvedVerifyOptions = { [K in keyof Tunables]-?: NonNullable<Tunab
 export const DEFAULT_VERIFY_OPTIONS = {
   engine: "both",
   seed: 1,
-  cycles: 2000,
-  vectors: 2000,
+  cycles: 1000,
+  vectors: 1000,
   exhaustiveBits: 16,
   formalDepth: 20,
+  formalTimeoutMs: 5_000,
   timeoutMs: 10_000,
   memoryLimitMb: 1024,
 } as const satisfies ResolvedVerifyOptions;

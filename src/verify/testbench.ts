@@ -185,6 +185,10 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       emit("    rg_tick;");
       tick(1);
     }
+  } else if (inputs.length === 0) {
+    // Nothing to drive (constant outputs): a few samples show the values.
+    emit("    repeat (4) rg_tick;");
+    tick(4);
   } else if (exhaustive) {
     const total = 2 ** inputBits;
     const concat = inputs.map((_p, i) => inVar(i)).join(", ");

@@ -39,6 +39,7 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
   return result as VerifyResult;
 }
 
+const FRONTEND_LIMIT_MS = 3000;
 const parallel = pLimit(Math.max(availableParallelism(), 1));
 
 /**
@@ -150,9 +151,11 @@ class CheckContext {
       const renamed = suffixModules(s.code, `_rgc${slot}_${this.nonce}`);
       prepared.push({ slot, file: `c${slot}.v`, top: renamed.names.get(top) as string, source: sealDirectives(renamed.code) });
     });
+    // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
+    // must not eat the time its simulation needs.
     const frontend = await readCandidateInterfaces(
       prepared.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
-      this.remaining(),
+      Math.min(this.remaining(), FRONTEND_LIMIT_MS),
     );
     const yosysErrors = new Map<number, string>();
     const live: Prepared[] = [];
@@ -315,7 +318,9 @@ class CheckContext {
     let formalReport: FormalReport = { status: "skipped", durationMs: 0, reason: "engine=sim" };
     if (this.options.engine !== "sim") {
       const limitation = formalLimitation(iface);
-      if (yosysError) formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
+      if (simReport.exhaustive && failing.size === 0)
+        formalReport = { status: "skipped", durationMs: 0, reason: "exhaustive simulation already covers every input" };
+      else if (yosysError) formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
       else if (limitation) formalReport = { status: "skipped", durationMs: 0, reason: limitation };
       else {
         const open = outputs.filter((o) => !failing.has(o));
@@ -386,7 +391,7 @@ class CheckContext {
       gate: p.top,
       iface: this.ref.iface,
       depth: this.options.formalDepth,
-      timeoutMs: this.remaining(),
+      timeoutMs: Math.min(this.remaining(), this.options.formalTimeoutMs),
     };
     const outcome: FormalOutcome = await runFormal(perSignal ? { ...job, perSignal: open } : job);
     const report = formalReportOf(outcome, this.ref.iface, this.options.formalDepth);
@@ -474,6 +479,7 @@ class CheckContext {
         vectors: o.vectors,
         exhaustiveBits: o.exhaustiveBits,
         formalDepth: o.formalDepth,
+        formalTimeoutMs: o.formalTimeoutMs,
         timeoutMs: o.timeoutMs,
       },
     };
