@@ -1,6 +1,6 @@
 // Imports flow one way: a layer may import only from layers below it (and from its own folder).
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve, dirname } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 const RANK: Record<string, number> = {
   contracts: 0,
@@ -33,7 +33,8 @@ const layerOf = (file: string) => relative(src, file).split("/")[0] ?? "";
 const problems: string[] = [];
 for (const file of files) {
   const from = layerOf(file);
-  if (!from.endsWith(".ts") && RANK[from] === undefined) problems.push(`${relative(src, file)}: folder ${from} has no rank in scripts/check-layers.ts`);
+  if (!from.endsWith(".ts") && RANK[from] === undefined)
+    problems.push(`${relative(src, file)}: folder ${from} has no rank in scripts/check-layers.ts`);
   const text = readFileSync(file, "utf8");
   for (const m of text.matchAll(/from\s+["'](\.[^"']+)["']/g)) {
     const target = resolve(dirname(file), m[1] as string);
@@ -41,7 +42,8 @@ for (const file of files) {
     if (to === from || from.endsWith(".ts")) continue; // same folder, or the package entry (src/index.ts)
     const a = RANK[from];
     const b = RANK[to];
-    if (a === undefined || b === undefined || b >= a) problems.push(`${relative(src, file)} imports ${m[1]} (${from} -> ${to})`);
+    if (a === undefined || b === undefined || b >= a)
+      problems.push(`${relative(src, file)} imports ${m[1]} (${from} -> ${to})`);
   }
 }
 if (problems.length) {

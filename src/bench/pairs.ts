@@ -28,7 +28,10 @@ export async function loadPairs(dir: string): Promise<Pair[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     throw new BadInputError(`cannot read pairs directory ${dir}: ${e.code ?? e.message}`);
   });
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const folders = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     folders.map(async (id) => {
       const base = join(dir, id);

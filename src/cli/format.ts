@@ -15,7 +15,9 @@ export function formatResult(r: VerifyResult): string {
   if (r.status === "pass" || r.status === "fail") {
     for (const s of r.signals) {
       const detail = s.mismatches !== undefined ? `${s.mismatches} mismatches` : "";
-      lines.push(`  ${s.ok ? "ok  " : "DIFF"} ${s.name}${detail ? `  (${detail}${s.decidedBy ? `, ${s.decidedBy}` : ""})` : ""}`);
+      lines.push(
+        `  ${s.ok ? "ok  " : "DIFF"} ${s.name}${detail ? `  (${detail}${s.decidedBy ? `, ${s.decidedBy}` : ""})` : ""}`,
+      );
     }
   }
   const cx = r.counterexample;

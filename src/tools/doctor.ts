@@ -23,7 +23,12 @@ async function probe(name: string, args: string[], required: boolean, hint: stri
   if (!path) return { name, found: false, required, hint };
   const version = await withTempDir("doctor", async (cwd) => {
     const r = await runProcess(path, args, { cwd, timeoutMs: 15_000 });
-    return `${r.stdout}${r.stderr}`.split("\n").find((l) => l.trim())?.trim() ?? "unknown";
+    return (
+      `${r.stdout}${r.stderr}`
+        .split("\n")
+        .find((l) => l.trim())
+        ?.trim() ?? "unknown"
+    );
   });
   return { name, found: true, path, version, required };
 }

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { ToolMissingError } from "../core/errors.js";
 import { type RunResult, runProcess, withTempDir } from "./process.js";
 import { findOnPath } from "./which.js";
@@ -49,11 +51,12 @@ export interface CompileOptions {
 /** iverilog -g2012 on files in cwd. Warnings (e.g. "sorry" notes on always_comb) are not failures. */
 export async function compile(options: CompileOptions): Promise<RunResult> {
   const { iverilog } = await iverilogPaths();
-  return runProcess(
-    iverilog,
-    ["-g2012", "-Wno-timescale", "-s", options.top, "-o", options.output, ...options.files],
-    { cwd: options.cwd, timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb, maxOutputBytes: 256 << 10 },
-  );
+  return runProcess(iverilog, ["-g2012", "-Wno-timescale", "-s", options.top, "-o", options.output, ...options.files], {
+    cwd: options.cwd,
+    timeoutMs: options.timeoutMs,
+    memoryLimitMb: options.memoryLimitMb,
+    maxOutputBytes: 256 << 10,
+  });
 }
 
 export interface SimulateOptions {
@@ -72,5 +75,23 @@ export async function simulate(options: SimulateOptions): Promise<RunResult> {
     timeoutMs: options.timeoutMs,
     memoryLimitMb: options.memoryLimitMb,
     maxOutputBytes: options.maxOutputBytes,
+  });
+}
+
+/**
+ * Elaborates SystemVerilog that yosys cannot read into plain Verilog-1995 (`iverilog -tvlog95`): packed
+ * array ports become flat vectors, `always_ff` becomes `always`. Returns undefined when iverilog cannot either.
+ */
+export async function translateToVerilog95(source: string, timeoutMs: number): Promise<string | undefined> {
+  const { iverilog } = await iverilogPaths();
+  return withTempDir("vlog95", async (cwd) => {
+    await writeFile(join(cwd, "in.sv"), source);
+    const r = await runProcess(iverilog, ["-g2012", "-tvlog95", "-pallowsigned=1", "-o", "out.v", "in.sv"], {
+      cwd,
+      timeoutMs,
+      memoryLimitMb: 1024,
+    });
+    if (r.exitCode !== 0 || r.timedOut) return undefined;
+    return readFile(join(cwd, "out.v"), "utf8").catch(() => undefined);
   });
 }

@@ -5,7 +5,10 @@ import { delimiter, isAbsolute, join } from "node:path";
 export async function findOnPath(name: string): Promise<string | undefined> {
   const candidates = isAbsolute(name)
     ? [name]
-    : (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+    : (process.env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   for (const file of candidates) {
     try {
       await access(file, constants.X_OK);

@@ -23,10 +23,8 @@ parentPort?.on("message", async (job: Job) => {
   let tree: Record<string, unknown> = {};
   try {
     const files = { ...job.files, "script.ys": `${job.commands.join("\n")}\n` };
-    tree = ((await runYosys(["-q", "-s", "script.ys"], files, { stdin: null, stdout: sink, stderr: sink })) ?? {}) as Record<
-      string,
-      unknown
-    >;
+    tree = ((await runYosys(["-q", "-s", "script.ys"], files, { stdin: null, stdout: sink, stderr: sink })) ??
+      {}) as Record<string, unknown>;
   } catch (e) {
     ok = false;
     const files = (e as { files?: Record<string, unknown> }).files;

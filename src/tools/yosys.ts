@@ -1,4 +1,4 @@
-import { writeFile, readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { ToolMissingError } from "../core/errors.js";
@@ -38,8 +38,9 @@ export interface YosysBackend {
 const YOSYS_MEMORY_MB = 2048;
 
 function firstError(log: string): string | undefined {
-  const line = log.split("\n").find((l) => l.startsWith("ERROR:"));
-  return line?.slice("ERROR:".length).trim();
+  // "ERROR: ..." or "file.v:12: ERROR: ..."
+  const line = log.split("\n").find((l) => /(^|: )ERROR:/.test(l));
+  return line?.replace(/^ERROR:\s*/, "").trim();
 }
 
 /** The Debian (or any PATH) yosys binary: a fresh process per job, in its own temp dir. */
@@ -149,7 +150,10 @@ export class WasmYosys implements YosysBackend {
       const onError = (e: Error) => {
         detach();
         void worker.terminate();
-        resolve({ reply: { ok: false, log: `ERROR: yosys worker crashed: ${e.message}`, outputs: {} }, timedOut: false });
+        resolve({
+          reply: { ok: false, log: `ERROR: yosys worker crashed: ${e.message}`, outputs: {} },
+          timedOut: false,
+        });
       };
       const timer = setTimeout(() => {
         detach();

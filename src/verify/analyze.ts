@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
 import type { DesignInterface } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
+import { translateToVerilog95 } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { findTop, listModules } from "../verilog/index.js";
 import { yosysCompatible } from "./formal.js";
@@ -11,6 +12,8 @@ import { interfaceFromYosys, YosysJson } from "./interface.js";
 export interface ReferenceAnalysis {
   top: string;
   iface: DesignInterface;
+  /** Set when yosys could not read the reference itself: formal cannot run, simulation decides. */
+  formalBlocked?: string;
   /** Content hash of source + top: the key for caches of anything derived from the reference. */
   key: string;
 }
@@ -22,14 +25,19 @@ const cache = new Map<string, Promise<ReferenceAnalysis>>();
  * Reads the reference with Yosys once (cached by content): ports, parameters, clock and resets.
  * Throws BadInputError when the reference has no module or cannot be read.
  */
-export function analyseReference(source: string, preferredTop: string | undefined, timeoutMs: number): Promise<ReferenceAnalysis> {
+export function analyseReference(
+  source: string,
+  preferredTop: string | undefined,
+  timeoutMs: number,
+): Promise<ReferenceAnalysis> {
   const top = preferredTop ?? findTop(source);
   if (!top) throw new BadInputError("the reference contains no module");
-  if (!listModules(source).some((m) => m.name === top)) throw new BadInputError(`the reference has no module named ${top}`);
+  if (!listModules(source).some((m) => m.name === top))
+    throw new BadInputError(`the reference has no module named ${top}`);
   const key = createHash("sha256").update(top).update("\0").update(source).digest("hex").slice(0, 32);
   let entry = cache.get(key);
   if (!entry) {
-    entry = readInterface(source, top, timeoutMs).then((iface) => ({ top, iface, key }));
+    entry = readInterface(source, top, timeoutMs).then((read) => ({ top, key, ...read }));
     entry.catch(() => cache.delete(key));
     if (cache.size >= ANALYSIS_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(key, entry);
@@ -37,7 +45,30 @@ export function analyseReference(source: string, preferredTop: string | undefine
   return entry;
 }
 
-async function readInterface(source: string, top: string, timeoutMs: number): Promise<DesignInterface> {
+async function readInterface(
+  source: string,
+  top: string,
+  timeoutMs: number,
+): Promise<{ iface: DesignInterface; formalBlocked?: string }> {
+  const direct = await yosysInterface(source, top, timeoutMs);
+  if (direct.iface) return { iface: direct.iface };
+  // SystemVerilog yosys lacks (packed-array ports, ...): read iverilog's Verilog-95 elaboration instead.
+  const translated = await translateToVerilog95(source, timeoutMs);
+  const fallback = translated === undefined ? undefined : await yosysInterface(translated, top, timeoutMs);
+  if (fallback?.iface) {
+    return {
+      iface: fallback.iface,
+      formalBlocked: `yosys cannot read the reference (${direct.error}); simulation decides`,
+    };
+  }
+  throw new BadInputError(`yosys cannot read the reference: ${direct.error}`, { stderrTail: direct.log });
+}
+
+async function yosysInterface(
+  source: string,
+  top: string,
+  timeoutMs: number,
+): Promise<{ iface?: DesignInterface; error: string; log: string }> {
   const yosys = await yosysBackend();
   const run = await yosys.run({
     files: { "ref.v": yosysCompatible(source) },
@@ -53,17 +84,17 @@ async function readInterface(source: string, top: string, timeoutMs: number): Pr
     timeoutMs,
   });
   const json = run.outputs["ref.json"];
-  if (!run.ok || json === undefined) {
-    throw new BadInputError(`yosys cannot read the reference: ${run.timedOut ? "timed out" : (run.error ?? "failed")}`, {
-      stderrTail: tail(run.log),
-    });
-  }
-  return interfaceFromYosys(JSON.parse(json), top);
+  const error = run.timedOut ? "timed out" : (run.error ?? "failed");
+  if (!run.ok || json === undefined) return { error, log: tail(run.log) };
+  return { iface: interfaceFromYosys(JSON.parse(json), top), error, log: "" };
 }
 
 export interface CandidateFrontend {
   /** Candidate key -> its ports, or why yosys could not read it. */
-  ports: Map<string, { ok: true; iface: DesignInterface } | { ok: false; error: string }>;
+  ports: Map<
+    string,
+    { ok: true; iface: DesignInterface; translated?: true; error?: string } | { ok: false; error: string }
+  >;
 }
 
 /**
@@ -81,7 +112,12 @@ export async function readCandidateInterfaces(
     const files = Object.fromEntries(pending.map((c) => [c.file, yosysCompatible(c.source)]));
     const run = await yosys.run({
       files,
-      commands: [...pending.map((c) => `read_verilog -sv ${c.file}`), "hierarchy -check", "proc -norom", "write_json cand.json"],
+      commands: [
+        ...pending.map((c) => `read_verilog -sv ${c.file}`),
+        "hierarchy -check",
+        "proc -norom",
+        "write_json cand.json",
+      ],
       outputs: ["cand.json"],
       timeoutMs,
     });
@@ -96,14 +132,13 @@ export async function readCandidateInterfaces(
     }
     const message = run.timedOut ? "yosys timed out reading the candidate" : (run.error ?? "yosys failed");
     // Blame the candidate the error names (by file or by module suffix); if none is named, each is read alone.
-    const culprit = pending.find((c) => run.log.includes(`${c.file}:`) || message.includes(c.top));
+    const culprit =
+      pending.length === 1
+        ? pending[0]
+        : pending.find((c) => run.log.includes(`${c.file}:`) || message.includes(c.top));
     if (culprit) {
-      result.set(culprit.key, { ok: false, error: message });
+      result.set(culprit.key, await translatedInterface(culprit, message, timeoutMs));
       pending = pending.filter((c) => c !== culprit);
-    } else if (pending.length === 1) {
-      const [only] = pending;
-      if (only) result.set(only.key, { ok: false, error: message });
-      break;
     } else {
       const limit = pLimit(Math.max(availableParallelism(), 1));
       const singles = await Promise.all(pending.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs))));
@@ -112,4 +147,16 @@ export async function readCandidateInterfaces(
     }
   }
   return result;
+}
+
+/** A candidate yosys cannot read keeps its interface check through iverilog's Verilog-95 elaboration. */
+async function translatedInterface(
+  c: { file: string; source: string; top: string },
+  error: string,
+  timeoutMs: number,
+): Promise<{ ok: true; iface: DesignInterface; translated: true; error: string } | { ok: false; error: string }> {
+  if (error.includes("timed out")) return { ok: false, error };
+  const translated = await translateToVerilog95(c.source, timeoutMs);
+  const read = translated === undefined ? undefined : await yosysInterface(translated, c.top, timeoutMs);
+  return read?.iface ? { ok: true, iface: read.iface, translated: true, error } : { ok: false, error };
 }

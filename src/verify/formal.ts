@@ -102,7 +102,9 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
     return { kind: "done", proof: { kind: "per_signal", differing, equivalent }, durationMs: elapsed() };
   }
   const [only] = results;
-  const proof: FormalProof = only?.trace ? { kind: "different", trace: only.trace } : { kind: "equivalent", mode, depth: sequential ? depth : 0 };
+  const proof: FormalProof = only?.trace
+    ? { kind: "different", trace: only.trace }
+    : { kind: "equivalent", mode, depth: sequential ? depth : 0 };
   return { kind: "done", proof, durationMs: elapsed() };
 }
 

@@ -1,2 +1,8 @@
-export { DEFAULT_VERIFY_OPTIONS, type ResolvedVerifyOptions, resolveOptions, type VerifyOptions, VerifyOptionsSchema } from "./options.js";
+export {
+  DEFAULT_VERIFY_OPTIONS,
+  type ResolvedVerifyOptions,
+  resolveOptions,
+  type VerifyOptions,
+  VerifyOptionsSchema,
+} from "./options.js";
 export { toolVersions, type VerifyGroupInput, type VerifyInput, verify, verifyGroup } from "./verify.js";

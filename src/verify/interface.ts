@@ -6,7 +6,10 @@ const Bits = z.array(z.union([z.number(), z.string()]));
 const YosysModule = z.object({
   attributes: z.record(z.string(), z.unknown()).default({}),
   parameter_default_values: z.record(z.string(), z.unknown()).optional(),
-  ports: z.record(z.string(), z.object({ direction: z.enum(["input", "output", "inout"]), bits: Bits, signed: z.number().optional() })),
+  ports: z.record(
+    z.string(),
+    z.object({ direction: z.enum(["input", "output", "inout"]), bits: Bits, signed: z.number().optional() }),
+  ),
   cells: z.record(
     z.string(),
     z.object({
@@ -22,7 +25,8 @@ type YosysModule = z.infer<typeof YosysModule>;
 const FLOP_CLOCKED = /^\$(dff|dffe|adff|adffe|sdff|sdffe|sdffce|dffsr|dffsre|aldff|aldffe)$/;
 const LATCH = /^\$(dlatch|adlatch|dlatchsr|sr)$/;
 const MEMORY = /^\$mem(_v2)?$/;
-const RESET_NAME = /^(a?rst|a?reset|clr|clear|a?resetn|a?rstn|reset_n|rst_n|areset_n|arst_n|nrst|nreset|rst_b|reset_b)$/i;
+const RESET_NAME =
+  /^(a?rst|a?reset|clr|clear|a?resetn|a?rstn|reset_n|rst_n|areset_n|arst_n|nrst|nreset|rst_b|reset_b)$/i;
 const ACTIVE_LOW_NAME = /(_n|n|_b)$/i;
 
 /** A parameter value from Yosys JSON: binary strings become decimal, other strings stay. */
@@ -79,7 +83,6 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
   const clocks = new Map<string, Set<"pos" | "neg">>();
   const internalClocks = new Set<string>();
   const resets = new Map<string, Reset>();
-  let flops = 0;
   let hasLatches = false;
 
   const addReset = (bit: number | string | undefined, polarityHigh: boolean, kind: "sync" | "async") => {
@@ -102,7 +105,6 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
     if (LATCH.test(t)) hasLatches = true;
     const clockPins: Array<[string, boolean]> = [];
     if (FLOP_CLOCKED.test(t)) {
-      flops++;
       clockPins.push(["CLK", paramBit(cell.parameters.CLK_POLARITY ?? "1")]);
       if (cell.connections.ARST) addReset(cell.connections.ARST[0], paramBit(cell.parameters.ARST_POLARITY), "async");
       if (cell.connections.SRST) addReset(cell.connections.SRST[0], paramBit(cell.parameters.SRST_POLARITY), "sync");
@@ -112,7 +114,6 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
       for (const pin of ["RD_CLK", "WR_CLK"]) {
         const bits = cell.connections[pin] ?? [];
         if (bits.some((b) => typeof b === "number")) {
-          flops++;
           const polarity = String(cell.parameters[`${pin}_POLARITY`] ?? "1");
           clockPins.push([pin, polarity.includes("1")]);
         }
@@ -150,7 +151,8 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
   if (clock) {
     for (const p of ports) {
       if (p.direction !== "input" || p.width !== 1 || p.name === clock || resets.has(p.name)) continue;
-      if (RESET_NAME.test(p.name)) resets.set(p.name, { name: p.name, activeHigh: !ACTIVE_LOW_NAME.test(p.name), kind: "sync" });
+      if (RESET_NAME.test(p.name))
+        resets.set(p.name, { name: p.name, activeHigh: !ACTIVE_LOW_NAME.test(p.name), kind: "sync" });
     }
   }
   return {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Counterexample, Port } from "../contracts/index.js";
 import { compile, simulate } from "../tools/iverilog.js";
 import { type RunResult, withTempDir } from "../tools/process.js";
-import { type Testbench, type TestbenchSpec, generateTestbench } from "./testbench.js";
+import { generateTestbench, type Testbench, type TestbenchSpec } from "./testbench.js";
 
 export interface SimSignal {
   name: string;
@@ -17,7 +17,14 @@ export interface SimCandidateResult {
 }
 
 export type SimOutcome =
-  | { kind: "ok"; results: SimCandidateResult[]; durationMs: number; exhaustive: boolean; steps: number; samples: number }
+  | {
+      kind: "ok";
+      results: SimCandidateResult[];
+      durationMs: number;
+      exhaustive: boolean;
+      steps: number;
+      samples: number;
+    }
   | { kind: "compile_error"; log: string; durationMs: number }
   | { kind: "timeout"; durationMs: number }
   | { kind: "error"; reason: string; log: string; durationMs: number };
@@ -56,7 +63,8 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
     });
     if (compiled.timedOut) return { kind: "timeout", durationMs: elapsed() };
     if (compiled.exitCode !== 0) {
-      if (compiled.spawnError) return { kind: "error", reason: compiled.spawnError.message, log: "", durationMs: elapsed() };
+      if (compiled.spawnError)
+        return { kind: "error", reason: compiled.spawnError.message, log: "", durationMs: elapsed() };
       return { kind: "compile_error", log: compileLog(compiled), durationMs: elapsed() };
     }
     const ran = await simulate({
@@ -94,7 +102,13 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
         defined.set(num(1), num(2));
         break;
       case "M":
-        mismatch.set(`${num(1)}:${num(2)}`, { count: num(3), cycle: num(4), phase: num(5), exp: f[6] ?? "", got: f[7] ?? "" });
+        mismatch.set(`${num(1)}:${num(2)}`, {
+          count: num(3),
+          cycle: num(4),
+          phase: num(5),
+          exp: f[6] ?? "",
+          got: f[7] ?? "",
+        });
         break;
       case "A":
         first.set(num(1), { cycle: num(2), phase: num(3), values: new Map() });

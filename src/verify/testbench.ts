@@ -63,13 +63,15 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   const inIdx = new Map(inputs.map((p, i) => [p.name, i]));
   const varOf = (p: Port) => inVar(inIdx.get(p.name) ?? -1);
   const L: string[] = [];
-  const emit = (s: string) => L.push(s);
+  const emit = (s: string): void => {
+    L.push(s);
+  };
 
   emit("`timescale 1ns/1ps");
   emit(`module ${top};`);
   if (clock) emit(`  reg rg_clk = 1'b0;`);
   // No initialiser: the first assignment must be an event, or `always @(*)` blocks never run at time 0.
-  inputs.forEach((p, i) => emit(`  reg ${range(p.width)}${inVar(i)};`));
+  for (const [i, p] of inputs.entries()) emit(`  reg ${range(p.width)}${inVar(i)};`);
   outputs.forEach((p, o) => {
     emit(`  wire ${range(p.width)}rg_r${o};`);
     for (let k = 0; k < K; k++) emit(`  wire ${range(p.width)}rg_c${k}_${o};`);
@@ -83,7 +85,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       })
       .join(", ");
   emit(`  ${spec.reference.module} ref_${n} (${connect((o) => `rg_r${o}`)});`);
-  spec.candidates.forEach((m, k) => emit(`  ${m} cand${k}_${n} (${connect((o) => `rg_c${k}_${o}`)});`));
+  for (const [k, m] of spec.candidates.entries()) emit(`  ${m} cand${k}_${n} (${connect((o) => `rg_c${k}_${o}`)});`);
 
   emit("  reg [63:0] rg_s;");
   emit("  reg [63:0] rg_m;");
@@ -97,11 +99,13 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   });
   for (let k = 0; k < K; k++) {
     emit(`  integer rg_any${k}, rg_ac${k}, rg_ap${k};`);
-    inputs.forEach((p, i) => emit(`  reg ${range(p.width)}rg_a${k}_${i};`));
+    for (const [i, p] of inputs.entries()) emit(`  reg ${range(p.width)}rg_a${k}_${i};`);
   }
 
   // xorshift64: rg_s is never zero because the seed is forced odd.
-  emit("  task rg_next; begin rg_s = rg_s ^ (rg_s << 13); rg_s = rg_s ^ (rg_s >> 7); rg_s = rg_s ^ (rg_s << 17); end endtask");
+  emit(
+    "  task rg_next; begin rg_s = rg_s ^ (rg_s << 13); rg_s = rg_s ^ (rg_s >> 7); rg_s = rg_s ^ (rg_s << 17); end endtask",
+  );
 
   emit("  task rg_check(input integer ph); begin");
   emit("    rg_samples = rg_samples + 1;");
@@ -157,7 +161,9 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   emit("  end endtask");
 
   if (sequential) {
-    emit("  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; end endtask");
+    emit(
+      "  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; end endtask",
+    );
   } else {
     emit("  task rg_tick; begin #1 rg_check(0); #1 rg_cyc = rg_cyc + 1; end endtask");
   }
@@ -192,7 +198,9 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   } else if (exhaustive) {
     const total = 2 ** inputBits;
     const concat = inputs.map((_p, i) => inVar(i)).join(", ");
-    emit(`    for (rg_m = 0; rg_m < ${total}; rg_m = rg_m + 1) begin {${concat}} = rg_m[${Math.max(inputBits - 1, 0)}:0]; rg_tick; end`);
+    emit(
+      `    for (rg_m = 0; rg_m < ${total}; rg_m = rg_m + 1) begin {${concat}} = rg_m[${Math.max(inputBits - 1, 0)}:0]; rg_tick; end`,
+    );
     tick(total);
   } else if (!sequential) {
     // Directed vectors first: all zeros, all ones, walking one and walking zero over the concatenated inputs.
@@ -202,8 +210,12 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     tick(2);
     const walk = Math.min(inputBits, MAX_WALKING_BITS);
     if (inputBits > 0) {
-      emit(`    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = 0; ${concat} = ${concat} | (${inputBits}'d1 << rg_j); rg_tick; end`);
-      emit(`    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = ~(${inputBits}'d1 << rg_j); rg_tick; end`);
+      emit(
+        `    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = 0; ${concat} = ${concat} | (${inputBits}'d1 << rg_j); rg_tick; end`,
+      );
+      emit(
+        `    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = ~(${inputBits}'d1 << rg_j); rg_tick; end`,
+      );
       tick(2 * walk);
     }
     emit(`    repeat (${spec.vectors}) begin rg_random_inputs; rg_tick; end`);
@@ -227,7 +239,9 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
           const bits = dataInputs.reduce((s, p) => s + p.width, 0);
           const walk = Math.min(bits, MAX_WALKING_BITS);
           emit(`    ${concat} = 0; rg_tick; rg_tick; ${concat} = ${ones(bits)}; rg_tick; rg_tick;`);
-          emit(`    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = ${bits}'d1 << rg_j; rg_tick; end`);
+          emit(
+            `    for (rg_j = 0; rg_j < ${walk}; rg_j = rg_j + 1) begin ${concat} = ${bits}'d1 << rg_j; rg_tick; end`,
+          );
           tick(4 + walk);
         }
       }
@@ -255,7 +269,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   for (let k = 0; k < K; k++) {
     emit(`    if (rg_any${k}) begin`);
     emit(`      $display("${tag} A ${k} %0d %0d", rg_ac${k}, rg_ap${k});`);
-    inputs.forEach((_p, i) => emit(`      $display("${tag} V ${k} ${i} %b", rg_a${k}_${i});`));
+    for (const [i, _p] of inputs.entries()) emit(`      $display("${tag} V ${k} ${i} %b", rg_a${k}_${i});`);
     emit("    end");
   }
   emit(`    $display("${tag} END %0d", rg_samples);`);

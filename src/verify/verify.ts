@@ -120,7 +120,11 @@ class CheckContext {
     const { iface } = this.ref;
     if (iface.unsupported) {
       return sources.map(() =>
-        this.result({ status: "unsupported", decidedBy: "frontend", message: `cannot check this design: ${iface.unsupported}` }),
+        this.result({
+          status: "unsupported",
+          decidedBy: "frontend",
+          message: `cannot check this design: ${iface.unsupported}`,
+        }),
       );
     }
 
@@ -149,7 +153,12 @@ class CheckContext {
         return;
       }
       const renamed = suffixModules(s.code, `_rgc${slot}_${this.nonce}`);
-      prepared.push({ slot, file: `c${slot}.v`, top: renamed.names.get(top) as string, source: sealDirectives(renamed.code) });
+      prepared.push({
+        slot,
+        file: `c${slot}.v`,
+        top: renamed.names.get(top) as string,
+        source: sealDirectives(renamed.code),
+      });
     });
     // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
     // must not eat the time its simulation needs.
@@ -164,17 +173,22 @@ class CheckContext {
       if (read?.ok) {
         const diff = compareInterfaces(iface.ports, read.iface.ports);
         if (diff) {
-          results[p.slot] = this.result({ status: "interface_mismatch", decidedBy: "frontend", message: describeDiff(diff) });
+          results[p.slot] = this.result({
+            status: "interface_mismatch",
+            decidedBy: "frontend",
+            message: describeDiff(diff),
+          });
           continue;
         }
-      } else yosysErrors.set(p.slot, read?.error ?? "yosys could not read the candidate");
+      }
+      if (!read?.ok || read.translated) yosysErrors.set(p.slot, read?.error ?? "yosys could not read the candidate");
       live.push(p);
     }
     const frontendMs = performance.now() - frontendStarted;
 
     // Simulation: one shared run, splitting off candidates that do not compile or break it.
     const sim = new Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>();
-    if (live.length > 0) await this.simulateShared(live, sim);
+    if (live.length > 0 && this.options.engine !== "formal") await this.simulateShared(live, sim);
 
     // Formal, per candidate, for those still in the running.
     const checks = live.map((p) =>
@@ -195,7 +209,9 @@ class CheckContext {
       }),
     );
     await Promise.all(checks);
-    return results.map((r) => r ?? this.result({ status: "infra_error", decidedBy: "frontend", message: "no verdict was produced" }));
+    return results.map(
+      (r) => r ?? this.result({ status: "infra_error", decidedBy: "frontend", message: "no verdict was produced" }),
+    );
   }
 
   remaining(): number {
@@ -219,19 +235,30 @@ class CheckContext {
   simulate(candidates: Prepared[], timeoutMs: number, replay?: Stimulus): Promise<SimOutcome> {
     const files: Record<string, string> = { "ref.v": this.refSource };
     for (const c of candidates) files[c.file] = c.source;
-    return runSimulation(this.spec(candidates.map((c) => c.top), replay), { sources: files }, {
-      timeoutMs,
-      memoryLimitMb: this.options.memoryLimitMb,
-    });
+    return runSimulation(
+      this.spec(
+        candidates.map((c) => c.top),
+        replay,
+      ),
+      { sources: files },
+      {
+        timeoutMs,
+        memoryLimitMb: this.options.memoryLimitMb,
+      },
+    );
   }
 
-  async simulateShared(live: Prepared[], out: Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>): Promise<void> {
+  async simulateShared(
+    live: Prepared[],
+    out: Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>,
+  ): Promise<void> {
     let group = [...live];
     // Compile errors name their file: drop those candidates and compile the rest again.
     while (group.length > 1) {
       const outcome = await this.simulate(group, this.remaining());
       if (outcome.kind === "ok") {
-        group.forEach((c, k) => out.set(c.slot, { outcome, result: outcome.results[k] as SimCandidateResult }));
+        for (const [k, c] of group.entries())
+          out.set(c.slot, { outcome, result: outcome.results[k] as SimCandidateResult });
         return;
       }
       if (outcome.kind !== "compile_error") break;
@@ -251,7 +278,10 @@ class CheckContext {
       group.map((c) =>
         parallel(async () => {
           const outcome = await this.simulate([c], this.options.timeoutMs);
-          out.set(c.slot, outcome.kind === "ok" ? { outcome, result: outcome.results[0] as SimCandidateResult } : { outcome });
+          out.set(
+            c.slot,
+            outcome.kind === "ok" ? { outcome, result: outcome.results[0] as SimCandidateResult } : { outcome },
+          );
         }),
       ),
     );
@@ -274,6 +304,7 @@ class CheckContext {
       exhaustive: false,
       durationMs: simMs,
     };
+    if (!sim) simReport.reason = `engine=${this.options.engine}`;
     const base = { frontendMs, simMs };
     if (sim) {
       const o = sim.outcome;
@@ -318,13 +349,16 @@ class CheckContext {
     let formalReport: FormalReport = { status: "skipped", durationMs: 0, reason: "engine=sim" };
     if (this.options.engine !== "sim") {
       const limitation = formalLimitation(iface);
-      if (simReport.exhaustive && failing.size === 0)
+      if (this.ref.formalBlocked) formalReport = { status: "skipped", durationMs: 0, reason: this.ref.formalBlocked };
+      else if (simReport.exhaustive && failing.size === 0)
         formalReport = { status: "skipped", durationMs: 0, reason: "exhaustive simulation already covers every input" };
-      else if (yosysError) formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
+      else if (yosysError)
+        formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
       else if (limitation) formalReport = { status: "skipped", durationMs: 0, reason: limitation };
       else {
         const open = outputs.filter((o) => !failing.has(o));
-        if (open.length === 0) formalReport = { status: "skipped", durationMs: 0, reason: "simulation already failed every output" };
+        if (open.length === 0)
+          formalReport = { status: "skipped", durationMs: 0, reason: "simulation already failed every output" };
         else {
           const found = await this.formal(p, open, failing.size > 0);
           formalReport = found.report;
@@ -349,10 +383,25 @@ class CheckContext {
       return v;
     });
     const ran = (simSignals ? 1 : 0) + (["proved", "bounded", "fail"].includes(formalReport.status) ? 1 : 0);
-    const decidedBy = failing.size > 0 ? ([...failing.values()].includes("sim") ? "sim" : "formal") : ran === 2 ? "sim+formal" : simSignals ? "sim" : "formal";
+    const decidedBy =
+      failing.size > 0
+        ? [...failing.values()].includes("sim")
+          ? "sim"
+          : "formal"
+        : ran === 2
+          ? "sim+formal"
+          : simSignals
+            ? "sim"
+            : "formal";
     if (failing.size === 0 && !simSignals && !["proved", "bounded"].includes(formalReport.status)) {
+      const status: VerifyStatus =
+        formalReport.status === "timeout"
+          ? "timeout"
+          : formalReport.status === "skipped"
+            ? "unsupported"
+            : "infra_error";
       return this.result({
-        status: formalReport.status === "timeout" ? "timeout" : "infra_error",
+        status,
         decidedBy: "formal",
         message: `formal check gave no verdict: ${formalReport.reason ?? formalReport.status}`,
         sim: simReport,
@@ -364,7 +413,7 @@ class CheckContext {
     const message =
       bad.length > 0
         ? `not equivalent: ${bad.join(", ")} ${bad.length === 1 ? "differs" : "differ"}`
-        : `equivalent (${describeEvidence(simReport, formalReport)})`;
+        : `equivalent (${describeEvidence(simReport, formalReport)})${simSignals ? "" : "; formal only: oscillation and combinational loops are not checked"}`;
     const r = this.result({
       status: bad.length > 0 ? "fail" : "pass",
       decidedBy,
@@ -408,7 +457,12 @@ class CheckContext {
       for (const s of seen) {
         if (confirmed.has(s.name) || !open.includes(s.name)) continue;
         const cx = result?.counterexample;
-        confirmed.set(s.name, cx ? { ...cx, engine: "formal", trace } : { engine: "formal", signal: s.name, cycle: 0, phase: "pre", inputs: {}, expected: "", got: "", trace });
+        confirmed.set(
+          s.name,
+          cx
+            ? { ...cx, engine: "formal", trace }
+            : { engine: "formal", signal: s.name, cycle: 0, phase: "pre", inputs: {}, expected: "", got: "", trace },
+        );
       }
     }
     // A whole-design difference that replay confirmed: find which other outputs differ too, signal by signal.
@@ -421,7 +475,8 @@ class CheckContext {
     }
     if (confirmed.size === 0 && unconfirmed > 0) {
       report.status = "unconfirmed";
-      report.reason = "formal found a difference that simulation does not reproduce (X or initial-value modelling); not counted";
+      report.reason =
+        "formal found a difference that simulation does not reproduce (X or initial-value modelling); not counted";
     }
     return { report, confirmed };
   }
@@ -431,7 +486,12 @@ class CheckContext {
   /** Whether the reference simulates cleanly against itself (to tell a broken candidate from broken tools). */
   referenceSimulates(): Promise<boolean> {
     this.#refAlone ??= (async () => {
-      const self: Prepared = { slot: -1, file: "self.v", top: this.refModule.replace("_rgref_", "_rgself_"), source: "" };
+      const self: Prepared = {
+        slot: -1,
+        file: "self.v",
+        top: this.refModule.replace("_rgref_", "_rgself_"),
+        source: "",
+      };
       self.source = suffixModules(this.refSource, "_self").code;
       self.top = `${this.refModule}_self`;
       const o = await this.simulate([self], this.options.timeoutMs);
@@ -458,9 +518,18 @@ class CheckContext {
       status: parts.status,
       decidedBy: parts.decidedBy,
       message: parts.message,
-      signals: parts.signals ?? iface.ports.filter((p) => p.direction === "output").map((p) => ({ name: p.name, ok: false })),
+      signals:
+        parts.signals ?? iface.ports.filter((p) => p.direction === "output").map((p) => ({ name: p.name, ok: false })),
       engines: {
-        sim: parts.sim ?? { status: "skipped", seed: o.seed, cycles: 0, samples: 0, exhaustive: false, durationMs: 0, reason: `not reached (${parts.status})` },
+        sim: parts.sim ?? {
+          status: "skipped",
+          seed: o.seed,
+          cycles: 0,
+          samples: 0,
+          exhaustive: false,
+          durationMs: 0,
+          reason: `not reached (${parts.status})`,
+        },
         formal,
       },
       diagnostics: parts.diagnostics ?? [],
@@ -510,17 +579,23 @@ function formalReportOf(outcome: FormalOutcome, iface: DesignInterface, depth: n
           ? { status: "bounded", mode, depth: outcome.proof.depth, durationMs }
           : { status: "proved", mode, depth: 0, durationMs };
       }
-      return iface.sequential ? { status: "bounded", mode, depth, durationMs } : { status: "proved", mode, depth: 0, durationMs };
+      return iface.sequential
+        ? { status: "bounded", mode, depth, durationMs }
+        : { status: "proved", mode, depth: 0, durationMs };
   }
 }
 
 function describeEvidence(sim: SimReport, formal: FormalReport): string {
   const parts: string[] = [];
-  if (sim.status === "pass") parts.push(`${sim.exhaustive ? "exhaustive" : "random+directed"} simulation, ${sim.cycles} ${sim.samples > sim.cycles ? "cycles" : "vectors"}`);
+  if (sim.status === "pass")
+    parts.push(
+      `${sim.exhaustive ? "exhaustive" : "random+directed"} simulation, ${sim.cycles} ${sim.samples > sim.cycles ? "cycles" : "vectors"}`,
+    );
   if (formal.status === "proved") parts.push("formal proof");
   if (formal.status === "bounded") parts.push(`formal, bounded to ${formal.depth} cycles`);
   if (formal.status === "unconfirmed") parts.push("formal lead not reproducible");
-  if (formal.status === "timeout" || formal.status === "error" || formal.status === "skipped") parts.push(`formal ${formal.status}${formal.reason ? `: ${formal.reason}` : ""}`);
+  if (formal.status === "timeout" || formal.status === "error" || formal.status === "skipped")
+    parts.push(`formal ${formal.status}${formal.reason ? `: ${formal.reason}` : ""}`);
   return parts.join("; ");
 }
 

@@ -192,7 +192,8 @@ export function sealDirectives(src: string): string {
   const defined = new Set<string>();
   tokens.forEach((t, i) => {
     const next = tokens[i + 1];
-    if (t.kind === "directive" && t.text === "`define" && next && (next.kind === "ident" || next.kind === "escaped")) defined.add(next.text);
+    if (t.kind === "directive" && t.text === "`define" && next && (next.kind === "ident" || next.kind === "escaped"))
+      defined.add(next.text);
   });
   const undefs = [...defined].map((name) => `\`undef ${name}\n`).join("");
   return `${src}\n\`resetall\n${undefs}`;

@@ -21,8 +21,10 @@ async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 let dir = "";
-const REF = "module RefModule(input [3:0] a, input [3:0] b, output [4:0] s, output z); assign s = a + b; assign z = s == 0; endmodule\n";
-const GOOD = "module TopModule(input [3:0] a, input [3:0] b, output [4:0] s, output z); assign s = b + a; assign z = ~|s; endmodule\n";
+const REF =
+  "module RefModule(input [3:0] a, input [3:0] b, output [4:0] s, output z); assign s = a + b; assign z = s == 0; endmodule\n";
+const GOOD =
+  "module TopModule(input [3:0] a, input [3:0] b, output [4:0] s, output z); assign s = b + a; assign z = ~|s; endmodule\n";
 const BAD = `module TopModule(input [3:0] a, input [3:0] b, output [4:0] s, output z);
   assign s = {1'b0, a + b};
   assign z = (a + b) == 5'd0;
@@ -83,7 +85,9 @@ describe("rtlgym doctor", () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.ready).toBe(true);
-    expect(report.tools.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(["iverilog", "vvp", "yosys"]));
+    expect(report.tools.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(["iverilog", "vvp", "yosys"]),
+    );
     expect(report.yosysBackend).toMatch(/^(native|wasm): Yosys/);
   });
 });

@@ -71,15 +71,18 @@ describe("verify", () => {
   });
 
   it("does not turn a formal modelling gap into a failure (X in the reference matches anything)", async () => {
-    const ref = "module RefModule(input [1:0] s, output reg y); always @(*) case (s) 2'd0: y = 1'b0; 2'd1: y = 1'b1; default: y = 1'bx; endcase endmodule\n";
+    const ref =
+      "module RefModule(input [1:0] s, output reg y); always @(*) case (s) 2'd0: y = 1'b0; 2'd1: y = 1'b1; default: y = 1'bx; endcase endmodule\n";
     const cand = "module TopModule(input [1:0] s, output y); assign y = s[0]; endmodule\n";
     const r = await verify({ reference: ref, candidate: cand });
     expect(r.status).toBe("pass");
   });
 
   it("requires the candidate to match initial values the reference defines", async () => {
-    const ref = "module RefModule(input clk, input d, output reg q = 1'b1); always @(posedge clk) q <= q ^ d; endmodule\n";
-    const cand = "module TopModule(input clk, input d, output reg q); initial q = 1'b0; always @(posedge clk) q <= q ^ d; endmodule\n";
+    const ref =
+      "module RefModule(input clk, input d, output reg q = 1'b1); always @(posedge clk) q <= q ^ d; endmodule\n";
+    const cand =
+      "module TopModule(input clk, input d, output reg q); initial q = 1'b0; always @(posedge clk) q <= q ^ d; endmodule\n";
     const r = await verify({ reference: ref, candidate: cand, engine: "sim" });
     expect(r.status).toBe("fail");
     expect(r.counterexample?.cycle).toBe(0);
@@ -92,5 +95,32 @@ describe("verify", () => {
     expect(r.engines.formal.status).toBe("skipped");
     expect(r.interface?.clock).toBe("clk");
     expect(r.interface?.resets).toEqual([{ name: "reset", activeHigh: true, kind: "sync" }]);
+  });
+});
+
+describe("designs yosys 0.23 cannot read (packed-array ports)", () => {
+  const ref = `module RefModule (input clk, input reset, input [3:0][7:0] a, output logic [7:0] y);
+  always_ff @(posedge clk) if (reset) y <= 0; else y <= a[1] + a[2];
+endmodule
+`;
+  it("checks the interface through iverilog's elaboration and lets simulation decide", async () => {
+    const same = await verify({
+      reference: ref,
+      candidate: ref.replace("RefModule", "TopModule").replace("a[1] + a[2]", "a[2] + a[1]"),
+    });
+    expect(same.status).toBe("pass");
+    expect(same.decidedBy).toBe("sim");
+    expect(same.engines.formal.status).toBe("skipped");
+    expect(same.engines.formal.reason).toMatch(/yosys cannot read the reference/);
+    const wide = await verify({
+      reference: ref,
+      candidate: ref.replace("RefModule", "TopModule").replace("logic [7:0] y", "logic [8:0] y"),
+    });
+    expect(wide.status).toBe("interface_mismatch");
+    const wrong = await verify({
+      reference: ref,
+      candidate: ref.replace("RefModule", "TopModule").replace("a[1] + a[2]", "a[1] + a[3]"),
+    });
+    expect(wrong.status).toBe("fail");
   });
 });

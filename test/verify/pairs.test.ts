@@ -34,7 +34,8 @@ describe("bundled reference/candidate pairs (both engines, real tools)", () => {
   it("has at least 60 pairs across every category", () => {
     expect(pairs.length).toBeGreaterThanOrEqual(60);
     const categories = new Set(pairs.map((p) => p.meta.category));
-    for (const c of ["equivalent", "subtle_bug", "forgery", "compile_error", "interface", "hang"]) expect(categories).toContain(c);
+    for (const c of ["equivalent", "subtle_bug", "forgery", "compile_error", "interface", "hang"])
+      expect(categories).toContain(c);
   });
 
   it.each(pairs.map((p) => [p.id, p] as [string, Pair]))("%s", (_id, pair) => {
@@ -50,7 +51,10 @@ describe("bundled reference/candidate pairs (both engines, real tools)", () => {
       expect(result.status, result.message).toBe(pair.meta.expect);
     }
     if (pair.meta.expect === "fail" && pair.meta.failing) {
-      const failing = result.signals.filter((s) => !s.ok).map((s) => s.name).sort();
+      const failing = result.signals
+        .filter((s) => !s.ok)
+        .map((s) => s.name)
+        .sort();
       expect(failing).toEqual([...pair.meta.failing].sort());
       expect(result.counterexample).toBeDefined();
     }

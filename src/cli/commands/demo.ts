@@ -62,10 +62,14 @@ export function registerDemo(program: Command): void {
       const wrong = rows.filter((r) => !r.asExpected);
       const seconds = (performance.now() - started) / 1000;
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ pairs: rows.length, asExpected: rows.length - wrong.length, seconds, rows })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ pairs: rows.length, asExpected: rows.length - wrong.length, seconds, rows })}\n`,
+        );
       } else {
         const w = Math.max(...rows.map((r) => r.id.length), 4);
-        process.stdout.write(`${"pair".padEnd(w)}  ${"expected".padEnd(18)} ${"verdict".padEnd(18)} ${"by".padEnd(10)} ${"ms".padStart(6)}  message\n`);
+        process.stdout.write(
+          `${"pair".padEnd(w)}  ${"expected".padEnd(18)} ${"verdict".padEnd(18)} ${"by".padEnd(10)} ${"ms".padStart(6)}  message\n`,
+        );
         for (const r of rows) {
           process.stdout.write(
             `${r.id.padEnd(w)}  ${r.expected.padEnd(18)} ${(r.asExpected ? r.status : `${r.status} !!`).padEnd(18)} ${r.decidedBy.padEnd(10)} ${String(r.ms).padStart(6)}  ${r.message.slice(0, 90)}\n`,

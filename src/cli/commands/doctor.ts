@@ -11,7 +11,9 @@ export function registerDoctor(program: Command): void {
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         for (const t of report.tools) {
-          process.stdout.write(`${t.found ? "ok     " : "MISSING"} ${t.name.padEnd(16)} ${t.version ?? t.hint ?? ""}${t.path ? `  (${t.path})` : ""}\n`);
+          process.stdout.write(
+            `${t.found ? "ok     " : "MISSING"} ${t.name.padEnd(16)} ${t.version ?? t.hint ?? ""}${t.path ? `  (${t.path})` : ""}\n`,
+          );
         }
         process.stdout.write(`yosys backend in use: ${report.yosysBackend}\n`);
       }
