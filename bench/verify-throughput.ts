@@ -136,7 +136,7 @@ async function measure(
         const out = await job();
         latencies.push(performance.now() - t);
         done++;
-        if (!args.json && done % 20 === 0) process.stderr.write(`  ${mode}: ${done}/${jobs.length}\r`);
+        if (!args.json && process.stderr.isTTY) process.stderr.write(`  ${mode}: ${done}/${jobs.length}\r`);
         return out;
       }),
     ),
@@ -241,7 +241,9 @@ async function main(): Promise<void> {
     ["group-both", perGroup("both"), () => GROUP_SIZE],
   ] as const) {
     log(`running ${mode} (${jobs.length} calls)...`);
-    reports.push(await measure(mode, [...jobs], per));
+    const report = await measure(mode, [...jobs], per);
+    reports.push(report);
+    log(`  ${mode}: ${report.wallS.toFixed(1)} s`);
   }
 
   // Accuracy: a mutant is non-equivalent when any engine rejects it (rtlgym only rejects with a counterexample or
@@ -252,7 +254,8 @@ async function main(): Promise<void> {
   const nonEquivalent = mutantKeys.filter((k) =>
     (["sim", "both", "official"] as const).some((m) => verdictOf(m, k)?.verdict === "caught"),
   );
-  const rtlgymCaught = (k: string) => verdictOf("both", k)?.verdict === "caught" || verdictOf("sim", k)?.verdict === "caught";
+  const rtlgymCaught = (k: string) =>
+    verdictOf("both", k)?.verdict === "caught" || verdictOf("sim", k)?.verdict === "caught";
   const officialMisses = mutantKeys.filter((k) => rtlgymCaught(k) && verdictOf("official", k)?.verdict !== "caught");
   const falsePasses = (mode: Mode) =>
     mutantKeys.filter((k) => verdictOf(mode, k)?.verdict === "pass" && verdictOf("official", k)?.verdict === "caught");
@@ -294,7 +297,11 @@ async function main(): Promise<void> {
     rtlgymCatchRate: round(nonEquivalent.filter(rtlgymCaught).length / Math.max(nonEquivalent.length, 1), 3),
     rtlgymCaught: nonEquivalent.filter(rtlgymCaught).length,
     officialMissesRtlgymCatches: officialMisses.map((k) => `${k} (rtlgym ${verdictOf("both", k)?.status})`),
-    rtlgymPassesOfficialRejects: { sim: falsePasses("sim"), both: falsePasses("both"), "group-both": falsePasses("group-both") },
+    rtlgymPassesOfficialRejects: {
+      sim: falsePasses("sim"),
+      both: falsePasses("both"),
+      "group-both": falsePasses("group-both"),
+    },
     referencesNotPassing: Object.fromEntries(reports.map((r) => [r.mode, falseFails(r.mode)])),
     groupVsSingleDisagreements: groupDisagreements,
     modes: rows,
@@ -326,6 +333,7 @@ async function main(): Promise<void> {
     ),
     "",
     `Latency is per call: one check, or one verifyGroup call of ${GROUP_SIZE} candidates in the group modes.`,
+    `Groups hold up to ${GROUP_MUTANTS} mutants per problem (more than the per-sample modes); their catch rate counts only the mutants the other modes also checked.`,
     `Non-equivalent mutants (rtlgym or the official testbench rejects): ${nonEquivalent.length}/${mutantKeys.length}; rtlgym catches ${summary.rtlgymCaught} (catch rate ${summary.rtlgymCatchRate}).`,
   ];
   const list = (title: string, items: string[]) => {

@@ -377,10 +377,7 @@ function flipLiteral(text: string): string | undefined {
   for (let k = digits.length - 1; k >= 0; k--) {
     const d = digits[k] as string;
     const v = Number.parseInt(d, radix);
-    if (Number.isNaN(v)) {
-      if (d === "_") continue;
-      continue; // x, z, ?: look at a higher digit
-    }
+    if (Number.isNaN(v)) continue; // `_`, x, z, ?: look at a higher digit
     let flipped = (v ^ 1).toString(radix);
     if (d !== d.toLowerCase()) flipped = flipped.toUpperCase();
     return `${size}${tick}${base}${space}${digits.slice(0, k)}${flipped}${digits.slice(k + 1)}`;

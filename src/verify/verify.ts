@@ -14,7 +14,14 @@ import type {
 import { tail } from "../core/errors.js";
 import { iverilogVersion } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
-import { listModules, normaliseForCache, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
+import {
+  findTop,
+  listModules,
+  normaliseForCache,
+  sanitizeCandidate,
+  sealDirectives,
+  suffixModules,
+} from "../verilog/index.js";
 import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } from "./analyze.js";
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
@@ -143,7 +150,7 @@ class CheckContext {
       }
       const modules = listModules(s.code);
       const names = new Set(modules.map((m) => m.name));
-      const top = this.options.candTop ?? (names.has(this.ref.top) ? this.ref.top : pickTop(s.code, modules));
+      const top = this.options.candTop ?? (names.has(this.ref.top) ? this.ref.top : findTop(s.code));
       if (!top || !names.has(top)) {
         results[slot] = this.result({
           status: "compile_error",
@@ -489,11 +496,9 @@ class CheckContext {
       const self: Prepared = {
         slot: -1,
         file: "self.v",
-        top: this.refModule.replace("_rgref_", "_rgself_"),
-        source: "",
+        top: `${this.refModule}_self`,
+        source: suffixModules(this.refSource, "_self").code,
       };
-      self.source = suffixModules(this.refSource, "_self").code;
-      self.top = `${this.refModule}_self`;
       const o = await this.simulate([self], this.options.timeoutMs);
       return o.kind === "ok";
     })();
@@ -553,14 +558,6 @@ class CheckContext {
       },
     };
   }
-}
-
-function pickTop(code: string, modules: ReturnType<typeof listModules>): string | undefined {
-  const instantiated = new Set(modules.flatMap((m) => m.instantiates));
-  const roots = modules.filter((m) => !instantiated.has(m.name));
-  if (roots.length === 1) return roots[0]?.name;
-  const named = roots.find((m) => m.name === "TopModule" || m.name === "top_module");
-  return named?.name ?? roots.at(-1)?.name ?? (code ? modules.at(-1)?.name : undefined);
 }
 
 function formalReportOf(outcome: FormalOutcome, iface: DesignInterface, depth: number): FormalReport {

@@ -56,7 +56,8 @@ describe("bundled reference/candidate pairs (both engines, real tools)", () => {
         .map((s) => s.name)
         .sort();
       expect(failing).toEqual([...pair.meta.failing].sort());
-      expect(result.counterexample).toBeDefined();
+      // A design that crashed the simulator (memory cap) has no counterexample to show.
+      if (pair.meta.category !== "hang") expect(result.counterexample).toBeDefined();
     }
     if (pair.meta.needsFormal) expect(result.decidedBy).toBe("formal");
     if (result.status === "pass") {
