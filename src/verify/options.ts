@@ -31,9 +31,9 @@ export type ResolvedVerifyOptions = { [K in keyof Tunables]-?: NonNullable<Tunab
 export const DEFAULT_VERIFY_OPTIONS = {
   engine: "both",
   seed: 1,
-  cycles: 1000,
+  cycles: 2000,
   vectors: 1000,
-  exhaustiveBits: 16,
+  exhaustiveBits: 12,
   formalDepth: 20,
   formalTimeoutMs: 5_000,
   timeoutMs: 10_000,

@@ -43,7 +43,7 @@ const ones = (w: number) => `{${w}{1'b1}}`;
  * Generates the self-checking testbench: reference and candidates side by side on the same stimulus, every
  * output compared with the X rule (`ref !== (ref ^ cand ^ ref)`: an X in the reference matches anything, an X
  * from the candidate does not) before and after every clock edge, counts kept per candidate and output, and
- * the verdict printed only in lines that carry the nonce. Random values come from an xorshift64 generator
+ * the verdict printed only in lines that carry the nonce. Random values come from a 64-bit LCG
  * inside the testbench (simulator `$random` differs across tools and is weak in some).
  */
 export function generateTestbench(spec: TestbenchSpec): Testbench {
@@ -102,11 +102,9 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     for (const [i, p] of inputs.entries()) emit(`  reg ${range(p.width)}rg_a${k}_${i};`);
   }
 
-  // xorshift64: rg_s is never zero because the seed is forced odd.
-  emit(
-    "  task rg_next; begin rg_s = rg_s ^ (rg_s << 13); rg_s = rg_s ^ (rg_s >> 7); rg_s = rg_s ^ (rg_s << 17); end endtask",
-  );
-
+  // 64-bit LCG (Knuth's MMIX constants): one statement per draw, several times cheaper in vvp than a
+  // shift-register generator. Its low bits are weak, so values are taken from the high 32 bits only.
+  const DRAW = "rg_s = rg_s * 64'h5851f42d4c957f2d + 64'h14057b7ef767814f;";
   emit("  task rg_check(input integer ph); begin");
   emit("    rg_samples = rg_samples + 1;");
   outputs.forEach((_p, o) => {
@@ -124,29 +122,38 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   });
   emit("  end endtask");
 
-  // One random value per data input: zeros, ones, hold, one hot, sign boundary, or uniform.
-  emit("  task rg_random_inputs; begin");
-  dataInputs.forEach((p) => {
+  // New values for the data inputs. Each input draws a mode: zeros, ones, hold, one-hot, sign boundary, or
+  // uniform. `sticky` (1) keeps an input unchanged with probability 15/16, for long runs that reach deep states.
+  emit("  task rg_random_inputs(input integer sticky); begin");
+  dataInputs.forEach((p, j) => {
     const v = varOf(p);
     const w = p.width;
-    emit("    rg_next; rg_m = rg_s;");
+    const slot = j % 8; // one draw gives the mode bits of eight inputs
+    if (slot === 0) emit(`    ${DRAW} rg_m = rg_s;`);
+    const hi = 63 - slot * 4;
+    const mode = `rg_m[${hi}:${hi - 2}]`;
+    const hold = `sticky != 0 && (${mode} != 3'd7 || rg_m[${hi - 3}] == 1'b0)`;
     const uniform: string[] = [];
-    for (let lo = 0; lo < w; lo += 64) {
-      const hi = Math.min(w - 1, lo + 63);
-      uniform.push(`rg_next; ${w > 1 ? `${v}[${hi}:${lo}]` : v} = rg_s[${hi - lo}:0];`);
+    for (let lo = 0; lo < w; lo += 32) {
+      const top = Math.min(w - 1, lo + 31);
+      uniform.push(`${DRAW} ${w > 1 ? `${v}[${top}:${lo}]` : v} = rg_s[${63 - (31 - (top - lo))}:32];`);
     }
+    emit(`    if (!(${hold})) begin`);
     if (w === 1) {
-      emit(`    ${v} = rg_m[32];`);
-      return;
+      emit(`      ${DRAW} ${v} = rg_s[63];`);
+    } else {
+      const shiftBits = Math.max(Math.ceil(Math.log2(w)), 1);
+      emit(`      ${DRAW}`);
+      emit(`      case (rg_s[63:61])`);
+      emit(`        3'd0: ${v} = 0;`);
+      emit(`        3'd1: ${v} = ${ones(w)};`);
+      emit(`        3'd2: ${v} = ${v};`);
+      emit(`        3'd3: ${v} = ${w}'d1 << rg_s[${59}:${60 - shiftBits}];`);
+      emit(`        3'd4: begin ${v} = rg_s[58] ? ${ones(w)} : 0; ${v}[${w - 1}] = ~${v}[${w - 1}]; end`);
+      emit(`        default: begin ${uniform.join(" ")} end`);
+      emit("      endcase");
     }
-    emit("    case (rg_m[2:0])");
-    emit(`      3'd0: ${v} = 0;`);
-    emit(`      3'd1: ${v} = ${ones(w)};`);
-    emit(`      3'd2: ;`);
-    emit(`      3'd3: begin ${v} = 0; ${v}[rg_m[40:8] % ${w}] = 1'b1; end`);
-    emit(`      3'd4: begin ${v} = rg_m[20] ? ${ones(w)} : 0; ${v}[${w - 1}] = ~${v}[${w - 1}]; end`);
-    emit(`      default: begin ${uniform.join(" ")} end`);
-    emit("    endcase");
+    emit("    end");
   });
   emit("  end endtask");
 
@@ -169,7 +176,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   }
 
   emit("  initial begin");
-  const seed = (BigInt.asUintN(64, BigInt(spec.seed) * 0x9e3779b97f4a7c15n) | 1n).toString(16);
+  const seed = BigInt.asUintN(64, (BigInt(spec.seed) + 1n) * 0x9e3779b97f4a7c15n).toString(16);
   emit(`    rg_s = 64'h${seed}; rg_cyc = 0; rg_samples = 0;`);
   outputs.forEach((_p, o) => {
     emit(`    rg_d${o} = 0;`);
@@ -201,7 +208,10 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     emit(
       `    for (rg_m = 0; rg_m < ${total}; rg_m = rg_m + 1) begin {${concat}} = rg_m[${Math.max(inputBits - 1, 0)}:0]; rg_tick; end`,
     );
-    tick(total);
+    // Then in random order: a candidate that latches state shows it only when the order changes.
+    const shuffled = Math.min(spec.vectors, Math.max(4 * total, 256));
+    emit(`    repeat (${shuffled}) begin rg_random_inputs(0); rg_tick; end`);
+    tick(total + shuffled);
   } else if (!sequential) {
     // Directed vectors first: all zeros, all ones, walking one and walking zero over the concatenated inputs.
     const concat = `{${inputs.map((_p, i) => inVar(i)).join(", ")}}`;
@@ -218,7 +228,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       );
       tick(2 * walk);
     }
-    emit(`    repeat (${spec.vectors}) begin rg_random_inputs; rg_tick; end`);
+    emit(`    repeat (${spec.vectors}) begin rg_random_inputs(0); rg_tick; end`);
     tick(spec.vectors);
   } else {
     // From time 0 with no reset: initial values count where the reference defines them.
@@ -228,7 +238,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     const perVariant = Math.max(Math.floor(spec.cycles / variants), 16);
     for (let v = 0; v < variants; v++) {
       if (resets.length) {
-        emit(`    rg_reset(${v}); rg_random_inputs; rg_tick; rg_random_inputs; rg_tick; rg_reset(-1);`);
+        emit(`    rg_reset(${v}); rg_random_inputs(0); rg_tick; rg_random_inputs(0); rg_tick; rg_reset(-1);`);
         tick(RESET_CYCLES);
       }
       if (v === 0) {
@@ -245,11 +255,17 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
           tick(4 + walk);
         }
       }
-      // Long random run; now and then a one-cycle pulse of a random reset variant.
-      emit(`    repeat (${perVariant}) begin`);
-      emit("      rg_random_inputs;");
+      // Long runs without reset reach deep states (counters near wrap, long input streaks): first with
+      // sticky inputs, then changing every cycle; last, a run with a one-cycle pulse of some reset now and then.
+      const sticky = Math.floor(perVariant * 0.4);
+      const free = Math.floor(perVariant * 0.3);
+      const pulsed = perVariant - sticky - free;
+      emit(`    repeat (${sticky}) begin rg_random_inputs(1); rg_tick; end`);
+      emit(`    repeat (${free}) begin rg_random_inputs(0); rg_tick; end`);
+      emit(`    repeat (${pulsed}) begin`);
+      emit("      rg_random_inputs(0);");
       if (resets.length) {
-        emit(`      rg_next; if (rg_s[5:0] == 6'd0) rg_reset(rg_s[31:8] % ${resets.length}); else rg_reset(-1);`);
+        emit(`      ${DRAW} if (rg_s[63:58] == 6'd0) rg_reset(rg_s[57:40] % ${resets.length}); else rg_reset(-1);`);
       }
       emit("      rg_tick;");
       emit("    end");

@@ -99,6 +99,8 @@ interface Prepared {
   file: string;
   top: string;
   source: string;
+  /** Yosys saw no flip-flop or latch in the candidate: exhaustive simulation of its inputs is a proof. */
+  stateless?: boolean;
 }
 
 /** Everything one group check knows; one instance per verifyGroup call. */
@@ -178,6 +180,7 @@ class CheckContext {
     for (const p of prepared) {
       const read = frontend.get(String(p.slot));
       if (read?.ok) {
+        p.stateless = !read.iface.sequential && !read.iface.hasLatches;
         const diff = compareInterfaces(iface.ports, read.iface.ports);
         if (diff) {
           results[p.slot] = this.result({
@@ -357,8 +360,14 @@ class CheckContext {
     if (this.options.engine !== "sim") {
       const limitation = formalLimitation(iface);
       if (this.ref.formalBlocked) formalReport = { status: "skipped", durationMs: 0, reason: this.ref.formalBlocked };
-      else if (simReport.exhaustive && failing.size === 0)
+      else if (simReport.exhaustive && failing.size === 0 && p.stateless)
         formalReport = { status: "skipped", durationMs: 0, reason: "exhaustive simulation already covers every input" };
+      else if (!iface.sequential && p.stateless === false)
+        formalReport = {
+          status: "skipped",
+          durationMs: 0,
+          reason: "the candidate holds state (latches) where the reference has none",
+        };
       else if (yosysError)
         formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
       else if (limitation) formalReport = { status: "skipped", durationMs: 0, reason: limitation };
