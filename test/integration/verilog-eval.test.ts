@@ -51,17 +51,11 @@ const PROBLEM_OPTIONS: Record<string, VerifyOptions> = {
  * longer occurs is printed so it can be removed.
  */
 const KNOWN_WRONG_VERDICTS: Record<string, string> = {
-  "Prob037_review2015_count1k/literal@9:23":
-    "q == 999 -> q == 998: differs only once q counts ~1000 cycles without reset; random resets never let it",
-  "Prob116_m2014_q3/literal@21:7":
-    "duplicate case label leaves 4'hc unassigned (a latch); ascending exhaustive sim holds the right value, formal skipped",
+  // Deep states past every budget: the official testbench runs ~100k cycles, rtlgym 2000 plus a 20-cycle bound.
   "Prob141_count_clock/literal@14:27":
     "ss[7:0] -> ss[7:1] in the hour-enable compare: hh differs first after ~36k cycles (official run)",
   "Prob141_count_clock/drop-negation@43:28":
     "pm <= ~pm -> pm <= pm: differs only at the 12-hour rollover (~43k cycles)",
-  "Prob141_count_clock/binop@35:46": "mm[7:4] + 1 -> - 1: differs after ten enabled minutes (~830 cycles)",
-  "Prob155_lemmings4/literal@48:40":
-    "fall counter + 1'b1 -> + 1'b0: differs only after a fall of > 20 cycles (ground = 0 that long)",
 };
 
 /** What rtlgym said: equivalent, a rejection, or no verdict. */
@@ -131,7 +125,14 @@ describe.skipIf(!HAVE_DATA)("VerilogEval v2 spec-to-rtl: references and mutants"
     const wrong = results
       .filter((r) => r.reference.status !== "pass")
       .map((r) => ({ key: r.id, status: r.reference.status, message: r.reference.message }));
-    expect(unexpected(wrong)).toEqual([]);
+    expect(wrong).toEqual([]);
+  });
+
+  it("catches at least 99% of the non-equivalent mutants", () => {
+    const mutants = results.flatMap((r) => r.mutants);
+    const caught = mutants.filter((m) => m.rtlgym.status !== "pass").length;
+    const nonEquivalent = mutants.filter((m) => m.rtlgym.status !== "pass" || m.official === "fail").length;
+    expect(caught / Math.max(nonEquivalent, 1)).toBeGreaterThanOrEqual(0.99);
   });
 
   it("never passes a mutant that the official testbench rejects", () => {
