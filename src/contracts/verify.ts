@@ -37,6 +37,8 @@ export const DesignInterface = z.object({
   resets: z.array(Reset),
   sequential: z.boolean(),
   hasLatches: z.boolean(),
+  /** Netlist cells after proc and flatten: a deterministic proxy for what one simulated cycle costs. */
+  cells: z.number().int().nonnegative(),
   /** Why the design cannot be checked (several clocks, inout ports, ...), when it cannot. */
   unsupported: z.string().nullable(),
 });

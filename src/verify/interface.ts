@@ -25,9 +25,9 @@ type YosysModule = z.infer<typeof YosysModule>;
 const FLOP_CLOCKED = /^\$(dff|dffe|adff|adffe|sdff|sdffe|sdffce|dffsr|dffsre|aldff|aldffe)$/;
 const LATCH = /^\$(dlatch|adlatch|dlatchsr|sr)$/;
 const MEMORY = /^\$mem(_v2)?$/;
-const RESET_NAME =
+const RESET_NAME = /^(a|s)?(rst|reset)(_?n|_b)?$|^n(rst|reset)$|^(clr|clear)(_?n)?$/i;
   /^(a?rst|a?reset|clr|clear|a?resetn|a?rstn|reset_n|rst_n|areset_n|arst_n|nrst|nreset|rst_b|reset_b)$/i;
-const ACTIVE_LOW_NAME = /(_n|n|_b)$/i;
+const ACTIVE_LOW_NAME = /(_n|n|_b)$|^n(rst|reset)$/i;
 
 /** A parameter value from Yosys JSON: binary strings become decimal, other strings stay. */
 function paramValue(v: unknown): string {
@@ -164,6 +164,7 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
     resets: [...resets.values()],
     sequential: clock !== null,
     hasLatches,
+    cells: Object.keys(mod.cells).length,
     unsupported,
   };
 }

@@ -47,6 +47,10 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
 }
 
 const FRONTEND_LIMIT_MS = 3000;
+const REPLAY_FLOOR_MS = 2000;
+/** References up to this many cells get the full cycle budget; bigger ones proportionally less. */
+const COST_CELLS = 400;
+const MIN_CYCLES = 200;
 const parallel = pLimit(Math.max(availableParallelism(), 1));
 
 /**
@@ -109,6 +113,7 @@ class CheckContext {
   readonly refModule: string;
   readonly refSource: string;
   readonly deadline: number;
+  groupSize = 1;
 
   constructor(
     readonly ref: ReferenceAnalysis,
@@ -125,6 +130,7 @@ class CheckContext {
   }
 
   async run(sources: string[], frontendStarted: number): Promise<VerifyResult[]> {
+    this.groupSize = sources.length;
     const results: Array<VerifyResult | undefined> = sources.map(() => undefined);
     const { iface } = this.ref;
     if (iface.unsupported) {
@@ -228,14 +234,22 @@ class CheckContext {
     return Math.max(this.deadline - performance.now(), 1);
   }
 
+  /** A single check lives within its deadline; each candidate of a group gets the full limit for its own phases. */
+  candidateTimeLeft(): number {
+    return this.groupSize > 1 ? this.options.timeoutMs : this.remaining();
+  }
+
   spec(candidates: string[], replay?: Stimulus): TestbenchSpec {
+    // Big netlists cost more per simulated cycle: scale the budget down with the reference's size so one
+    // Game-of-Life grid does not cost as much as a hundred counters. Deterministic: same design, same budget.
+    const scale = COST_CELLS / Math.max(this.ref.iface.cells, COST_CELLS);
     const spec: TestbenchSpec = {
       nonce: this.nonce,
       reference: { module: this.refModule, iface: this.ref.iface },
       candidates,
       seed: this.options.seed,
-      cycles: this.options.cycles,
-      vectors: this.options.vectors,
+      cycles: Math.max(Math.floor(this.options.cycles * scale), Math.min(MIN_CYCLES, this.options.cycles)),
+      vectors: Math.max(Math.floor(this.options.vectors * scale), Math.min(MIN_CYCLES, this.options.vectors)),
       exhaustiveBits: this.options.exhaustiveBits,
     };
     if (replay) spec.replay = replay;
@@ -456,7 +470,7 @@ class CheckContext {
       gate: p.top,
       iface: this.ref.iface,
       depth: this.options.formalDepth,
-      timeoutMs: Math.min(this.remaining(), this.options.formalTimeoutMs),
+      timeoutMs: Math.min(this.candidateTimeLeft(), this.options.formalTimeoutMs),
     };
     const outcome: FormalOutcome = await runFormal(perSignal ? { ...job, perSignal: open } : job);
     const report = formalReportOf(outcome, this.ref.iface, this.options.formalDepth);
@@ -466,7 +480,8 @@ class CheckContext {
     if (outcome.proof.kind === "per_signal") leads.push(...outcome.proof.differing.values());
     let unconfirmed = 0;
     for (const trace of leads) {
-      const replay = await this.simulate([p], this.remaining(), trace);
+      // A replay is a few cycles; it gets a floor so a lead found late is still confirmed or dismissed.
+      const replay = await this.simulate([p], Math.max(this.candidateTimeLeft(), REPLAY_FLOOR_MS), trace);
       const result = replay.kind === "ok" ? replay.results[0] : undefined;
       const seen = result?.signals.filter((s) => s.mismatches > 0) ?? [];
       if (seen.length === 0) unconfirmed++;
