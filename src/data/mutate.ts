@@ -1,4 +1,4 @@
-import { listModules, type Token, tokenize } from "../verilog/index.js";
+import { closingIndex, isPunct, isWord, listModules, type Token, tokenize } from "../verilog/index.js";
 
 /** One mutated copy of a design: a small, syntactically plausible change made at one token. */
 export interface Mutant {
@@ -184,24 +184,6 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return a;
 }
 
-const isP = (t: Token | undefined, text: string): boolean => t?.kind === "punct" && t.text === text;
-const isW = (t: Token | undefined, text: string): boolean => t?.kind === "ident" && t.text === text;
-
-/** Index of the bracket closing the one at `open`, or -1. */
-function closing(tokens: readonly Token[], open: number): number {
-  const o = tokens[open]?.text;
-  const c = o === "(" ? ")" : o === "[" ? "]" : o === "{" ? "}" : undefined;
-  if (c === undefined) return -1;
-  let depth = 0;
-  for (let i = open; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t?.kind !== "punct") continue;
-    if (t.text === o) depth++;
-    else if (t.text === c && --depth === 0) return i;
-  }
-  return -1;
-}
-
 /**
  * Which tokens may be mutated: those in module bodies, outside declared ranges (`reg [7:0]`), directive lines
  * and delays.
@@ -229,20 +211,20 @@ function eligibleTokens(src: string, tokens: readonly Token[]): boolean[] {
       const eol = src.indexOf("\n", t.end);
       const lineEnd = eol < 0 ? src.length : eol;
       for (let j = i; j < tokens.length && (tokens[j] as Token).start < lineEnd; j++) ok[j] = false;
-    } else if (isP(t, "#")) {
+    } else if (isPunct(t, "#")) {
       // A delay or parameter value: `#5`, `#(...)`.
       ok[i] = false;
-      if (isP(tokens[i + 1], "(")) {
-        const close = closing(tokens, i + 1);
+      if (isPunct(tokens[i + 1], "(")) {
+        const close = closingIndex(tokens, i + 1);
         for (let j = i + 1; j <= close; j++) ok[j] = false;
       } else if (i + 1 < tokens.length) ok[i + 1] = false;
-    } else if (isP(t, "[")) {
+    } else if (isPunct(t, "[")) {
       const prev = tokens[i - 1];
       if (prev?.kind === "ident" && DECL_WORDS.has(prev.text)) {
         // The declared range and any further packed dimensions right after it.
         let open = i;
-        while (isP(tokens[open], "[")) {
-          const close = closing(tokens, open);
+        while (isPunct(tokens[open], "[")) {
+          const close = closingIndex(tokens, open);
           if (close < 0) break;
           for (let j = open; j <= close; j++) ok[j] = false;
           open = close + 1;
@@ -282,7 +264,8 @@ function comparisonLe(tokens: readonly Token[]): Set<number> {
     if (t.kind !== "punct") continue;
     if (t.text === "(" || t.text === "[" || t.text === "{") {
       const prev = tokens[i - 1];
-      const control = t.text === "(" && ((prev?.kind === "ident" && CONTROL_WORDS.has(prev.text)) || isP(prev, "@"));
+      const control =
+        t.text === "(" && ((prev?.kind === "ident" && CONTROL_WORDS.has(prev.text)) || isPunct(prev, "@"));
       stack.push({ control });
       continue;
     }
@@ -399,13 +382,13 @@ function literalSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] 
 function edgeSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
   const sites: Site[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    if (!isP(tokens[i], "@") || !isP(tokens[i + 1], "(")) continue;
-    const close = closing(tokens, i + 1);
+    if (!isPunct(tokens[i], "@") || !isPunct(tokens[i + 1], "(")) continue;
+    const close = closingIndex(tokens, i + 1);
     if (close < 0) continue;
     const edges: Array<{ index: number; signal: string }> = [];
     for (let j = i + 2; j < close; j++) {
       const t = tokens[j] as Token;
-      if ((isW(t, "posedge") || isW(t, "negedge")) && ok[j])
+      if ((isWord(t, "posedge") || isWord(t, "negedge")) && ok[j])
         edges.push({ index: j, signal: tokens[j + 1]?.text ?? "" });
     }
     if (edges.length < 2) continue;
@@ -429,8 +412,8 @@ function edgeSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
 function ifSites(src: string, tokens: readonly Token[], ok: readonly boolean[]): Site[] {
   const sites: Site[] = [];
   tokens.forEach((t, i) => {
-    if (!ok[i] || !isW(t, "if") || !isP(tokens[i + 1], "(")) return;
-    const close = closing(tokens, i + 1);
+    if (!ok[i] || !isWord(t, "if") || !isPunct(tokens[i + 1], "(")) return;
+    const close = closingIndex(tokens, i + 1);
     const open = tokens[i + 1] as Token;
     const end = tokens[close];
     if (close < 0 || end === undefined) return;
@@ -455,7 +438,7 @@ function armEnd(tokens: readonly Token[], from: number): number {
     const t = tokens[j] as Token;
     if (t.kind === "punct") {
       if (t.text === "(" || t.text === "[" || t.text === "{") {
-        const close = closing(tokens, j);
+        const close = closingIndex(tokens, j);
         if (close < 0) return -1;
         j = close;
         continue;
@@ -474,9 +457,9 @@ function armEnd(tokens: readonly Token[], from: number): number {
 function ternarySites(src: string, tokens: readonly Token[], ok: readonly boolean[]): Site[] {
   const sites: Site[] = [];
   tokens.forEach((t, i) => {
-    if (!ok[i] || !isP(t, "?")) return;
+    if (!ok[i] || !isPunct(t, "?")) return;
     const colon = armEnd(tokens, i + 1);
-    if (colon < 0 || !isP(tokens[colon], ":")) return;
+    if (colon < 0 || !isPunct(tokens[colon], ":")) return;
     const end = armEnd(tokens, colon + 1);
     if (end < 0 || colon === i + 1 || end === colon + 1) return;
     const a = [(tokens[i + 1] as Token).start, (tokens[colon - 1] as Token).end] as const;
@@ -500,7 +483,7 @@ function ternarySites(src: string, tokens: readonly Token[], ok: readonly boolea
 function negationSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
   const sites: Site[] = [];
   tokens.forEach((t, i) => {
-    if (!ok[i] || !(isP(t, "~") || isP(t, "!"))) return;
+    if (!ok[i] || !(isPunct(t, "~") || isPunct(t, "!"))) return;
     const next = tokens[i + 1];
     if (next === undefined) return;
     sites.push({

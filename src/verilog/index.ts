@@ -2,7 +2,7 @@
 export type { Extraction, ExtractionMethod, ExtractOptions } from "./extract.js";
 export { extractVerilog } from "./extract.js";
 export type { Token, TokenKind } from "./lexer.js";
-export { stripComments, tokenize } from "./lexer.js";
+export { closingIndex, isPunct, isWord, stripComments, tokenize } from "./lexer.js";
 export type { ModuleInfo } from "./modules.js";
 export { findTop, listModules, moduleHeaderPortNames } from "./modules.js";
 export { renameModules, suffixModules } from "./rename.js";
