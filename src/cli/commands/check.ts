@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { VerifyResult } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
-import { verify } from "../../verify/index.js";
+import { VerifyOptionsSchema, verify } from "../../verify/index.js";
 import { extractVerilog } from "../../verilog/index.js";
 import { EXIT } from "../exit.js";
 import { formatResult } from "../format.js";
@@ -15,7 +15,11 @@ interface CheckFlags {
   seed?: number;
   timeoutMs?: number;
   cycles?: number;
+  vectors?: number;
+  exhaustiveBits?: number;
   depth?: number;
+  formalTimeoutMs?: number;
+  memoryMb?: number;
   extract: boolean;
   json?: boolean;
 }
@@ -45,7 +49,11 @@ export function registerCheck(program: Command): void {
     .option("--seed <n>", "random stimulus seed", intOption)
     .option("--timeout-ms <n>", "wall-clock limit of the check", intOption)
     .option("--cycles <n>", "random clock cycles for sequential designs", intOption)
+    .option("--vectors <n>", "random vectors for wide combinational designs", intOption)
+    .option("--exhaustive-bits <n>", "enumerate combinational designs with at most this many input bits", intOption)
     .option("--depth <n>", "bound of the sequential formal check, in cycles", intOption)
+    .option("--formal-timeout-ms <n>", "time formal may take before simulation alone decides", intOption)
+    .option("--memory-mb <n>", "memory cap of each simulator and compiler process", intOption)
     .option("--no-extract", "do not extract code from model output (fences, <answer> tags)")
     .option("--json", "print the result as one JSON object")
     .action(async (refPath: string, candPath: string, flags: CheckFlags) => {
@@ -62,8 +70,19 @@ export function registerCheck(program: Command): void {
         ...(flags.seed !== undefined && { seed: flags.seed }),
         ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
         ...(flags.cycles !== undefined && { cycles: flags.cycles }),
+        ...(flags.vectors !== undefined && { vectors: flags.vectors }),
+        ...(flags.exhaustiveBits !== undefined && { exhaustiveBits: flags.exhaustiveBits }),
         ...(flags.depth !== undefined && { formalDepth: flags.depth }),
+        ...(flags.formalTimeoutMs !== undefined && { formalTimeoutMs: flags.formalTimeoutMs }),
+        ...(flags.memoryMb !== undefined && { memoryLimitMb: flags.memoryMb }),
       };
+      const parsed = VerifyOptionsSchema.safeParse(options);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new BadInputError(
+          `invalid option ${issue?.path.join(".") ?? ""}: ${issue?.message ?? parsed.error.message}`,
+        );
+      }
       const result = await verify({ reference, candidate, ...options });
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatResult(result));
