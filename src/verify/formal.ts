@@ -12,6 +12,8 @@ export interface FormalJob {
   timeoutMs: number;
   /** Prove these outputs one by one (per-signal verdicts) instead of all at once. */
   perSignal?: string[];
+  /** The reference writes x/z literals: model undef bits so its X matches anything (2-5x slower SAT). */
+  modelX: boolean;
 }
 
 export type FormalProof =
@@ -51,8 +53,9 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
   if (limitation) return { kind: "skipped", reason: limitation, durationMs: 0 };
   const { iface } = job;
   const files = Object.fromEntries(Object.entries(job.sources).map(([k, v]) => [k, yosysCompatible(v)]));
-  // Undef modelling is required: without it `-ignore_gold_x` makes the miter blind to real differences.
-  const satArgs: string[] = ["-show-inputs", "-enable_undef", "-set-def-inputs"];
+  // `-ignore_gold_x` needs undef modelling: without it the miter is blind to real differences. A reference
+  // with no x/z literal never drives X here (state starts at zero), so two-valued SAT is enough and faster.
+  const satArgs: string[] = job.modelX ? ["-show-inputs", "-enable_undef", "-set-def-inputs"] : ["-show-inputs"];
   const sequential = iface.sequential;
   const depth = Math.max(job.depth, 2);
   if (sequential) {
@@ -61,7 +64,11 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
     if (reset) satArgs.push("-set-at", "1", `in_${reset.name}`, reset.activeHigh ? "1" : "0", "-prove-skip", "1");
   }
   const proofs = job.perSignal
-    ? job.perSignal.map((s, i) => ({ log: `sat_${i}.log`, prove: `-prove-x gold_${s} gate_${s}`, signal: s }))
+    ? job.perSignal.map((s, i) => ({
+        log: `sat_${i}.log`,
+        prove: `${job.modelX ? "-prove-x" : "-prove"} gold_${s} gate_${s}`,
+        signal: s,
+      }))
     : [{ log: "sat.log", prove: "-prove trigger 0", signal: undefined }];
   const commands = [
     ...Object.keys(files).map((f) => `read_verilog -sv ${f}`),
@@ -69,7 +76,7 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
     "proc -norom",
     "async2sync",
     "memory",
-    `miter -equiv -flatten -make_outputs -ignore_gold_x ${job.gold} ${job.gate} rtlgym_miter`,
+    `miter -equiv -flatten -make_outputs${job.modelX ? " -ignore_gold_x" : ""} ${job.gold} ${job.gate} rtlgym_miter`,
     "hierarchy -top rtlgym_miter",
     // Cells the two sides share (most of a near-copy) merge, so SAT sees only what differs.
     "opt_expr",

@@ -26,7 +26,7 @@ const FLOP_CLOCKED = /^\$(dff|dffe|adff|adffe|sdff|sdffe|sdffce|dffsr|dffsre|ald
 const LATCH = /^\$(dlatch|adlatch|dlatchsr|sr)$/;
 const MEMORY = /^\$mem(_v2)?$/;
 const RESET_NAME = /^(a|s)?(rst|reset)(_?n|_b)?$|^n(rst|reset)$|^(clr|clear)(_?n)?$/i;
-  /^(a?rst|a?reset|clr|clear|a?resetn|a?rstn|reset_n|rst_n|areset_n|arst_n|nrst|nreset|rst_b|reset_b)$/i;
+/^(a?rst|a?reset|clr|clear|a?resetn|a?rstn|reset_n|rst_n|areset_n|arst_n|nrst|nreset|rst_b|reset_b)$/i;
 const ACTIVE_LOW_NAME = /(_n|n|_b)$|^n(rst|reset)$/i;
 
 /** A parameter value from Yosys JSON: binary strings become decimal, other strings stay. */

@@ -35,7 +35,7 @@ export const DEFAULT_VERIFY_OPTIONS = {
   vectors: 1000,
   exhaustiveBits: 12,
   formalDepth: 20,
-  formalTimeoutMs: 5_000,
+  formalTimeoutMs: 3_000,
   timeoutMs: 10_000,
   memoryLimitMb: 1024,
 } as const satisfies ResolvedVerifyOptions;

@@ -16,6 +16,7 @@ import { iverilogVersion } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import {
   findTop,
+  hasUnknownLiterals,
   listModules,
   normaliseForCache,
   sanitizeCandidate,
@@ -113,6 +114,7 @@ class CheckContext {
   readonly refModule: string;
   readonly refSource: string;
   readonly deadline: number;
+  readonly refHasUnknowns: boolean;
   groupSize = 1;
 
   constructor(
@@ -125,6 +127,7 @@ class CheckContext {
     // Per-run names: a candidate can neither instantiate the reference nor reach the testbench by name.
     const renamed = suffixModules(reference, `_rgref_${this.nonce}`);
     this.refSource = sealDirectives(renamed.code);
+    this.refHasUnknowns = hasUnknownLiterals(reference);
     this.refModule = renamed.names.get(ref.top) as string;
     this.deadline = started + options.timeoutMs;
   }
@@ -470,6 +473,7 @@ class CheckContext {
       gate: p.top,
       iface: this.ref.iface,
       depth: this.options.formalDepth,
+      modelX: this.refHasUnknowns,
       timeoutMs: Math.min(this.candidateTimeLeft(), this.options.formalTimeoutMs),
     };
     const outcome: FormalOutcome = await runFormal(perSignal ? { ...job, perSignal: open } : job);

@@ -7,4 +7,4 @@ export type { ModuleInfo } from "./modules.js";
 export { findTop, listModules, moduleHeaderPortNames } from "./modules.js";
 export { renameModules, suffixModules } from "./rename.js";
 export type { Sanitized } from "./sanitize.js";
-export { normaliseForCache, sanitizeCandidate, sealDirectives } from "./sanitize.js";
+export { hasUnknownLiterals, normaliseForCache, sanitizeCandidate, sealDirectives } from "./sanitize.js";

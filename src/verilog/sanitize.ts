@@ -198,3 +198,8 @@ export function sealDirectives(src: string): string {
   const undefs = [...defined].map((name) => `\`undef ${name}\n`).join("");
   return `${src}\n\`resetall\n${undefs}`;
 }
+
+/** Whether the source writes an x or z literal (`1'bx`, `'z`, `4'b10?1`): only then can it drive X on purpose. */
+export function hasUnknownLiterals(src: string): boolean {
+  return tokenize(src).some((t) => t.kind === "number" && /'[sS]?[bBoOhHdD]?\s*[0-9a-fA-F_]*[xXzZ?]/.test(t.text));
+}

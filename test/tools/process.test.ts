@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runProcess, withTempDir } from "../../src/tools/process.js";
 
+// Running, not merely a zombie waiting for init to reap it.
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    return state !== undefined && state !== "Z" && state !== "X";
   } catch {
     return false;
   }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { normaliseForCache, sanitizeCandidate, sealDirectives } from "../../src/verilog/sanitize.js";
+import {
+  hasUnknownLiterals,
+  normaliseForCache,
+  sanitizeCandidate,
+  sealDirectives,
+} from "../../src/verilog/sanitize.js";
 
 const lines = (s: string): number => s.split("\n").length;
 
@@ -125,5 +130,15 @@ describe("sealDirectives", () => {
     const out = sealDirectives("`define W 8\n`define D(x) x\n`default_nettype none\nmodule m; endmodule\n");
     expect(out).toMatch(/`resetall\n`undef W\n`undef D\n$/);
     expect(out.startsWith("`define W 8\n")).toBe(true);
+  });
+});
+
+describe("hasUnknownLiterals", () => {
+  it("spots x and z literals but not identifiers or hex digits", () => {
+    expect(hasUnknownLiterals("assign y = s ? 1'bx : a;")).toBe(true);
+    expect(hasUnknownLiterals("assign y = 4'bz0z1;")).toBe(true);
+    expect(hasUnknownLiterals("assign y = 'x;")).toBe(true);
+    expect(hasUnknownLiterals("casez (s) 4'b1???: y = 1; endcase")).toBe(true);
+    expect(hasUnknownLiterals("wire x; assign y = x + 8'hFF + 4'd9; // 1'bx")).toBe(false);
   });
 });
