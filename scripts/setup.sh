@@ -17,6 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci rejects this lockfile (npm 11 drops other platforms' optional biome packages); install honours it.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
