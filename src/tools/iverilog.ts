@@ -65,6 +65,7 @@ export interface SimulateOptions {
   timeoutMs: number;
   memoryLimitMb: number;
   maxOutputBytes: number;
+  stallMs?: number;
 }
 
 /** vvp -n: no interactive prompt on $stop, so nothing waits for stdin. */
@@ -75,6 +76,7 @@ export async function simulate(options: SimulateOptions): Promise<RunResult> {
     timeoutMs: options.timeoutMs,
     memoryLimitMb: options.memoryLimitMb,
     maxOutputBytes: options.maxOutputBytes,
+    ...(options.stallMs !== undefined && { stallMs: options.stallMs }),
   });
 }
 

@@ -15,6 +15,8 @@ export interface RunOptions {
   memoryLimitMb?: number;
   env?: NodeJS.ProcessEnv;
   stdin?: string;
+  /** Kill the group when it has printed nothing on stdout for this long (a stuck run, told from a slow one). */
+  stallMs?: number;
 }
 
 export interface RunResult {
@@ -23,6 +25,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Killed by the stall watchdog (`stallMs`): also counted in timedOut. */
+  stalled: boolean;
   outputCapped: boolean;
   durationMs: number;
   /** The spawn itself failed (ENOENT: the tool is not installed). */
@@ -71,10 +75,22 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         // already gone
       }
     };
+    let stalled = false;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup();
     }, options.timeoutMs);
+    let stallTimer: NodeJS.Timeout | undefined;
+    const armStall = () => {
+      if (options.stallMs === undefined) return;
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        timedOut = true;
+        killGroup();
+      }, options.stallMs);
+    };
+    armStall();
 
     const collect = (chunks: Buffer[], chunk: Buffer, which: "out" | "err") => {
       const used = which === "out" ? outBytes : errBytes;
@@ -87,7 +103,10 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         killGroup();
       }
     };
-    child.stdout.on("data", (c: Buffer) => collect(out, c, "out"));
+    child.stdout.on("data", (c: Buffer) => {
+      armStall();
+      collect(out, c, "out");
+    });
     child.stderr.on("data", (c: Buffer) => collect(err, c, "err"));
     child.stdin.on("error", () => {}); // the child may exit before reading stdin
     if (options.stdin !== undefined) child.stdin.end(options.stdin);
@@ -97,6 +116,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(stallTimer);
       killGroup(); // leave nothing behind, even daemonised grandchildren
       const result: RunResult = {
         exitCode,
@@ -104,6 +124,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
         timedOut,
+        stalled,
         outputCapped,
         durationMs: performance.now() - started,
       };

@@ -37,6 +37,8 @@ export interface SimFiles {
 export interface SimLimits {
   timeoutMs: number;
   memoryLimitMb: number;
+  /** End the run early when its progress lines stop (see runProcess stallMs). */
+  stallMs?: number;
 }
 
 const SIM_OUTPUT_CAP = 4 << 20;
@@ -73,6 +75,7 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
       timeoutMs: Math.max(deadline - performance.now(), 1),
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: SIM_OUTPUT_CAP,
+      ...(limits.stallMs !== undefined && { stallMs: limits.stallMs }),
     });
     if (ran.timedOut) return { kind: "timeout", durationMs: elapsed() };
     return parseRun(ran, tb, spec, elapsed());

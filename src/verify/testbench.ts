@@ -34,6 +34,11 @@ export interface Testbench {
 }
 
 const MAX_WALKING_BITS = 64;
+
+/** Steps between progress lines: about the same wall time whatever the design's size and the group's. */
+function heartbeatEvery(cells: number, candidates: number): number {
+  return Math.min(64, Math.max(1, Math.floor((64 * 400) / (Math.max(cells, 1) * Math.max(candidates, 1)))));
+}
 const RESET_CYCLES = 2;
 
 const range = (w: number) => (w > 1 ? `[${w - 1}:0] ` : "");
@@ -167,12 +172,14 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   });
   emit("  end endtask");
 
+  // Progress lines let the runner tell a slow simulation from a stuck one (a zero-delay loop prints nothing).
+  const heartbeat = `if (rg_cyc % ${heartbeatEvery(iface.cells, K)} == 0) begin $display("RTLGYM${n} P %0d", rg_cyc); $fflush; end`;
   if (sequential) {
     emit(
-      "  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; end endtask",
+      `  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`,
     );
   } else {
-    emit("  task rg_tick; begin #1 rg_check(0); #1 rg_cyc = rg_cyc + 1; end endtask");
+    emit(`  task rg_tick; begin #1 rg_check(0); #1 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`);
   }
 
   emit("  initial begin");

@@ -49,6 +49,7 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
 
 const FRONTEND_LIMIT_MS = 3000;
 const REPLAY_FLOOR_MS = 2000;
+const SHARED_STALL_MS = 2000;
 /** References up to this many cells get the full cycle budget; bigger ones proportionally less. */
 const COST_CELLS = 400;
 const MIN_CYCLES = 200;
@@ -259,7 +260,7 @@ class CheckContext {
     return spec;
   }
 
-  simulate(candidates: Prepared[], timeoutMs: number, replay?: Stimulus): Promise<SimOutcome> {
+  simulate(candidates: Prepared[], timeoutMs: number, replay?: Stimulus, stallMs?: number): Promise<SimOutcome> {
     const files: Record<string, string> = { "ref.v": this.refSource };
     for (const c of candidates) files[c.file] = c.source;
     return runSimulation(
@@ -271,6 +272,7 @@ class CheckContext {
       {
         timeoutMs,
         memoryLimitMb: this.options.memoryLimitMb,
+        ...(stallMs !== undefined && { stallMs }),
       },
     );
   }
@@ -282,7 +284,9 @@ class CheckContext {
     let group = [...live];
     // Compile errors name their file: drop those candidates and compile the rest again.
     while (group.length > 1) {
-      const outcome = await this.simulate(group, this.remaining());
+      // A shared run that stops printing progress is stuck on some candidate: give up on it early, since
+      // every candidate is re-run alone (with its full limit) anyway.
+      const outcome = await this.simulate(group, this.remaining(), undefined, SHARED_STALL_MS);
       if (outcome.kind === "ok") {
         for (const [k, c] of group.entries())
           out.set(c.slot, { outcome, result: outcome.results[k] as SimCandidateResult });

@@ -25,6 +25,20 @@ describe("runProcess", () => {
     });
   });
 
+  it("ends a run that stops printing, long before its time limit", async () => {
+    await withTempDir("t", async (cwd) => {
+      const r = await runProcess("bash", ["-c", "for i in 1 2 3; do echo tick; sleep 0.05; done; sleep 30"], {
+        cwd,
+        timeoutMs: 20_000,
+        stallMs: 300,
+      });
+      expect(r.stalled).toBe(true);
+      expect(r.timedOut).toBe(true);
+      expect(r.stdout).toBe("tick\ntick\ntick\n");
+      expect(r.durationMs).toBeLessThan(10_000);
+    });
+  });
+
   it("caps runaway output and stops the writer", async () => {
     await withTempDir("t", async (cwd) => {
       const r = await runProcess("yes", [], { cwd, timeoutMs: 10_000, maxOutputBytes: 4096 });
