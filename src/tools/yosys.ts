@@ -172,12 +172,44 @@ export class WasmYosys implements YosysBackend {
   }
 }
 
+/**
+ * The worker's code, plain JavaScript run with `eval` so it loads the same way from src/ (tsx) and dist/:
+ * a worker file in TypeScript would need a loader, which Node 20 workers do not take from `--import`.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const bundle = import(process.env.RTLGYM_YOWASP_URL);
+parentPort.on("message", async (job) => {
+  const { runYosys, version } = await bundle;
+  if (job.versionOnly) {
+    parentPort.postMessage({ ok: true, log: "", outputs: {}, version: "Yosys " + version + " (YoWASP)" });
+    return;
+  }
+  const chunks = [];
+  const decoder = new TextDecoder();
+  const sink = (bytes) => { if (bytes) chunks.push(decoder.decode(bytes, { stream: true })); };
+  let ok = true;
+  let tree = {};
+  try {
+    const files = { ...job.files, "script.ys": job.commands.join("\\n") + "\\n" };
+    tree = (await runYosys(["-q", "-s", "script.ys"], files, { stdin: null, stdout: sink, stderr: sink })) ?? {};
+  } catch (e) {
+    ok = false;
+    if (e && e.files) tree = e.files;
+    if (!(e && e.code)) chunks.push("ERROR: " + (e && e.message) + "\\n");
+  }
+  const outputs = {};
+  for (const name of job.outputs) {
+    const v = tree[name];
+    outputs[name] = typeof v === "string" ? v : v instanceof Uint8Array ? decoder.decode(v) : undefined;
+  }
+  parentPort.postMessage({ ok, log: chunks.join(""), outputs });
+});
+`;
+
 function spawnYosysWorker(): Worker {
-  // Under tsx (tests, dev) the worker is a .ts file and needs the tsx loader too.
-  const here = import.meta.url;
-  const isTs = here.endsWith(".ts");
-  const url = new URL(isTs ? "./yosys-worker.ts" : "./yosys-worker.js", here);
-  const worker = new Worker(url, isTs ? { execArgv: ["--import", "tsx"] } : {});
+  const url = import.meta.resolve("@yowasp/yosys");
+  const worker = new Worker(WORKER_SOURCE, { eval: true, env: { ...process.env, RTLGYM_YOWASP_URL: url } });
   worker.unref();
   return worker;
 }
