@@ -5,8 +5,7 @@ import type { DesignInterface } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
 import { translateToVerilog95 } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
-import { findTop, listModules } from "../verilog/index.js";
-import { yosysCompatible } from "./formal.js";
+import { findTop, listModules, yosysCompatible } from "../verilog/index.js";
 import { interfaceFromYosys, YosysJson } from "./interface.js";
 
 export interface ReferenceAnalysis {

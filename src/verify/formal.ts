@@ -1,5 +1,6 @@
 import type { DesignInterface } from "../contracts/index.js";
 import { yosysBackend } from "../tools/yosys.js";
+import { yosysCompatible } from "../verilog/index.js";
 import type { Stimulus } from "./testbench.js";
 
 export interface FormalJob {
@@ -33,11 +34,6 @@ export function formalLimitation(iface: DesignInterface): string | null {
   if (iface.clockEdges.length > 1) return "flip-flops on both clock edges";
   if (!iface.sequential && iface.hasLatches) return "latches without a clock";
   return null;
-}
-
-/** Yosys 0.23 rejects `always_comb` bodies that infer latches; `always @(*)` has the same meaning here. */
-export function yosysCompatible(source: string): string {
-  return source.replace(/\balways_comb\b/g, "always @(*)").replace(/\balways_latch\b/g, "always @(*)");
 }
 
 /**

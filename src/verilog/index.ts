@@ -1,4 +1,6 @@
 /** Pure text layer for Verilog: tokenizing, extracting code from model output, module discovery, renaming, sanitizing. */
+
+export { yosysCompatible } from "./compat.js";
 export type { Extraction, ExtractionMethod, ExtractOptions } from "./extract.js";
 export { extractVerilog } from "./extract.js";
 export type { Token, TokenKind } from "./lexer.js";
