@@ -88,13 +88,10 @@ async function yosysInterface(
   return { iface: interfaceFromYosys(JSON.parse(json), top), error, log: "" };
 }
 
-export interface CandidateFrontend {
-  /** Candidate key -> its ports, or why yosys could not read it. */
-  ports: Map<
-    string,
-    { ok: true; iface: DesignInterface; translated?: true; error?: string } | { ok: false; error: string }
-  >;
-}
+/** What yosys read of one candidate: its interface (through iverilog's elaboration when `translated`), or why not. */
+export type CandidateRead =
+  | { ok: true; iface: DesignInterface; translated?: true; error?: string }
+  | { ok: false; error: string };
 
 /**
  * Reads many candidates' interfaces in one yosys process (a spawn per candidate would cost more than the
@@ -103,8 +100,8 @@ export interface CandidateFrontend {
 export async function readCandidateInterfaces(
   candidates: Array<{ key: string; file: string; source: string; top: string }>,
   timeoutMs: number,
-): Promise<CandidateFrontend["ports"]> {
-  const result: CandidateFrontend["ports"] = new Map();
+): Promise<Map<string, CandidateRead>> {
+  const result = new Map<string, CandidateRead>();
   let pending = [...candidates];
   const yosys = await yosysBackend();
   while (pending.length > 0) {
@@ -153,7 +150,7 @@ async function translatedInterface(
   c: { file: string; source: string; top: string },
   error: string,
   timeoutMs: number,
-): Promise<{ ok: true; iface: DesignInterface; translated: true; error: string } | { ok: false; error: string }> {
+): Promise<CandidateRead> {
   if (error.includes("timed out")) return { ok: false, error };
   const translated = await translateToVerilog95(c.source, timeoutMs);
   const read = translated === undefined ? undefined : await yosysInterface(translated, c.top, timeoutMs);
