@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BadInputError } from "../core/errors.js";
 
 /** Options every check accepts; all optional, resolved against DEFAULT_VERIFY_OPTIONS. */
 export const VerifyOptionsSchema = z.object({
@@ -40,8 +41,14 @@ export const DEFAULT_VERIFY_OPTIONS = {
   memoryLimitMb: 1024,
 } as const satisfies ResolvedVerifyOptions;
 
+/** Fills in the defaults; throws BadInputError naming the first invalid option. */
 export function resolveOptions(options: VerifyOptions = {}): ResolvedVerifyOptions {
-  const parsed = VerifyOptionsSchema.parse(options);
+  const result = VerifyOptionsSchema.safeParse(options);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new BadInputError(`invalid option ${issue?.path.join(".") ?? ""}: ${issue?.message ?? result.error.message}`);
+  }
+  const parsed = result.data;
   const defined = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
   return { ...DEFAULT_VERIFY_OPTIONS, ...defined } as ResolvedVerifyOptions;
 }

@@ -11,7 +11,7 @@ import type {
   VerifyResult,
   VerifyStatus,
 } from "../contracts/index.js";
-import { tail } from "../core/errors.js";
+import { BadInputError, tail } from "../core/errors.js";
 import { iverilogVersion } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import {
@@ -62,6 +62,10 @@ const parallel = pLimit(Math.max(availableParallelism(), 1));
  */
 export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult[]> {
   const { reference, candidates, ...rest } = input;
+  if (typeof reference !== "string" || reference.trim() === "") throw new BadInputError("the reference is empty");
+  if (!Array.isArray(candidates) || candidates.some((c) => typeof c !== "string")) {
+    throw new BadInputError("candidates must be an array of strings");
+  }
   const options = resolveOptions(rest);
   const started = performance.now();
   const versions = await toolVersions();

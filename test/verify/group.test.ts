@@ -125,3 +125,19 @@ endmodule
     expect(wrong.status).toBe("fail");
   });
 });
+
+describe("bad input", () => {
+  it("throws BadInputError for an empty reference, bad candidates or an invalid option", async () => {
+    await expect(verify({ reference: "", candidate: CORRECT })).rejects.toThrow(/reference is empty/);
+    await expect(verify({ reference: "// no module here\n", candidate: CORRECT })).rejects.toThrow(
+      /contains no module/,
+    );
+    await expect(verifyGroup({ reference: REF, candidates: [1 as unknown as string] })).rejects.toThrow(
+      /array of strings/,
+    );
+    await expect(verify({ reference: REF, candidate: CORRECT, formalDepth: 1 })).rejects.toMatchObject({
+      code: "BAD_INPUT",
+    });
+    expect(await verifyGroup({ reference: REF, candidates: [] })).toEqual([]);
+  });
+});

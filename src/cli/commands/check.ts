@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { VerifyResult } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
-import { VerifyOptionsSchema, verify } from "../../verify/index.js";
+import { verify } from "../../verify/index.js";
 import { extractVerilog } from "../../verilog/index.js";
 import { EXIT } from "../exit.js";
 import { formatResult } from "../format.js";
@@ -76,13 +76,6 @@ export function registerCheck(program: Command): void {
         ...(flags.formalTimeoutMs !== undefined && { formalTimeoutMs: flags.formalTimeoutMs }),
         ...(flags.memoryMb !== undefined && { memoryLimitMb: flags.memoryMb }),
       };
-      const parsed = VerifyOptionsSchema.safeParse(options);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new BadInputError(
-          `invalid option ${issue?.path.join(".") ?? ""}: ${issue?.message ?? parsed.error.message}`,
-        );
-      }
       const result = await verify({ reference, candidate, ...options });
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatResult(result));
