@@ -74,16 +74,16 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
 
   // Identical candidates (RL groups repeat completions) are checked once.
   const unique = new Map<string, number>();
+  const sources: string[] = [];
   const slotOf = candidates.map((c) => {
     const norm = normaliseForCache(c);
     let slot = unique.get(norm);
     if (slot === undefined) {
-      slot = unique.size;
+      slot = sources.push(c) - 1;
       unique.set(norm, slot);
     }
     return slot;
   });
-  const sources = [...unique.keys()].map((_n, slot) => candidates[slotOf.indexOf(slot)] as string);
   const ctx = new CheckContext(ref, reference, options, versions, started);
   const verdicts = await ctx.run(sources, frontendStarted);
   return slotOf.map((slot) => structuredClone(verdicts[slot] as VerifyResult));
@@ -606,15 +606,13 @@ function formalReportOf(outcome: FormalOutcome, iface: DesignInterface, depth: n
       return { status: "timeout", mode, durationMs, reason: "yosys did not finish within the time limit" };
     case "error":
       return { status: "error", mode, durationMs, reason: outcome.reason };
-    case "done":
-      if (outcome.proof.kind === "equivalent") {
-        return iface.sequential
-          ? { status: "bounded", mode, depth: outcome.proof.depth, durationMs }
-          : { status: "proved", mode, depth: 0, durationMs };
-      }
+    case "done": {
+      // A difference sets the status to fail or unconfirmed after replay; the bound is the same either way.
+      const bound = outcome.proof.kind === "equivalent" ? outcome.proof.depth : depth;
       return iface.sequential
-        ? { status: "bounded", mode, depth, durationMs }
+        ? { status: "bounded", mode, depth: bound, durationMs }
         : { status: "proved", mode, depth: 0, durationMs };
+    }
   }
 }
 
