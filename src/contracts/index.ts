@@ -1,1 +1,2 @@
+export * from "./bench.js";
 export * from "./verify.js";
