@@ -3,6 +3,7 @@ import { RtlgymError } from "../core/errors.js";
 import { registerCheck } from "./commands/check.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerServe } from "./commands/serve.js";
 import { EXIT } from "./exit.js";
 
 /** Builds the CLI; each command lives in its own file under commands/. */
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerDoctor(program);
   registerDemo(program);
+  registerServe(program);
   return program;
 }
 

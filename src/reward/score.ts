@@ -1,0 +1,58 @@
+import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
+import { type ExtractionMethod, extractVerilog } from "../verilog/index.js";
+import type { RewardFunction } from "./types.js";
+
+/** Statuses that carry no verdict on the candidate: the tools broke, or the design cannot be checked. */
+export const NO_VERDICT: ReadonlySet<VerifyStatus> = new Set(["infra_error", "unsupported"]);
+
+/** What happens to a response before any check: the code pulled out of it, or why it cannot be scored. */
+export interface PreparedResponse {
+  code: string;
+  method: ExtractionMethod;
+  notes: string[];
+  /** Set when the response holds no module or breaks the reward's format gate: no check runs, the reward is fixed. */
+  formatError?: string;
+}
+
+/** Extracts the Verilog from a raw model response and applies the reward's format gate. */
+export function prepareResponse(fn: RewardFunction, response: string, prefix?: string): PreparedResponse {
+  const extraction = extractVerilog(response, prefix === undefined ? {} : { prefix });
+  const prepared: PreparedResponse = { code: extraction.code, method: extraction.method, notes: extraction.notes };
+  const gate = fn.formatError?.(response, extraction.code);
+  if (gate !== undefined) prepared.formatError = gate;
+  else if (extraction.method === "none" || extraction.code.trim() === "")
+    prepared.formatError = "no Verilog module found";
+  return prepared;
+}
+
+/** How verdicts without a verdict on the candidate are scored: an explicit number, or null (never a silent 0). */
+export interface RewardPolicy {
+  noVerdictReward: number | null;
+}
+
+/** A scored response: reward null only for infra_error / unsupported under a null policy. */
+export interface ScoredResponse {
+  reward: number | null;
+  details: Record<string, unknown>;
+}
+
+/** Scores a verdict with a reward function, applying the no-verdict policy first. */
+export function scoreVerdict(
+  fn: RewardFunction,
+  input: { result: VerifyResult; response: string; code: string; reference: string },
+  policy: RewardPolicy,
+): ScoredResponse {
+  if (NO_VERDICT.has(input.result.status)) {
+    return { reward: policy.noVerdictReward, details: { noVerdict: input.result.status } };
+  }
+  const { reward, details } = fn.score(input);
+  if (!Number.isFinite(reward)) throw new Error(`reward ${fn.name} produced ${reward}`);
+  return { reward, details };
+}
+
+/** Maps a reward onto 0..1 with the function's range (null stays null). */
+export function normalisedScore(fn: RewardFunction, reward: number | null): number | null {
+  if (reward === null) return null;
+  const [lo, hi] = fn.range;
+  return Math.min(1, Math.max(0, (reward - lo) / (hi - lo)));
+}

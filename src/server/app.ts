@@ -1,0 +1,446 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import type { SignalVerdict, VerifyResult, VerifyStatus } from "../contracts/index.js";
+import { BadInputError, RtlgymError } from "../core/errors.js";
+import {
+  DEFAULT_REWARD,
+  getReward,
+  normalisedScore,
+  prepareResponse,
+  type RewardFunction,
+  scoreVerdict,
+} from "../reward/index.js";
+import { type ResolvedVerifyOptions, resolveOptions, toolVersions, type VerifyOptions } from "../verify/index.js";
+import {
+  type CheckerOptions,
+  type CheckOutcome,
+  CheckService,
+  DEFAULT_CHECKER_OPTIONS,
+  QueueFullError,
+  ShuttingDownError,
+} from "./checker.js";
+import { ServiceMetrics } from "./metrics.js";
+import { ProblemIndex } from "./problems.js";
+import { type ClientOptions, getRewardBody, InlineLabel, rewardsBody, VerifyBody } from "./schemas.js";
+
+/** Everything the HTTP app is built from; all optional. */
+export interface AppDeps {
+  /** Problems requests may name as `<suite>/<id>`. */
+  problems?: ProblemIndex;
+  /** Workers, queue, micro-batching and cache settings (workers default to the number of cores). */
+  checker?: Partial<CheckerOptions>;
+  /** Server-wide verification options (engine, timeoutMs, ...); clients may lower timeouts, never raise them. */
+  verify?: VerifyOptions;
+  /** Bearer token every route but /healthz and /readyz requires; undefined: no authentication. */
+  token?: string;
+  /** Reward for a check without a verdict (infra_error, unsupported): a number, or null to report it as missing. */
+  infraErrorReward?: number | null;
+  /** Largest request body, bytes. */
+  maxBodyBytes?: number;
+  /** Most items (or samples) in one /v1/rewards or /get_reward request. */
+  maxItems?: number;
+}
+
+/** The HTTP app with the service behind it. */
+export interface RewardApp {
+  app: Hono;
+  service: CheckService;
+  metrics: ServiceMetrics;
+  /** Refuses new work (503) and resolves when every admitted check has been answered. */
+  shutdown(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_ITEMS = 4096;
+
+type ErrorCode =
+  | "bad_json"
+  | "bad_request"
+  | "unknown_problem"
+  | "unknown_reward"
+  | "bad_reference"
+  | "unauthorized"
+  | "payload_too_large"
+  | "queue_full"
+  | "shutting_down"
+  | "infra_error"
+  | "not_found"
+  | "internal";
+
+/** A failure answered with `{"error": {"code", "message"}}` and its HTTP status. */
+class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** One scored response, as /v1/rewards returns it. */
+export interface RewardResult {
+  id?: string;
+  reward: number | null;
+  status: VerifyStatus | "format_error";
+  signals: SignalVerdict[];
+  message: string;
+  cached: boolean;
+  details: Record<string, unknown>;
+}
+
+interface ScoreJob {
+  id?: string | undefined;
+  fn: RewardFunction;
+  response: string;
+  reference: string;
+  refTop?: string | undefined;
+  candTop?: string | undefined;
+  /** Module header of a code-completion problem, put in front of a body-only answer. */
+  prefix?: string | undefined;
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Builds the reward service's HTTP app. Binding a port is serve.ts's job. */
+export function createApp(deps: AppDeps = {}): RewardApp {
+  const problems = deps.problems ?? new ProblemIndex();
+  const metrics = new ServiceMetrics();
+  const service = new CheckService(
+    { ...DEFAULT_CHECKER_OPTIONS, workers: Math.max(availableParallelism(), 1), ...deps.checker },
+    metrics,
+  );
+  const serverVerify = resolveOptions(deps.verify ?? {});
+  const infraErrorReward = deps.infraErrorReward === undefined ? null : deps.infraErrorReward;
+  const maxItems = deps.maxItems ?? DEFAULT_MAX_ITEMS;
+  const RewardsBody = rewardsBody(maxItems);
+  const GetRewardBody = getRewardBody(maxItems);
+  const tokenDigest = deps.token === undefined ? undefined : digest(deps.token);
+  const ready = toolVersions();
+  ready.catch(() => undefined);
+
+  /** Server defaults, then the client's options (timeouts capped at the server's), then the tops. */
+  function optionsFor(client: ClientOptions | undefined, tops: { refTop?: string; candTop?: string }) {
+    const o: VerifyOptions = { ...serverVerify, ...client };
+    if (o.timeoutMs !== undefined) o.timeoutMs = Math.min(o.timeoutMs, serverVerify.timeoutMs);
+    if (o.formalTimeoutMs !== undefined)
+      o.formalTimeoutMs = Math.min(o.formalTimeoutMs, Math.max(serverVerify.formalTimeoutMs, serverVerify.timeoutMs));
+    if (tops.refTop !== undefined) o.refTop = tops.refTop;
+    if (tops.candTop !== undefined) o.candTop = tops.candTop;
+    try {
+      return resolveOptions(o);
+    } catch (e) {
+      throw new HttpError(400, "bad_request", (e as Error).message);
+    }
+  }
+
+  function problemOf(name: string, where: string) {
+    const p = problems.get(name);
+    if (!p) {
+      throw new HttpError(
+        400,
+        "unknown_problem",
+        `${where}unknown problem "${name}" (expected <suite>/<id>; this server holds ${problems.size} problems${problems.size > 0 ? ` in ${Object.keys(problems.suites()).join(", ")}` : ""})`,
+      );
+    }
+    return p;
+  }
+
+  function rewardOf(name: string | undefined): RewardFunction {
+    try {
+      return getReward(name ?? DEFAULT_REWARD);
+    } catch (e) {
+      throw new HttpError(400, "unknown_reward", (e as Error).message);
+    }
+  }
+
+  /** Submits checks all-or-nothing and waits for them, mapping service errors onto HTTP ones. */
+  async function runChecks(
+    requests: Array<{ reference: string; candidate: string; options: ResolvedVerifyOptions }>,
+    labels: string[],
+  ): Promise<CheckOutcome[]> {
+    let pending: Array<Promise<CheckOutcome>>;
+    try {
+      pending = service.submit(requests);
+    } catch (e) {
+      if (e instanceof QueueFullError) {
+        metrics.rejections.inc({ reason: "queue_full" });
+        throw new HttpError(429, "queue_full", e.message, { "Retry-After": String(e.retryAfterS) });
+      }
+      if (e instanceof ShuttingDownError) {
+        metrics.rejections.inc({ reason: "shutting_down" });
+        throw new HttpError(503, "shutting_down", e.message, { "Retry-After": "1" });
+      }
+      throw e;
+    }
+    const settled = await Promise.allSettled(pending);
+    return settled.map((s, i) => {
+      if (s.status === "fulfilled") return s.value;
+      if (s.reason instanceof BadInputError)
+        throw new HttpError(400, "bad_reference", `${labels[i]}${s.reason.message}`);
+      throw s.reason;
+    });
+  }
+
+  async function score(jobs: ScoreJob[], client: ClientOptions | undefined): Promise<RewardResult[]> {
+    const prepared = jobs.map((j) => prepareResponse(j.fn, j.response, j.prefix));
+    const toCheck: number[] = [];
+    const requests = jobs.flatMap((j, i) => {
+      if (prepared[i]?.formatError !== undefined) return [];
+      toCheck.push(i);
+      const tops = {
+        ...(j.refTop !== undefined && { refTop: j.refTop }),
+        ...(j.candTop !== undefined && { candTop: j.candTop }),
+      };
+      return [{ reference: j.reference, candidate: prepared[i]?.code ?? "", options: optionsFor(client, tops) }];
+    });
+    const outcomes = await runChecks(
+      requests,
+      toCheck.map((i) => `item ${i}: `),
+    );
+    const byIndex = new Map(toCheck.map((i, k) => [i, outcomes[k] as CheckOutcome]));
+    return jobs.map((j, i) => {
+      const p = prepared[i] as ReturnType<typeof prepareResponse>;
+      const base = j.id === undefined ? {} : { id: j.id };
+      const outcome = byIndex.get(i);
+      if (outcome === undefined) {
+        metrics.statuses.inc({ status: "format_error" });
+        return {
+          ...base,
+          reward: j.fn.formatErrorReward,
+          status: "format_error",
+          signals: [],
+          message: p.formatError ?? "format error",
+          cached: false,
+          details: { reward: j.fn.name, extraction: p.method, formatError: p.formatError },
+        };
+      }
+      metrics.statuses.inc({ status: outcome.result.status });
+      const scored = scoreVerdict(
+        j.fn,
+        { result: outcome.result, response: j.response, code: p.code, reference: j.reference },
+        { noVerdictReward: infraErrorReward },
+      );
+      return {
+        ...base,
+        reward: scored.reward,
+        status: outcome.result.status,
+        signals: outcome.result.signals,
+        message: outcome.result.message,
+        cached: outcome.cached,
+        details: { reward: j.fn.name, extraction: p.method, ...scored.details },
+      };
+    });
+  }
+
+  async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new HttpError(400, "bad_json", "the request body is not valid JSON");
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new HttpError(400, "bad_request", zodMessage(parsed.error));
+    return parsed.data;
+  }
+
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    const e =
+      err instanceof HttpError
+        ? err
+        : err instanceof BadInputError
+          ? new HttpError(400, "bad_request", err.message)
+          : err instanceof RtlgymError
+            ? new HttpError(500, "infra_error", err.message)
+            : new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
+    if (e.status === 400) metrics.rejections.inc({ reason: e.code });
+    for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+    return c.json({ error: { code: e.code, message: e.message } }, e.status);
+  });
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    metrics.requestLatency.observe({ route: c.req.routePath || c.req.path }, (performance.now() - started) / 1000);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/readyz", async (c) => {
+    if (service.closing) return c.json({ ready: false, reason: "shutting down" }, 503);
+    try {
+      const versions = await ready;
+      return c.json({
+        ready: true,
+        toolVersions: versions,
+        problems: problems.suites(),
+        queue: { outstanding: service.outstanding, limit: service.options.queueLimit },
+        workers: service.options.workers,
+      });
+    } catch (e) {
+      return c.json({ ready: false, reason: (e as Error).message }, 503);
+    }
+  });
+
+  // Everything below needs the token, when one is configured.
+  app.use("*", async (c, next) => {
+    if (tokenDigest === undefined) return next();
+    const header = c.req.header("authorization") ?? "";
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (!m || !timingSafeEqual(digest(m[1]?.trim() ?? ""), tokenDigest)) {
+      metrics.rejections.inc({ reason: "unauthorized" });
+      c.header("WWW-Authenticate", 'Bearer realm="rtlgym"');
+      return c.json({ error: { code: "unauthorized", message: "a valid bearer token is required" } }, 401);
+    }
+    return next();
+  });
+
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onError: (c) => {
+        metrics.rejections.inc({ reason: "payload_too_large" });
+        return c.json(
+          {
+            error: {
+              code: "payload_too_large",
+              message: `the request body exceeds ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
+            },
+          },
+          413,
+        );
+      },
+    }),
+  );
+  app.use("*", async (c, next) => {
+    if (c.req.method === "POST" && service.closing) {
+      metrics.rejections.inc({ reason: "shutting_down" });
+      c.header("Retry-After", "1");
+      return c.json({ error: { code: "shutting_down", message: "the server is shutting down" } }, 503);
+    }
+    return next();
+  });
+
+  app.post("/v1/verify", async (c) => {
+    const body = await readJson(c, VerifyBody);
+    let reference: string;
+    let refTop = body.refTop;
+    let candTop = body.candTop;
+    if (body.problem !== undefined) {
+      const p = problemOf(body.problem, "");
+      reference = p.reference;
+      refTop ??= p.refTop;
+      candTop ??= p.candTop;
+    } else reference = body.reference as string;
+    const options = optionsFor(body.options, {
+      ...(refTop !== undefined && { refTop }),
+      ...(candTop !== undefined && { candTop }),
+    });
+    const [outcome] = await runChecks([{ reference, candidate: body.candidate, options }], [""]);
+    const result = (outcome as CheckOutcome).result;
+    metrics.statuses.inc({ status: result.status });
+    c.header("X-Rtlgym-Cached", String((outcome as CheckOutcome).cached));
+    return c.json(result satisfies VerifyResult);
+  });
+
+  app.post("/v1/rewards", async (c) => {
+    const body = await readJson(c, RewardsBody);
+    const jobs = body.items.map((item, i): ScoreJob => {
+      const fn = rewardOf(item.reward ?? body.reward);
+      if (item.problem !== undefined) {
+        const p = problemOf(item.problem, `item ${i}: `);
+        return {
+          id: item.id,
+          fn,
+          response: item.response,
+          reference: p.reference,
+          refTop: item.refTop ?? p.refTop,
+          candTop: p.candTop,
+          prefix: p.task === "code-complete" ? p.header : undefined,
+        };
+      }
+      return { id: item.id, fn, response: item.response, reference: item.reference as string, refTop: item.refTop };
+    });
+    return c.json({ results: await score(jobs, body.options) });
+  });
+
+  app.post("/get_reward", async (c) => {
+    const fn = rewardOf(c.req.query("reward"));
+    const body = await readJson(c, GetRewardBody);
+    const jobs = body.query.map((query, i): ScoreJob => {
+      const prompt = body.prompts[i] as string;
+      const response = query.startsWith(prompt) ? query.slice(prompt.length) : query;
+      const label = (body.labels[i] as string).trim();
+      if (label.startsWith("{")) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(label);
+        } catch {
+          throw new HttpError(400, "bad_request", `labels.${i}: not a problem id and not valid JSON`);
+        }
+        const inline = InlineLabel.safeParse(parsed);
+        if (!inline.success) throw new HttpError(400, "bad_request", `labels.${i}: ${zodMessage(inline.error)}`);
+        return {
+          fn,
+          response,
+          reference: inline.data.reference,
+          refTop: inline.data.refTop,
+          candTop: inline.data.candTop,
+        };
+      }
+      const p = problemOf(label, `labels.${i}: `);
+      return {
+        fn,
+        response,
+        reference: p.reference,
+        refTop: p.refTop,
+        candTop: p.candTop,
+        prefix: p.task === "code-complete" ? p.header : undefined,
+      };
+    });
+    const results = await score(jobs, undefined);
+    // OpenRLHF wants numbers: a missing reward (no verdict under a null policy) is an error it retries, never a 0.
+    const missing = results.findIndex((r) => r.reward === null);
+    if (missing >= 0) {
+      throw new HttpError(
+        503,
+        "infra_error",
+        `sample ${missing} has no verdict (${results[missing]?.status}: ${results[missing]?.message}); start the server with --infra-error-reward to score such samples`,
+        { "Retry-After": "5" },
+      );
+    }
+    return c.json({
+      rewards: results.map((r) => r.reward as number),
+      scores: results.map((r) => normalisedScore(fn, r.reward) as number),
+      extra_logs: {
+        status: results.map((r) => r.status),
+        pass: results.map((r) => (r.status === "pass" ? 1 : 0)),
+        format_error: results.map((r) => (r.status === "format_error" ? 1 : 0)),
+        cached: results.map((r) => (r.cached ? 1 : 0)),
+      },
+    });
+  });
+
+  return { app, service, metrics, shutdown: () => service.drain() };
+}

@@ -1,0 +1,96 @@
+import { existsSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, extname, join, resolve } from "node:path";
+import { z } from "zod";
+import type { Problem } from "../contracts/index.js";
+import { BadInputError } from "../core/errors.js";
+import { findTop } from "../verilog/index.js";
+
+/** Problems the server can name by `<suite>/<id>`. */
+export class ProblemIndex {
+  readonly #byName = new Map<string, Problem>();
+
+  constructor(problems: Iterable<Problem> = []) {
+    for (const p of problems) this.add(p);
+  }
+
+  add(problem: Problem): void {
+    this.#byName.set(`${problem.suite}/${problem.id}`, problem);
+  }
+
+  /** The problem named `<suite>/<id>`, or undefined. */
+  get(name: string): Problem | undefined {
+    return this.#byName.get(name);
+  }
+
+  get size(): number {
+    return this.#byName.size;
+  }
+
+  /** Suite names with their problem counts. */
+  suites(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const p of this.#byName.values()) counts[p.suite] = (counts[p.suite] ?? 0) + 1;
+    return counts;
+  }
+}
+
+const PairMetaTops = z.object({ refTop: z.string().optional(), candTop: z.string().optional() }).passthrough();
+
+function problemFromSource(suite: string, id: string, reference: string, tops: z.infer<typeof PairMetaTops>): Problem {
+  const refTop = tops.refTop ?? findTop(reference);
+  if (!refTop) throw new BadInputError(`${suite}/${id}: the reference contains no module`);
+  return {
+    suite,
+    id,
+    task: "spec-to-rtl",
+    prompt: "",
+    reference,
+    refTop,
+    candTop: tops.candTop ?? refTop,
+    tags: [],
+  };
+}
+
+/**
+ * A folder of references as a suite named after the folder: each `<id>.v` / `<id>.sv` file is a problem, and so is
+ * each `<id>/ref.v` folder (the fixtures/pairs layout, whose meta.json may name refTop and candTop).
+ */
+export async function loadProblemDir(dir: string, suite = basename(resolve(dir))): Promise<Problem[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const problems: Problem[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(dir, e.name);
+    if (e.isFile() && [".v", ".sv"].includes(extname(e.name))) {
+      problems.push(problemFromSource(suite, basename(e.name, extname(e.name)), await readFile(path, "utf8"), {}));
+    } else if (e.isDirectory() && existsSync(join(path, "ref.v"))) {
+      const metaPath = join(path, "meta.json");
+      const meta = existsSync(metaPath) ? PairMetaTops.parse(JSON.parse(await readFile(metaPath, "utf8"))) : {};
+      problems.push(problemFromSource(suite, e.name, await readFile(join(path, "ref.v"), "utf8"), meta));
+    }
+  }
+  if (problems.length === 0) throw new BadInputError(`${dir} holds no references (<id>.v files or <id>/ref.v folders)`);
+  return problems;
+}
+
+/**
+ * Loads `--problems` entries: a registered suite name (read from `dataDir` when it needs data), `NAME=DIR` for a
+ * registered suite at DIR, or a folder of references (see {@link loadProblemDir}).
+ */
+export async function loadProblems(specs: readonly string[], dataDir?: string): Promise<ProblemIndex> {
+  const index = new ProblemIndex();
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq < 0 && existsSync(spec) && statSync(spec).isDirectory()) {
+      for (const p of await loadProblemDir(spec)) index.add(p);
+      continue;
+    }
+    const name = eq < 0 ? spec : spec.slice(0, eq);
+    const dir = eq < 0 ? dataDir : spec.slice(eq + 1);
+    // Loaded on demand: suites pull in their loaders, which a server without --problems never needs.
+    const { loadSuite } = await import("../bench/suites/registry.js");
+    const suite = await loadSuite(name, dir);
+    for (const p of suite.problems) index.add(p);
+  }
+  return index;
+}
