@@ -1,0 +1,16 @@
+export {
+  type Api,
+  ClientOptions,
+  createClient,
+  DEFAULT_CLIENT_OPTIONS,
+  type GenerateRequest,
+  type Generation,
+  type LlmClient,
+  LlmError,
+  type LlmErrorDetails,
+  type LlmFailure,
+  listModels,
+  normalizeBaseUrl,
+  type ResolvedClientOptions,
+  type Usage,
+} from "./openai.js";
