@@ -1,0 +1,583 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { z } from "zod";
+import { BenchSummary, SampleScore } from "../contracts/bench.js";
+import { BadInputError, RtlgymError } from "../core/errors.js";
+
+export const RunKind = z.enum(["run", "eval", "audit"]);
+export type RunKind = z.infer<typeof RunKind>;
+
+export const RunStatus = z.enum(["running", "done", "failed"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** What a run was asked to do; the known fields are typed, anything else a command records is kept as is. */
+export const RunParams = z
+  .object({
+    /** Samples per problem. */
+    n: z.number().int().positive().optional(),
+    ks: z.array(z.number().int().positive()).optional(),
+    seed: z.number().int().optional(),
+    /** Sampling parameters sent to the model (temperature, top_p, max_tokens, ...). */
+    sampling: z.record(z.string(), z.json()).optional(),
+    /** Verification options (engine, cycles, timeouts, ...). */
+    verify: z.record(z.string(), z.json()).optional(),
+    /** Problem selection (ids, tags, limit). */
+    select: z.record(z.string(), z.json()).optional(),
+  })
+  .catchall(z.json());
+export type RunParams = z.infer<typeof RunParams>;
+
+/** One row of `runs`, JSON columns parsed and validated. */
+export interface RunRecord {
+  id: string;
+  suite: string;
+  suiteRevision: string;
+  model: string | null;
+  endpoint: string | null;
+  kind: RunKind;
+  params: RunParams;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt: string | null;
+  summary: BenchSummary | null;
+}
+
+export interface NewRun {
+  suite: string;
+  suiteRevision: string;
+  model?: string | null;
+  endpoint?: string | null;
+  kind: RunKind;
+  params: RunParams;
+  /** Defaults to a fresh id from the creation time (`2026-11-22T10-31-05-a1b2`). */
+  id?: string;
+  /** ISO time; defaults to now. */
+  createdAt?: string;
+}
+
+/** The prompt sent to the model: any JSON (a string, or chat messages). */
+export type PromptJson = z.infer<ReturnType<typeof z.json>>;
+
+export interface Generation {
+  prompt: PromptJson;
+  /** The model's response; null when generation failed (the sample then counts as missing on resume). */
+  raw: string | null;
+  /** Code extracted from the response; null when there was none. */
+  code: string | null;
+  /** Why generation failed, when it did. */
+  error?: string | null;
+}
+
+export interface SampleKey {
+  problem: string;
+  sample: number;
+}
+
+/** One row of `samples`, JSON columns parsed and validated. */
+export interface StoredSample extends SampleKey {
+  runId: string;
+  prompt: PromptJson;
+  raw: string | null;
+  code: string | null;
+  score: SampleScore | null;
+  error: string | null;
+  generatedAt: string;
+  scoredAt: string | null;
+}
+
+export interface ListRunsOptions {
+  /** Most recent first; default 20. */
+  limit?: number;
+  suite?: string;
+  kind?: RunKind;
+  status?: RunStatus;
+}
+
+export interface ResumableQuery {
+  suite: string;
+  suiteRevision: string;
+  model?: string | null;
+  endpoint?: string | null;
+  kind: RunKind;
+  params: RunParams;
+}
+
+/** The local run database. Every write is committed (and fsynced) before the call returns. */
+export interface Store {
+  readonly path: string;
+  createRun(run: NewRun): RunRecord;
+  getRun(runId: string): RunRecord | undefined;
+  listRuns(options?: ListRunsOptions): RunRecord[];
+  /** The newest unfinished (running or failed) run with the same suite, revision, model, endpoint, kind and params. */
+  findResumableRun(query: ResumableQuery): RunRecord | undefined;
+  /** Marks a run running again (clears finished_at) before resuming it. */
+  reopenRun(runId: string): void;
+  /** Records a generation; regenerating a sample clears its old score. */
+  putGeneration(runId: string, problem: string, sample: number, generation: Generation): void;
+  putGenerations(runId: string, items: readonly (SampleKey & Generation)[]): void;
+  /** Scores a generated sample; throws BadInputError when the sample was never generated. */
+  putScore(runId: string, problem: string, sample: number, score: SampleScore): void;
+  putScores(runId: string, scores: readonly SampleScore[]): void;
+  /** Generated (response present) but not scored yet. */
+  pendingSamples(runId: string): StoredSample[];
+  /** Scored samples. */
+  doneSamples(runId: string): SampleKey[];
+  /** Of the planned problems x samples 0..n-1, those with no successful generation. */
+  missingSamples(runId: string, problems: readonly string[], n: number): SampleKey[];
+  samplesOf(runId: string): StoredSample[];
+  scoresOf(runId: string): SampleScore[];
+  finishRun(runId: string, summary: BenchSummary | null, status: Exclude<RunStatus, "running">): void;
+  /** Deletes a run and its samples; false when there was no such run. */
+  deleteRun(runId: string): boolean;
+  /** The schema version the database is at. */
+  schemaVersion(): number;
+  close(): void;
+}
+
+/** Schema migrations, applied in order, each once, in its own transaction. Append; never edit a shipped one. */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        suite TEXT NOT NULL,
+        suite_revision TEXT NOT NULL,
+        model TEXT,
+        endpoint TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('run', 'eval', 'audit')),
+        params TEXT NOT NULL CHECK (json_valid(params)),
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        summary TEXT CHECK (summary IS NULL OR json_valid(summary))
+      );
+      CREATE INDEX runs_by_created ON runs (created_at);
+      CREATE INDEX runs_by_suite ON runs (suite, created_at);
+      CREATE TABLE samples (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        problem TEXT NOT NULL,
+        sample INTEGER NOT NULL CHECK (sample >= 0),
+        prompt TEXT NOT NULL CHECK (json_valid(prompt)),
+        raw TEXT,
+        code TEXT,
+        score TEXT CHECK (score IS NULL OR json_valid(score)),
+        error TEXT,
+        generated_at TEXT NOT NULL,
+        scored_at TEXT,
+        PRIMARY KEY (run_id, problem, sample)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** `$RTLGYM_HOME/rtlgym.db`, else `~/.rtlgym/rtlgym.db`. */
+export function defaultStorePath(): string {
+  const home = process.env.RTLGYM_HOME;
+  return home ? join(resolve(home), "rtlgym.db") : join(homedir(), ".rtlgym", "rtlgym.db");
+}
+
+/** A run id from its creation time plus 4 random hex digits: `2026-11-22T10-31-05-a1b2`. */
+export function newRunId(at: Date = new Date()): string {
+  const stamp = at.toISOString().slice(0, 19).replaceAll(":", "-");
+  return `${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+/** JSON with object keys sorted, so equal params store as equal text (findResumableRun compares text). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+interface RunRow {
+  id: string;
+  suite: string;
+  suite_revision: string;
+  model: string | null;
+  endpoint: string | null;
+  kind: string;
+  params: string;
+  status: string;
+  created_at: string;
+  finished_at: string | null;
+  summary: string | null;
+}
+
+interface SampleRow {
+  run_id: string;
+  problem: string;
+  sample: number;
+  prompt: string;
+  raw: string | null;
+  code: string | null;
+  score: string | null;
+  error: string | null;
+  generated_at: string;
+  scored_at: string | null;
+}
+
+/**
+ * Opens (creating when needed) the run database at `path` (default: defaultStorePath()) and brings its schema up
+ * to date. WAL journal with synchronous=FULL: a write is on disk when the call returns, so a killed run loses nothing
+ * it recorded, and readers (`bench list`, the server) never block the writer.
+ */
+export function openStore(path: string = defaultStorePath()): Store {
+  const file = path === ":memory:" ? path : resolve(path);
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    migrate(db, file);
+  } catch (err) {
+    db?.close();
+    if (err instanceof RtlgymError) throw err;
+    throw new RtlgymError(
+      "BAD_INPUT",
+      `cannot open the rtlgym database ${file}: ${(err as Error).message}`,
+      { path: file },
+      {
+        cause: err,
+      },
+    );
+  }
+  return new SqliteStore(db, file);
+}
+
+function migrate(db: Database.Database, file: string): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  const current = currentVersion(db);
+  if (current > latest)
+    throw new BadInputError(
+      `the rtlgym database ${file} has schema version ${current}, newer than this rtlgym understands (${latest})`,
+      { path: file, version: current },
+    );
+  for (const m of MIGRATIONS) {
+    // IMMEDIATE takes the write lock first, so two processes opening a new database do not both migrate.
+    db.transaction(() => {
+      if (currentVersion(db) >= m.version) return;
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)").run(
+        m.version,
+        new Date().toISOString(),
+      );
+    }).immediate();
+  }
+}
+
+function currentVersion(db: Database.Database): number {
+  const row = db.prepare("SELECT max(version) AS v FROM schema_version").get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+function parseColumn<T>(schema: z.ZodType<T>, text: string, where: Record<string, unknown>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RtlgymError("BAD_INPUT", `rtlgym database: ${String(where.column)} is not valid JSON`, where, {
+      cause: err,
+    });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new BadInputError(
+      `rtlgym database: ${String(where.column)} does not match its schema: ${z.prettifyError(parsed.error)}`,
+      where,
+    );
+  return parsed.data;
+}
+
+function checkWrite<T>(schema: z.ZodType<T>, value: unknown, what: string, where: Record<string, unknown>): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BadInputError(`${what} is invalid: ${z.prettifyError(parsed.error)}`, where);
+  return parsed.data;
+}
+
+const Json = z.json();
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertRun: db.prepare(
+      `INSERT INTO runs (id, suite, suite_revision, model, endpoint, kind, params, status, created_at)
+       VALUES (@id, @suite, @suite_revision, @model, @endpoint, @kind, @params, 'running', @created_at)`,
+    ),
+    getRun: db.prepare("SELECT * FROM runs WHERE id = ?"),
+    resumable: db.prepare(
+      `SELECT * FROM runs WHERE status IN ('running', 'failed') AND suite = @suite AND suite_revision = @suite_revision
+       AND model IS @model AND endpoint IS @endpoint AND kind = @kind AND params = @params
+       ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    ),
+    reopen: db.prepare("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?"),
+    finish: db.prepare(
+      "UPDATE runs SET status = @status, finished_at = @finished_at, summary = @summary WHERE id = @id",
+    ),
+    deleteRun: db.prepare("DELETE FROM runs WHERE id = ?"),
+    putGeneration: db.prepare(
+      `INSERT INTO samples (run_id, problem, sample, prompt, raw, code, error, generated_at)
+       VALUES (@run_id, @problem, @sample, @prompt, @raw, @code, @error, @at)
+       ON CONFLICT (run_id, problem, sample) DO UPDATE SET prompt = excluded.prompt, raw = excluded.raw,
+         code = excluded.code, error = excluded.error, generated_at = excluded.generated_at,
+         score = NULL, scored_at = NULL`,
+    ),
+    putScore: db.prepare(
+      `UPDATE samples SET score = @score, scored_at = @at
+       WHERE run_id = @run_id AND problem = @problem AND sample = @sample AND raw IS NOT NULL`,
+    ),
+    pending: db.prepare(
+      "SELECT * FROM samples WHERE run_id = ? AND raw IS NOT NULL AND score IS NULL ORDER BY problem, sample",
+    ),
+    done: db.prepare(
+      "SELECT problem, sample FROM samples WHERE run_id = ? AND score IS NOT NULL ORDER BY problem, sample",
+    ),
+    generated: db.prepare("SELECT problem, sample FROM samples WHERE run_id = ? AND raw IS NOT NULL"),
+    samples: db.prepare("SELECT * FROM samples WHERE run_id = ? ORDER BY problem, sample"),
+    scores: db.prepare(
+      "SELECT problem, sample, score FROM samples WHERE run_id = ? AND score IS NOT NULL ORDER BY problem, sample",
+    ),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+
+class SqliteStore implements Store {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #stmt: Statements;
+
+  constructor(db: Database.Database, path: string) {
+    this.#db = db;
+    this.path = path;
+    this.#stmt = prepareStatements(db);
+  }
+
+  createRun(run: NewRun): RunRecord {
+    const createdAt = run.createdAt ?? new Date().toISOString();
+    const id = run.id ?? newRunId(new Date(createdAt));
+    const kind = checkWrite(RunKind, run.kind, "run kind", { runId: id });
+    const params = checkWrite(RunParams, run.params, "run params", { runId: id });
+    this.#stmt.insertRun.run({
+      id,
+      suite: run.suite,
+      suite_revision: run.suiteRevision,
+      model: run.model ?? null,
+      endpoint: run.endpoint ?? null,
+      kind,
+      params: canonicalJson(params),
+      created_at: createdAt,
+    });
+    return this.#mustGetRun(id);
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    const row = this.#stmt.getRun.get(runId) as RunRow | undefined;
+    return row && this.#toRun(row);
+  }
+
+  listRuns(options: ListRunsOptions = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: Record<string, unknown> = { limit: Math.max(0, Math.floor(options.limit ?? 20)) };
+    if (options.suite !== undefined) {
+      where.push("suite = @suite");
+      args.suite = options.suite;
+    }
+    if (options.kind !== undefined) {
+      where.push("kind = @kind");
+      args.kind = options.kind;
+    }
+    if (options.status !== undefined) {
+      where.push("status = @status");
+      args.status = options.status;
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+    return (this.#db.prepare(sql).all(args) as RunRow[]).map((r) => this.#toRun(r));
+  }
+
+  findResumableRun(query: ResumableQuery): RunRecord | undefined {
+    const params = checkWrite(RunParams, query.params, "run params", {});
+    const row = this.#stmt.resumable.get({
+      suite: query.suite,
+      suite_revision: query.suiteRevision,
+      model: query.model ?? null,
+      endpoint: query.endpoint ?? null,
+      kind: query.kind,
+      params: canonicalJson(params),
+    }) as RunRow | undefined;
+    return row && this.#toRun(row);
+  }
+
+  reopenRun(runId: string): void {
+    if (this.#stmt.reopen.run(runId).changes === 0) throw noRun(runId);
+  }
+
+  putGeneration(runId: string, problem: string, sample: number, generation: Generation): void {
+    this.#putGeneration(runId, { problem, sample, ...generation });
+  }
+
+  putGenerations(runId: string, items: readonly (SampleKey & Generation)[]): void {
+    this.#db.transaction(() => {
+      for (const item of items) this.#putGeneration(runId, item);
+    })();
+  }
+
+  putScore(runId: string, problem: string, sample: number, score: SampleScore): void {
+    if (score.problem !== problem || score.sample !== sample)
+      throw new BadInputError(`score is for ${score.problem}#${score.sample} but was stored as ${problem}#${sample}`, {
+        runId,
+        problem,
+        sample,
+      });
+    this.#putScore(runId, score);
+  }
+
+  putScores(runId: string, scores: readonly SampleScore[]): void {
+    this.#db.transaction(() => {
+      for (const score of scores) this.#putScore(runId, score);
+    })();
+  }
+
+  pendingSamples(runId: string): StoredSample[] {
+    return (this.#stmt.pending.all(runId) as SampleRow[]).map((r) => this.#toSample(r));
+  }
+
+  doneSamples(runId: string): SampleKey[] {
+    return (this.#stmt.done.all(runId) as SampleKey[]).map((r) => ({ problem: r.problem, sample: r.sample }));
+  }
+
+  missingSamples(runId: string, problems: readonly string[], n: number): SampleKey[] {
+    const have = new Set((this.#stmt.generated.all(runId) as SampleKey[]).map((r) => `${r.sample}\u0000${r.problem}`));
+    const out: SampleKey[] = [];
+    for (const problem of problems)
+      for (let sample = 0; sample < n; sample++)
+        if (!have.has(`${sample}\u0000${problem}`)) out.push({ problem, sample });
+    return out;
+  }
+
+  samplesOf(runId: string): StoredSample[] {
+    return (this.#stmt.samples.all(runId) as SampleRow[]).map((r) => this.#toSample(r));
+  }
+
+  scoresOf(runId: string): SampleScore[] {
+    return (this.#stmt.scores.all(runId) as { problem: string; sample: number; score: string }[]).map((r) =>
+      parseColumn(SampleScore, r.score, { column: "samples.score", runId, problem: r.problem, sample: r.sample }),
+    );
+  }
+
+  finishRun(runId: string, summary: BenchSummary | null, status: Exclude<RunStatus, "running">): void {
+    const checked = checkWrite(z.enum(["done", "failed"]), status, "run status", { runId });
+    const text = summary === null ? null : canonicalJson(checkWrite(BenchSummary, summary, "summary", { runId }));
+    const changes = this.#stmt.finish.run({
+      id: runId,
+      status: checked,
+      finished_at: new Date().toISOString(),
+      summary: text,
+    }).changes;
+    if (changes === 0) throw noRun(runId);
+  }
+
+  deleteRun(runId: string): boolean {
+    return this.#stmt.deleteRun.run(runId).changes > 0;
+  }
+
+  schemaVersion(): number {
+    return currentVersion(this.#db);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #putGeneration(runId: string, item: SampleKey & Generation): void {
+    const where = { runId, problem: item.problem, sample: item.sample };
+    checkWrite(z.number().int().nonnegative(), item.sample, "sample index", where);
+    const prompt = checkWrite(Json, item.prompt, "prompt", where);
+    try {
+      this.#stmt.putGeneration.run({
+        run_id: runId,
+        problem: item.problem,
+        sample: item.sample,
+        prompt: JSON.stringify(prompt),
+        raw: item.raw,
+        code: item.code,
+        error: item.error ?? null,
+        at: new Date().toISOString(),
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") throw noRun(runId);
+      throw err;
+    }
+  }
+
+  #putScore(runId: string, score: SampleScore): void {
+    const where = { runId, problem: score.problem, sample: score.sample };
+    const checked = checkWrite(SampleScore, score, "sample score", where);
+    const changes = this.#stmt.putScore.run({
+      run_id: runId,
+      problem: checked.problem,
+      sample: checked.sample,
+      score: JSON.stringify(checked),
+      at: new Date().toISOString(),
+    }).changes;
+    if (changes === 0)
+      throw new BadInputError(
+        `no generated sample ${checked.problem}#${checked.sample} in run ${runId} to score`,
+        where,
+      );
+  }
+
+  #mustGetRun(runId: string): RunRecord {
+    const run = this.getRun(runId);
+    if (!run) throw noRun(runId);
+    return run;
+  }
+
+  #toRun(row: RunRow): RunRecord {
+    const where = { runId: row.id };
+    return {
+      id: row.id,
+      suite: row.suite,
+      suiteRevision: row.suite_revision,
+      model: row.model,
+      endpoint: row.endpoint,
+      kind: parseColumn(RunKind, JSON.stringify(row.kind), { ...where, column: "runs.kind" }),
+      params: parseColumn(RunParams, row.params, { ...where, column: "runs.params" }),
+      status: parseColumn(RunStatus, JSON.stringify(row.status), { ...where, column: "runs.status" }),
+      createdAt: row.created_at,
+      finishedAt: row.finished_at,
+      summary:
+        row.summary === null ? null : parseColumn(BenchSummary, row.summary, { ...where, column: "runs.summary" }),
+    };
+  }
+
+  #toSample(row: SampleRow): StoredSample {
+    const where = { runId: row.run_id, problem: row.problem, sample: row.sample };
+    return {
+      runId: row.run_id,
+      problem: row.problem,
+      sample: row.sample,
+      prompt: parseColumn(Json, row.prompt, { ...where, column: "samples.prompt" }),
+      raw: row.raw,
+      code: row.code,
+      score: row.score === null ? null : parseColumn(SampleScore, row.score, { ...where, column: "samples.score" }),
+      error: row.error,
+      generatedAt: row.generated_at,
+      scoredAt: row.scored_at,
+    };
+  }
+}
+
+function noRun(runId: string): BadInputError {
+  return new BadInputError(`no run ${runId} in the rtlgym database`, { runId });
+}
