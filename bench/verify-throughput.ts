@@ -15,17 +15,13 @@
  * Benchmark data: RTLGYM_BENCHMARKS or ../shared/benchmarks next to the repository.
  */
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
-import {
-  KNOWN_BROKEN_V2,
-  loadVerilogEvalV2,
-  officialVerdict,
-  runOfficialTestbench,
-  type VerilogEvalProblem,
-} from "../src/bench/verilog-eval.js";
+import { runOfficial } from "../src/bench/official.js";
+import { verilogEvalV2 } from "../src/bench/suites/verilog-eval.js";
+import type { Problem } from "../src/contracts/bench.js";
 import type { VerifyResult } from "../src/contracts/index.js";
 import { generateMutants, type Mutant } from "../src/data/mutate.js";
 import { toolVersions, verify, verifyGroup } from "../src/verify/index.js";
@@ -53,7 +49,6 @@ const OFFICIAL_TIMEOUT_MS = 30_000;
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BENCHMARKS = process.env.RTLGYM_BENCHMARKS ?? resolve(REPO, "../shared/benchmarks");
-const DATASET = join(BENCHMARKS, "verilog-eval/v2/dataset_spec-to-rtl");
 
 type Verdict = "pass" | "caught" | "no_verdict";
 type Mode = "sim" | "both" | "official" | "group-sim" | "group-both";
@@ -61,7 +56,7 @@ type Mode = "sim" | "both" | "official" | "group-sim" | "group-both";
 interface Sample {
   /** `ProbNNN_x/ref` or `ProbNNN_x/<mutant id>`. */
   key: string;
-  problem: VerilogEvalProblem;
+  problem: Problem;
   isReference: boolean;
   source: string;
 }
@@ -168,12 +163,12 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const loaded = (await loadVerilogEvalV2(DATASET)).filter((p) => KNOWN_BROKEN_V2[p.id] === undefined);
+  const loaded = (await verilogEvalV2.load(BENCHMARKS)).problems.filter((p) => p.excluded === undefined);
   const problems = args.limit === undefined ? loaded : loaded.slice(0, Number(args.limit));
   const versions = await toolVersions();
 
   const samples: Sample[] = [];
-  const groups: Array<{ problem: VerilogEvalProblem; members: Sample[] }> = [];
+  const groups: Array<{ problem: Problem; members: Sample[] }> = [];
   for (const problem of problems) {
     const reference = renameModules(problem.reference, (n) => (n === "RefModule" ? "TopModule" : undefined));
     const mutants: Mutant[] = generateMutants(reference, { limit: GROUP_MUTANTS, seed: SEED });
@@ -221,13 +216,14 @@ async function main(): Promise<void> {
       });
     });
   const official = samples.map((s) => async (): Promise<Check[]> => {
-    const r = await runOfficialTestbench(s.problem, s.source, { timeoutMs: OFFICIAL_TIMEOUT_MS });
-    const v = officialVerdict(r);
+    const r = await runOfficial(s.problem, s.source, { timeoutMs: OFFICIAL_TIMEOUT_MS });
+    // A compile error or hang of a mutant is a rejection, as the upstream flow counts it.
+    const v = r.verdict === "pass" || r.verdict === "inconclusive" || r.verdict === "infra_error" ? r.verdict : "fail";
     return [
       {
         key: s.key,
         verdict: v === "pass" ? "pass" : v === "fail" ? "caught" : "no_verdict",
-        status: v === "fail" ? `fail (${r.mismatches ?? "no count"})` : v,
+        status: v === "fail" ? `${r.verdict} (${r.mismatches ?? "no count"})` : v,
       },
     ];
   });

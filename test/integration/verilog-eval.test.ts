@@ -8,13 +8,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  KNOWN_BROKEN_V2,
-  loadVerilogEvalV2,
-  officialVerdict,
-  runOfficialTestbench,
-  type VerilogEvalProblem,
-} from "../../src/bench/verilog-eval.js";
+import { runOfficial } from "../../src/bench/official.js";
+import { verilogEvalV2 } from "../../src/bench/suites/verilog-eval.js";
+import type { OfficialVerdict, Problem } from "../../src/contracts/bench.js";
 import type { VerifyResult, VerifyStatus } from "../../src/contracts/index.js";
 import { generateMutants } from "../../src/data/mutate.js";
 import { type VerifyOptions, verifyGroup } from "../../src/verify/index.js";
@@ -22,8 +18,7 @@ import { renameModules } from "../../src/verilog/index.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BENCHMARKS = process.env.RTLGYM_BENCHMARKS ?? resolve(REPO, "../shared/benchmarks");
-const DATASET = join(BENCHMARKS, "verilog-eval/v2/dataset_spec-to-rtl");
-const HAVE_DATA = existsSync(BENCHMARKS);
+const HAVE_DATA = existsSync(join(BENCHMARKS, "verilog-eval/v2/dataset_spec-to-rtl"));
 if (!HAVE_DATA) {
   console.warn(`[verilog-eval] skipped: benchmark data not found at ${BENCHMARKS} (set RTLGYM_BENCHMARKS)`);
 }
@@ -58,6 +53,10 @@ const KNOWN_WRONG_VERDICTS: Record<string, string> = {
     "pm <= ~pm -> pm <= pm: differs only at the 12-hour rollover (~43k cycles)",
 };
 
+/** The official verdict as this comparison reads it: a compile error, crash or hang of a mutant is a rejection. */
+const officialOutcome = (v: OfficialVerdict): "pass" | "fail" | "inconclusive" =>
+  v.verdict === "pass" || v.verdict === "inconclusive" ? v.verdict : "fail";
+
 /** What rtlgym said: equivalent, a rejection, or no verdict. */
 type Outcome = "pass" | "caught" | "no_verdict";
 const CAUGHT: ReadonlySet<VerifyStatus> = new Set(["fail", "compile_error", "interface_mismatch"]);
@@ -79,7 +78,7 @@ interface ProblemRow {
   ms: number;
 }
 
-async function checkProblem(problem: VerilogEvalProblem): Promise<ProblemRow> {
+async function checkProblem(problem: Problem): Promise<ProblemRow> {
   const started = performance.now();
   const candidate = renameModules(problem.reference, (n) => (n === "RefModule" ? "TopModule" : undefined));
   const mutants = generateMutants(candidate, { limit: MUTANTS_PER_PROBLEM, seed: MUTANT_SEED });
@@ -94,12 +93,12 @@ async function checkProblem(problem: VerilogEvalProblem): Promise<ProblemRow> {
   });
   const rows: MutantRow[] = [];
   for (const [k, m] of mutants.entries()) {
-    const official = await runOfficialTestbench(problem, m.source, { timeoutMs: OFFICIAL_TIMEOUT_MS });
+    const official = await runOfficial(problem, m.source, { timeoutMs: OFFICIAL_TIMEOUT_MS });
     rows.push({
       key: `${problem.id}/${m.id}`,
       description: m.description,
       rtlgym: verdicts[k + 1] as VerifyResult,
-      official: officialVerdict(official),
+      official: officialOutcome(official),
       officialMismatches: official.mismatches,
     });
   }
@@ -110,7 +109,7 @@ describe.skipIf(!HAVE_DATA)("VerilogEval v2 spec-to-rtl: references and mutants"
   let results: ProblemRow[] = [];
 
   beforeAll(async () => {
-    const usable = (await loadVerilogEvalV2(DATASET)).filter((p) => KNOWN_BROKEN_V2[p.id] === undefined);
+    const usable = (await verilogEvalV2.load(BENCHMARKS)).problems.filter((p) => p.excluded === undefined);
     const problems = LIMIT === undefined ? usable : usable.slice(0, LIMIT);
     const limit = pLimit(CONCURRENCY);
     results = await Promise.all(problems.map((p) => limit(() => checkProblem(p))));
