@@ -1,5 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_TAGS, builtinSuite } from "../../src/bench/suites/builtin.js";
+import { BUILTIN_TAGS, builtinSuite, loadBuiltinSuite } from "../../src/bench/suites/builtin.js";
+import { BadInputError } from "../../src/core/errors.js";
 import { generateMutants } from "../../src/data/mutate.js";
 import { verifyGroup } from "../../src/verify/index.js";
 import { moduleHeaderPortNames } from "../../src/verilog/index.js";
@@ -72,6 +76,31 @@ describe("builtin suite", () => {
 
   it("is stable: loading twice gives the same revision", async () => {
     expect((await builtinSuite.load(undefined)).revision).toBe(suite.revision);
+  });
+
+  it("rejects a missing or ill-formed problems.json and a missing reference with BadInputError", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rtlgym-builtin-"));
+    try {
+      await expect(loadBuiltinSuite(dir)).rejects.toThrow(/cannot read problems\.json/);
+      await writeFile(join(dir, "problems.json"), "{ not json");
+      await expect(loadBuiltinSuite(dir)).rejects.toThrow(/not valid JSON/);
+      const entry = { id: "b001_x", title: "x", tags: ["combinational"], difficulty: 5, task: "spec-to-rtl" };
+      await writeFile(join(dir, "problems.json"), JSON.stringify({ version: "1", problems: [entry] }));
+      await expect(loadBuiltinSuite(dir)).rejects.toThrow(/ill-formed at problems\.0\.difficulty/);
+      await writeFile(
+        join(dir, "problems.json"),
+        JSON.stringify({ version: "1", problems: [{ ...entry, difficulty: 1 }] }),
+      );
+      await mkdir(join(dir, "b001_x"));
+      await writeFile(join(dir, "b001_x", "spec.md"), "spec");
+      await expect(loadBuiltinSuite(dir)).rejects.toBeInstanceOf(BadInputError);
+      await writeFile(join(dir, "b001_x", "ref.v"), "module TopModule(input a, output y); assign y = a; endmodule\n");
+      const loaded = await loadBuiltinSuite(dir);
+      expect(loaded.problems[0]?.header).toBe("module TopModule(input a, output y);");
+      expect(loaded.revision).toMatch(/^builtin-1\+sha256:[0-9a-f]{8}$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(suite.problems.map((p) => [p.id, p] as const))("%s: the spec states the reference's interface", (_, p) => {

@@ -73,8 +73,8 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-async function loadBuiltin(): Promise<LoadedSuite> {
-  const dir = builtinSuiteDir();
+/** Loads the builtin suite from `dir` (the packaged folder by default); BadInputError on missing or ill-formed files. */
+export async function loadBuiltinSuite(dir: string = builtinSuiteDir()): Promise<LoadedSuite> {
   const listPath = join(dir, "problems.json");
   const listText = await readText(listPath, "problems.json");
   let raw: unknown;
@@ -149,5 +149,5 @@ export const builtinSuite: SuiteDefinition = {
   description: "rtlgym's own spec-to-RTL problems (combinational, sequential, FSM, memory, pipeline, hierarchy)",
   embedded: true,
   dataHint: "none needed: the suite ships with rtlgym",
-  load: async () => loadBuiltin(),
+  load: async () => loadBuiltinSuite(),
 };
