@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { BadInputError, RtlgymError } from "../../core/errors.js";
+import { packageRoot } from "../../core/paths.js";
 import { stripComments } from "../../verilog/index.js";
 
 /** A problem file as read from disk: its path relative to the task folder and its content (for the revision hash). */
@@ -141,7 +142,7 @@ let knownBroken: Promise<Record<string, Record<string, string>>> | undefined;
 /** Where known-broken.json is: beside this module (src, tsx) or in the package's src folder (from dist). */
 function knownBrokenPaths(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
-  return [join(here, "known-broken.json"), resolve(here, "../../../src/bench/suites/known-broken.json")];
+  return [join(here, "known-broken.json"), join(packageRoot(), "src", "bench", "suites", "known-broken.json")];
 }
 
 /** Problem id -> reason for the known-broken problems of `suite` (from known-broken.json). */
