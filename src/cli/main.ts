@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { RtlgymError } from "../core/errors.js";
+import { registerBench } from "./commands/bench/index.js";
 import { registerCheck } from "./commands/check.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerDoctor(program);
   registerDemo(program);
+  registerBench(program);
   registerServe(program);
   return program;
 }

@@ -1,0 +1,274 @@
+import pLimit from "p-limit";
+import type { LoadedSuite, OfficialVerdict, Problem } from "../contracts/bench.js";
+import type { ToolVersions, VerifyResult, VerifyStatus } from "../contracts/verify.js";
+import { generateMutants } from "../data/mutate.js";
+import { type VerifyOptions, verifyGroup } from "../verify/index.js";
+import { runOfficial } from "./official.js";
+import { referenceAsCandidate } from "./samples.js";
+
+export interface AuditOptions {
+  /** Mutants generated per reference. */
+  mutants?: number;
+  seed?: number;
+  verify?: Omit<VerifyOptions, "refTop" | "candTop">;
+  /** Run the suite's own testbench (default true); without it only rtlgym's side is audited. */
+  official?: boolean;
+  officialTimeoutMs?: number;
+  /** Problems audited at once. */
+  concurrency?: number;
+  onProblem?: (row: AuditRow) => void;
+}
+
+/** A mutant the suite's testbench accepts although rtlgym shows it differs from the reference. */
+export interface TestbenchMiss {
+  mutant: string;
+  description: string;
+  decidedBy: VerifyResult["decidedBy"];
+  /** The counterexample rtlgym found (signal, cycle, expected, got). */
+  evidence: string;
+}
+
+/** How sound one problem of a benchmark is. */
+export interface AuditRow {
+  id: string;
+  excluded?: string;
+  /** The reference against the suite's own testbench (`none`: the suite has no testbench). */
+  referenceOfficial: OfficialVerdict["verdict"] | "none";
+  /** The reference against itself through rtlgym (anything but pass is a harness or reference problem). */
+  referenceSelf: VerifyStatus;
+  mutants: number;
+  /** Mutants rtlgym shows are different from the reference. */
+  nonEquivalent: number;
+  /** Of those, mutants the official testbench rejects. */
+  officialCaught: number;
+  /** Non-equivalent mutants the testbench accepts: a weak testbench. */
+  testbenchMisses: TestbenchMiss[];
+  /** Mutants the testbench rejects but rtlgym passes (testbench races or an rtlgym miss: read the evidence). */
+  rtlgymPassesOfficialRejects: string[];
+  /** A wrong design that prints the suite's pass line: what our hardened run says (must never be pass). */
+  forgedVerdict: OfficialVerdict["verdict"] | "none";
+  durationMs: number;
+}
+
+/** The pass line each testbench convention prints, as a forging candidate would print it. */
+const FORGED_LINE: Record<string, string> = {
+  "verilog-eval": "Mismatches: 0 in 100 samples",
+  rtllm: "===========Your Design Passed===========",
+};
+
+/**
+ * Inserts an `initial` block that prints the suite's pass line and stops the simulation into the candidate's
+ * top module: the cheapest forgery against stdout-grepping harnesses.
+ */
+export function forge(candidate: string, kind: string): string {
+  const line = FORGED_LINE[kind] ?? FORGED_LINE["verilog-eval"];
+  const at = candidate.lastIndexOf("endmodule");
+  if (at < 0) return candidate;
+  return `${candidate.slice(0, at)}  initial begin #1 $display("${line}"); $finish; end\n${candidate.slice(at)}`;
+}
+
+/**
+ * Audits a suite problem by problem: the reference against its own testbench and against itself, generated
+ * mutants against the testbench and against rtlgym's equivalence check (sim + formal), and a forged sample.
+ */
+export async function auditProblems(problems: readonly Problem[], options: AuditOptions = {}): Promise<AuditRow[]> {
+  const limit = pLimit(Math.max(options.concurrency ?? 2, 1));
+  return Promise.all(
+    problems.map((p) =>
+      limit(async () => {
+        const row = await auditProblem(p, options);
+        options.onProblem?.(row);
+        return row;
+      }),
+    ),
+  );
+}
+
+async function auditProblem(problem: Problem, options: AuditOptions): Promise<AuditRow> {
+  const started = performance.now();
+  const base: AuditRow = {
+    id: problem.id,
+    referenceOfficial: "none",
+    referenceSelf: "pass",
+    mutants: 0,
+    nonEquivalent: 0,
+    officialCaught: 0,
+    testbenchMisses: [],
+    rtlgymPassesOfficialRejects: [],
+    forgedVerdict: "none",
+    durationMs: 0,
+  };
+  if (problem.excluded !== undefined) return { ...base, excluded: problem.excluded };
+
+  const reference = referenceAsCandidate(problem);
+  const mutants = generateMutants(reference, { limit: options.mutants ?? 4, seed: options.seed ?? 1 });
+  const verdicts = await verifyGroup({
+    engine: "both",
+    ...options.verify,
+    reference: problem.reference,
+    refTop: problem.refTop,
+    candTop: problem.candTop,
+    candidates: [reference, ...mutants.map((m) => m.source)],
+  });
+  const self = verdicts[0] as VerifyResult;
+  const row: AuditRow = { ...base, referenceSelf: self.status, mutants: mutants.length };
+
+  const official = (code: string) =>
+    problem.testbench && options.official !== false
+      ? runOfficial(problem, code, { timeoutMs: options.officialTimeoutMs ?? 30_000 })
+      : undefined;
+  if (problem.testbench && options.official !== false) {
+    row.referenceOfficial = ((await official(reference)) as OfficialVerdict).verdict;
+    row.forgedVerdict = (
+      (await official(forge(mutants[0]?.source ?? reference, problem.testbench.kind))) as OfficialVerdict
+    ).verdict;
+  }
+  for (const [i, m] of mutants.entries()) {
+    const v = verdicts[i + 1] as VerifyResult;
+    const different = v.status === "fail" || v.status === "timeout";
+    if (different) row.nonEquivalent++;
+    const off = await official(m.source);
+    if (!off) continue;
+    const accepted = off.verdict === "pass" || off.verdict === "inconclusive";
+    if (different && !accepted) row.officialCaught++;
+    if (different && accepted && v.status === "fail") {
+      const cex = v.counterexample;
+      row.testbenchMisses.push({
+        mutant: m.id,
+        description: m.description,
+        decidedBy: v.decidedBy,
+        evidence: cex
+          ? `${cex.signal}: expected ${cex.expected}, got ${cex.got} at ${cex.phase} cycle ${cex.cycle} (${cex.engine})`
+          : v.message,
+      });
+    }
+    if (v.status === "pass" && !accepted && off.verdict !== "infra_error") row.rtlgymPassesOfficialRejects.push(m.id);
+  }
+  row.durationMs = Math.round(performance.now() - started);
+  return row;
+}
+
+/** The audit of a whole suite: the summary fields every bench report has, the totals, and one row per problem. */
+export interface AuditReport {
+  suite: string;
+  suiteRevision: string;
+  attempted: number;
+  scored: number;
+  excluded: { id: string; reason: string }[];
+  /** pass@1 of the references scored as samples by rtlgym (anything below 1 is a harness or data problem). */
+  passAtK: Record<string, number>;
+  totals: {
+    mutants: number;
+    nonEquivalent: number;
+    officialCaught: number;
+    testbenchMisses: number;
+    /** Problems whose testbench accepts at least one mutant rtlgym shows is wrong. */
+    problemsWithMisses: string[];
+    /** Of those, problems where formal (not simulation) found the difference. */
+    problemsWithFormalOnlyMisses: string[];
+    referencesFailingOfficial: string[];
+    referencesFailingSelf: string[];
+    /** Problems where a forged sample passed the hardened testbench run (must stay empty). */
+    forgeable: string[];
+    rtlgymPassesOfficialRejects: number;
+  };
+  problems: AuditRow[];
+  mutantsPerProblem: number;
+  seed: number;
+  seconds: number;
+  toolVersions: ToolVersions;
+  createdAt: string;
+}
+
+export function auditReport(
+  suite: LoadedSuite,
+  rows: readonly AuditRow[],
+  meta: { seconds: number; mutantsPerProblem: number; seed: number; toolVersions: ToolVersions },
+): AuditReport {
+  const active = rows.filter((r) => r.excluded === undefined);
+  const sum = (f: (r: AuditRow) => number) => active.reduce((a, r) => a + f(r), 0);
+  return {
+    suite: suite.name,
+    suiteRevision: suite.revision,
+    attempted: active.length,
+    scored: active.length,
+    excluded: rows.filter((r) => r.excluded !== undefined).map((r) => ({ id: r.id, reason: r.excluded as string })),
+    passAtK: { "1": active.length === 0 ? 0 : active.filter((r) => r.referenceSelf === "pass").length / active.length },
+    totals: {
+      mutants: sum((r) => r.mutants),
+      nonEquivalent: sum((r) => r.nonEquivalent),
+      officialCaught: sum((r) => r.officialCaught),
+      testbenchMisses: sum((r) => r.testbenchMisses.length),
+      problemsWithMisses: active.filter((r) => r.testbenchMisses.length > 0).map((r) => r.id),
+      problemsWithFormalOnlyMisses: active
+        .filter((r) => r.testbenchMisses.some((m) => m.decidedBy === "formal"))
+        .map((r) => r.id),
+      referencesFailingOfficial: active
+        .filter((r) => r.referenceOfficial !== "none" && r.referenceOfficial !== "pass")
+        .map((r) => `${r.id} (${r.referenceOfficial})`),
+      referencesFailingSelf: active
+        .filter((r) => r.referenceSelf !== "pass")
+        .map((r) => `${r.id} (${r.referenceSelf})`),
+      forgeable: active.filter((r) => r.forgedVerdict === "pass").map((r) => r.id),
+      rtlgymPassesOfficialRejects: sum((r) => r.rtlgymPassesOfficialRejects.length),
+    },
+    problems: [...rows],
+    ...meta,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** The audit as Markdown: totals, then one table row per problem, then every testbench miss with its evidence. */
+export function renderAuditMarkdown(r: AuditReport): string {
+  const t = r.totals;
+  const out: string[] = [];
+  out.push(`# Audit of ${r.suite}`, "");
+  out.push(
+    `Suite revision ${r.suiteRevision}; ${r.mutantsPerProblem} mutants per reference, seed ${r.seed}; ${r.seconds.toFixed(0)} s; tools: ${Object.entries(
+      r.toolVersions,
+    )
+      .map(([k, v]) => `${k} ${v ?? "-"}`)
+      .join("; ")}.`,
+    "",
+  );
+  out.push(`- problems: ${r.attempted} audited, ${r.excluded.length} excluded`);
+  for (const e of r.excluded) out.push(`  - ${e.id}: ${e.reason}`);
+  out.push(
+    `- references failing their own testbench: ${t.referencesFailingOfficial.length}${t.referencesFailingOfficial.length ? ` (${t.referencesFailingOfficial.join(", ")})` : ""}`,
+  );
+  out.push(
+    `- references not equivalent to themselves under rtlgym: ${t.referencesFailingSelf.length}${t.referencesFailingSelf.length ? ` (${t.referencesFailingSelf.join(", ")})` : ""}`,
+  );
+  out.push(
+    `- mutants: ${t.mutants}; non-equivalent (rtlgym): ${t.nonEquivalent}; rejected by the official testbench: ${t.officialCaught}`,
+  );
+  out.push(
+    `- **testbenches that accept a wrong design: ${t.problemsWithMisses.length} problems** (${t.testbenchMisses} mutants)${t.problemsWithFormalOnlyMisses.length ? `; found by formal: ${t.problemsWithFormalOnlyMisses.length}` : ""}`,
+  );
+  out.push(`- forged samples passing the hardened testbench run: ${t.forgeable.length}`);
+  out.push(`- mutants rtlgym passes but the testbench rejects: ${t.rtlgymPassesOfficialRejects}`, "");
+  out.push(
+    "| problem | ref vs testbench | ref vs itself | mutants | non-equivalent | testbench caught | testbench misses | forged sample |",
+  );
+  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |");
+  for (const row of r.problems) {
+    if (row.excluded !== undefined) {
+      out.push(`| ${row.id} | excluded: ${cell(row.excluded)} | | | | | | |`);
+      continue;
+    }
+    out.push(
+      `| ${row.id} | ${row.referenceOfficial} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} | ${row.officialCaught} | ${row.testbenchMisses.length} | ${row.forgedVerdict} |`,
+    );
+  }
+  const misses = r.problems.filter((p) => p.testbenchMisses.length > 0);
+  if (misses.length > 0) {
+    out.push("", "## Wrong designs the official testbench accepts", "");
+    for (const p of misses) {
+      for (const m of p.testbenchMisses)
+        out.push(`- ${p.id} ${m.mutant} (${m.description}; ${m.decidedBy}): ${cell(m.evidence)}`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { selectProblems } from "../../../bench/select.js";
+import { loadSuite } from "../../../bench/suites/registry.js";
+import type { LoadedSuite, Problem } from "../../../contracts/bench.js";
+import type { VerifyOptions } from "../../../verify/index.js";
+import { intOption } from "../../options.js";
+
+/** Flags every bench command that loads a suite shares. */
+export interface SuiteFlags {
+  suite: string;
+  data?: string;
+  problems?: string[];
+  tags?: string[];
+  limit?: number;
+}
+
+/** Verification flags shared by run, eval and audit. */
+export interface VerifyFlags {
+  engine: "sim" | "formal" | "both";
+  seed: number;
+  timeoutMs?: number;
+  official: boolean;
+  officialTimeoutMs: number;
+}
+
+/** Commander parser for comma-separated positive integers (`--k 1,5,10`). */
+export function intList(value: string): number[] {
+  const parts = value.split(",").map((s) => s.trim());
+  if (parts.some((p) => !/^[1-9]\d*$/.test(p))) {
+    throw new InvalidArgumentError(`expected positive integers separated by commas, got "${value}"`);
+  }
+  return parts.map(Number);
+}
+
+/** Commander parser for a number (temperature, top_p). */
+export function numberOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+/** Commander collector for repeatable flags. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Loads the suite and applies --problems/--tags/--limit. */
+export async function loadSelection(flags: SuiteFlags): Promise<{ suite: LoadedSuite; problems: Problem[] }> {
+  const suite = await loadSuite(flags.suite, flags.data);
+  const problems = selectProblems(suite.problems, {
+    ...(flags.problems && { problems: flags.problems }),
+    ...(flags.tags && { tags: flags.tags }),
+    ...(flags.limit !== undefined && { limit: flags.limit }),
+  });
+  return { suite, problems };
+}
+
+export function verifyOptions(flags: VerifyFlags): Omit<VerifyOptions, "refTop" | "candTop"> {
+  return {
+    engine: flags.engine,
+    seed: flags.seed,
+    ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
+  };
+}
+
+/** Report flags shared by run and eval. */
+export interface ReportFlags {
+  k?: number[];
+  out?: string;
+  db?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Fractions as percentages for the terminal. */
+export function pct(x: number | undefined): string {
+  return x === undefined ? "-" : `${(100 * x).toFixed(1)}%`;
+}
+
+/** Flags of the commands that load a suite (run, eval, audit). */
+export function addSuiteFlags(cmd: Command): Command {
+  return cmd
+    .requiredOption(
+      "--suite <name>",
+      "suite: builtin, verilog-eval-v2, verilog-eval-v2-cc, verilog-eval-v1-human, verilog-eval-v1-machine, rtllm-v1.1, rtllm-v2.0",
+    )
+    .option("--data <dir>", "upstream benchmark data (default: $RTLGYM_BENCHMARKS); not needed for builtin")
+    .option("--problems <ids>", "only these problem ids or globs (comma-separated, repeatable)", collect)
+    .option("--tags <tags>", "only problems with one of these tags (comma-separated)", collect)
+    .option("--limit <n>", "only the first n selected problems", intOption);
+}
+
+/** Verification flags shared by run, eval and audit. */
+export function addVerifyFlags(cmd: Command): Command {
+  return cmd
+    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", "both")
+    .option("--seed <n>", "stimulus and sampling seed", intOption, 1)
+    .option("--timeout-ms <n>", "wall-clock limit of one rtlgym check", intOption)
+    .option("--no-official", "skip the suite's own testbench")
+    .option("--official-timeout-ms <n>", "wall-clock limit of one official testbench run", intOption, 30_000);
+}
+
+/** Report flags shared by run and eval. */
+export function addReportFlags(cmd: Command): Command {
+  return cmd
+    .option("--k <list>", "k values for pass@k (default: every k up to n)", intList)
+    .option("--out <dir>", "write summary.json, report.md and report.html here")
+    .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
+    .option("--json", "print one summary object on stdout")
+    .option("--quiet", "no progress output");
+}
+
+/** Where reports go when --out is not given: ./rtlgym-runs/<run id>. */
+export function defaultOutDir(runId: string): string {
+  return join(process.cwd(), "rtlgym-runs", runId);
+}
