@@ -13,7 +13,10 @@ export type RunKind = z.infer<typeof RunKind>;
 export const RunStatus = z.enum(["running", "done", "failed"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-/** What a run was asked to do; the known fields are typed, anything else a command records is kept as is. */
+/**
+ * What a run was asked to do; the known fields are typed, anything else a command records is kept. Stored as JSON:
+ * undefined values are dropped.
+ */
 export const RunParams = z
   .object({
     /** Samples per problem. */
@@ -21,13 +24,13 @@ export const RunParams = z
     ks: z.array(z.number().int().positive()).optional(),
     seed: z.number().int().optional(),
     /** Sampling parameters sent to the model (temperature, top_p, max_tokens, ...). */
-    sampling: z.record(z.string(), z.json()).optional(),
+    sampling: z.record(z.string(), z.unknown()).optional(),
     /** Verification options (engine, cycles, timeouts, ...). */
-    verify: z.record(z.string(), z.json()).optional(),
+    verify: z.record(z.string(), z.unknown()).optional(),
     /** Problem selection (ids, tags, limit). */
-    select: z.record(z.string(), z.json()).optional(),
+    select: z.record(z.string(), z.unknown()).optional(),
   })
-  .catchall(z.json());
+  .catchall(z.unknown());
 export type RunParams = z.infer<typeof RunParams>;
 
 /** One row of `runs`, JSON columns parsed and validated. */
