@@ -126,11 +126,14 @@ export function registerRun(bench: Command): void {
             label: `run ${suite.name} ${flags.model}`,
             silent,
           });
-          progress.log(
-            info.resumed
-              ? `resuming run ${info.runId}: ${info.alreadyScored} samples already scored`
-              : `run ${info.runId}`,
-          );
+          // Said even with --json (on stderr): a user must know when earlier samples were reused.
+          if (flags.quiet !== true) {
+            process.stderr.write(
+              info.resumed
+                ? `rtlgym: resuming run ${info.runId}: ${info.alreadyScored} samples already scored\n`
+                : `rtlgym: run ${info.runId}\n`,
+            );
+          }
         },
         onEvent: (e) => {
           if (e.kind === "scored")

@@ -24,7 +24,8 @@ export function summaryText(s: BenchSummary): string {
         .join(", ") || "none"
     }`,
   );
-  const tags = Object.entries(s.passAtKByTag);
+  // Namespaced tags (`family:...`) are many; the reports list them, the terminal shows the plain ones.
+  const tags = Object.entries(s.passAtKByTag).filter(([t]) => !t.includes(":"));
   if (tags.length > 0 && ks[0] !== undefined) {
     const k = ks[0];
     lines.push(`by tag (pass@${k}): ${tags.map(([t, v]) => `${t} ${pct(v[k])}`).join(", ")}`);
