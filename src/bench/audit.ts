@@ -235,32 +235,46 @@ export function renderAuditMarkdown(r: AuditReport): string {
   );
   out.push(`- problems: ${r.attempted} audited, ${r.excluded.length} excluded`);
   for (const e of r.excluded) out.push(`  - ${e.id}: ${e.reason}`);
-  out.push(
-    `- references failing their own testbench: ${t.referencesFailingOfficial.length}${t.referencesFailingOfficial.length ? ` (${t.referencesFailingOfficial.join(", ")})` : ""}`,
-  );
+  const hasTestbench = r.problems.some((p) => p.referenceOfficial !== "none");
+  if (!hasTestbench)
+    out.push("- this suite has no testbenches of its own: the audit checks the references and that mutants are caught");
+  else {
+    out.push(
+      `- references failing their own testbench: ${t.referencesFailingOfficial.length}${t.referencesFailingOfficial.length ? ` (${t.referencesFailingOfficial.join(", ")})` : ""}`,
+    );
+  }
   out.push(
     `- references not equivalent to themselves under rtlgym: ${t.referencesFailingSelf.length}${t.referencesFailingSelf.length ? ` (${t.referencesFailingSelf.join(", ")})` : ""}`,
   );
   out.push(
-    `- mutants: ${t.mutants}; non-equivalent (rtlgym): ${t.nonEquivalent}; rejected by the official testbench: ${t.officialCaught}`,
+    `- mutants: ${t.mutants}; non-equivalent (rtlgym): ${t.nonEquivalent}${hasTestbench ? `; rejected by the official testbench: ${t.officialCaught}` : ""}`,
   );
-  out.push(
-    `- **testbenches that accept a wrong design: ${t.problemsWithMisses.length} problems** (${t.testbenchMisses} mutants)${t.problemsWithFormalOnlyMisses.length ? `; found by formal: ${t.problemsWithFormalOnlyMisses.length}` : ""}`,
-  );
-  out.push(`- forged samples passing the hardened testbench run: ${t.forgeable.length}`);
-  out.push(`- mutants rtlgym passes but the testbench rejects: ${t.rtlgymPassesOfficialRejects}`, "");
-  out.push(
-    "| problem | ref vs testbench | ref vs itself | mutants | non-equivalent | testbench caught | testbench misses | forged sample |",
-  );
-  out.push("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |");
+  if (hasTestbench) {
+    out.push(
+      `- **testbenches that accept a wrong design: ${t.problemsWithMisses.length} problems** (${t.testbenchMisses} mutants)${t.problemsWithFormalOnlyMisses.length ? `; found by formal: ${t.problemsWithFormalOnlyMisses.length}` : ""}`,
+    );
+    out.push(`- forged samples passing the hardened testbench run: ${t.forgeable.length}`);
+    out.push(`- mutants rtlgym passes but the testbench rejects: ${t.rtlgymPassesOfficialRejects}`);
+  }
+  out.push("");
+  if (hasTestbench) {
+    out.push(
+      "| problem | ref vs testbench | ref vs itself | mutants | non-equivalent | testbench caught | testbench misses | forged sample |",
+      "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    );
+  } else {
+    out.push("| problem | ref vs itself | mutants | non-equivalent |", "| --- | --- | ---: | ---: |");
+  }
   for (const row of r.problems) {
     if (row.excluded !== undefined) {
-      out.push(`| ${row.id} | excluded: ${cell(row.excluded)} | | | | | | |`);
-      continue;
+      out.push(`| ${row.id} | excluded: ${cell(row.excluded)} |${hasTestbench ? " | | | | | |" : " | |"}`);
+    } else if (hasTestbench) {
+      out.push(
+        `| ${row.id} | ${row.referenceOfficial} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} | ${row.officialCaught} | ${row.testbenchMisses.length} | ${row.forgedVerdict} |`,
+      );
+    } else {
+      out.push(`| ${row.id} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} |`);
     }
-    out.push(
-      `| ${row.id} | ${row.referenceOfficial} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} | ${row.officialCaught} | ${row.testbenchMisses.length} | ${row.forgedVerdict} |`,
-    );
   }
   const misses = r.problems.filter((p) => p.testbenchMisses.length > 0);
   if (misses.length > 0) {
