@@ -197,10 +197,11 @@ const RTLLM_FAIL = /error|fail/i;
 /** `with 3 failures`, `with 3/20 failures`, `3 errors`, or a count printed after a `Failed`/`Error` banner. */
 const RTLLM_COUNT = /(\d+)\s*(?:\/\s*\d+\s*)?(?:failures|errors)|^=*\s*(?:failed|error)\s*=*\s*(\d+)$/i;
 
-type Reading = Pick<OfficialVerdict, "verdict" | "mismatches"> & { note?: string };
+/** What a testbench's marked lines say, before timeouts and compile results are taken into account. */
+export type OfficialReading = Pick<OfficialVerdict, "verdict" | "mismatches"> & { note?: string };
 
 /** VerilogEval: `Mismatches: N in M samples` decides; the testbench's own TIMEOUT with no mismatch is inconclusive. */
-export function readVerilogEval(lines: readonly string[]): Reading {
+export function readVerilogEval(lines: readonly string[]): OfficialReading {
   let mismatches: number | null = null;
   let samples = 0;
   for (const line of lines) {
@@ -219,7 +220,7 @@ export function readVerilogEval(lines: readonly string[]): Reading {
 }
 
 /** RTLLM: a "Your Design Passed" line and no error/failure line (a count of 0 failures is not one). */
-export function readRtllm(lines: readonly string[]): Reading {
+export function readRtllm(lines: readonly string[]): OfficialReading {
   const passed = lines.some((l) => RTLLM_PASS.test(l));
   let count: number | null = null;
   let failed = false;
@@ -372,7 +373,7 @@ export async function runOfficial(
   }
   const nonce = makeNonce(options.nonce);
   const started = performance.now();
-  const done = (reading: Reading, detail: string): OfficialVerdict => ({
+  const done = (reading: OfficialReading, detail: string): OfficialVerdict => ({
     verdict: reading.verdict,
     mismatches: reading.mismatches,
     detail,
