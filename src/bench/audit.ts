@@ -68,6 +68,40 @@ export function forge(candidate: string, kind: string): string {
 }
 
 /**
+ * A design rtlgym has shown to be wrong, to forge from: the first non-equivalent mutant, else one that drives every
+ * output with a constant (checked too: a constant can be right). Forging a correct design would prove nothing.
+ */
+async function wrongDesign(
+  problem: Problem,
+  mutants: readonly { source: string }[],
+  verdicts: readonly VerifyResult[],
+  self: VerifyResult,
+  options: AuditOptions,
+): Promise<string | undefined> {
+  const i = mutants.findIndex((_m, k) => verdicts[k + 1]?.status === "fail");
+  if (i >= 0) return mutants[i]?.source;
+  const ports = self.interface?.ports;
+  if (!ports || ports.length === 0) return undefined;
+  const decl = ports
+    .map((p) => `${p.direction} ${p.signed ? "signed " : ""}${p.width > 1 ? `[${p.width - 1}:0] ` : ""}${p.name}`)
+    .join(", ");
+  const assigns = ports
+    .filter((p) => p.direction === "output")
+    .map((p) => `  assign ${p.name} = {${Math.ceil(p.width / 2)}{2'b10}};`)
+    .join("\n");
+  const constant = `module ${problem.candTop}(${decl});\n${assigns}\nendmodule\n`;
+  const [check] = await verifyGroup({
+    engine: "sim",
+    ...options.verify,
+    reference: problem.reference,
+    refTop: problem.refTop,
+    candTop: problem.candTop,
+    candidates: [constant],
+  });
+  return check?.status === "fail" ? constant : undefined;
+}
+
+/**
  * Audits a suite problem by problem: the reference against its own testbench and against itself, generated
  * mutants against the testbench and against rtlgym's equivalence check (sim + formal), and a forged sample.
  */
@@ -119,9 +153,10 @@ async function auditProblem(problem: Problem, options: AuditOptions): Promise<Au
       : undefined;
   if (problem.testbench && options.official !== false) {
     row.referenceOfficial = ((await official(reference)) as OfficialVerdict).verdict;
-    row.forgedVerdict = (
-      (await official(forge(mutants[0]?.source ?? reference, problem.testbench.kind))) as OfficialVerdict
-    ).verdict;
+    const wrong = await wrongDesign(problem, mutants, verdicts, self, options);
+    if (wrong !== undefined) {
+      row.forgedVerdict = ((await official(forge(wrong, problem.testbench.kind))) as OfficialVerdict).verdict;
+    }
   }
   for (const [i, m] of mutants.entries()) {
     const v = verdicts[i + 1] as VerifyResult;
