@@ -351,7 +351,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       const p = problemOf(body.problem, "");
       reference = p.reference;
       refTop ??= p.refTop;
-      candTop ??= p.candTop;
+      candTop ??= problems.candTopOf(p);
     } else reference = body.reference as string;
     const options = optionsFor(body.options, {
       ...(refTop !== undefined && { refTop }),
@@ -376,7 +376,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
           response: item.response,
           reference: p.reference,
           refTop: item.refTop ?? p.refTop,
-          candTop: p.candTop,
+          candTop: problems.candTopOf(p),
           prefix: p.task === "code-complete" ? p.header : undefined,
         };
       }
@@ -415,7 +415,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
         response,
         reference: p.reference,
         refTop: p.refTop,
-        candTop: p.candTop,
+        candTop: problems.candTopOf(p),
         prefix: p.task === "code-complete" ? p.header : undefined,
       };
     });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
 import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import { type ResolvedVerifyOptions, toolVersions, type VerifyGroupInput, verifyGroup } from "../verify/index.js";
@@ -36,7 +37,8 @@ export interface CheckerOptions {
   cacheEntries: number;
   /**
    * Watchdog over one engine call, from its start; past it the batch's checks are answered with status timeout and
-   * the worker slot is released. Undefined: 2 x timeoutMs + formalTimeoutMs + 5 s + 100 ms per candidate.
+   * the worker slot is released. Undefined: 5 s + timeoutMs + ceil(candidates / cores) x (timeoutMs +
+   * formalTimeoutMs + 2 s), above the engine's own worst case.
    */
   hardTimeoutMs?: number;
 }
@@ -99,6 +101,7 @@ interface Batch {
 
 type GroupEngine = (input: VerifyGroupInput) => Promise<VerifyResult[]>;
 
+const CORES = Math.max(availableParallelism(), 1);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** Options in a fixed key order, so equal options give equal keys. */
@@ -237,9 +240,19 @@ export class CheckService {
     const now = performance.now();
     let wait = Number.POSITIVE_INFINITY;
     while (this.#running < this.options.workers && this.#queue.length > 0) {
-      const index = this.#queue.findIndex(
-        (b) => !b.open || this.#closing || now - b.openedAt >= this.options.batchWindowMs,
-      );
+      // Under load batches keep filling while they wait: take the fullest, with age as a tie-breaker that
+      // grows until no batch can starve (a single check waiting 4 s outranks a fresh group of 16).
+      let index = -1;
+      let best = Number.NEGATIVE_INFINITY;
+      for (const [i, b] of this.#queue.entries()) {
+        const age = now - b.openedAt;
+        if (b.open && !this.#closing && age < this.options.batchWindowMs) continue;
+        const priority = b.jobs.length + age / 250;
+        if (priority > best) {
+          best = priority;
+          index = i;
+        }
+      }
       if (index < 0) {
         for (const b of this.#queue) wait = Math.min(wait, b.openedAt + this.options.batchWindowMs - now);
         break;
@@ -253,7 +266,10 @@ export class CheckService {
 
   hardTimeoutFor(batch: { options: ResolvedVerifyOptions; jobs: readonly unknown[] }): number {
     const o = batch.options;
-    return this.options.hardTimeoutMs ?? 2 * o.timeoutMs + o.formalTimeoutMs + 5000 + 100 * batch.jobs.length;
+    // The engine's worst case without a bug: front end, a shared run, then every candidate alone, formally
+    // checked and replayed, `cores` at a time. The watchdog sits above it: it catches a wedged engine, not slow work.
+    const perCandidate = o.timeoutMs + o.formalTimeoutMs + 2000;
+    return this.options.hardTimeoutMs ?? 5000 + o.timeoutMs + Math.ceil(batch.jobs.length / CORES) * perCandidate;
   }
 
   async #run(batch: Batch): Promise<void> {

@@ -9,13 +9,24 @@ import { findTop } from "../verilog/index.js";
 /** Problems the server can name by `<suite>/<id>`. */
 export class ProblemIndex {
   readonly #byName = new Map<string, Problem>();
+  /** Problems whose candidates may name their top freely (folders of references: no prompt fixed a name). */
+  readonly #anyTop = new Set<string>();
 
   constructor(problems: Iterable<Problem> = []) {
     for (const p of problems) this.add(p);
   }
 
-  add(problem: Problem): void {
-    this.#byName.set(`${problem.suite}/${problem.id}`, problem);
+  /** Adds a problem; with `inferCandTop` the candidate's top is found like `rtlgym check` does instead of required. */
+  add(problem: Problem, options: { inferCandTop?: boolean } = {}): void {
+    const name = `${problem.suite}/${problem.id}`;
+    this.#byName.set(name, problem);
+    if (options.inferCandTop) this.#anyTop.add(name);
+    else this.#anyTop.delete(name);
+  }
+
+  /** The top module a candidate for `problem` must declare, or undefined when any top is accepted. */
+  candTopOf(problem: Problem): string | undefined {
+    return this.#anyTop.has(`${problem.suite}/${problem.id}`) ? undefined : problem.candTop;
   }
 
   /** The problem named `<suite>/<id>`, or undefined. */
@@ -54,19 +65,31 @@ function problemFromSource(suite: string, id: string, reference: string, tops: z
 
 /**
  * A folder of references as a suite named after the folder: each `<id>.v` / `<id>.sv` file is a problem, and so is
- * each `<id>/ref.v` folder (the fixtures/pairs layout, whose meta.json may name refTop and candTop).
+ * each `<id>/ref.v` folder (the fixtures/pairs layout, whose meta.json may name refTop and candTop). Without a
+ * named candTop, a candidate's top is inferred (the reference's top name if it declares one, else its top module).
  */
-export async function loadProblemDir(dir: string, suite = basename(resolve(dir))): Promise<Problem[]> {
+export async function loadProblemDir(
+  dir: string,
+  suite = basename(resolve(dir)),
+): Promise<Array<{ problem: Problem; inferCandTop: boolean }>> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const problems: Problem[] = [];
+  const problems: Array<{ problem: Problem; inferCandTop: boolean }> = [];
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, e.name);
     if (e.isFile() && [".v", ".sv"].includes(extname(e.name))) {
-      problems.push(problemFromSource(suite, basename(e.name, extname(e.name)), await readFile(path, "utf8"), {}));
+      const reference = await readFile(path, "utf8");
+      problems.push({
+        problem: problemFromSource(suite, basename(e.name, extname(e.name)), reference, {}),
+        inferCandTop: true,
+      });
     } else if (e.isDirectory() && existsSync(join(path, "ref.v"))) {
       const metaPath = join(path, "meta.json");
       const meta = existsSync(metaPath) ? PairMetaTops.parse(JSON.parse(await readFile(metaPath, "utf8"))) : {};
-      problems.push(problemFromSource(suite, e.name, await readFile(join(path, "ref.v"), "utf8"), meta));
+      const reference = await readFile(join(path, "ref.v"), "utf8");
+      problems.push({
+        problem: problemFromSource(suite, e.name, reference, meta),
+        inferCandTop: meta.candTop === undefined,
+      });
     }
   }
   if (problems.length === 0) throw new BadInputError(`${dir} holds no references (<id>.v files or <id>/ref.v folders)`);
@@ -82,7 +105,7 @@ export async function loadProblems(specs: readonly string[], dataDir?: string): 
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     if (eq < 0 && existsSync(spec) && statSync(spec).isDirectory()) {
-      for (const p of await loadProblemDir(spec)) index.add(p);
+      for (const { problem, inferCandTop } of await loadProblemDir(spec)) index.add(problem, { inferCandTop });
       continue;
     }
     const name = eq < 0 ? spec : spec.slice(0, eq);

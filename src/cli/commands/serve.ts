@@ -57,7 +57,7 @@ export function registerServe(program: Command): void {
     .option("--timeout-ms <n>", "wall-clock limit of one check (clients may lower it)", intOption)
     .option(
       "--hard-timeout-ms <n>",
-      "watchdog over one engine call (default: 2 x timeout + formal budget + 5 s + 100 ms per candidate)",
+      "watchdog over one engine call (default: above the engine's own worst case for the batch)",
       intOption,
     )
     .option("--engine <engine>", "sim | formal | both (default both)")
