@@ -18,6 +18,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # npm ci rejects this lockfile (npm 11 drops other platforms' optional biome packages); install honours it.
-  npm install --no-audit --no-fund --loglevel=error
+  # better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded: use every core.
+  JOBS=max npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

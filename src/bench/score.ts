@@ -1,7 +1,8 @@
 import pLimit from "p-limit";
 import type { OfficialVerdict, Problem, SampleScore } from "../contracts/bench.js";
 import type { VerifyResult } from "../contracts/verify.js";
-import { type VerifyOptions, verifyGroup } from "../verify/index.js";
+import { RtlgymError, tail } from "../core/errors.js";
+import { resolveOptions, toolVersions, type VerifyOptions, verifyGroup } from "../verify/index.js";
 import { runOfficial } from "./official.js";
 import { disagrees } from "./summary.js";
 
@@ -42,6 +43,12 @@ export async function scoreProblem(
     refTop: problem.refTop,
     candTop: problem.candTop,
     candidates: codes,
+  }).catch(async (e: unknown) => {
+    // The reference itself cannot be analysed (a tool limit, not the samples' fault): every sample of this
+    // problem is an infra_error with the reason, and the rest of the benchmark goes on.
+    if (!(e instanceof RtlgymError)) throw e;
+    const result = await referenceFailure(e, options);
+    return codes.map(() => structuredClone(result));
   });
   const officials = await runOfficials(problem, codes, options);
   return samples.map((s, i) => {
@@ -79,4 +86,30 @@ async function runOfficials(
       return run;
     }),
   );
+}
+
+/** The verdict every sample gets when the reference cannot be checked at all. */
+async function referenceFailure(error: RtlgymError, options: ScoreOptions): Promise<VerifyResult> {
+  const o = resolveOptions(options.verify);
+  const skipped = { status: "skipped" as const, durationMs: 0, reason: "the reference could not be analysed" };
+  return {
+    status: "infra_error",
+    decidedBy: "frontend",
+    message: `the reference could not be checked: ${error.message.split("\n")[0]}`,
+    signals: [],
+    engines: { sim: { ...skipped, seed: o.seed, cycles: 0, samples: 0, exhaustive: false }, formal: skipped },
+    diagnostics: [tail(error.context.stderrTail ?? error.message)],
+    toolVersions: await toolVersions(),
+    timings: { totalMs: 0, frontendMs: 0, simMs: 0, formalMs: 0 },
+    options: {
+      engine: o.engine,
+      seed: o.seed,
+      cycles: o.cycles,
+      vectors: o.vectors,
+      exhaustiveBits: o.exhaustiveBits,
+      formalDepth: o.formalDepth,
+      formalTimeoutMs: o.formalTimeoutMs,
+      timeoutMs: o.timeoutMs,
+    },
+  };
 }
