@@ -113,7 +113,7 @@ async function buildWorkload(): Promise<{ samples: Sample[]; references: Map<str
     // Responses declare TopModule; the reference declares RefModule.
     const reference = renameModules(p.reference, (n) => (n === p.refTop ? p.candTop : undefined));
     const mutants = generateMutants(reference, { limit: 6, seed: SEED });
-    if (mutants.length < 2) continue;
+    if (mutants.length < 1) continue;
     const problem = `${SUITE}/${p.id}`;
     references.set(problem, p.reference);
     const group: Sample[] = [];
@@ -159,8 +159,6 @@ async function buildWorkload(): Promise<{ samples: Sample[]; references: Map<str
     }
     groups.push(group);
   }
-  const byId = new Map(groups.flat().map((s) => [s.id, s]));
-  for (const s of byId.values()) if (s.of !== undefined) s.expect = (byId.get(s.of) as Sample).expect;
   // As a trainer sees them: a prompt's 16 responses come back together (one vLLM request with n=16), prompts
   // finish in random order, and per-response reward calls reorder a little on the way.
   const shuffle = <T>(xs: T[], from = 0, to = xs.length) => {
