@@ -94,7 +94,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
 
   emit("  reg [63:0] rg_s;");
   emit("  reg [63:0] rg_m;");
-  emit("  integer rg_cyc, rg_samples, rg_r, rg_j;");
+  emit("  integer rg_cyc, rg_samples, rg_r, rg_j, rg_held;");
   outputs.forEach((p, o) => {
     emit(`  integer rg_d${o};`);
     for (let k = 0; k < K; k++) {
@@ -110,18 +110,20 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   // 64-bit LCG (Knuth's MMIX constants): one statement per draw, several times cheaper in vvp than a
   // shift-register generator. Its low bits are weak, so values are taken from the high 32 bits only.
   const DRAW = "rg_s = rg_s * 64'h5851f42d4c957f2d + 64'h14057b7ef767814f;";
+  // Phases: 0 before the active edge, 1 after it, 2 a probe between edges right after a reset changed (reported
+  // as "pre"; not counted in `samples`, since how many probes run depends on the random draws).
   emit("  task rg_check(input integer ph); begin");
-  emit("    rg_samples = rg_samples + 1;");
+  emit("    if (ph != 2) rg_samples = rg_samples + 1;");
   outputs.forEach((_p, o) => {
     emit(`    if (^rg_r${o} !== 1'bx) rg_d${o} = rg_d${o} + 1;`);
     for (let k = 0; k < K; k++) {
       emit(`    if (rg_r${o} !== (rg_r${o} ^ rg_c${k}_${o} ^ rg_r${o})) begin`);
       emit(
-        `      if (rg_m${k}_${o} == 0) begin rg_fc${k}_${o} = rg_cyc; rg_fp${k}_${o} = ph; rg_fe${k}_${o} = rg_r${o}; rg_fg${k}_${o} = rg_c${k}_${o}; end`,
+        `      if (rg_m${k}_${o} == 0) begin rg_fc${k}_${o} = rg_cyc; rg_fp${k}_${o} = ph % 2; rg_fe${k}_${o} = rg_r${o}; rg_fg${k}_${o} = rg_c${k}_${o}; end`,
       );
       emit(`      rg_m${k}_${o} = rg_m${k}_${o} + 1;`);
       const capture = inputs.map((_q, i) => `rg_a${k}_${i} = ${inVar(i)};`).join(" ");
-      emit(`      if (rg_any${k} == 0) begin rg_any${k} = 1; rg_ac${k} = rg_cyc; rg_ap${k} = ph; ${capture} end`);
+      emit(`      if (rg_any${k} == 0) begin rg_any${k} = 1; rg_ac${k} = rg_cyc; rg_ap${k} = ph % 2; ${capture} end`);
       emit("    end");
     }
   });
@@ -171,6 +173,15 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     emit(`    ${v} = (which == ${i}) ? ${on} : ${off};`);
   });
   emit("  end endtask");
+  // Right after a reset is asserted or released between clock edges: compare at once, then with every data
+  // input bit inverted, then with random ones (still no edge). An output the reference masks for some inputs
+  // (an X unless some `valid` bit is set) thus shows the reset state whichever value that bit had. An
+  // asynchronous reset acts here; a synchronous one, one on the wrong edge, or a block that runs its clocked
+  // branch when the reset is released shows a difference before the next clock edge.
+  const invert = dataInputs.map((p) => `${varOf(p)} = ~${varOf(p)};`).join(" ");
+  emit(
+    `  task rg_probe; begin #1 rg_check(2); ${invert} #1 rg_check(2); rg_random_inputs(0); #1 rg_check(2); end endtask`,
+  );
 
   // Progress lines let the runner tell a slow simulation from a stuck one (a zero-delay loop prints nothing).
   const heartbeat = `if (rg_cyc % ${heartbeatEvery(iface.cells, K)} == 0) begin $display("RTLGYM${n} P %0d", rg_cyc); $fflush; end`;
@@ -184,7 +195,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
 
   emit("  initial begin");
   const seed = BigInt.asUintN(64, (BigInt(spec.seed) + 1n) * 0x9e3779b97f4a7c15n).toString(16);
-  emit(`    rg_s = 64'h${seed}; rg_cyc = 0; rg_samples = 0;`);
+  emit(`    rg_s = 64'h${seed}; rg_cyc = 0; rg_samples = 0; rg_held = 0;`);
   outputs.forEach((_p, o) => {
     emit(`    rg_d${o} = 0;`);
     for (let k = 0; k < K; k++) emit(`    rg_m${k}_${o} = 0; rg_fc${k}_${o} = 0; rg_fp${k}_${o} = 0;`);
@@ -245,7 +256,12 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     const perVariant = Math.max(Math.floor(spec.cycles / variants), 16);
     for (let v = 0; v < variants; v++) {
       if (resets.length) {
-        emit(`    rg_reset(${v}); rg_random_inputs(0); rg_tick; rg_random_inputs(0); rg_tick; rg_reset(-1);`);
+        // Every change between edges and probed before the next edge: a pulse with no edge in it, then the
+        // reset held across two edges and released.
+        emit(`    rg_held = 0; rg_random_inputs(0); rg_reset(${v}); rg_probe; rg_reset(-1); rg_probe;`);
+        emit(
+          `    rg_random_inputs(0); rg_reset(${v}); rg_probe; rg_tick; rg_random_inputs(0); rg_tick; rg_random_inputs(0); rg_reset(-1); rg_probe;`,
+        );
         tick(RESET_CYCLES);
       }
       if (v === 0) {
@@ -263,7 +279,8 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
         }
       }
       // Long runs without reset reach deep states (counters near wrap, long input streaks): first with
-      // sticky inputs, then changing every cycle; last, a run with a one-cycle pulse of some reset now and then.
+      // sticky inputs, then changing every cycle; last, a run with some reset pulsed now and then (1 cycle in 8),
+      // always between edges and probed: half the pulses end before the next edge, half are held across it.
       const sticky = Math.floor(perVariant * 0.4);
       const free = Math.floor(perVariant * 0.3);
       const pulsed = perVariant - sticky - free;
@@ -272,7 +289,11 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       emit(`    repeat (${pulsed}) begin`);
       emit("      rg_random_inputs(0);");
       if (resets.length) {
-        emit(`      ${DRAW} if (rg_s[63:58] == 6'd0) rg_reset(rg_s[57:40] % ${resets.length}); else rg_reset(-1);`);
+        emit(`      ${DRAW}`);
+        emit(`      if (rg_s[63:61] == 3'd0) begin`);
+        emit(`        rg_reset(rg_s[57:40] % ${resets.length}); rg_probe;`);
+        emit("        if (rg_s[59]) begin rg_reset(-1); rg_probe; rg_held = 0; end else rg_held = 1;");
+        emit("      end else if (rg_held != 0) begin rg_reset(-1); rg_probe; rg_held = 0; end");
       }
       emit("      rg_tick;");
       emit("    end");
