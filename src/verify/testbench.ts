@@ -117,7 +117,8 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   outputs.forEach((_p, o) => {
     emit(`    if (^rg_r${o} !== 1'bx) rg_d${o} = rg_d${o} + 1;`);
     for (let k = 0; k < K; k++) {
-      emit(`    if (rg_r${o} !== (rg_r${o} ^ rg_c${k}_${o} ^ rg_r${o})) begin`);
+      // Identical values always match (a Z the reference drives is matched by the same Z); otherwise the X rule.
+      emit(`    if (rg_r${o} !== rg_c${k}_${o} && rg_r${o} !== (rg_r${o} ^ rg_c${k}_${o} ^ rg_r${o})) begin`);
       emit(
         `      if (rg_m${k}_${o} == 0) begin rg_fc${k}_${o} = rg_cyc; rg_fp${k}_${o} = ph % 2; rg_fe${k}_${o} = rg_r${o}; rg_fg${k}_${o} = rg_c${k}_${o}; end`,
       );
