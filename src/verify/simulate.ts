@@ -26,7 +26,12 @@ export type SimOutcome =
       samples: number;
     }
   | { kind: "compile_error"; log: string; durationMs: number }
-  | { kind: "timeout"; durationMs: number }
+  | {
+      kind: "timeout";
+      durationMs: number;
+      /** Set when the run was ended by the stall watchdog (no progress line for `afterMs`), not the time limit. */
+      stalled?: { afterMs: number; lastCycle?: number };
+    }
   | { kind: "error"; reason: string; log: string; durationMs: number };
 
 export interface SimFiles {
@@ -77,9 +82,31 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
       maxOutputBytes: SIM_OUTPUT_CAP,
       ...(limits.stallMs !== undefined && { stallMs: limits.stallMs }),
     });
-    if (ran.timedOut) return { kind: "timeout", durationMs: elapsed() };
+    if (ran.timedOut) {
+      if (ran.stalled && limits.stallMs !== undefined) {
+        const cycle = lastProgress(ran.stdout, spec.nonce);
+        return {
+          kind: "timeout",
+          durationMs: elapsed(),
+          stalled: { afterMs: limits.stallMs, ...(cycle !== undefined && { lastCycle: cycle }) },
+        };
+      }
+      return { kind: "timeout", durationMs: elapsed() };
+    }
     return parseRun(ran, tb, spec, elapsed());
   });
+}
+
+/** The cycle of the last progress line (`RTLGYM<nonce> P <cycle>`) the run printed, if any. */
+function lastProgress(stdout: string, nonce: string): number | undefined {
+  const tag = `RTLGYM${nonce} P `;
+  let cycle: number | undefined;
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith(tag)) continue;
+    const n = Number(line.slice(tag.length).trim());
+    if (Number.isFinite(n)) cycle = n;
+  }
+  return cycle;
 }
 
 function compileLog(r: RunResult): string {

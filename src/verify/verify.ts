@@ -50,6 +50,14 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
 const FRONTEND_LIMIT_MS = 3000;
 const REPLAY_FLOOR_MS = 2000;
 const SHARED_STALL_MS = 2000;
+/**
+ * Any other run (a candidate alone, a replay, the reference against itself) that prints no progress line for
+ * this long is finished as a timeout: it is stuck in a zero-delay loop. The testbench prints a progress line
+ * at least every 64 steps (every ~25,600 cell-steps for bigger designs), dozens per run of the default budget,
+ * so a design whose progress lines are this far apart could not finish within any usual limit anyway; the
+ * window only spares waiting for that limit.
+ */
+const SOLO_STALL_MS = 2000;
 /** References up to this many cells get the full cycle budget; bigger ones proportionally less. */
 const COST_CELLS = 400;
 const MIN_CYCLES = 200;
@@ -264,7 +272,12 @@ class CheckContext {
     return spec;
   }
 
-  simulate(candidates: Prepared[], timeoutMs: number, replay?: Stimulus, stallMs?: number): Promise<SimOutcome> {
+  simulate(
+    candidates: Prepared[],
+    timeoutMs: number,
+    replay?: Stimulus,
+    stallMs: number = SOLO_STALL_MS,
+  ): Promise<SimOutcome> {
     const files: Record<string, string> = { "ref.v": this.refSource };
     for (const c of candidates) files[c.file] = c.source;
     return runSimulation(
@@ -273,11 +286,7 @@ class CheckContext {
         replay,
       ),
       { sources: files },
-      {
-        timeoutMs,
-        memoryLimitMb: this.options.memoryLimitMb,
-        ...(stallMs !== undefined && { stallMs }),
-      },
+      { timeoutMs, memoryLimitMb: this.options.memoryLimitMb, stallMs },
     );
   }
 
@@ -289,7 +298,7 @@ class CheckContext {
     // Compile errors name their file: drop those candidates and compile the rest again.
     while (group.length > 1) {
       // A shared run that stops printing progress is stuck on some candidate: give up on it early, since
-      // every candidate is re-run alone (with its full limit) anyway.
+      // every candidate is re-run alone (with its full limit, and a stall window of its own) anyway.
       const outcome = await this.simulate(group, this.remaining(), undefined, SHARED_STALL_MS);
       if (outcome.kind === "ok") {
         for (const [k, c] of group.entries())
@@ -345,11 +354,17 @@ class CheckContext {
       const o = sim.outcome;
       if (o.kind === "timeout") {
         simReport.status = "timeout";
-        simReport.reason = `no verdict within ${this.options.timeoutMs} ms`;
+        const stall = o.stalled;
+        const at = stall?.lastCycle !== undefined ? ` after cycle ${stall.lastCycle}` : "";
+        simReport.reason = stall
+          ? `no simulation progress for ${stall.afterMs} ms${at}`
+          : `no verdict within ${this.options.timeoutMs} ms`;
         return this.result({
           status: "timeout",
           decidedBy: "sim",
-          message: `simulation did not finish within ${this.options.timeoutMs} ms (a loop without timing control?)`,
+          message: stall
+            ? `no simulation progress for ${stall.afterMs} ms${at}: the design does not advance time (zero-delay loop?)`
+            : `simulation did not finish within ${this.options.timeoutMs} ms (a loop without timing control?)`,
           sim: simReport,
           ...base,
         });
