@@ -5,6 +5,7 @@ import { generateMutants } from "../data/mutate.js";
 import { type VerifyOptions, verifyGroup } from "../verify/index.js";
 import { runOfficial } from "./official.js";
 import { referenceAsCandidate } from "./samples.js";
+import { verifyProblemGroup } from "./score.js";
 
 export interface AuditOptions {
   /** Mutants generated per reference. */
@@ -136,13 +137,9 @@ async function auditProblem(problem: Problem, options: AuditOptions): Promise<Au
 
   const reference = referenceAsCandidate(problem);
   const mutants = generateMutants(reference, { limit: options.mutants ?? 4, seed: options.seed ?? 1 });
-  const verdicts = await verifyGroup({
+  const verdicts = await verifyProblemGroup(problem, [reference, ...mutants.map((m) => m.source)], {
     engine: "both",
     ...options.verify,
-    reference: problem.reference,
-    refTop: problem.refTop,
-    candTop: problem.candTop,
-    candidates: [reference, ...mutants.map((m) => m.source)],
   });
   const self = verdicts[0] as VerifyResult;
   const row: AuditRow = { ...base, referenceSelf: self.status, mutants: mutants.length };

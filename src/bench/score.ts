@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import type { OfficialVerdict, Problem, SampleScore } from "../contracts/bench.js";
 import type { VerifyResult } from "../contracts/verify.js";
-import { RtlgymError, tail } from "../core/errors.js";
+import { RtlgymError, ToolMissingError, tail } from "../core/errors.js";
 import { resolveOptions, toolVersions, type VerifyOptions, verifyGroup } from "../verify/index.js";
 import { runOfficial } from "./official.js";
 import { disagrees } from "./summary.js";
@@ -26,6 +26,31 @@ export interface ProblemSample {
 }
 
 /**
+ * rtlgym's verdicts on candidates of one problem, in one group check. When rtlgym's tools cannot read the
+ * reference (a tool limit, not the candidates' fault), every candidate is `unsupported` with the reason and the
+ * caller goes on with the next problem; a missing tool is a broken setup and still throws.
+ */
+export async function verifyProblemGroup(
+  problem: Problem,
+  candidates: readonly string[],
+  verify: ScoreOptions["verify"],
+): Promise<VerifyResult[]> {
+  try {
+    return await verifyGroup({
+      ...verify,
+      reference: problem.reference,
+      refTop: problem.refTop,
+      candTop: problem.candTop,
+      candidates: [...candidates],
+    });
+  } catch (e) {
+    if (!(e instanceof RtlgymError) || e instanceof ToolMissingError) throw e;
+    const result = await referenceFailure(e, verify);
+    return candidates.map(() => structuredClone(result));
+  }
+}
+
+/**
  * Scores every sample of one problem: rtlgym's equivalence verdicts for all samples in one group check (shared
  * simulation; identical samples checked once), and the suite's own testbench per sample when there is one.
  * A sample with no extractable code scores compile_error through the engine, so it never leaves the denominator.
@@ -37,19 +62,7 @@ export async function scoreProblem(
 ): Promise<SampleScore[]> {
   if (samples.length === 0) return [];
   const codes = samples.map((s) => s.code ?? "");
-  const results = await verifyGroup({
-    ...options.verify,
-    reference: problem.reference,
-    refTop: problem.refTop,
-    candTop: problem.candTop,
-    candidates: codes,
-  }).catch(async (e: unknown) => {
-    // The reference itself cannot be analysed (a tool limit, not the samples' fault): every sample of this
-    // problem is an infra_error with the reason, and the rest of the benchmark goes on.
-    if (!(e instanceof RtlgymError)) throw e;
-    const result = await referenceFailure(e, options);
-    return codes.map(() => structuredClone(result));
-  });
+  const results = await verifyProblemGroup(problem, codes, options.verify);
   const officials = await runOfficials(problem, codes, options);
   return samples.map((s, i) => {
     const result = results[i] as VerifyResult;
@@ -88,12 +101,12 @@ async function runOfficials(
   );
 }
 
-/** The verdict every sample gets when the reference cannot be checked at all. */
-async function referenceFailure(error: RtlgymError, options: ScoreOptions): Promise<VerifyResult> {
-  const o = resolveOptions(options.verify);
+/** The verdict every sample gets when rtlgym's tools cannot read the reference: `unsupported`, with the reason. */
+async function referenceFailure(error: RtlgymError, verify: ScoreOptions["verify"]): Promise<VerifyResult> {
+  const o = resolveOptions(verify);
   const skipped = { status: "skipped" as const, durationMs: 0, reason: "the reference could not be analysed" };
   return {
-    status: "infra_error",
+    status: "unsupported",
     decidedBy: "frontend",
     message: `the reference could not be checked: ${error.message.split("\n")[0]}`,
     signals: [],
