@@ -117,11 +117,12 @@ export function summarise(input: SummaryInput): BenchSummary {
 }
 
 /**
- * The two verdicts disagree when exactly one of them accepts. Inconclusive and infra_error official runs
- * (the testbench's own TIMEOUT, a testbench that cannot run) decide nothing, so they never count.
+ * The two verdicts disagree when exactly one of them accepts. A side that reached no verdict (an inconclusive or
+ * infra_error official run, an unsupported or infra_error rtlgym check) decides nothing, so it never counts.
  */
 export function disagrees(result: VerifyResult, official: OfficialVerdict): boolean {
   if (official.verdict === "inconclusive" || official.verdict === "infra_error") return false;
+  if (result.status === "unsupported" || result.status === "infra_error") return false;
   return (official.verdict === "pass") !== (result.status === "pass");
 }
 
