@@ -186,6 +186,23 @@ describe("bench run against a loopback OpenAI-compatible server", () => {
     expect(missing.stderr).toMatch(/no run "no-such-run"/);
   }, 120_000);
 
+  it("lists the suites it can load", async () => {
+    const r = await rtlgym("bench", "suites", "--json");
+    const names = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { name: string }).name);
+    expect(names).toEqual([
+      "builtin",
+      "verilog-eval-v2",
+      "verilog-eval-v2-cc",
+      "verilog-eval-v1-human",
+      "verilog-eval-v1-machine",
+      "rtllm-v1.1",
+      "rtllm-v2.0",
+    ]);
+  });
+
   it("rejects bad usage with one clear line", async () => {
     const r = await rtlgym("bench", "eval", "--suite", "nope", "--references");
     expect(r.code).toBe(2);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { listSuites } from "../../../bench/suites/registry.js";
 import { registerAudit } from "./audit.js";
 import { registerEval } from "./eval.js";
 import { registerRun } from "./run.js";
@@ -11,4 +12,17 @@ export function registerBench(program: Command): void {
   registerEval(bench);
   registerAudit(bench);
   registerStoreCommands(bench);
+  bench
+    .command("suites")
+    .description("list the suites rtlgym can load, and what --data each needs")
+    .option("--json", "print JSON lines, one per suite")
+    .action((flags: { json?: boolean }) => {
+      for (const s of listSuites()) {
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ name: s.name, description: s.description, embedded: s.embedded, data: s.dataHint })}\n`
+            : `${s.name.padEnd(24)} ${s.description}\n${"".padEnd(24)} data: ${s.dataHint}\n`,
+        );
+      }
+    });
 }
