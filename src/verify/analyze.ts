@@ -100,7 +100,22 @@ export type CandidateRead =
 export async function readCandidateInterfaces(
   candidates: Array<{ key: string; file: string; source: string; top: string }>,
   timeoutMs: number,
+  suspects?: ReadonlySet<string>,
 ): Promise<Map<string, CandidateRead>> {
+  if (suspects && suspects.size > 0 && candidates.length > 1) {
+    // Candidates another tool already failed to compile would make the batch fail and be re-read, each failure
+    // one more read of every file: read them alone, beside the batch of the others. Same reads, same results.
+    const limit = pLimit(Math.max(availableParallelism(), 1));
+    const alone = candidates.filter((c) => suspects.has(c.key));
+    const rest = candidates.filter((c) => !suspects.has(c.key));
+    const parts = await Promise.all([
+      ...(rest.length > 0 ? [limit(() => readCandidateInterfaces(rest, timeoutMs))] : []),
+      ...alone.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs))),
+    ]);
+    const merged = new Map<string, CandidateRead>();
+    for (const m of parts) for (const [k, v] of m) merged.set(k, v);
+    return merged;
+  }
   const result = new Map<string, CandidateRead>();
   let pending = [...candidates];
   const yosys = await yosysBackend();

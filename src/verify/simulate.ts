@@ -97,6 +97,39 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
   });
 }
 
+/**
+ * Compiles the generated testbench with the given sources and stops there: which files break the compile (a
+ * cheap syntax and elaboration check of many candidates in one iverilog process). `log` is empty when it compiled.
+ */
+export async function compileOnly(
+  spec: TestbenchSpec,
+  files: SimFiles,
+  limits: SimLimits,
+): Promise<{ kind: "ok" | "compile_error" | "timeout" | "error"; log: string; durationMs: number }> {
+  const tb = generateTestbench(spec);
+  const started = performance.now();
+  return withTempDir("cc", async (dir) => {
+    const names = Object.keys(files.sources);
+    await Promise.all([
+      writeFile(join(dir, "tb.v"), tb.source),
+      ...names.map((name) => writeFile(join(dir, name), files.sources[name] ?? "")),
+    ]);
+    const compiled = await compile({
+      cwd: dir,
+      files: ["tb.v", ...names],
+      top: tb.top,
+      output: "sim.vvp",
+      timeoutMs: limits.timeoutMs,
+      memoryLimitMb: limits.memoryLimitMb,
+    });
+    const durationMs = performance.now() - started;
+    if (compiled.timedOut) return { kind: "timeout", log: "", durationMs };
+    if (compiled.spawnError) return { kind: "error", log: "", durationMs };
+    if (compiled.exitCode !== 0) return { kind: "compile_error", log: compileLog(compiled), durationMs };
+    return { kind: "ok", log: "", durationMs };
+  });
+}
+
 /** The cycle of the last progress line (`RTLGYM<nonce> P <cycle>`) the run printed, if any. */
 function lastProgress(stdout: string, nonce: string): number | undefined {
   const tag = `RTLGYM${nonce} P `;

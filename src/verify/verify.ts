@@ -27,7 +27,7 @@ import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } fro
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, resolveOptions, type VerifyOptions } from "./options.js";
-import { runSimulation, type SimCandidateResult, type SimOutcome } from "./simulate.js";
+import { compileOnly, runSimulation, type SimCandidateResult, type SimOutcome } from "./simulate.js";
 import type { Stimulus, TestbenchSpec } from "./testbench.js";
 
 export interface VerifyInput extends VerifyOptions {
@@ -49,7 +49,13 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
 
 const FRONTEND_LIMIT_MS = 3000;
 const REPLAY_FLOOR_MS = 2000;
-const SHARED_STALL_MS = 2000;
+/**
+ * A shared run is only a shortcut: when it stalls, every candidate is re-run alone with its own full limit and
+ * stall window (SOLO_STALL_MS), so ending it early can never change a verdict, only cost those solo re-runs. The
+ * testbench prints a progress line every few milliseconds whatever the design's size (see heartbeatEvery), so a
+ * shared run silent this long is stuck on a candidate, and the core it spins on is freed 1.6 s sooner.
+ */
+const SHARED_STALL_MS = 400;
 /**
  * Any other run (a candidate alone, a replay, the reference against itself) that prints no progress line for
  * this long is finished as a timeout: it is stuck in a zero-delay loop. The testbench prints a progress line
@@ -191,11 +197,26 @@ class CheckContext {
         source: sealDirectives(renamed.code),
       });
     });
+    // One iverilog compile of every candidate first (the shared run would compile them anyway): the files it
+    // blames are read by yosys alone, so they do not break the batch read of the others and force re-reads.
+    const precompiled =
+      prepared.length > 1 && this.options.engine !== "formal" ? await this.compileAll(prepared) : undefined;
+    const blamedEarly = new Map<number, string>();
+    if (precompiled?.kind === "compile_error") {
+      for (const p of prepared) {
+        const mine = precompiled.log
+          .split("\n")
+          .filter((l) => l.startsWith(`${p.file}:`))
+          .join("\n");
+        if (mine !== "") blamedEarly.set(p.slot, mine);
+      }
+    }
     // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
     // must not eat the time its simulation needs.
     const frontend = await readCandidateInterfaces(
       prepared.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
       Math.min(this.remaining(), FRONTEND_LIMIT_MS),
+      new Set([...blamedEarly.keys()].map(String)),
     );
     const yosysErrors = new Map<number, string>();
     const live: Prepared[] = [];
@@ -220,7 +241,10 @@ class CheckContext {
 
     // Simulation: one shared run, splitting off candidates that do not compile or break it.
     const sim = new Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>();
-    if (live.length > 0 && this.options.engine !== "formal") await this.simulateShared(live, sim);
+    if (live.length > 0 && this.options.engine !== "formal") {
+      const known = precompiled === undefined ? undefined : { log: blamedEarly, durationMs: precompiled.durationMs };
+      await this.simulateShared(live, sim, known);
+    }
 
     // Formal, per candidate, for those still in the running.
     const checks = live.map((p) =>
@@ -290,16 +314,38 @@ class CheckContext {
     );
   }
 
+  /** Compiles the testbench with every candidate, without simulating: which files break the compile. */
+  compileAll(candidates: Prepared[]) {
+    const files: Record<string, string> = { "ref.v": this.refSource };
+    for (const c of candidates) files[c.file] = c.source;
+    return compileOnly(
+      this.spec(candidates.map((c) => c.top)),
+      { sources: files },
+      { timeoutMs: Math.min(this.remaining(), FRONTEND_LIMIT_MS), memoryLimitMb: this.options.memoryLimitMb },
+    );
+  }
+
   async simulateShared(
     live: Prepared[],
     out: Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>,
+    known?: { log: Map<number, string>; durationMs: number },
   ): Promise<void> {
     let group = [...live];
+    // Files an earlier compile of the same sources already blamed: the loop below would blame them again.
+    if (known && group.length > 1) {
+      const blamed = group.filter((c) => known.log.has(c.slot));
+      for (const c of blamed) {
+        out.set(c.slot, {
+          outcome: { kind: "compile_error", log: known.log.get(c.slot) as string, durationMs: known.durationMs },
+        });
+      }
+      group = group.filter((c) => !known.log.has(c.slot));
+    }
     // Compile errors name their file: drop those candidates and compile the rest again.
     while (group.length > 1) {
       // A shared run that stops printing progress is stuck on some candidate: give up on it early, since
       // every candidate is re-run alone (with its full limit, and a stall window of its own) anyway.
-      const outcome = await this.simulate(group, this.remaining(), undefined, SHARED_STALL_MS);
+      const outcome = await this.simulate(group, this.candidateTimeLeft(), undefined, SHARED_STALL_MS);
       if (outcome.kind === "ok") {
         for (const [k, c] of group.entries())
           out.set(c.slot, { outcome, result: outcome.results[k] as SimCandidateResult });
