@@ -101,6 +101,8 @@ export async function readCandidateInterfaces(
   candidates: Array<{ key: string; file: string; source: string; top: string }>,
   timeoutMs: number,
   suspects?: ReadonlySet<string>,
+  /** Candidates iverilog cannot parse (a syntax error in their file): its Verilog-95 translation would fail too. */
+  unparsable?: ReadonlySet<string>,
 ): Promise<Map<string, CandidateRead>> {
   if (suspects && suspects.size > 0 && candidates.length > 1) {
     // Candidates another tool already failed to compile would make the batch fail and be re-read, each failure
@@ -109,8 +111,8 @@ export async function readCandidateInterfaces(
     const alone = candidates.filter((c) => suspects.has(c.key));
     const rest = candidates.filter((c) => !suspects.has(c.key));
     const parts = await Promise.all([
-      ...(rest.length > 0 ? [limit(() => readCandidateInterfaces(rest, timeoutMs))] : []),
-      ...alone.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs))),
+      ...(rest.length > 0 ? [limit(() => readCandidateInterfaces(rest, timeoutMs, undefined, unparsable))] : []),
+      ...alone.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs, undefined, unparsable))),
     ]);
     const merged = new Map<string, CandidateRead>();
     for (const m of parts) for (const [k, v] of m) merged.set(k, v);
@@ -148,11 +150,18 @@ export async function readCandidateInterfaces(
         ? pending[0]
         : pending.find((c) => run.log.includes(`${c.file}:`) || message.includes(c.top));
     if (culprit) {
-      result.set(culprit.key, await translatedInterface(culprit, message, timeoutMs));
+      result.set(
+        culprit.key,
+        unparsable?.has(culprit.key)
+          ? { ok: false, error: message }
+          : await translatedInterface(culprit, message, timeoutMs),
+      );
       pending = pending.filter((c) => c !== culprit);
     } else {
       const limit = pLimit(Math.max(availableParallelism(), 1));
-      const singles = await Promise.all(pending.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs))));
+      const singles = await Promise.all(
+        pending.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs, undefined, unparsable))),
+      );
       for (const m of singles) for (const [k, v] of m) result.set(k, v);
       break;
     }

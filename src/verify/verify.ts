@@ -217,6 +217,12 @@ class CheckContext {
       prepared.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
       Math.min(this.remaining(), FRONTEND_LIMIT_MS),
       new Set([...blamedEarly.keys()].map(String)),
+      // iverilog's parser is the same whatever the target: a file with a syntax error cannot be translated either.
+      new Set(
+        [...blamedEarly]
+          .filter(([, log]) => log.split("\n").some((l) => /^[^:]+:\d+: syntax error$/.test(l)))
+          .map(([slot]) => String(slot)),
+      ),
     );
     const yosysErrors = new Map<number, string>();
     const live: Prepared[] = [];
