@@ -81,16 +81,22 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       killGroup();
     }, options.timeoutMs);
     let stallTimer: NodeJS.Timeout | undefined;
-    const armStall = () => {
-      if (options.stallMs === undefined) return;
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => {
-        stalled = true;
-        timedOut = true;
-        killGroup();
-      }, options.stallMs);
+    let lastOutput = performance.now();
+    const stallMs = options.stallMs;
+    const checkStall = () => {
+      // Decided in the check phase, after the poll phase has delivered any output already waiting: a busy event
+      // loop must never make a printing child look silent.
+      setImmediate(() => {
+        if (settled || stallMs === undefined) return;
+        const quiet = performance.now() - lastOutput;
+        if (quiet >= stallMs) {
+          stalled = true;
+          timedOut = true;
+          killGroup();
+        } else stallTimer = setTimeout(checkStall, stallMs - quiet);
+      });
     };
-    armStall();
+    if (stallMs !== undefined) stallTimer = setTimeout(checkStall, stallMs);
 
     const collect = (chunks: Buffer[], chunk: Buffer, which: "out" | "err") => {
       const used = which === "out" ? outBytes : errBytes;
@@ -104,7 +110,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       }
     };
     child.stdout.on("data", (c: Buffer) => {
-      armStall();
+      lastOutput = performance.now();
       collect(out, c, "out");
     });
     child.stderr.on("data", (c: Buffer) => collect(err, c, "err"));

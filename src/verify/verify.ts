@@ -53,7 +53,7 @@ const REPLAY_FLOOR_MS = 2000;
  * A shared run is only a shortcut: when it stalls, every candidate is re-run alone with its own full limit and
  * stall window (SOLO_STALL_MS), so ending it early can never change a verdict, only cost those solo re-runs. The
  * testbench prints a progress line every few milliseconds whatever the design's size (see heartbeatEvery), so a
- * shared run silent this long is stuck on a candidate, and the core it spins on is freed 1.6 s sooner.
+ * shared run silent this long is stuck on a candidate, and the core it spins on is freed sooner.
  */
 const SHARED_STALL_MS = 400;
 /**
@@ -63,7 +63,7 @@ const SHARED_STALL_MS = 400;
  * so a design whose progress lines are this far apart could not finish within any usual limit anyway; the
  * window only spares waiting for that limit.
  */
-const SOLO_STALL_MS = 2000;
+const SOLO_STALL_MS = 1000;
 /** References up to this many cells get the full cycle budget; bigger ones proportionally less. */
 const COST_CELLS = 400;
 const MIN_CYCLES = 200;
