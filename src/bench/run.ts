@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { BenchSummary, LoadedSuite, Problem, SampleScore } from "../contracts/bench.js";
 import type { ToolVersions } from "../contracts/verify.js";
+import { BadInputError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
 import { buildPrompt, extractCandidate, type PromptStyle } from "./prompts.js";
 import { type ScoreOptions, scoreProblem } from "./score.js";
@@ -84,7 +85,9 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
     params,
   };
   let run = input.runId !== undefined ? store.getRun(input.runId) : undefined;
-  if (input.runId !== undefined && !run) throw new Error(`no run ${input.runId} in ${store.path}`);
+  if (input.runId !== undefined && !run) {
+    throw new BadInputError(`no run "${input.runId}" in ${store.path} (see: rtlgym bench list)`);
+  }
   if (!run && !input.fresh) run = store.findResumableRun(query);
   const resumed = run !== undefined;
   if (run) store.reopenRun(run.id);
