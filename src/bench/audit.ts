@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { LoadedSuite, OfficialVerdict, Problem } from "../contracts/bench.js";
 import type { ToolVersions, VerifyResult, VerifyStatus } from "../contracts/verify.js";
 import { generateMutants } from "../data/mutate.js";
-import { type VerifyOptions, verifyGroup } from "../verify/index.js";
+import type { VerifyOptions } from "../verify/index.js";
 import { runOfficial } from "./official.js";
 import { referenceAsCandidate } from "./samples.js";
 import { verifyProblemGroup } from "./score.js";
@@ -91,14 +91,7 @@ async function wrongDesign(
     .map((p) => `  assign ${p.name} = {${Math.ceil(p.width / 2)}{2'b10}};`)
     .join("\n");
   const constant = `module ${problem.candTop}(${decl});\n${assigns}\nendmodule\n`;
-  const [check] = await verifyGroup({
-    engine: "sim",
-    ...options.verify,
-    reference: problem.reference,
-    refTop: problem.refTop,
-    candTop: problem.candTop,
-    candidates: [constant],
-  });
+  const [check] = await verifyProblemGroup(problem, [constant], { engine: "sim", ...options.verify });
   return check?.status === "fail" ? constant : undefined;
 }
 

@@ -9,14 +9,14 @@ export interface EvaluateOptions extends ScoreOptions {
   concurrency?: number;
   /** Called once per scored sample, in completion order (progress, persistence). */
   onScore?: (score: SampleScore) => void;
-  /** Called when every sample of a problem is scored. */
-  onProblem?: (problem: Problem, scores: SampleScore[]) => void | Promise<void>;
+  /** Called when every sample of a problem is scored, with the candidate code each score is for. */
+  onProblem?: (problem: Problem, scores: SampleScore[], samples: ProblemSample[]) => void | Promise<void>;
 }
 
-/** Turns a raw sample into candidate source: model output goes through the suite's extraction. */
-export function candidateCode(problem: Problem, sample: RawSample): string | null {
+/** Turns a raw sample into candidate source (null when the response holds none): model output goes through the suite's extraction. */
+function candidateCode(problem: Problem, sample: RawSample): string | null {
   if (sample.extracted) return sample.text;
-  return extractCandidate(problem, sample.text);
+  return extractCandidate(problem, sample.text) || null;
 }
 
 /**
@@ -44,7 +44,7 @@ export async function evaluateSamples(
           const items: ProblemSample[] = raw.map((s) => ({ sample: s.sample, code: candidateCode(problem, s) }));
           const scores = await scoreProblem(problem, items, options);
           for (const s of scores) options.onScore?.(s);
-          await options.onProblem?.(problem, scores);
+          await options.onProblem?.(problem, scores, items);
           return scores;
         }),
       ),

@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { OfficialVerdict, Problem, SampleScore } from "../contracts/bench.js";
 import type { VerifyResult } from "../contracts/verify.js";
 import { RtlgymError, ToolMissingError, tail } from "../core/errors.js";
-import { resolveOptions, toolVersions, type VerifyOptions, verifyGroup } from "../verify/index.js";
+import { reportedOptions, resolveOptions, toolVersions, type VerifyOptions, verifyGroup } from "../verify/index.js";
 import { runOfficial } from "./official.js";
 import { disagrees } from "./summary.js";
 
@@ -114,15 +114,6 @@ async function referenceFailure(error: RtlgymError, verify: ScoreOptions["verify
     diagnostics: [tail(error.context.stderrTail ?? error.message)],
     toolVersions: await toolVersions(),
     timings: { totalMs: 0, frontendMs: 0, simMs: 0, formalMs: 0 },
-    options: {
-      engine: o.engine,
-      seed: o.seed,
-      cycles: o.cycles,
-      vectors: o.vectors,
-      exhaustiveBits: o.exhaustiveBits,
-      formalDepth: o.formalDepth,
-      formalTimeoutMs: o.formalTimeoutMs,
-      timeoutMs: o.timeoutMs,
-    },
+    options: reportedOptions(o),
   };
 }

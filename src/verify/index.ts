@@ -1,6 +1,7 @@
 export {
   DEFAULT_VERIFY_OPTIONS,
   type ResolvedVerifyOptions,
+  reportedOptions,
   resolveOptions,
   type VerifyOptions,
   VerifyOptionsSchema,

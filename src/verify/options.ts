@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { VerifyResult } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 
 /** Options every check accepts; all optional, resolved against DEFAULT_VERIFY_OPTIONS. */
@@ -51,4 +52,18 @@ export function resolveOptions(options: VerifyOptions = {}): ResolvedVerifyOptio
   const parsed = result.data;
   const defined = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined));
   return { ...DEFAULT_VERIFY_OPTIONS, ...defined } as ResolvedVerifyOptions;
+}
+
+/** The options a VerifyResult records: the budgets that decide what a verdict means (not the tops or memory cap). */
+export function reportedOptions(o: ResolvedVerifyOptions): VerifyResult["options"] {
+  return {
+    engine: o.engine,
+    seed: o.seed,
+    cycles: o.cycles,
+    vectors: o.vectors,
+    exhaustiveBits: o.exhaustiveBits,
+    formalDepth: o.formalDepth,
+    formalTimeoutMs: o.formalTimeoutMs,
+    timeoutMs: o.timeoutMs,
+  };
 }

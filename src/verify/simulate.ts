@@ -54,20 +54,8 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   return withTempDir("sim", async (dir) => {
-    const names = Object.keys(files.sources);
-    await Promise.all([
-      writeFile(join(dir, "tb.v"), tb.source),
-      ...names.map((name) => writeFile(join(dir, name), files.sources[name] ?? "")),
-    ]);
     const deadline = started + limits.timeoutMs;
-    const compiled = await compile({
-      cwd: dir,
-      files: ["tb.v", ...names],
-      top: tb.top,
-      output: "sim.vvp",
-      timeoutMs: limits.timeoutMs,
-      memoryLimitMb: limits.memoryLimitMb,
-    });
+    const compiled = await compileTestbench(dir, tb, files, limits);
     if (compiled.timedOut) return { kind: "timeout", durationMs: elapsed() };
     if (compiled.exitCode !== 0) {
       if (compiled.spawnError)
@@ -109,24 +97,29 @@ export async function compileOnly(
   const tb = generateTestbench(spec);
   const started = performance.now();
   return withTempDir("cc", async (dir) => {
-    const names = Object.keys(files.sources);
-    await Promise.all([
-      writeFile(join(dir, "tb.v"), tb.source),
-      ...names.map((name) => writeFile(join(dir, name), files.sources[name] ?? "")),
-    ]);
-    const compiled = await compile({
-      cwd: dir,
-      files: ["tb.v", ...names],
-      top: tb.top,
-      output: "sim.vvp",
-      timeoutMs: limits.timeoutMs,
-      memoryLimitMb: limits.memoryLimitMb,
-    });
+    const compiled = await compileTestbench(dir, tb, files, limits);
     const durationMs = performance.now() - started;
     if (compiled.timedOut) return { kind: "timeout", log: "", durationMs };
     if (compiled.spawnError) return { kind: "error", log: "", durationMs };
     if (compiled.exitCode !== 0) return { kind: "compile_error", log: compileLog(compiled), durationMs };
     return { kind: "ok", log: "", durationMs };
+  });
+}
+
+/** Writes the testbench and the sources into `dir` and compiles them to `sim.vvp`. */
+async function compileTestbench(dir: string, tb: Testbench, files: SimFiles, limits: SimLimits): Promise<RunResult> {
+  const names = Object.keys(files.sources);
+  await Promise.all([
+    writeFile(join(dir, "tb.v"), tb.source),
+    ...names.map((name) => writeFile(join(dir, name), files.sources[name] ?? "")),
+  ]);
+  return compile({
+    cwd: dir,
+    files: ["tb.v", ...names],
+    top: tb.top,
+    output: "sim.vvp",
+    timeoutMs: limits.timeoutMs,
+    memoryLimitMb: limits.memoryLimitMb,
   });
 }
 

@@ -26,7 +26,7 @@ import {
 import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } from "./analyze.js";
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
-import { type ResolvedVerifyOptions, resolveOptions, type VerifyOptions } from "./options.js";
+import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
 import { compileOnly, runSimulation, type SimCandidateResult, type SimOutcome } from "./simulate.js";
 import type { Stimulus, TestbenchSpec } from "./testbench.js";
 
@@ -649,16 +649,7 @@ class CheckContext {
         simMs: round(parts.simMs ?? parts.sim?.durationMs ?? 0),
         formalMs: round(formal.durationMs),
       },
-      options: {
-        engine: o.engine,
-        seed: o.seed,
-        cycles: o.cycles,
-        vectors: o.vectors,
-        exhaustiveBits: o.exhaustiveBits,
-        formalDepth: o.formalDepth,
-        formalTimeoutMs: o.formalTimeoutMs,
-        timeoutMs: o.timeoutMs,
-      },
+      options: reportedOptions(o),
     };
   }
 }

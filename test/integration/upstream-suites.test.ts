@@ -4,12 +4,15 @@
  * itself. A wrong design that prints the suite's pass line must fail. Needs ../shared/benchmarks (or
  * RTLGYM_BENCHMARKS); skipped without it.
  */
+
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { forge } from "../../src/bench/audit.js";
 import { runOfficial } from "../../src/bench/official.js";
+import { referenceAsCandidate } from "../../src/bench/samples.js";
 import { rtllmV11, rtllmV20 } from "../../src/bench/suites/rtllm.js";
 import {
   verilogEvalV1Human,
@@ -21,7 +24,6 @@ import type { LoadedSuite, OfficialVerdict, Problem } from "../../src/contracts/
 import type { VerifyResult } from "../../src/contracts/index.js";
 import { generateMutants } from "../../src/data/mutate.js";
 import { verify } from "../../src/verify/index.js";
-import { renameModules } from "../../src/verilog/index.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BENCHMARKS = process.env.RTLGYM_BENCHMARKS ?? resolve(REPO, "../shared/benchmarks");
@@ -64,16 +66,6 @@ const KNOWN_RTLGYM_ISSUES: Record<string, string> = {
   "rtllm-v2.0/float_multi": "yosys 0.23: Found non-synthesizable event list; verify throws",
 };
 
-const asCandidate = (p: Problem): string =>
-  p.refTop === p.candTop ? p.reference : renameModules(p.reference, (n) => (n === p.refTop ? p.candTop : undefined));
-
-/** A wrong design that prints the suite's pass line and stops: what fools a stdout-grepping harness. */
-function forge(candidate: string, kind: "verilog-eval" | "rtllm"): string {
-  const line = kind === "rtllm" ? "===========Your Design Passed===========" : "Mismatches: 0 in 100 samples";
-  const at = candidate.lastIndexOf("endmodule");
-  return `${candidate.slice(0, at)}  initial begin #1 $display("${line}"); $finish; end\n${candidate.slice(at)}`;
-}
-
 interface Row {
   id: string;
   official: OfficialVerdict;
@@ -108,7 +100,7 @@ async function forgedSample(problems: readonly Problem[]): Promise<Forged | unde
   for (const p of problems) {
     const kind = p.testbench?.kind;
     if (kind === undefined) continue;
-    for (const m of generateMutants(asCandidate(p), { limit: 4, seed: 1 })) {
+    for (const m of generateMutants(referenceAsCandidate(p), { limit: 4, seed: 1 })) {
       const plain = await runOfficial(p, m.source, { timeoutMs: officialTimeout(p.id) });
       if (plain.verdict !== "fail") continue;
       const forged = await runOfficial(p, forge(m.source, kind), { timeoutMs: officialTimeout(p.id) });
@@ -136,7 +128,7 @@ for (const { def, problems: expectedCount } of SUITES) {
       rows = await Promise.all(
         usable.map((p) =>
           limit(async () => {
-            const candidate = asCandidate(p);
+            const candidate = referenceAsCandidate(p);
             const official = await runOfficial(p, candidate, { timeoutMs: officialTimeout(p.id) });
             return { id: p.id, official, ...(await selfCheck(p, candidate)) };
           }),

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { candidateCode, evaluateSamples } from "../../../bench/evaluate.js";
+import { evaluateSamples } from "../../../bench/evaluate.js";
 import { createProgress } from "../../../bench/progress.js";
 import { writeReports } from "../../../bench/report/index.js";
 import { type RawSample, readSamplesFile, referenceAsCandidate } from "../../../bench/samples.js";
@@ -70,19 +70,16 @@ export function registerEval(bench: Command): void {
         verify: verifyOptions(flags),
         official: flags.official,
         officialTimeoutMs: flags.officialTimeoutMs,
-        onProblem: (problem, scored) => {
+        onProblem: (problem, scored, items) => {
           store.putGenerations(
             run.id,
-            scored.map((s) => {
-              const raw = byKey.get(`${s.problem}#${s.sample}`);
-              return {
-                problem: problem.id,
-                sample: s.sample,
-                prompt: null,
-                raw: raw?.text ?? "",
-                code: raw ? candidateCode(problem, raw) : null,
-              };
-            }),
+            items.map((s) => ({
+              problem: problem.id,
+              sample: s.sample,
+              prompt: null,
+              raw: byKey.get(`${problem.id}#${s.sample}`)?.text ?? "",
+              code: s.code,
+            })),
           );
           store.putScores(run.id, scored);
           for (const s of scored) progress.tick({ problem: s.problem, sample: s.sample, status: s.status });
