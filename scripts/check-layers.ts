@@ -11,6 +11,7 @@ const RANK: Record<string, number> = {
   llm: 2,
   reward: 3,
   data: 3,
+  tasks: 3,
   bench: 4,
   train: 5,
   search: 5,
