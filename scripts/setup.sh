@@ -8,6 +8,8 @@ missing=()
 command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
 command -v yosys >/dev/null 2>&1 || missing+=(yosys)
 command -v verilator >/dev/null 2>&1 || missing+=(verilator)
+# The OS sandbox around every tool that reads candidate code (docs/security.md).
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
   sudo_cmd=()

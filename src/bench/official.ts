@@ -2,8 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OfficialTestbench, OfficialVerdict, Problem } from "../contracts/bench.js";
-import { BadInputError } from "../core/errors.js";
-import { iverilogPaths } from "../tools/iverilog.js";
+import { BadInputError, tail } from "../core/errors.js";
+import { elaborateAlone, iverilogPaths } from "../tools/iverilog.js";
 import { type RunResult, runProcess, withTempDir } from "../tools/process.js";
 import {
   closingIndex,
@@ -301,6 +301,7 @@ async function compileAndRun(
       timeoutMs,
       maxOutputBytes: COMPILE_OUTPUT_BYTES,
       memoryLimitMb: MEMORY_LIMIT_MB,
+      sandbox: true,
     });
     if (compileOnly || compile.timedOut || compile.exitCode !== 0) return { compile };
     const sim = await runProcess(vvp, ["-n", "bin"], {
@@ -308,6 +309,7 @@ async function compileAndRun(
       timeoutMs: Math.max(timeoutMs - (performance.now() - started), 1),
       maxOutputBytes: SIM_OUTPUT_BYTES,
       memoryLimitMb: MEMORY_LIMIT_MB,
+      sandbox: true,
     });
     return { compile, sim };
   });
@@ -385,6 +387,16 @@ export async function runOfficial(
     return done(
       { verdict: "compile_error", mismatches: null },
       `candidate rejected: it uses ${sanitized.rejected.join(", ")} (files, commands or hierarchy outside the design)`,
+    );
+  }
+  // Every name the candidate uses must resolve inside it: Verilog resolves names up the hierarchy, so a
+  // candidate under the testbench could otherwise call its tasks or drive its signals.
+  const alone = await elaborateAlone(sanitized.code, [problem.candTop], options.timeoutMs);
+  if (alone.timedOut) return done({ verdict: "timeout", mismatches: null }, "elaboration timed out");
+  if (!alone.ok) {
+    return done(
+      { verdict: "compile_error", mismatches: null },
+      `the candidate does not elaborate on its own (names outside the design?):\n${tail(alone.log, 20)}`,
     );
   }
   const run = layout(problem, tb, sealDirectives(sanitized.code), nonce);

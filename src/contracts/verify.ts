@@ -104,6 +104,23 @@ export const ToolVersions = z.object({
 });
 export type ToolVersions = z.infer<typeof ToolVersions>;
 
+/**
+ * How strong a verdict's evidence is. A pass by simulation alone is weaker than one formal also proved; when formal
+ * could not run, `formalMissingBecause` says who made it so: a candidate that Yosys cannot read chose its own judge,
+ * which rewards may discount (the reward service's `--sim-only-scale`).
+ */
+export const Assurance = z.object({
+  formal: z.enum(["proved", "bounded", "none"]),
+  /** Cycles from reset the bounded proof covers. */
+  depth: z.number().int().nonnegative().optional(),
+  /** Simulated cycles (sequential) or vectors (combinational); exhaustive when every input was enumerated. */
+  simulated: z.number().int().nonnegative(),
+  exhaustive: z.boolean(),
+  formalMissingBecause: z.enum(["candidate", "reference", "design", "budget", "options"]).optional(),
+  reason: z.string().optional(),
+});
+export type Assurance = z.infer<typeof Assurance>;
+
 export const VerifyResult = z.object({
   status: VerifyStatus,
   /** Which engine (or front end) produced the verdict. */
@@ -112,6 +129,8 @@ export const VerifyResult = z.object({
   signals: z.array(SignalVerdict),
   engines: z.object({ sim: SimReport, formal: FormalReport }),
   counterexample: Counterexample.optional(),
+  /** The evidence behind a pass or fail decided by the engines (absent for front-end verdicts). */
+  assurance: Assurance.optional(),
   /** Compiler or tool messages that explain a compile_error, interface_mismatch or infra_error. */
   diagnostics: z.array(z.string()),
   interface: DesignInterface.optional(),

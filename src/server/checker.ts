@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import { type ResolvedVerifyOptions, toolVersions, type VerifyGroupInput, verifyGroup } from "../verify/index.js";
-import { normaliseForCache } from "../verilog/index.js";
+import { normaliseLineEndings } from "../verilog/index.js";
 import { LruCache } from "./cache.js";
 import type { ServiceMetrics } from "./metrics.js";
 
@@ -157,7 +157,9 @@ export class CheckService {
     if (this.#closing) throw new ShuttingDownError();
     const keyed = requests.map((r) => {
       const groupKey = `${sha256(r.reference)}:${sha256(optionsKey(r.options))}`;
-      return { request: r, groupKey, key: `${groupKey}:${sha256(normaliseForCache(r.candidate))}` };
+      // The exact text the tools will read (line endings are normalised for them too): any looser key, such as
+      // one that ignores whitespace, can merge two candidates the preprocessor reads differently (`__LINE__`).
+      return { request: r, groupKey, key: `${groupKey}:${sha256(normaliseLineEndings(r.candidate))}` };
     });
     // Admission first, so a refused request leaves no trace.
     const fresh = new Set<string>();

@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ToolMissingError } from "../core/errors.js";
 import { type RunResult, runProcess, withTempDir } from "./process.js";
 import { findOnPath } from "./which.js";
@@ -7,6 +8,22 @@ import { findOnPath } from "./which.js";
 export interface IverilogPaths {
   iverilog: string;
   vvp: string;
+  /** iverilog's own preprocessor, run directly so none of the driver's predefined macros (`__ICARUS__`) exist. */
+  ivlpp: string;
+}
+
+/** Where distributions put ivlpp (Debian's multiarch dir first), relative to the driver's prefix. */
+function findIvlpp(iverilog: string): string | undefined {
+  const fromEnv = process.env.RTLGYM_IVLPP_BIN;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  const prefix = dirname(dirname(iverilog));
+  const arch = process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
+  return [
+    `${prefix}/lib/${arch}-linux-gnu/ivl/ivlpp`,
+    `${prefix}/lib/ivl/ivlpp`,
+    `${prefix}/lib64/ivl/ivlpp`,
+    `${prefix}/libexec/ivl/ivlpp`,
+  ].find((p) => existsSync(p));
 }
 
 let located: Promise<IverilogPaths> | undefined;
@@ -16,11 +33,13 @@ export function iverilogPaths(): Promise<IverilogPaths> {
   located ??= (async () => {
     const iverilog = await findOnPath(process.env.RTLGYM_IVERILOG_BIN ?? "iverilog");
     const vvp = await findOnPath(process.env.RTLGYM_VVP_BIN ?? "vvp");
-    if (!iverilog || !vvp) {
+    const ivlpp = iverilog ? findIvlpp(iverilog) : undefined;
+    if (!iverilog || !vvp || !ivlpp) {
       located = undefined; // let a later call find it once installed
-      throw new ToolMissingError(iverilog ? "vvp" : "iverilog", "install it with `apt-get install iverilog`");
+      const missing = !iverilog ? "iverilog" : !vvp ? "vvp" : "ivlpp";
+      throw new ToolMissingError(missing, "install it with `apt-get install iverilog` (RTLGYM_IVLPP_BIN names ivlpp)");
     }
-    return { iverilog, vvp };
+    return { iverilog, vvp, ivlpp };
   })();
   return located;
 }
@@ -46,16 +65,104 @@ export interface CompileOptions {
   output: string;
   timeoutMs: number;
   memoryLimitMb: number;
+  signal?: AbortSignal;
 }
 
-/** iverilog -g2012 on files in cwd. Warnings (e.g. "sorry" notes on always_comb) are not failures. */
+/**
+ * iverilog -g2012 on files in cwd, each file its own compilation unit (`-u`: one candidate's file-scope typedefs,
+ * imports and `timescale cannot reach another's). Warnings (e.g. "sorry" notes on always_comb) are not failures.
+ */
 export async function compile(options: CompileOptions): Promise<RunResult> {
   const { iverilog } = await iverilogPaths();
-  return runProcess(iverilog, ["-g2012", "-Wno-timescale", "-s", options.top, "-o", options.output, ...options.files], {
+  return runProcess(
+    iverilog,
+    ["-g2012", "-u", "-Wno-timescale", "-s", options.top, "-o", options.output, ...options.files],
+    {
+      cwd: options.cwd,
+      timeoutMs: options.timeoutMs,
+      memoryLimitMb: options.memoryLimitMb,
+      maxOutputBytes: 256 << 10,
+      sandbox: true,
+      ...(options.signal && { signal: options.signal }),
+    },
+  );
+}
+
+/**
+ * Elaborates files with the given tops as roots and nothing above them (`-t null`: no code generated). A design
+ * that reaches names outside itself (a testbench task, a signal up the hierarchy) fails here, so a candidate is
+ * known to resolve every name inside itself before it is ever instantiated under a testbench.
+ */
+export async function elaborate(
+  options: Omit<CompileOptions, "top" | "output"> & { tops: string[] },
+): Promise<RunResult> {
+  const { iverilog } = await iverilogPaths();
+  const roots = options.tops.flatMap((t) => ["-s", t]);
+  return runProcess(iverilog, ["-g2012", "-u", "-Wno-timescale", "-t", "null", ...roots, ...options.files], {
     cwd: options.cwd,
     timeoutMs: options.timeoutMs,
     memoryLimitMb: options.memoryLimitMb,
     maxOutputBytes: 256 << 10,
+    sandbox: true,
+    ...(options.signal && { signal: options.signal }),
+  });
+}
+
+/** {@link elaborate} on one source text in its own temp dir: the compiler's log when it does not elaborate alone. */
+export async function elaborateAlone(
+  source: string,
+  tops: string[],
+  timeoutMs: number,
+  memoryLimitMb = 1024,
+): Promise<{ ok: boolean; timedOut: boolean; log: string }> {
+  return withTempDir("elab", async (cwd) => {
+    await writeFile(join(cwd, "design.sv"), source);
+    const r = await elaborate({ cwd, files: ["design.sv"], tops, timeoutMs, memoryLimitMb });
+    return { ok: r.exitCode === 0 && !r.timedOut, timedOut: r.timedOut, log: `${r.stderr}${r.stdout}`.trim() };
+  });
+}
+
+export type Preprocessed =
+  | { kind: "ok"; code: string }
+  | { kind: "error"; log: string }
+  | { kind: "include"; file: string }
+  | { kind: "timeout" };
+
+/** The file name the preprocessor sees; `line directives naming any other file mean an `include was followed. */
+const PP_INPUT = "in.v";
+const LINE_DIRECTIVE = /^[ \t]*`line[ \t]+\d+[ \t]+"([^"\n]*)"[ \t]+\d[ \t]*$/;
+
+/**
+ * Runs iverilog's preprocessor alone, with no predefined macro and no include path, in the sandbox: the one
+ * expansion of macros and conditionals that every tool then reads, so `ifdef __ICARUS__ / YOSYS cannot show the
+ * simulator and the prover different designs. Line structure is kept, so compile errors point at the right lines.
+ */
+export async function preprocess(source: string, timeoutMs: number, signal?: AbortSignal): Promise<Preprocessed> {
+  const { ivlpp } = await iverilogPaths();
+  return withTempDir("pp", async (cwd) => {
+    await writeFile(join(cwd, PP_INPUT), source);
+    const r = await runProcess(ivlpp, ["-L", "-o", "out.v", PP_INPUT], {
+      cwd,
+      timeoutMs,
+      memoryLimitMb: 512,
+      maxOutputBytes: 64 << 10,
+      sandbox: true,
+      ...(signal && { signal }),
+    });
+    if (r.timedOut) return { kind: "timeout" };
+    const out = await readFile(join(cwd, "out.v"), "utf8").catch(() => undefined);
+    if (r.exitCode !== 0 || out === undefined) {
+      const log = `${r.stderr}${r.stdout}`.trim() || `preprocessor exited with ${r.exitCode ?? r.signal}`;
+      return { kind: "error", log };
+    }
+    const lines = out.split("\n");
+    const kept: string[] = [];
+    for (const line of lines) {
+      const m = LINE_DIRECTIVE.exec(line);
+      if (!m) kept.push(line);
+      else if (m[1] !== PP_INPUT) return { kind: "include", file: m[1] ?? "" };
+    }
+    return { kind: "ok", code: kept.join("\n") };
   });
 }
 
@@ -66,6 +173,7 @@ export interface SimulateOptions {
   memoryLimitMb: number;
   maxOutputBytes: number;
   stallMs?: number;
+  signal?: AbortSignal;
 }
 
 /** vvp -n: no interactive prompt on $stop, so nothing waits for stdin. */
@@ -76,7 +184,9 @@ export async function simulate(options: SimulateOptions): Promise<RunResult> {
     timeoutMs: options.timeoutMs,
     memoryLimitMb: options.memoryLimitMb,
     maxOutputBytes: options.maxOutputBytes,
+    sandbox: true,
     ...(options.stallMs !== undefined && { stallMs: options.stallMs }),
+    ...(options.signal && { signal: options.signal }),
   });
 }
 
@@ -92,6 +202,7 @@ export async function translateToVerilog95(source: string, timeoutMs: number): P
       cwd,
       timeoutMs,
       memoryLimitMb: 1024,
+      sandbox: true,
     });
     if (r.exitCode !== 0 || r.timedOut) return undefined;
     return readFile(join(cwd, "out.v"), "utf8").catch(() => undefined);

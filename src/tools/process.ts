@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { prepareSandboxDir, sandboxStatus, wrapCommand } from "./sandbox.js";
 
 export interface RunOptions {
   /** Working directory; every run should get its own (see withTempDir). */
@@ -17,6 +18,13 @@ export interface RunOptions {
   stdin?: string;
   /** Kill the group when it has printed nothing on stdout for this long (a stuck run, told from a slow one). */
   stallMs?: number;
+  /**
+   * Run inside the OS sandbox (see sandbox.ts): set for every tool that reads candidate code. Only `cwd` is
+   * writable, and the environment is cleared except for `env`.
+   */
+  sandbox?: boolean;
+  /** Kill the group as soon as this signal aborts (a whole-check deadline, a cancelled request). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -36,6 +44,41 @@ export interface RunResult {
 const DEFAULT_MAX_OUTPUT = 1 << 20;
 const PRLIMIT = "/usr/bin/prlimit";
 const hasPrlimit = existsSync(PRLIMIT);
+/** Files a tool may write (a simulation dump, a netlist): enough for any honest run, not enough to fill a disk. */
+const MAX_FILE_BYTES = 256 << 20;
+
+/**
+ * Every process group and temp dir alive right now. Whatever way rtlgym ends (a signal, process.exit, an
+ * uncaught error), `killAllChildren` runs from the 'exit' event, so no tool outlives it and no temp dir stays.
+ */
+const liveGroups = new Set<number>();
+const liveDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", killAllChildren);
+}
+
+/** Kills every live tool process group and removes every live temp dir, synchronously (safe in an 'exit' handler). */
+export function killAllChildren(): void {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  liveGroups.clear();
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  liveDirs.clear();
+}
+
+/** How many tool processes are running (tests check that none outlives its check). */
+export function liveProcessCount(): number {
+  return liveGroups.size;
+}
 
 /**
  * The only way rtlgym starts a child process: argument array (never a shell), own process group,
@@ -46,19 +89,43 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   let file = command;
   let argv = [...args];
-  if (options.memoryLimitMb !== undefined && hasPrlimit) {
-    const bytes = String(options.memoryLimitMb * 1024 * 1024);
-    argv = [`--as=${bytes}`, "--core=0", "--", command, ...args];
+  let env = options.env ?? process.env;
+  if (options.sandbox) {
+    const vars: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) vars[k] = v;
+    ({ file, args: argv } = wrapCommand(sandboxStatus(), command, args, options.cwd, vars));
+    env = { PATH: "/usr/bin:/bin" };
+  }
+  if ((options.memoryLimitMb !== undefined || options.sandbox) && hasPrlimit) {
+    const limits = ["--core=0", `--fsize=${MAX_FILE_BYTES}`];
+    if (options.memoryLimitMb !== undefined) limits.push(`--as=${options.memoryLimitMb * 1024 * 1024}`);
+    argv = [...limits, "--", file, ...argv];
     file = PRLIMIT;
   }
+  installExitHook();
   const started = performance.now();
   return new Promise((resolve) => {
+    if (options.signal?.aborted) {
+      resolve({
+        exitCode: null,
+        signal: null,
+        stdout: "",
+        stderr: "",
+        timedOut: true,
+        stalled: false,
+        outputCapped: false,
+        durationMs: 0,
+      });
+      return;
+    }
     const child = spawn(file, argv, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env,
       detached: true, // own process group, so a kill reaches grandchildren too
       stdio: ["pipe", "pipe", "pipe"],
     });
+    const pid = child.pid;
+    if (pid !== undefined) liveGroups.add(pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
@@ -80,6 +147,11 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       timedOut = true;
       killGroup();
     }, options.timeoutMs);
+    const onAbort = () => {
+      timedOut = true;
+      killGroup();
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     let stallTimer: NodeJS.Timeout | undefined;
     let lastOutput = performance.now();
     const stallMs = options.stallMs;
@@ -123,7 +195,9 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       settled = true;
       clearTimeout(timer);
       clearTimeout(stallTimer);
+      options.signal?.removeEventListener("abort", onAbort);
       killGroup(); // leave nothing behind, even daemonised grandchildren
+      if (pid !== undefined) liveGroups.delete(pid);
       const result: RunResult = {
         exitCode,
         signal,
@@ -144,10 +218,14 @@ export function runProcess(command: string, args: readonly string[], options: Ru
 
 /** Runs `fn` in a fresh private temp directory that is removed afterwards, whatever happens. */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), `rtlgym-${prefix}-`));
+  liveDirs.add(dir);
   try {
+    prepareSandboxDir(dir);
     return await fn(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
   }
 }

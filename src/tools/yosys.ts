@@ -15,6 +15,8 @@ export interface YosysJob {
   /** Files the script writes that the caller wants back (missing ones come back undefined). */
   outputs: string[];
   timeoutMs: number;
+  /** Kills the run when aborted (the check's deadline). */
+  signal?: AbortSignal;
 }
 
 export interface YosysRun {
@@ -67,6 +69,9 @@ export class NativeYosys implements YosysBackend {
         timeoutMs: job.timeoutMs,
         memoryLimitMb: YOSYS_MEMORY_MB,
         maxOutputBytes: 4 << 20,
+        // Yosys evaluates DPI imports while reading: never let it see the host (and it writes a history file in HOME).
+        sandbox: true,
+        ...(job.signal && { signal: job.signal }),
       });
       const log = `${r.stdout}${r.stderr}`;
       const outputs: Record<string, string | undefined> = {};
@@ -135,13 +140,21 @@ export class WasmYosys implements YosysBackend {
 
   #call(job: YosysJob, versionOnly: boolean): Promise<{ reply?: WorkerReply; timedOut: boolean }> {
     const worker = this.#idle.pop() ?? spawnYosysWorker();
+    const { signal, ...message } = job;
     return new Promise((resolve) => {
       // Only our own listeners are removed: Worker keeps internal ones that message delivery needs.
       const detach = () => {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         worker.off("message", onMessage);
         worker.off("error", onError);
       };
+      const onAbort = () => {
+        detach();
+        void worker.terminate();
+        resolve({ timedOut: true });
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       const onMessage = (reply: WorkerReply) => {
         detach();
         this.#idle.push(worker);
@@ -162,7 +175,7 @@ export class WasmYosys implements YosysBackend {
       }, job.timeoutMs);
       worker.on("message", onMessage);
       worker.on("error", onError);
-      worker.postMessage({ ...job, versionOnly });
+      worker.postMessage({ ...message, versionOnly });
     });
   }
 

@@ -103,6 +103,7 @@ export async function readCandidateInterfaces(
   suspects?: ReadonlySet<string>,
   /** Candidates iverilog cannot parse (a syntax error in their file): its Verilog-95 translation would fail too. */
   unparsable?: ReadonlySet<string>,
+  signal?: AbortSignal,
 ): Promise<Map<string, CandidateRead>> {
   if (suspects && suspects.size > 0 && candidates.length > 1) {
     // Candidates another tool already failed to compile would make the batch fail and be re-read, each failure
@@ -111,8 +112,10 @@ export async function readCandidateInterfaces(
     const alone = candidates.filter((c) => suspects.has(c.key));
     const rest = candidates.filter((c) => !suspects.has(c.key));
     const parts = await Promise.all([
-      ...(rest.length > 0 ? [limit(() => readCandidateInterfaces(rest, timeoutMs, undefined, unparsable))] : []),
-      ...alone.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs, undefined, unparsable))),
+      ...(rest.length > 0
+        ? [limit(() => readCandidateInterfaces(rest, timeoutMs, undefined, unparsable, signal))]
+        : []),
+      ...alone.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs, undefined, unparsable, signal))),
     ]);
     const merged = new Map<string, CandidateRead>();
     for (const m of parts) for (const [k, v] of m) merged.set(k, v);
@@ -133,6 +136,7 @@ export async function readCandidateInterfaces(
       ],
       outputs: ["cand.json"],
       timeoutMs,
+      ...(signal && { signal }),
     });
     const json = run.outputs["cand.json"];
     if (run.ok && json !== undefined) {
@@ -160,7 +164,7 @@ export async function readCandidateInterfaces(
     } else {
       const limit = pLimit(Math.max(availableParallelism(), 1));
       const singles = await Promise.all(
-        pending.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs, undefined, unparsable))),
+        pending.map((c) => limit(() => readCandidateInterfaces([c], timeoutMs, undefined, unparsable, signal))),
       );
       for (const m of singles) for (const [k, v] of m) result.set(k, v);
       break;

@@ -15,6 +15,7 @@ export interface FormalJob {
   perSignal?: string[];
   /** The reference writes x/z literals: model undef bits so its X matches anything (2-5x slower SAT). */
   modelX: boolean;
+  signal?: AbortSignal;
 }
 
 export type FormalProof =
@@ -81,7 +82,13 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
     ...proofs.map((p) => `tee -q -o ${p.log} sat ${p.prove} ${satArgs.join(" ")} rtlgym_miter`),
   ];
   const yosys = await yosysBackend();
-  const run = await yosys.run({ files, commands, outputs: proofs.map((p) => p.log), timeoutMs: job.timeoutMs });
+  const run = await yosys.run({
+    files,
+    commands,
+    outputs: proofs.map((p) => p.log),
+    timeoutMs: job.timeoutMs,
+    ...(job.signal && { signal: job.signal }),
+  });
   if (run.timedOut) return { kind: "timeout", durationMs: elapsed() };
   if (!run.ok) return { kind: "error", reason: run.error ?? "yosys failed", durationMs: elapsed() };
 

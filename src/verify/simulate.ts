@@ -44,6 +44,7 @@ export interface SimLimits {
   memoryLimitMb: number;
   /** End the run early when its progress lines stop (see runProcess stallMs). */
   stallMs?: number;
+  signal?: AbortSignal;
 }
 
 const SIM_OUTPUT_CAP = 4 << 20;
@@ -69,6 +70,7 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: SIM_OUTPUT_CAP,
       ...(limits.stallMs !== undefined && { stallMs: limits.stallMs }),
+      ...(limits.signal && { signal: limits.signal }),
     });
     if (ran.timedOut) {
       if (ran.stalled && limits.stallMs !== undefined) {
@@ -82,27 +84,6 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
       return { kind: "timeout", durationMs: elapsed() };
     }
     return parseRun(ran, tb, spec, elapsed());
-  });
-}
-
-/**
- * Compiles the generated testbench with the given sources and stops there: which files break the compile (a
- * cheap syntax and elaboration check of many candidates in one iverilog process). `log` is empty when it compiled.
- */
-export async function compileOnly(
-  spec: TestbenchSpec,
-  files: SimFiles,
-  limits: SimLimits,
-): Promise<{ kind: "ok" | "compile_error" | "timeout" | "error"; log: string; durationMs: number }> {
-  const tb = generateTestbench(spec);
-  const started = performance.now();
-  return withTempDir("cc", async (dir) => {
-    const compiled = await compileTestbench(dir, tb, files, limits);
-    const durationMs = performance.now() - started;
-    if (compiled.timedOut) return { kind: "timeout", log: "", durationMs };
-    if (compiled.spawnError) return { kind: "error", log: "", durationMs };
-    if (compiled.exitCode !== 0) return { kind: "compile_error", log: compileLog(compiled), durationMs };
-    return { kind: "ok", log: "", durationMs };
   });
 }
 
@@ -120,6 +101,7 @@ async function compileTestbench(dir: string, tb: Testbench, files: SimFiles, lim
     output: "sim.vvp",
     timeoutMs: limits.timeoutMs,
     memoryLimitMb: limits.memoryLimitMb,
+    ...(limits.signal && { signal: limits.signal }),
   });
 }
 

@@ -322,5 +322,8 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   emit("  end");
   emit("endmodule");
   const samples = steps * (sequential ? 2 : 1);
-  return { top, source: `${L.join("\n")}\n`, samples, steps, exhaustive, inputs, outputs };
+  // Every testbench name (tasks, registers, counters) carries the nonce too, so none can be named from a design
+  // even if one got past the front end's check that candidates elaborate alone.
+  const source = `${L.join("\n")}\n`.replace(/\brg_/g, `rg${n}_`);
+  return { top, source, samples, steps, exhaustive, inputs, outputs };
 }

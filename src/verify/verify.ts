@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import pLimit from "p-limit";
 import type {
+  Assurance,
   Counterexample,
   DesignInterface,
   FormalReport,
@@ -12,13 +15,14 @@ import type {
   VerifyStatus,
 } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
-import { iverilogVersion } from "../tools/iverilog.js";
+import { elaborate, iverilogVersion, preprocess } from "../tools/iverilog.js";
+import { withTempDir } from "../tools/process.js";
 import { yosysBackend } from "../tools/yosys.js";
 import {
   findTop,
   hasUnknownLiterals,
   listModules,
-  normaliseForCache,
+  normaliseLineEndings,
   sanitizeCandidate,
   sealDirectives,
   suffixModules,
@@ -27,7 +31,7 @@ import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } fro
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
-import { compileOnly, runSimulation, type SimCandidateResult, type SimOutcome } from "./simulate.js";
+import { runSimulation, type SimCandidateResult, type SimOutcome } from "./simulate.js";
 import type { Stimulus, TestbenchSpec } from "./testbench.js";
 
 export interface VerifyInput extends VerifyOptions {
@@ -38,6 +42,8 @@ export interface VerifyInput extends VerifyOptions {
 export interface VerifyGroupInput extends VerifyOptions {
   reference: string;
   candidates: string[];
+  /** Cancels the check: every tool process it started is killed. */
+  signal?: AbortSignal;
 }
 
 /** Checks one candidate against the reference. Candidate failures are results; only bad input or broken tools throw. */
@@ -48,6 +54,8 @@ export async function verify(input: VerifyInput): Promise<VerifyResult> {
 }
 
 const FRONTEND_LIMIT_MS = 3000;
+/** Marks an elaboration that was killed at its time limit rather than one that failed. */
+const TIMED_OUT = "\u0000timeout";
 const REPLAY_FLOOR_MS = 2000;
 /**
  * A shared run is only a shortcut: when it stalls, every candidate is re-run alone with its own full limit and
@@ -75,32 +83,89 @@ const parallel = pLimit(Math.max(availableParallelism(), 1));
  * the shared run is isolated by re-running the others alone, so it never spoils their verdicts.
  */
 export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult[]> {
-  const { reference, candidates, ...rest } = input;
+  const { reference, candidates, signal, ...rest } = input;
   if (typeof reference !== "string" || reference.trim() === "") throw new BadInputError("the reference is empty");
   if (!Array.isArray(candidates) || candidates.some((c) => typeof c !== "string")) {
     throw new BadInputError("candidates must be an array of strings");
   }
   const options = resolveOptions(rest);
   const started = performance.now();
-  const versions = await toolVersions();
-  const ref = await analyseReference(reference, options.refTop, options.timeoutMs);
-  const frontendStarted = performance.now();
-
-  // Identical candidates (RL groups repeat completions) are checked once.
-  const unique = new Map<string, number>();
-  const sources: string[] = [];
-  const slotOf = candidates.map((c) => {
-    const norm = normaliseForCache(c);
-    let slot = unique.get(norm);
-    if (slot === undefined) {
-      slot = sources.push(c) - 1;
-      unique.set(norm, slot);
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal?.addEventListener("abort", abort, { once: true });
+  // A single check holds its wall-clock limit as a whole, front end and reference analysis included: at the
+  // deadline every process it started is killed and the answer is a timeout, whatever phase it was in.
+  // (A group gives each candidate the full limit for its own phases; the service's watchdog bounds the group.)
+  let timer: NodeJS.Timeout | undefined;
+  const deadline =
+    candidates.length === 1
+      ? new Promise<"deadline">((resolve) => {
+          timer = setTimeout(() => resolve("deadline"), options.timeoutMs + DEADLINE_GRACE_MS);
+        })
+      : undefined;
+  const work = (async () => {
+    const versions = await toolVersions();
+    const ref = await analyseReference(reference, options.refTop, options.timeoutMs);
+    const frontendStarted = performance.now();
+    // Identical candidates (RL groups repeat completions) are checked once. Only byte-identical text (line endings
+    // aside, which every tool sees normalised) counts as identical: whitespace can change what a macro expands to.
+    const unique = new Map<string, number>();
+    const sources: string[] = [];
+    const slotOf = candidates.map((c) => {
+      const norm = normaliseLineEndings(c);
+      let slot = unique.get(norm);
+      if (slot === undefined) {
+        slot = sources.push(norm) - 1;
+        unique.set(norm, slot);
+      }
+      return slot;
+    });
+    const ctx = new CheckContext(ref, reference, options, versions, started, controller.signal);
+    const verdicts = await ctx.run(sources, frontendStarted);
+    return { ctx, verdicts, slotOf };
+  })();
+  try {
+    const first = deadline ? await Promise.race([work, deadline]) : await work;
+    if (first === "deadline") {
+      controller.abort();
+      const versions = await toolVersions();
+      return [deadlineResult(options, versions, performance.now() - started)];
     }
-    return slot;
-  });
-  const ctx = new CheckContext(ref, reference, options, versions, started);
-  const verdicts = await ctx.run(sources, frontendStarted);
-  return slotOf.map((slot) => structuredClone(verdicts[slot] as VerifyResult));
+    return first.slotOf.map((slot) => structuredClone(first.verdicts[slot] as VerifyResult));
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
+    if (deadline) work.catch(() => {}); // settled or abandoned at the deadline: its processes are already killed
+  }
+}
+
+/** Reporting slack past the limit; the processes themselves are killed at the limit. */
+const DEADLINE_GRACE_MS = 50;
+
+function deadlineResult(options: ResolvedVerifyOptions, versions: ToolVersions, elapsedMs: number): VerifyResult {
+  const ms = round(elapsedMs);
+  return {
+    status: "timeout",
+    decidedBy: "frontend",
+    message: `the check did not finish within its ${options.timeoutMs} ms limit`,
+    signals: [],
+    engines: {
+      sim: {
+        status: "skipped",
+        seed: options.seed,
+        cycles: 0,
+        samples: 0,
+        exhaustive: false,
+        durationMs: 0,
+        reason: "check deadline",
+      },
+      formal: { status: "skipped", durationMs: 0, reason: "check deadline" },
+    },
+    diagnostics: [],
+    toolVersions: versions,
+    timings: { totalMs: ms, frontendMs: ms, simMs: 0, formalMs: 0 },
+    options: reportedOptions(options),
+  };
 }
 
 let versionsPromise: Promise<ToolVersions> | undefined;
@@ -134,6 +199,8 @@ class CheckContext {
   readonly refSource: string;
   readonly deadline: number;
   readonly refHasUnknowns: boolean;
+  /** Aborts every tool process of this check (its hard deadline, or the caller's cancellation). */
+  readonly signal: AbortSignal;
   groupSize = 1;
 
   constructor(
@@ -142,7 +209,9 @@ class CheckContext {
     readonly options: ResolvedVerifyOptions,
     readonly versions: ToolVersions,
     readonly started: number,
+    signal: AbortSignal,
   ) {
+    this.signal = signal;
     // Per-run names: a candidate can neither instantiate the reference nor reach the testbench by name.
     const renamed = suffixModules(reference, `_rgref_${this.nonce}`);
     this.refSource = sealDirectives(renamed.code);
@@ -165,68 +234,71 @@ class CheckContext {
       );
     }
 
-    // Front end: sanitise, find the top, rename, read the interface with yosys.
+    // Front end: one canonical text per candidate (line endings, the preprocessor's single expansion, the
+    // sanitiser over exactly the text the tools will read), then the top, per-run names, and elaboration alone.
     const prepared: Prepared[] = [];
-    sources.forEach((source, slot) => {
-      const s = sanitizeCandidate(source);
-      if (s.rejected.length > 0) {
-        results[slot] = this.result({
-          status: "compile_error",
-          decidedBy: "frontend",
-          message: `candidate uses forbidden constructs: ${[...new Set(s.rejected)].join(", ")}`,
-          diagnostics: [`rejected: ${[...new Set(s.rejected)].join(", ")}`],
-        });
-        return;
-      }
-      const modules = listModules(s.code);
-      const names = new Set(modules.map((m) => m.name));
-      const top = this.options.candTop ?? (names.has(this.ref.top) ? this.ref.top : findTop(s.code));
-      if (!top || !names.has(top)) {
-        results[slot] = this.result({
-          status: "compile_error",
-          decidedBy: "frontend",
-          message: top ? `candidate has no module named ${top}` : "candidate contains no module",
-        });
-        return;
-      }
-      const renamed = suffixModules(s.code, `_rgc${slot}_${this.nonce}`);
-      prepared.push({
-        slot,
-        file: `c${slot}.v`,
-        top: renamed.names.get(top) as string,
-        source: sealDirectives(renamed.code),
+    await Promise.all(
+      sources.map((source, slot) =>
+        parallel(async () => {
+          const canonical = await this.canonical(source);
+          if (canonical.kind === "rejected") {
+            results[slot] = this.result({
+              status: canonical.status,
+              decidedBy: "frontend",
+              message: canonical.message,
+              diagnostics: canonical.diagnostics,
+            });
+            return;
+          }
+          const code = canonical.code;
+          const modules = listModules(code);
+          const names = new Set(modules.map((m) => m.name));
+          const top = this.options.candTop ?? (names.has(this.ref.top) ? this.ref.top : findTop(code));
+          if (!top || !names.has(top)) {
+            results[slot] = this.result({
+              status: "compile_error",
+              decidedBy: "frontend",
+              message: top ? `candidate has no module named ${top}` : "candidate contains no module",
+            });
+            return;
+          }
+          const renamed = suffixModules(code, `_rgc${slot}_${this.nonce}`);
+          prepared.push({
+            slot,
+            file: `c${slot}.v`,
+            top: renamed.names.get(top) as string,
+            source: sealDirectives(`\`timescale 1ns/1ps\n${renamed.code}`),
+          });
+        }),
+      ),
+    );
+    prepared.sort((a, b) => a.slot - b.slot);
+    // Every candidate must elaborate with nothing above it before it meets the testbench: a name it cannot
+    // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward.
+    for (const [slot, log] of await this.elaborateAlone(prepared)) {
+      results[slot] = this.result({
+        status: log === TIMED_OUT ? "timeout" : "compile_error",
+        decidedBy: "frontend",
+        message:
+          log === TIMED_OUT
+            ? "elaboration did not finish in time"
+            : "candidate does not compile on its own (every name it uses must be declared inside it)",
+        diagnostics: log === TIMED_OUT ? [] : [tail(log, 30)],
       });
-    });
-    // One iverilog compile of every candidate first (the shared run would compile them anyway): the files it
-    // blames are read by yosys alone, so they do not break the batch read of the others and force re-reads.
-    const precompiled =
-      prepared.length > 1 && this.options.engine !== "formal" ? await this.compileAll(prepared) : undefined;
-    const blamedEarly = new Map<number, string>();
-    if (precompiled?.kind === "compile_error") {
-      for (const p of prepared) {
-        const mine = precompiled.log
-          .split("\n")
-          .filter((l) => l.startsWith(`${p.file}:`))
-          .join("\n");
-        if (mine !== "") blamedEarly.set(p.slot, mine);
-      }
     }
+    const standing = prepared.filter((p) => results[p.slot] === undefined);
     // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
     // must not eat the time its simulation needs.
     const frontend = await readCandidateInterfaces(
-      prepared.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
+      standing.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
       Math.min(this.remaining(), FRONTEND_LIMIT_MS),
-      new Set([...blamedEarly.keys()].map(String)),
-      // iverilog's parser is the same whatever the target: a file with a syntax error cannot be translated either.
-      new Set(
-        [...blamedEarly]
-          .filter(([, log]) => log.split("\n").some((l) => /^[^:]+:\d+: syntax error$/.test(l)))
-          .map(([slot]) => String(slot)),
-      ),
+      undefined,
+      undefined,
+      this.signal,
     );
     const yosysErrors = new Map<number, string>();
     const live: Prepared[] = [];
-    for (const p of prepared) {
+    for (const p of standing) {
       const read = frontend.get(String(p.slot));
       if (read?.ok) {
         p.stateless = !read.iface.sequential && !read.iface.hasLatches;
@@ -247,10 +319,7 @@ class CheckContext {
 
     // Simulation: one shared run, splitting off candidates that do not compile or break it.
     const sim = new Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>();
-    if (live.length > 0 && this.options.engine !== "formal") {
-      const known = precompiled === undefined ? undefined : { log: blamedEarly, durationMs: precompiled.durationMs };
-      await this.simulateShared(live, sim, known);
-    }
+    if (live.length > 0 && this.options.engine !== "formal") await this.simulateShared(live, sim);
 
     // Formal, per candidate, for those still in the running.
     const checks = live.map((p) =>
@@ -278,6 +347,84 @@ class CheckContext {
 
   remaining(): number {
     return Math.max(this.deadline - performance.now(), 1);
+  }
+
+  /**
+   * The one text every tool, the sanitiser and the verdict see: line endings normalised, the candidate's own
+   * filter pass, iverilog's preprocessor with no predefined macro (no tool can be told apart), and the sanitiser
+   * again over the expansion, with comments and attributes blanked (Yosys reads pragmas the simulator ignores).
+   */
+  async canonical(
+    source: string,
+  ): Promise<
+    { kind: "ok"; code: string } | { kind: "rejected"; status: VerifyStatus; message: string; diagnostics: string[] }
+  > {
+    const refuse = (what: string[]) => ({
+      kind: "rejected" as const,
+      status: "compile_error" as const,
+      message: `candidate uses forbidden constructs: ${[...new Set(what)].join(", ")}`,
+      diagnostics: [`rejected: ${[...new Set(what)].join(", ")}`],
+    });
+    const raw = sanitizeCandidate(source);
+    if (raw.rejected.length > 0) return refuse(raw.rejected);
+    const pp = await preprocess(raw.code, Math.min(this.remaining(), FRONTEND_LIMIT_MS), this.signal);
+    if (pp.kind === "timeout")
+      return { kind: "rejected", status: "timeout", message: "preprocessing did not finish in time", diagnostics: [] };
+    if (pp.kind === "include") return refuse([`\`include (${pp.file})`]);
+    if (pp.kind === "error")
+      return {
+        kind: "rejected",
+        status: "compile_error",
+        message: "candidate does not preprocess",
+        diagnostics: [tail(pp.log, 20)],
+      };
+    const expanded = sanitizeCandidate(pp.code, { preprocessed: true });
+    if (expanded.rejected.length > 0) return refuse(expanded.rejected);
+    return { kind: "ok", code: expanded.code };
+  }
+
+  /** Slot -> compiler log of the candidates that do not elaborate alone ({@link TIMED_OUT} when it hung). */
+  async elaborateAlone(candidates: Prepared[]): Promise<Map<number, string>> {
+    const failed = new Map<number, string>();
+    let group = [...candidates];
+    // One compile for all (each its own root and compilation unit); files it blames are dropped and the rest
+    // compiled again, so a verdict here never depends on the neighbours. No file named: each alone.
+    while (group.length > 0) {
+      const run = await withTempDir("elab", async (cwd) => {
+        await Promise.all(group.map((c) => writeFile(join(cwd, c.file), c.source)));
+        return elaborate({
+          cwd,
+          files: group.map((c) => c.file),
+          tops: group.map((c) => c.top),
+          timeoutMs: Math.min(this.candidateTimeLeft(), FRONTEND_LIMIT_MS),
+          memoryLimitMb: this.options.memoryLimitMb,
+          signal: this.signal,
+        });
+      });
+      if (run.exitCode === 0 && !run.timedOut) break;
+      const log = `${run.stderr}${run.stdout}`;
+      if (group.length === 1) {
+        failed.set((group[0] as Prepared).slot, run.timedOut ? TIMED_OUT : log.trim());
+        break;
+      }
+      const blamed = run.timedOut ? [] : group.filter((c) => log.includes(`${c.file}:`));
+      if (blamed.length === 0) {
+        const singles = await Promise.all(group.map((c) => parallel(() => this.elaborateAlone([c]))));
+        for (const m of singles) for (const [k, v] of m) failed.set(k, v);
+        break;
+      }
+      for (const c of blamed) {
+        failed.set(
+          c.slot,
+          log
+            .split("\n")
+            .filter((l) => l.startsWith(`${c.file}:`))
+            .join("\n"),
+        );
+      }
+      group = group.filter((c) => !blamed.includes(c));
+    }
+    return failed;
   }
 
   /** A single check lives within its deadline; each candidate of a group gets the full limit for its own phases. */
@@ -316,37 +463,15 @@ class CheckContext {
         replay,
       ),
       { sources: files },
-      { timeoutMs, memoryLimitMb: this.options.memoryLimitMb, stallMs },
-    );
-  }
-
-  /** Compiles the testbench with every candidate, without simulating: which files break the compile. */
-  compileAll(candidates: Prepared[]) {
-    const files: Record<string, string> = { "ref.v": this.refSource };
-    for (const c of candidates) files[c.file] = c.source;
-    return compileOnly(
-      this.spec(candidates.map((c) => c.top)),
-      { sources: files },
-      { timeoutMs: Math.min(this.remaining(), FRONTEND_LIMIT_MS), memoryLimitMb: this.options.memoryLimitMb },
+      { timeoutMs, memoryLimitMb: this.options.memoryLimitMb, stallMs, signal: this.signal },
     );
   }
 
   async simulateShared(
     live: Prepared[],
     out: Map<number, { outcome: SimOutcome; result?: SimCandidateResult }>,
-    known?: { log: Map<number, string>; durationMs: number },
   ): Promise<void> {
     let group = [...live];
-    // Files an earlier compile of the same sources already blamed: the loop below would blame them again.
-    if (known && group.length > 1) {
-      const blamed = group.filter((c) => known.log.has(c.slot));
-      for (const c of blamed) {
-        out.set(c.slot, {
-          outcome: { kind: "compile_error", log: known.log.get(c.slot) as string, durationMs: known.durationMs },
-        });
-      }
-      group = group.filter((c) => !known.log.has(c.slot));
-    }
     // Compile errors name their file: drop those candidates and compile the rest again.
     while (group.length > 1) {
       // A shared run that stops printing progress is stuck on some candidate: give up on it early, since
@@ -449,10 +574,13 @@ class CheckContext {
 
     // Formal: look for what simulation missed; every difference it finds is replayed in simulation.
     let formalReport: FormalReport = { status: "skipped", durationMs: 0, reason: "engine=sim" };
+    let missing: Assurance["formalMissingBecause"] = this.options.engine === "sim" ? "options" : undefined;
     if (this.options.engine !== "sim") {
       const limitation = formalLimitation(iface);
-      if (this.ref.formalBlocked) formalReport = { status: "skipped", durationMs: 0, reason: this.ref.formalBlocked };
-      else if (simReport.exhaustive && failing.size === 0 && p.stateless)
+      if (this.ref.formalBlocked) {
+        formalReport = { status: "skipped", durationMs: 0, reason: this.ref.formalBlocked };
+        missing = "reference";
+      } else if (simReport.exhaustive && failing.size === 0 && p.stateless)
         formalReport = { status: "skipped", durationMs: 0, reason: "exhaustive simulation already covers every input" };
       else if (!iface.sequential && p.stateless === false)
         formalReport = {
@@ -460,10 +588,13 @@ class CheckContext {
           durationMs: 0,
           reason: "the candidate holds state (latches) where the reference has none",
         };
-      else if (yosysError)
+      else if (yosysError) {
         formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
-      else if (limitation) formalReport = { status: "skipped", durationMs: 0, reason: limitation };
-      else {
+        missing = "candidate";
+      } else if (limitation) {
+        formalReport = { status: "skipped", durationMs: 0, reason: limitation };
+        missing = "design";
+      } else {
         const open = outputs.filter((o) => !failing.has(o));
         if (open.length === 0)
           formalReport = { status: "skipped", durationMs: 0, reason: "simulation already failed every output" };
@@ -532,6 +663,21 @@ class CheckContext {
       ...base,
     });
     if (counterexample) r.counterexample = counterexample;
+    const formalKind =
+      formalReport.status === "proved" ? "proved" : formalReport.status === "bounded" ? "bounded" : "none";
+    if (formalKind === "none" && missing === undefined && ["timeout", "error"].includes(formalReport.status))
+      missing = "budget";
+    const assurance: Assurance = {
+      formal: formalKind,
+      simulated: simReport.cycles,
+      exhaustive: simReport.exhaustive,
+    };
+    if (formalKind === "bounded" && formalReport.depth !== undefined) assurance.depth = formalReport.depth;
+    if (formalKind === "none" && !simReport.exhaustive) {
+      if (missing !== undefined) assurance.formalMissingBecause = missing;
+      if (formalReport.reason !== undefined) assurance.reason = formalReport.reason;
+    }
+    r.assurance = assurance;
     return r;
   }
 
@@ -550,6 +696,7 @@ class CheckContext {
       depth: this.options.formalDepth,
       modelX: this.refHasUnknowns,
       timeoutMs: Math.min(this.candidateTimeLeft(), this.options.formalTimeoutMs),
+      signal: this.signal,
     };
     const outcome: FormalOutcome = await runFormal(perSignal ? { ...job, perSignal: open } : job);
     const report = formalReportOf(outcome, this.ref.iface, this.options.formalDepth);

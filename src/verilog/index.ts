@@ -8,5 +8,10 @@ export { closingIndex, isPunct, isWord, stripComments, tokenize } from "./lexer.
 export type { ModuleInfo } from "./modules.js";
 export { findTop, listModules, moduleHeaderPortNames } from "./modules.js";
 export { renameModules, suffixModules } from "./rename.js";
-export type { Sanitized } from "./sanitize.js";
-export { hasUnknownLiterals, normaliseForCache, sanitizeCandidate, sealDirectives } from "./sanitize.js";
+export type { Sanitized, SanitizeOptions } from "./sanitize.js";
+export {
+  hasUnknownLiterals,
+  normaliseLineEndings,
+  sanitizeCandidate,
+  sealDirectives,
+} from "./sanitize.js";

@@ -1,5 +1,5 @@
 import type { Token } from "./lexer.js";
-import { closingIndex, isPunct, isWord, tokenize } from "./lexer.js";
+import { isPunct, isWord, tokenize } from "./lexer.js";
 
 /** A module declaration found in source text. Offsets let callers slice or splice the original text. */
 export interface ModuleInfo {
@@ -15,7 +15,7 @@ export interface ModuleInfo {
 }
 
 /** Verilog-2005 and common SystemVerilog keywords, including the gate and switch primitives. */
-const KEYWORDS = new Set(
+export const KEYWORDS = new Set(
   `always always_comb always_ff always_latch and assert assign assume automatic begin bind bit break buf bufif0 bufif1
   byte case casex casez cell chandle class cmos config const constraint context continue cover covergroup deassign
   default defparam design disable do edge else end endcase endchecker endclass endconfig endfunction endgenerate
@@ -80,14 +80,39 @@ function atItemStart(tokens: readonly Token[], i: number): boolean {
   return isPunct(tokens[i - 2], ":") && (isWord(tokens[i - 3], "begin") || isWord(tokens[i - 3], "end"));
 }
 
+/**
+ * For every `(`, `[` or `{` token, the index of the token closing it (brackets of one kind nest only with each other,
+ * as `closingIndex` counts them), else -1. One pass with a stack per kind, so scans that look for many closers stay
+ * linear: calling `closingIndex` per opener walks to the end of the text for each unclosed one (quadratic).
+ */
+export function matchBrackets(tokens: readonly Token[]): Int32Array {
+  const match = new Int32Array(tokens.length).fill(-1);
+  const stacks: Record<string, number[]> = { "(": [], "[": [], "{": [] };
+  const openerOf: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (t.kind !== "punct") continue;
+    const stack = stacks[t.text];
+    if (stack !== undefined) {
+      stack.push(i);
+      continue;
+    }
+    const opener = openerOf[t.text];
+    if (opener === undefined) continue;
+    const open = stacks[opener]?.pop();
+    if (open !== undefined) match[open] = i;
+  }
+  return match;
+}
+
 /** Name of the cell instantiated at tokens[i] (`cell [#(...)|#N] inst [range] (`), or undefined. */
-function instantiationAt(tokens: readonly Token[], i: number): string | undefined {
+function instantiationAt(tokens: readonly Token[], match: Int32Array, i: number): string | undefined {
   const cell = identName(tokens[i]);
   if (cell === undefined || !atItemStart(tokens, i)) return undefined;
   let j = i + 1;
   if (isPunct(tokens[j], "#")) {
     if (isPunct(tokens[j + 1], "(")) {
-      const close = closingIndex(tokens, j + 1);
+      const close = match[j + 1] ?? -1;
       if (close < 0) return undefined;
       j = close + 1;
     } else {
@@ -97,7 +122,7 @@ function instantiationAt(tokens: readonly Token[], i: number): string | undefine
   if (identName(tokens[j]) === undefined) return undefined;
   j++;
   if (isPunct(tokens[j], "[")) {
-    const close = closingIndex(tokens, j);
+    const close = match[j] ?? -1;
     if (close < 0) return undefined;
     j = close + 1;
   }
@@ -107,8 +132,11 @@ function instantiationAt(tokens: readonly Token[], i: number): string | undefine
 /** Every module declared in `src`, in declaration order, with what each instantiates. Best-effort, never throws. */
 export function listModules(src: string): ModuleInfo[] {
   const tokens = tokenize(src);
+  const match = matchBrackets(tokens);
   const modules: ModuleInfo[] = [];
   const open: ModuleInfo[] = [];
+  /** Cells already listed per module (a Set: `instantiates.includes` is quadratic in distinct cells). */
+  const seen = new Map<ModuleInfo, Set<string>>();
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
     const nameIndex = moduleDeclAt(tokens, i);
@@ -133,8 +161,17 @@ export function listModules(src: string): ModuleInfo[] {
       open.pop();
       continue;
     }
-    const cell = instantiationAt(tokens, i);
-    if (cell !== undefined && !current.instantiates.includes(cell)) current.instantiates.push(cell);
+    const cell = instantiationAt(tokens, match, i);
+    if (cell === undefined) continue;
+    let cells = seen.get(current);
+    if (cells === undefined) {
+      cells = new Set();
+      seen.set(current, cells);
+    }
+    if (!cells.has(cell)) {
+      cells.add(cell);
+      current.instantiates.push(cell);
+    }
   }
   return modules;
 }
@@ -172,18 +209,19 @@ function portName(entry: readonly Token[]): string | undefined {
 
 /** Port names listed in the module header, from the token after the module name. */
 function headerPorts(tokens: readonly Token[], from: number): string[] {
+  const match = matchBrackets(tokens);
   let j = from;
   while (isWord(tokens[j], "import")) {
     while (j < tokens.length && !isPunct(tokens[j], ";")) j++;
     j++;
   }
   if (isPunct(tokens[j], "#") && isPunct(tokens[j + 1], "(")) {
-    const close = closingIndex(tokens, j + 1);
+    const close = match[j + 1] ?? -1;
     if (close < 0) return [];
     j = close + 1;
   }
   if (!isPunct(tokens[j], "(")) return [];
-  const close = closingIndex(tokens, j);
+  const close = match[j] ?? -1;
   const end = close < 0 ? tokens.length : close;
   const names: string[] = [];
   let entry: Token[] = [];

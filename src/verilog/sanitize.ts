@@ -1,5 +1,6 @@
 import type { Token } from "./lexer.js";
 import { closingIndex, isPunct, isWord, stripComments, tokenize } from "./lexer.js";
+import { KEYWORDS } from "./modules.js";
 
 /** A candidate with its side-effecting constructs blanked out. `rejected` non-empty means: treat as compile_error. */
 export interface Sanitized {
@@ -66,6 +67,23 @@ const REJECTED_SYSTEM = new Set([
   "$root",
 ]);
 
+/**
+ * Directives that may remain in a preprocessed candidate: they change how the design is read in ways both tools
+ * agree on. Every other one left after preprocessing (`line, `pragma, `begin_keywords, or one assembled by a macro)
+ * is refused: `line would move the blame for a compile error onto a neighbour's file.
+ */
+const ALLOWED_DIRECTIVES = new Set(["`timescale", "`default_nettype", "`resetall", "`celldefine", "`endcelldefine"]);
+
+/**
+ * One line-ending convention for every consumer of candidate text. The tools disagree with naive lexers on a lone
+ * carriage return (iverilog ends a `//` comment there), so CRLF and lone CR become LF before anything reads the text.
+ */
+export function normaliseLineEndings(src: string): string {
+  return src.includes("\r") ? src.replace(/\r\n?/g, "\n") : src;
+}
+
+const SIMPLE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
 /** Replaces every character except line breaks with a space, so offsets and line numbers stay. */
 function blank(text: string): string {
   return text.replace(/[^\n\r]/g, " ");
@@ -78,15 +96,39 @@ function statementEnd(tokens: readonly Token[], from: number, stops: readonly st
   return j;
 }
 
+export interface SanitizeOptions {
+  /**
+   * The text is the preprocessor's output (no macros left; see verify's front end): comments and attributes are
+   * blanked (Yosys reads `translate_off` comments and `full_case` attributes that the simulator ignores, so they
+   * would show the two engines different designs), and every directive but the harmless few is refused.
+   */
+  preprocessed?: boolean;
+}
+
 /**
  * Makes a candidate safe to simulate next to our testbench: it must not print (and so forge) a verdict, end the
- * simulation, or touch files. Allowed pure system functions stay. Any other `$name` call, with its balanced argument
- * list, is blanked (line breaks kept, the following `;` becomes an empty statement) and listed in `neutralised`.
- * File access, `$system`, plusargs, `$root`, `` `include ``, macro token pasting (` `` `, which could assemble a
- * task name the scan never sees), `bind`, and `force`/`release` of hierarchical names are blanked too but listed in
- * `rejected`: the caller must refuse such a candidate.
+ * simulation, touch files or run code. Allowed pure system functions stay. Any other `$name` call, with its balanced
+ * argument list, is blanked (line breaks kept, the following `;` becomes an empty statement) and listed in
+ * `neutralised`. File access, `$system`, plusargs, `$root`, `` `include ``, macro token pasting (` `` `, which could
+ * assemble a task name the scan never sees), DPI imports and exports (Yosys evaluates imported C functions while it
+ * reads a design), escaped identifiers that are not plain names (`\$fopen ` is run as the task by iverilog), `bind`,
+ * and `force`/`release` of hierarchical names are blanked too but listed in `rejected`: the caller must refuse such
+ * a candidate. Escaped identifiers that spell a plain name (`\TopModule `) become that name. Line endings are
+ * normalised first (see normaliseLineEndings).
  */
-export function sanitizeCandidate(src: string): Sanitized {
+export function sanitizeCandidate(input: string, options: SanitizeOptions = {}): Sanitized {
+  const first = sanitizeOnce(normaliseLineEndings(input), options);
+  if (first.rejected.length > 0 || first.code === input) return first;
+  // What the tools get must be text this scan accepts as it is: a second pass over the result that still finds
+  // something to change means the first pass was misled (a blanked span that re-lexes differently), so refuse.
+  const second = sanitizeOnce(first.code, options);
+  if (second.rejected.length > 0 || second.code !== first.code) {
+    return { ...first, rejected: ["text whose sanitised form is not stable (re-lexes differently)"] };
+  }
+  return first;
+}
+
+function sanitizeOnce(src: string, options: SanitizeOptions): Sanitized {
   const tokens = tokenize(src);
   const ranges: Array<[number, number]> = [];
   const replacements: Array<[number, number, string]> = [];
@@ -115,6 +157,26 @@ export function sanitizeCandidate(src: string): Sanitized {
         i = end;
       }
       (REJECTED_SYSTEM.has(t.text) ? rejected : neutralised).add(t.text);
+    } else if (t.kind === "escaped") {
+      const name = t.text.slice(1);
+      if (SIMPLE_IDENT.test(name) && !KEYWORDS.has(name)) replacements.push([t.start, t.end, name]);
+      else {
+        ranges.push([t.start, t.end]);
+        rejected.add(name.startsWith("$") ? `escaped system task name ${t.text}` : `escaped identifier ${t.text}`);
+      }
+    } else if ((isWord(t, "import") || isWord(t, "export")) && tokens[i + 1]?.kind === "string") {
+      const end = statementEnd(tokens, i);
+      blankTokens(i, end);
+      rejected.add(`DPI ${t.text} ${tokens[i + 1]?.text}`);
+      i = end;
+    } else if (options.preprocessed && t.kind === "directive" && !ALLOWED_DIRECTIVES.has(t.text)) {
+      ranges.push([t.start, t.end]);
+      rejected.add(t.text);
+    } else if (options.preprocessed && attributeAt(src, t)) {
+      const close = src.indexOf("*)", t.end + 1);
+      const end = close < 0 ? src.length : close + 2;
+      ranges.push([t.start, end]);
+      while (i + 1 < tokens.length && (tokens[i + 1] as Token).start < end) i++;
     } else if (t.kind === "directive" && t.text === "`include") {
       const newline = src.indexOf("\n", t.end);
       const lineEnd = newline < 0 ? src.length : newline;
@@ -141,12 +203,17 @@ export function sanitizeCandidate(src: string): Sanitized {
   }
 
   const edits = [
-    ...ranges.map(([start, end]): [number, number, string] => [start, end, blank(src.slice(start, end))]),
+    ...(options.preprocessed ? commentRanges(src) : []).map(([a, b]): [number, number] => [a, b]),
+    ...ranges,
+  ];
+  const all = [
+    ...edits.map(([start, end]): [number, number, string] => [start, end, blank(src.slice(start, end))]),
     ...replacements,
   ].sort((a, b) => a[0] - b[0]);
   let code = "";
   let from = 0;
-  for (const [start, end, text] of edits) {
+  for (const [start, end, text] of all) {
+    if (start < from) continue; // inside an edit already made (an attribute spanning a comment, say)
     code += src.slice(from, start) + text;
     from = end;
   }
@@ -154,31 +221,26 @@ export function sanitizeCandidate(src: string): Sanitized {
   return { code, neutralised: [...neutralised], rejected: [...rejected] };
 }
 
-/**
- * Canonical text for caching and deduplication: comments removed, whitespace runs collapsed to one space, trimmed.
- * String literals keep their inner spacing, and a line break is kept after a compiler-directive line, where it ends a
- * `define body; so two sources with the same result are the same design.
- */
-export function normaliseForCache(src: string): string {
+/** `(*` that opens an attribute instance (not the `(*)` of `@(*)`, and not `@ (*`). */
+function attributeAt(src: string, t: Token): boolean {
+  if (t.text !== "(" || src[t.end] !== "*" || src[t.end + 1] === ")") return false;
+  let j = t.start - 1;
+  while (j >= 0 && /\s/.test(src[j] as string)) j--;
+  return src[j] !== "@";
+}
+
+/** Comment spans as the lexer sees them. */
+function commentRanges(src: string): Array<[number, number]> {
   const stripped = stripComments(src);
-  const tokens = tokenize(stripped);
-  let out = "";
-  let directiveLine = false;
-  let prev: Token | undefined;
-  for (const t of tokens) {
-    if (prev !== undefined && prev.end < t.start) {
-      const gapHasNewline = /[\n\r]/.test(stripped.slice(prev.end, t.start));
-      // A backslash before the newline continues a `define body onto the next line.
-      if (gapHasNewline && directiveLine && !isPunct(prev, "\\")) {
-        out += "\n";
-        directiveLine = false;
-      } else {
-        out += " ";
-      }
+  const out: Array<[number, number]> = [];
+  let start = -1;
+  for (let i = 0; i <= src.length; i++) {
+    const differs = i < src.length && stripped[i] !== src[i];
+    if (differs && start < 0) start = i;
+    else if (!differs && start >= 0) {
+      out.push([start, i]);
+      start = -1;
     }
-    if (t.kind === "directive") directiveLine = true;
-    out += t.text;
-    prev = t;
   }
   return out;
 }

@@ -121,11 +121,14 @@ describe("reward service endpoints", () => {
     const first = await post(s, "/v1/verify", body);
     expect(first.headers.get("x-rtlgym-cached")).toBe("false");
     const hits = await metric(s, "rtlgym_cache_hits_total");
-    // Comments and whitespace do not change the cache key.
-    const again = await post(s, "/v1/verify", { ...body, candidate: `// same\n${COMB_OK.replace(/ /g, "  ")}` });
+    // Line endings do not change the cache key (every tool reads the text with LF line endings).
+    const again = await post(s, "/v1/verify", { ...body, candidate: COMB_OK.replace(/\n/g, "\r\n") });
     expect(again.headers.get("x-rtlgym-cached")).toBe("true");
     expect(again.json).toEqual(first.json);
     expect(await metric(s, "rtlgym_cache_hits_total")).toBe(hits + 1);
+    // Any other difference is another key, even whitespace: the preprocessor can tell (`__LINE__`).
+    const spaced = await post(s, "/v1/verify", { ...body, candidate: `// same\n${COMB_OK}` });
+    expect(spaced.headers.get("x-rtlgym-cached")).toBe("false");
     // Other options are another key.
     const seeded = await post(s, "/v1/verify", { ...body, options: { engine: "sim", seed: 9 } });
     expect(seeded.headers.get("x-rtlgym-cached")).toBe("false");

@@ -63,10 +63,10 @@ describe("reset probes between clock edges", () => {
       exhaustiveBits: 10,
     });
     expect(tb.samples).toBe(2 * tb.steps);
-    expect(tb.source).toContain("if (ph != 2) rg_samples = rg_samples + 1;");
+    expect(tb.source).toContain("if (ph != 2) rg0123456789abcdef_samples = rg0123456789abcdef_samples + 1;");
     // The probe inverts every data input (a one-bit `valid` mask is seen both ways) but never the reset.
-    const probe = tb.source.split("\n").find((l) => l.includes("task rg_probe")) ?? "";
-    expect(probe).toContain("rg_i1 = ~rg_i1;");
-    expect(probe).not.toContain("rg_i0 = ~rg_i0;");
+    const probe = tb.source.split("\n").find((l) => l.includes("task rg0123456789abcdef_probe")) ?? "";
+    expect(probe).toContain("rg0123456789abcdef_i1 = ~rg0123456789abcdef_i1;");
+    expect(probe).not.toContain("rg0123456789abcdef_i0 = ~rg0123456789abcdef_i0;");
   });
 });

@@ -84,7 +84,7 @@ describe("generateTestbench", () => {
       ],
     });
     expect(tb.steps).toBe(2);
-    expect(tb.source).toContain("rg_i1 = 8'b11111111;");
+    expect(tb.source).toContain("rg0123456789abcdef_i1 = 8'b11111111;");
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   hasUnknownLiterals,
-  normaliseForCache,
   sanitizeCandidate,
   sealDirectives,
 } from "../../src/verilog/sanitize.js";
@@ -100,30 +99,6 @@ endmodule`;
   });
 });
 
-describe("normaliseForCache", () => {
-  it("drops comments and collapses whitespace", () => {
-    const a = "module m(input a, output y); // buffer\n  assign y = a;\nendmodule\n";
-    const b = "/* header */ module m(input a,\n\toutput y);\n\n assign   y = a; endmodule";
-    expect(normaliseForCache(a)).toBe("module m(input a, output y); assign y = a; endmodule");
-    expect(normaliseForCache(b)).toBe(normaliseForCache(a));
-  });
-
-  it("distinguishes different designs", () => {
-    expect(normaliseForCache("assign y = a & b;")).not.toBe(normaliseForCache("assign y = a | b;"));
-  });
-
-  it("keeps whitespace inside strings", () => {
-    expect(normaliseForCache('x = "a   b";')).toBe('x = "a   b";');
-  });
-
-  it("keeps the line break that ends a `define", () => {
-    const split = "`define ONE 1\nwire w;";
-    const joined = "`define ONE 1 wire w;";
-    expect(normaliseForCache(split)).toBe("`define ONE 1\nwire w;");
-    expect(normaliseForCache(split)).not.toBe(normaliseForCache(joined));
-    expect(normaliseForCache("`define TWO 1 + \\\n  1\nwire w;")).toBe("`define TWO 1 + \\ 1\nwire w;");
-  });
-});
 
 describe("sealDirectives", () => {
   it("undefines the file's macros and resets directives after it", () => {
