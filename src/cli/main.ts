@@ -5,6 +5,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerServe } from "./commands/serve.js";
+import { registerTasks } from "./commands/tasks.js";
 import { EXIT } from "./exit.js";
 
 /** Builds the CLI; each command lives in its own file under commands/. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerBench(program);
   registerServe(program);
+  registerTasks(program);
   return program;
 }
 

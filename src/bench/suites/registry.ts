@@ -1,5 +1,6 @@
 import type { LoadedSuite, Problem } from "../../contracts/bench.js";
 import { BadInputError } from "../../core/errors.js";
+import { tasksSuite } from "../../tasks/suite.js";
 import { builtinSuite } from "./builtin.js";
 import { rtllmV11, rtllmV20 } from "./rtllm.js";
 import { verilogEvalV1Human, verilogEvalV1Machine, verilogEvalV2, verilogEvalV2CodeComplete } from "./verilog-eval.js";
@@ -27,6 +28,7 @@ const SUITES: readonly SuiteDefinition[] = [
   verilogEvalV1Machine,
   rtllmV11,
   rtllmV20,
+  tasksSuite,
 ];
 
 /** Every registered suite, in display order. */

@@ -130,7 +130,8 @@ const decoder = family<DecP>({
   },
   wrong: (p) => {
     const w = 1 << p.n;
-    const g = p.en === "high" ? "en ? " : p.en === "low" ? "en_n ? " : "";
+    // The enable's polarity inverted (or, without an enable, the code off by one).
+    const g = p.en === "high" ? "!en ? " : p.en === "low" ? "en_n ? " : "";
     return p.en === "none" ? `  assign y = ${w}'d1 << (a + 1'b1);` : `  assign y = ${g}(${w}'d1 << a) : ${w}'d0;`;
   },
 });

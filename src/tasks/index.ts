@@ -1,0 +1,34 @@
+/** Procedural Verilog task generation: families, splits, exports and the `tasks` suite. */
+export {
+  answerOf,
+  type PromptBuilder,
+  type PromptSet,
+  type RlRow,
+  rewardLabel,
+  rlRow,
+  type SftChatRow,
+  type SftCompletionRow,
+  SPLIT_FILES,
+  type SplitSummary,
+  sftChatRow,
+  sftCompletionRow,
+  writeSplit,
+  writeSplits,
+} from "./export.js";
+export { assemble, type Family, moduleHeader, type Params, type Port } from "./family.js";
+export {
+  buildTask,
+  DEFAULT_GENERATE_OPTIONS,
+  GENERATOR_VERSION,
+  type GeneratedTask,
+  type GenerateOptions,
+  generateTasks,
+  paramKey,
+  SPLITS,
+  type Split,
+  TASKS_SUITE,
+  TaskMeta,
+} from "./generate.js";
+export { getFamily, listFamilies } from "./registry.js";
+export { Rng } from "./rng.js";
+export { loadTasksSuite, tasksSuite } from "./suite.js";
