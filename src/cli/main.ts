@@ -4,8 +4,10 @@ import { registerBench } from "./commands/bench/index.js";
 import { registerCheck } from "./commands/check.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerModel } from "./commands/model.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTasks } from "./commands/tasks.js";
+import { registerTrain } from "./commands/train.js";
 import { EXIT } from "./exit.js";
 
 /** Builds the CLI; each command lives in its own file under commands/. */
@@ -23,10 +25,33 @@ export function buildProgram(): Command {
   registerBench(program);
   registerServe(program);
   registerTasks(program);
+  registerTrain(program);
+  registerModel(program);
   return program;
 }
 
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * A signal ends the command through process.exit, so the 'exit' hook of the process layer kills every tool
+ * process group and removes every temp dir (Node's default action would leave them behind). Commands with their
+ * own handling (serve drains first) keep it: this one only acts when it is the sole listener.
+ */
+let signalsHandled = false;
+function exitOnSignals(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT) as Array<[NodeJS.Signals, number]>) {
+    const handler = () => {
+      if (process.listenerCount(signal) > 1) return;
+      process.exit(code);
+    };
+    process.on(signal, handler);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitOnSignals();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

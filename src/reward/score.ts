@@ -28,6 +28,11 @@ export function prepareResponse(fn: RewardFunction, response: string, prefix?: s
 /** How verdicts without a verdict on the candidate are scored: an explicit number, or null (never a silent 0). */
 export interface RewardPolicy {
   noVerdictReward: number | null;
+  /**
+   * A pass that formal could not confirm because Yosys cannot read the candidate (the candidate chose to be
+   * judged by simulation alone) keeps this share of its reward above the function's floor; 1 (default) is full.
+   */
+  simOnlyScale?: number;
 }
 
 /** A scored response: reward null only for infra_error / unsupported under a null policy. */
@@ -47,6 +52,11 @@ export function scoreVerdict(
   }
   const { reward, details } = fn.score(input);
   if (!Number.isFinite(reward)) throw new Error(`reward ${fn.name} produced ${reward}`);
+  const scale = policy.simOnlyScale ?? 1;
+  if (scale !== 1 && input.result.status === "pass" && input.result.assurance?.formalMissingBecause === "candidate") {
+    const floor = fn.range[0];
+    return { reward: floor + (reward - floor) * scale, details: { ...details, simOnlyScale: scale } };
+  }
   return { reward, details };
 }
 

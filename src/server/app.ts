@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -39,6 +40,8 @@ export interface AppDeps {
   token?: string;
   /** Reward for a check without a verdict (infra_error, unsupported): a number, or null to report it as missing. */
   infraErrorReward?: number | null;
+  /** Share of the reward a pass keeps when Yosys could not read the candidate, so formal never ran (default 1). */
+  simOnlyScale?: number;
   /** Largest request body, bytes. */
   maxBodyBytes?: number;
   /** Most items (or samples) in one /v1/rewards or /get_reward request. */
@@ -65,19 +68,22 @@ type ErrorCode =
   | "bad_reference"
   | "unauthorized"
   | "payload_too_large"
+  | "too_many_checks"
   | "queue_full"
   | "shutting_down"
   | "infra_error"
   | "not_found"
   | "internal";
 
-/** A failure answered with `{"error": {"code", "message"}}` and its HTTP status. */
+/** A failure answered with `{"error": {"code", "message", ...fields}}` and its HTTP status. */
 class HttpError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Machine-readable context added to the error object (e.g. the limit that was exceeded). */
+    readonly fields: Record<string, number | string> = {},
   ) {
     super(message);
   }
@@ -106,6 +112,23 @@ interface ScoreJob {
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/** Work between two yields to the event loop while preparing or scoring a batch, so /healthz stays responsive. */
+const SLICE_MS = 20;
+
+/** `items.map(fn)`, giving the event loop a turn every SLICE_MS of work (a batch may hold megabytes of responses). */
+async function mapYielding<T, R>(items: readonly T[], fn: (item: T, index: number) => R): Promise<R[]> {
+  const out: R[] = [];
+  let sliceStart = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+    out.push(fn(items[i] as T, i));
+  }
+  return out;
+}
 
 function zodMessage(error: z.ZodError): string {
   return error.issues
@@ -175,6 +198,17 @@ export function createApp(deps: AppDeps = {}): RewardApp {
     try {
       pending = service.submit(requests);
     } catch (e) {
+      if (e instanceof QueueFullError && e.requested > service.options.queueLimit) {
+        // Retrying cannot help (clients retry 429): the request needs more queue slots than the server has.
+        metrics.rejections.inc({ reason: "too_many_checks" });
+        throw new HttpError(
+          413,
+          "too_many_checks",
+          `the request needs ${e.requested} checks but the server's queue holds at most ${service.options.queueLimit} (--queue); split it into requests of at most ${service.options.queueLimit} items`,
+          {},
+          { limit: service.options.queueLimit, requested: e.requested },
+        );
+      }
       if (e instanceof QueueFullError) {
         metrics.rejections.inc({ reason: "queue_full" });
         throw new HttpError(429, "queue_full", e.message, { "Retry-After": String(e.retryAfterS) });
@@ -195,7 +229,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
   }
 
   async function score(jobs: ScoreJob[], client: ClientOptions | undefined): Promise<RewardResult[]> {
-    const prepared = jobs.map((j) => prepareResponse(j.fn, j.response, j.prefix));
+    const prepared = await mapYielding(jobs, (j) => prepareResponse(j.fn, j.response, j.prefix));
     const toCheck: number[] = [];
     const requests = jobs.flatMap((j, i) => {
       if (prepared[i]?.formatError !== undefined) return [];
@@ -211,7 +245,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       toCheck.map((i) => `item ${i}: `),
     );
     const byIndex = new Map(toCheck.map((i, k) => [i, outcomes[k] as CheckOutcome]));
-    return jobs.map((j, i) => {
+    return mapYielding(jobs, (j, i): RewardResult => {
       const p = prepared[i] as ReturnType<typeof prepareResponse>;
       const base = j.id === undefined ? {} : { id: j.id };
       const outcome = byIndex.get(i);
@@ -231,7 +265,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       const scored = scoreVerdict(
         j.fn,
         { result: outcome.result, response: j.response, code: p.code, reference: j.reference },
-        { noVerdictReward: infraErrorReward },
+        { noVerdictReward: infraErrorReward, simOnlyScale: deps.simOnlyScale ?? 1 },
       );
       return {
         ...base,
@@ -270,7 +304,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
             : new HttpError(500, "internal", err instanceof Error ? err.message : String(err));
     if (e.status === 400) metrics.rejections.inc({ reason: e.code });
     for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
-    return c.json({ error: { code: e.code, message: e.message } }, e.status);
+    return c.json({ error: { code: e.code, message: e.message, ...e.fields } }, e.status);
   });
   app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 

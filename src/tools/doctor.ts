@@ -1,4 +1,5 @@
 import { runProcess, withTempDir } from "./process.js";
+import { type SandboxStatus, sandboxStatus } from "./sandbox.js";
 import { findOnPath } from "./which.js";
 import { yosysBackend } from "./yosys.js";
 
@@ -14,6 +15,8 @@ export interface ToolStatus {
 export interface DoctorReport {
   tools: ToolStatus[];
   yosysBackend: string;
+  /** The OS sandbox around the tools and the protections in force. */
+  sandbox: SandboxStatus;
   /** Everything a check needs is present. */
   ready: boolean;
 }
@@ -40,9 +43,18 @@ export async function doctor(): Promise<DoctorReport> {
     probe("vvp", ["-V"], true, "apt-get install iverilog"),
     probe("yosys", ["-V"], false, "apt-get install yosys (else the bundled @yowasp/yosys WASM build is used)"),
     probe("verilator", ["--version"], false, "apt-get install verilator (optional: lint)"),
+    probe("bwrap", ["--version"], false, "apt-get install bubblewrap (the OS sandbox around every tool)"),
   ]);
+  let sandbox: SandboxStatus;
+  let sandboxOk = true;
+  try {
+    sandbox = sandboxStatus();
+  } catch (e) {
+    sandbox = { kind: "none", reason: (e as Error).message, dropsToNobody: false, protections: [] };
+    sandboxOk = false;
+  }
   let backend = "none";
-  let ready = tools.filter((t) => t.required).every((t) => t.found);
+  let ready = sandboxOk && tools.filter((t) => t.required).every((t) => t.found);
   try {
     const y = await yosysBackend();
     const version = await y.version();
@@ -52,5 +64,5 @@ export async function doctor(): Promise<DoctorReport> {
     backend = `unavailable: ${(e as Error).message}`;
     ready = false;
   }
-  return { tools, yosysBackend: backend, ready };
+  return { tools, yosysBackend: backend, sandbox, ready };
 }

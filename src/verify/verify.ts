@@ -139,6 +139,30 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
   }
 }
 
+/**
+ * What every candidate file starts with: the testbench's timescale, since each file is its own compilation unit
+ * (a `q <= #1 d` must mean the same in the candidate as in the reference). One line, taken off again in the line
+ * numbers of compiler messages.
+ */
+const CANDIDATE_PREAMBLE = "`timescale 1ns/1ps\n";
+
+/**
+ * The compiler's lines about `file`, as the user wrote it: "candidate:LINE: ..." with the preamble's line taken
+ * off. `all` keeps the lines about other files (the testbench) too.
+ */
+function linesOf(log: string, file: string, all = false): string {
+  return log
+    .split("\n")
+    .filter((l) => all || l.startsWith(`${file}:`))
+    .map((l) =>
+      l.startsWith(`${file}:`)
+        ? l.replace(/^[^:]+:(\d+):/, (_m, n: string) => `candidate:${Math.max(Number(n) - 1, 1)}:`)
+        : l,
+    )
+    .join("\n")
+    .trim();
+}
+
 /** Reporting slack past the limit; the processes themselves are killed at the limit. */
 const DEADLINE_GRACE_MS = 50;
 
@@ -267,7 +291,7 @@ class CheckContext {
             slot,
             file: `c${slot}.v`,
             top: renamed.names.get(top) as string,
-            source: sealDirectives(`\`timescale 1ns/1ps\n${renamed.code}`),
+            source: sealDirectives(`${CANDIDATE_PREAMBLE}${renamed.code}`),
           });
         }),
       ),
@@ -330,7 +354,7 @@ class CheckContext {
             status: "compile_error",
             decidedBy: "sim",
             message: "candidate does not compile",
-            diagnostics: [tail(s.outcome.log, 30)],
+            diagnostics: [tail(linesOf(s.outcome.log, p.file, true), 30)],
             frontendMs,
             simMs: s.outcome.durationMs,
           });
@@ -404,7 +428,8 @@ class CheckContext {
       if (run.exitCode === 0 && !run.timedOut) break;
       const log = `${run.stderr}${run.stdout}`;
       if (group.length === 1) {
-        failed.set((group[0] as Prepared).slot, run.timedOut ? TIMED_OUT : log.trim());
+        const only = group[0] as Prepared;
+        failed.set(only.slot, run.timedOut ? TIMED_OUT : linesOf(log, only.file, true));
         break;
       }
       const blamed = run.timedOut ? [] : group.filter((c) => log.includes(`${c.file}:`));
@@ -413,15 +438,7 @@ class CheckContext {
         for (const m of singles) for (const [k, v] of m) failed.set(k, v);
         break;
       }
-      for (const c of blamed) {
-        failed.set(
-          c.slot,
-          log
-            .split("\n")
-            .filter((l) => l.startsWith(`${c.file}:`))
-            .join("\n"),
-        );
-      }
+      for (const c of blamed) failed.set(c.slot, linesOf(log, c.file));
       group = group.filter((c) => !blamed.includes(c));
     }
     return failed;
@@ -486,10 +503,7 @@ class CheckContext {
       const blamed = group.filter((c) => outcome.log.includes(`${c.file}:`));
       if (blamed.length === 0) break;
       for (const c of blamed) {
-        const mine = outcome.log
-          .split("\n")
-          .filter((l) => l.startsWith(`${c.file}:`))
-          .join("\n");
+        const mine = linesOf(outcome.log, c.file);
         out.set(c.slot, { outcome: { kind: "compile_error", log: mine, durationMs: outcome.durationMs } });
       }
       group = group.filter((c) => !blamed.includes(c));

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { getReward, scoreVerdict } from "../../src/reward/index.js";
 import { liveProcessCount } from "../../src/tools/process.js";
 import { sandboxStatus } from "../../src/tools/sandbox.js";
 import { NativeYosys } from "../../src/tools/yosys.js";
@@ -209,6 +210,21 @@ describe("class 4: every engine sees the same design", () => {
     expect(ok.status).toBe("pass");
     expect(ok.assurance?.formal).toBe("proved");
     expect(ok.assurance?.formalMissingBecause).toBeUndefined();
+    // `foreach` is read by iverilog but not by Yosys 0.23: this wrong design opts out of formal by itself.
+    const optOut = `module TopModule(input [15:0] a, input [15:0] b, output lt);
+  logic [15:0] t;
+  always_comb begin foreach (t[i]) t[i] = b[i]; end
+  assign lt = (a < t) && !${RARE_BUG};
+endmodule
+`;
+    const r = await verify({ reference: LT_REF, candidate: optOut, engine: "both" });
+    expect(r.status).toBe("pass"); // simulation alone cannot see the one wrong input pair...
+    expect(r.assurance).toMatchObject({ formal: "none", formalMissingBecause: "candidate" }); // ...and says so
+    const codev = getReward("codev");
+    const input = { result: r, response: optOut, code: optOut, reference: LT_REF };
+    expect(scoreVerdict(codev, input, { noVerdictReward: null }).reward).toBe(1);
+    expect(scoreVerdict(codev, input, { noVerdictReward: null, simOnlyScale: 0.25 }).reward).toBe(0.25);
+    expect(scoreVerdict(codev, { ...input, result: ok }, { noVerdictReward: null, simOnlyScale: 0.25 }).reward).toBe(1);
   });
 });
 

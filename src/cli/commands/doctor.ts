@@ -16,6 +16,12 @@ export function registerDoctor(program: Command): void {
           );
         }
         process.stdout.write(`yosys backend in use: ${report.yosysBackend}\n`);
+        const s = report.sandbox;
+        process.stdout.write(
+          s.kind === "bwrap"
+            ? `sandbox: bubblewrap (${s.bwrap})\n${s.protections.map((p) => `  - ${p}\n`).join("")}`
+            : `sandbox: NONE (${s.reason}); only: ${s.protections.join(", ")}\n`,
+        );
       }
       if (!report.ready) process.exitCode = 2;
     });

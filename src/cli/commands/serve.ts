@@ -16,6 +16,7 @@ interface ServeFlags {
   hardTimeoutMs?: number;
   engine?: "sim" | "formal" | "both";
   infraErrorReward: number | null;
+  simOnlyScale: number;
   batchWindowMs: number;
   maxBatch: number;
   cache: number;
@@ -68,6 +69,16 @@ export function registerServe(program: Command): void {
       null,
     )
     .option(
+      "--sim-only-scale <x>",
+      "share of the reward a pass keeps when yosys cannot read the candidate, so only simulation judged it (0..1)",
+      (v: string) => {
+        const x = Number(v);
+        if (!(Number.isFinite(x) && x >= 0 && x <= 1)) throw new InvalidArgumentError("expected a number in 0..1");
+        return x;
+      },
+      1,
+    )
+    .option(
       "--batch-window-ms <n>",
       "how long a micro-batch waits for more candidates of its reference",
       intOption,
@@ -104,6 +115,7 @@ export function registerServe(program: Command): void {
         problems,
         ...(token !== undefined && { token }),
         infraErrorReward: flags.infraErrorReward,
+        simOnlyScale: flags.simOnlyScale,
         maxBodyBytes: flags.maxBodyMb * 1024 * 1024,
         maxItems: flags.maxItems,
         verify: {
