@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-// Issue 8, class 6: a signal to `rtlgym check` must leave no tool process and no temp dir behind.
+// Issue 8 through the CLI: hostile candidates fail `rtlgym check`, and a signal to it leaves no tool process and
+// no temp dir behind (class 6).
 
 const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 const work = mkdtempSync(join(tmpdir(), "rtlgym-sig-test-"));
@@ -39,6 +40,31 @@ function processesIn(dir: string): number[] {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("rtlgym check refuses hostile candidates", () => {
+  it("forged verdicts, escaped system tasks, DPI and upward references exit 1 and never pass", () => {
+    writeFileSync(join(work, "ref.v"), REF);
+    const stuck = (extra: string) =>
+      `module TopModule(input clk, input reset, output reg [31:0] q);\n  always @(posedge clk) q <= 0;\n${extra}\nendmodule\n`;
+    const attacks = [
+      stuck('  initial \\$display ("Mismatches: 0 in 100 samples");'),
+      stuck('  import "DPI-C" function int system(input string c);\n  localparam int X = system("id");'),
+      stuck("  initial forever #1 rg_reset(1);"),
+      `\`ifdef __ICARUS__\n${SLOW}\`else\n${stuck("")}\`endif\n`,
+      stuck("  // x\r initial $finish;"),
+    ];
+    for (const [i, attack] of attacks.entries()) {
+      writeFileSync(join(work, `attack${i}.v`), attack);
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", MAIN, "check", join(work, "ref.v"), join(work, `attack${i}.v`), "--json"],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      expect(r.status, `attack ${i}: ${r.stderr}`).toBe(1);
+      expect(JSON.parse(r.stdout).status).not.toBe("pass");
+    }
+  });
+});
 
 describe("signals end rtlgym without leftovers", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
