@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ToolMissingError } from "../core/errors.js";
 import { type RunResult, runProcess, withTempDir } from "./process.js";
@@ -128,6 +128,8 @@ export type Preprocessed =
   | { kind: "include"; file: string }
   | { kind: "timeout" };
 
+const MAX_EXPANSION_BYTES = 8 << 20;
+
 /** The file name the preprocessor sees; `line directives naming any other file mean an `include was followed. */
 const PP_INPUT = "in.v";
 const LINE_DIRECTIVE = /^[ \t]*`line[ \t]+\d+[ \t]+"([^"\n]*)"[ \t]+\d[ \t]*$/;
@@ -150,6 +152,10 @@ export async function preprocess(source: string, timeoutMs: number, signal?: Abo
       ...(signal && { signal }),
     });
     if (r.timedOut) return { kind: "timeout" };
+    // A macro bomb expands exponentially: refuse a result no honest design needs before reading it.
+    const size = await stat(join(cwd, "out.v")).then((s) => s.size, () => 0);
+    if (size > MAX_EXPANSION_BYTES)
+      return { kind: "error", log: `the preprocessed text exceeds ${MAX_EXPANSION_BYTES >> 20} MB (a macro bomb?)` };
     const out = await readFile(join(cwd, "out.v"), "utf8").catch(() => undefined);
     if (r.exitCode !== 0 || out === undefined) {
       const log = `${r.stderr}${r.stdout}`.trim() || `preprocessor exited with ${r.exitCode ?? r.signal}`;
