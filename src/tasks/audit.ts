@@ -61,11 +61,15 @@ export async function auditFamily(f: Family, options: AuditOptions = {}): Promis
   const cases: AuditCase[] = [];
   for (const { p, heldout } of auditParams(f, o.seed, o.train, o.heldout)) {
     const ports = f.ports(p);
-    const [alt, wrong] = await verifyGroup({
-      reference: assemble(ports, f.a(p)),
-      candidates: [assemble(ports, f.b(p)), assemble(ports, f.wrong(p))],
-      timeoutMs: o.timeoutMs,
-    });
+    const check = () =>
+      verifyGroup({
+        reference: assemble(ports, f.a(p)),
+        candidates: [assemble(ports, f.b(p)), assemble(ports, f.wrong(p))],
+        timeoutMs: o.timeoutMs,
+      });
+    let [alt, wrong] = await check();
+    // A timeout or tool failure is no verdict (a loaded machine, not the generator): check once more before judging.
+    if ([alt?.status, wrong?.status].some((s) => s === "timeout" || s === "infra_error")) [alt, wrong] = await check();
     const altStatus = alt?.status ?? "infra_error";
     const wrongStatus = wrong?.status ?? "infra_error";
     const ok = altStatus === "pass" && wrongStatus === "fail";

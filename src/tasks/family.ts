@@ -35,6 +35,11 @@ export interface Family<P extends Params = Params> {
   sequential: boolean;
   /** A composition of families: only ever in the `heldout-families` split. */
   composite?: boolean;
+  /**
+   * Held-out parameters change the body's shape (case arms, constants, slices, state counts), not only a port
+   * width: such tasks carry the tag `param-dependent`, so bench reports their pass@k apart.
+   */
+  structural?: boolean;
   difficulty(p: P): Difficulty;
   /** Draws parameters (uniformly over the family's space; the split decides which are kept). */
   sample(rng: Rng): P;
@@ -99,7 +104,7 @@ export function resetPort(p: ResetParams): Port {
 }
 
 export function clockPort(): Port {
-  return { name: "clk", dir: "input", width: 1, desc: "clock; everything happens on its rising edge" };
+  return { name: "clk", dir: "input", width: 1, desc: "clock (rising edge)" };
 }
 
 /** How a spec states the reset, in a few wordings. */

@@ -79,7 +79,7 @@ export function buildTask(
     reference,
     refTop: "TopModule",
     candTop: "TopModule",
-    tags: [...f.tags, `family:${f.name}`],
+    tags: [...f.tags, `family:${f.name}`, ...(f.structural ? ["param-dependent"] : [])],
     difficulty: f.difficulty(p),
   };
   return {

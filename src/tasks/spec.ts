@@ -39,10 +39,11 @@ export function renderSpec(f: Family, p: Params, phrasing: number, t: Text): str
   if (!say) throw new Error(`family ${f.name} has no phrasing ${phrasing}`);
   const parts = [say(p, t)];
   if (f.sequential) {
+    const asyncReset = hasReset(p) && p.asyncReset;
     const clock =
       phrasing % 2 === 0
-        ? "Everything is synchronous to the rising edge of `clk`."
-        : "State changes only on rising edges of `clk`.";
+        ? `Registers are clocked on the rising edge of \`clk\`${asyncReset ? " (the reset aside)" : ""}.`
+        : `State changes on rising edges of \`clk\`${asyncReset ? " or when reset is asserted" : " only"}.`;
     parts.push(hasReset(p) ? `${clock} ${resetSentence(p, phrasing)}` : clock);
   }
   const layout = LAYOUTS[heldoutWording ? 3 : Math.min(phrasing, 2)] as (typeof LAYOUTS)[number];

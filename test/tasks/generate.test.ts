@@ -96,6 +96,15 @@ describe("generateTasks", () => {
     }
   });
 
+  it("tags families whose held-out parameters change the body's shape", () => {
+    const tagged = splits["heldout-params"].filter((t) => t.problem.tags.includes("param-dependent"));
+    expect(tagged.length).toBeGreaterThan(OPTIONS.heldout * 0.3);
+    expect(new Set(tagged.map((t) => t.meta.family))).toContain("sequence_detector");
+    expect(
+      splits["heldout-params"].some((t) => t.meta.family === "adder" && t.problem.tags.includes("param-dependent")),
+    ).toBe(false);
+  });
+
   it("covers every base family in training, uses all training wordings, and writes numbers both ways", () => {
     const families = new Set(splits.train.map((t) => t.meta.family));
     for (const f of listFamilies().filter((x) => !x.composite)) expect(families.has(f.name), f.name).toBe(true);

@@ -49,6 +49,7 @@ const cmpConst = family<ConstP>({
   summary: "compare an unsigned input with a constant (>=, < or ==)",
   tags: ["combinational", "arithmetic"],
   sequential: false,
+  structural: true,
   difficulty: () => 1,
   sample: (r) => {
     const w = r.int(3, 10);
@@ -126,7 +127,8 @@ const adder = family<AddP>({
   tags: ["combinational", "arithmetic"],
   sequential: false,
   difficulty: () => 1,
-  sample: (r) => ({ w: r.int(1, 16), cin: r.chance(0.5) }),
+  // At least 2 bits: writer B indexes sum[i], which a 1-bit (scalar) port does not allow.
+  sample: (r) => ({ w: r.int(2, 16), cin: r.chance(0.5) }),
   heldout: (p) => (p.w === 9 && p.cin) || (p.w === 5 && !p.cin),
   ports: (p) => [
     { name: "a", dir: "input", width: p.w, desc: "addend" },
@@ -240,6 +242,7 @@ const alu = family<AluP>({
   summary: "small ALU: 4 operations chosen from 8, selected by a 2-bit opcode, plus a zero flag",
   tags: ["combinational", "arithmetic", "datapath"],
   sequential: false,
+  structural: true,
   difficulty: () => 3,
   sample: (r) => ({ w: r.int(4, 12), ops: r.shuffle(OPS).slice(0, 4).join(",") }),
   heldout: (p) => hash32(p.ops) % 6 === 0,
@@ -394,6 +397,7 @@ const mulConst = family<MulP>({
   summary: "multiply an unsigned input by a constant, full-width product",
   tags: ["combinational", "arithmetic"],
   sequential: false,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ w: r.int(3, 10), c: r.int(3, 31) }),
   heldout: (p) => [7, 13, 22, 27].includes(p.c),

@@ -247,6 +247,7 @@ const bin2bcd = family<BcdP>({
   summary: "unsigned binary to packed BCD digits",
   tags: ["combinational", "arithmetic"],
   sequential: false,
+  structural: true,
   difficulty: () => 3,
   sample: (r) => ({ w: r.int(4, 12) }),
   heldout: (p) => p.w === 7 || p.w === 11,

@@ -93,6 +93,7 @@ const seqDet = family<SeqDetP>({
   summary: "detect a bit pattern on a serial input: Moore or Mealy, overlapping or not",
   tags: ["sequential", "fsm"],
   sequential: true,
+  structural: true,
   difficulty: (p) => (p.pattern.length >= 5 ? 4 : 3),
   sample: (r) => ({ ...drawReset(r), pattern: drawPattern(r), mealy: r.chance(0.5), overlap: r.chance(0.5) }),
   heldout: (p) => hash32(`pat${p.pattern}`) % 5 === 0,
@@ -125,6 +126,7 @@ const arbiter = family<ArbP>({
   summary: "round-robin arbiter for N requesters with a registered one-hot grant",
   tags: ["sequential", "control"],
   sequential: true,
+  structural: true,
   difficulty: () => 4,
   sample: (r) => ({ ...drawReset(r), n: r.int(2, 6) }),
   heldout: (p) => p.n === 5,
@@ -141,7 +143,7 @@ const arbiter = family<ArbP>({
     (p, t) =>
       `Fair arbitration among ${t.n(p.n)} request lines: on every rising edge grant the next active request after the previous winner in circular order (index ${t.n(p.n - 1)} is followed by 0). No active request: no grant, and the previous winner is remembered.`,
     (p, t) =>
-      `Design an arbiter with rotating priority over ${t.n(p.n)} clients; the grant vector is a register that is one-hot or zero. Coming out of reset, client 0 has the highest priority.`,
+      `Design an arbiter with rotating priority over ${t.n(p.n)} clients: whoever was granted last has the lowest priority at the next clock edge, and with no request nothing is granted and the order stays. The grant vector is a register that is one-hot or zero. Coming out of reset, client 0 has the highest priority.`,
   ],
   a: (p) => {
     const { sens, cond } = seqA(p);
@@ -232,6 +234,7 @@ const fifo = family<FifoP>({
   summary: "small synchronous FIFO (show-ahead) with full/empty/count",
   tags: ["sequential", "memory"],
   sequential: true,
+  structural: true,
   difficulty: () => 4,
   sample: (r) => ({ ...drawReset(r), depth: r.pick([2, 3, 4, 5, 6, 8]), w: r.int(1, 8) }),
   heldout: (p) => p.depth === 3 || p.depth === 6,

@@ -14,6 +14,7 @@ const mux = family<MuxP>({
   summary: "N-to-1 multiplexer of W-bit words; out-of-range select gives 0",
   tags: ["combinational", "datapath"],
   sequential: false,
+  structural: true,
   difficulty: (p) => (p.n > 8 ? 2 : 1),
   sample: (r) => ({ n: r.int(2, 12), w: r.int(1, 8) }),
   heldout: (p) => p.n === 5 || p.n === 11,
@@ -55,6 +56,7 @@ const demux = family<DemuxP>({
   summary: "1-to-N demultiplexer: the data goes to the selected output, the others are 0",
   tags: ["combinational", "datapath"],
   sequential: false,
+  structural: true,
   difficulty: () => 1,
   sample: (r) => ({ n: r.int(2, 10), w: r.int(1, 8) }),
   heldout: (p) => p.n === 6 || p.n === 9,
@@ -142,6 +144,7 @@ const encoder = family<EncP>({
   summary: "one-hot to binary encoder; non-one-hot input gives 0 (and valid = 0 when present)",
   tags: ["combinational", "logic"],
   sequential: false,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ n: r.int(2, 4), valid: r.chance(0.5) }),
   heldout: (p) => p.n === 3 && p.valid,
@@ -186,6 +189,7 @@ const priority = family<PriP>({
   summary: "W-input priority encoder (LSB or MSB wins) with a valid flag",
   tags: ["combinational", "logic"],
   sequential: false,
+  structural: true,
   difficulty: (p) => (p.w > 8 ? 2 : 1),
   sample: (r) => ({ w: r.int(3, 16), msb: r.chance(0.5) }),
   heldout: (p) => p.w === 7 || p.w === 13,
@@ -224,6 +228,7 @@ const reverse = family<RevP>({
   summary: "reverse the order of the bits (or of k-bit chunks) of a word",
   tags: ["combinational", "logic"],
   sequential: false,
+  structural: true,
   difficulty: () => 1,
   sample: (r) => {
     const chunk = r.pick([1, 1, 2, 4]);
@@ -271,6 +276,7 @@ const extend = family<SextP>({
   summary: "sign- or zero-extend an M-bit value to N bits",
   tags: ["combinational", "datapath"],
   sequential: false,
+  structural: true,
   difficulty: () => 1,
   sample: (r) => {
     const from = r.int(2, 12);
@@ -342,6 +348,7 @@ const threshold = family<ThrP>({
   summary: "1 when at least T of the N input bits are set (majority when T = N/2+1)",
   tags: ["combinational", "arithmetic"],
   sequential: false,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => {
     const n = r.int(3, 9);

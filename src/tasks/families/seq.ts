@@ -20,6 +20,7 @@ const counter = family<CounterP>({
   summary: "modulo-M up or down counter: width, modulus, reset value, enable, sync/async reset, polarity",
   tags: ["sequential", "arithmetic"],
   sequential: true,
+  structural: true,
   difficulty: (p) => (p.mod === 2 ** p.w ? 1 : 2),
   sample: (r) => {
     const w = r.int(3, 8);
@@ -135,6 +136,7 @@ const shiftReg = family<ShiftP>({
   summary: "N-bit serial-in parallel-out shift register, left or right, optional enable",
   tags: ["sequential", "datapath"],
   sequential: true,
+  structural: true,
   difficulty: () => 1,
   sample: (r) => ({ ...drawReset(r), n: r.int(2, 16), left: r.chance(0.5), en: r.chance(0.5) }),
   heldout: (p) => p.n === 7 || p.n === 13,
@@ -178,6 +180,7 @@ const delayLine = family<DelayP>({
   summary: "W-bit input delayed by D clock cycles",
   tags: ["sequential", "pipeline"],
   sequential: true,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ ...drawReset(r), d: r.int(1, 10), w: r.int(1, 8) }),
   heldout: (p) => p.d === 4 || p.d === 9,
@@ -259,6 +262,7 @@ const stretcher = family<StretchP>({
   summary: "output high for L cycles after each trigger (retriggerable)",
   tags: ["sequential", "control"],
   sequential: true,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ ...drawReset(r), len: r.int(2, 12) }),
   heldout: (p) => p.len === 5 || p.len === 11,
@@ -273,7 +277,7 @@ const stretcher = family<StretchP>({
     (p, t) =>
       `out is high in a cycle exactly when trig was sampled high at one of the last ${t.n(p.len)} rising edges (resetting forgets earlier triggers).`,
     (p, t) =>
-      `Write a retriggerable one-shot: each sampled trigger (re)starts a timer of ${t.n(p.len)} cycles and \`out\` is high while the timer runs. It starts idle after reset.`,
+      `Write a retriggerable one-shot: each clock edge that samples \`trig\` = 1 (re)starts a timer of ${t.n(p.len)} cycles, and \`out\` is high from the cycle after that edge while the timer runs. It starts idle after reset.`,
     (p, t) =>
       `Build a pulse extender with length ${t.n(p.len)}: every clock edge that sees trig = 1 makes out high for ${t.n(p.len)} consecutive cycles starting right after that edge; overlapping windows merge.`,
   ],
@@ -297,6 +301,7 @@ const tickGen = family<TickP>({
   summary: "one-cycle tick every N clock cycles",
   tags: ["sequential", "control"],
   sequential: true,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ ...drawReset(r), n: r.int(2, 40) }),
   heldout: (p) => hash32(`tick${p.n}`) % 5 === 0,
@@ -333,6 +338,7 @@ const clockDiv = family<DivP>({
   summary: "square wave that toggles every K clock cycles (divide by 2K)",
   tags: ["sequential", "control"],
   sequential: true,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ ...drawReset(r), k: r.int(1, 16) }),
   heldout: (p) => p.k === 6 || p.k === 11,
@@ -420,6 +426,7 @@ const glitchFilter = family<FilterP>({
   summary: "debouncer: the output follows the input only after K equal consecutive samples",
   tags: ["sequential", "control"],
   sequential: true,
+  structural: true,
   difficulty: () => 3,
   sample: (r) => ({ ...drawReset(r), k: r.int(2, 9) }),
   heldout: (p) => p.k === 5 || p.k === 8,
@@ -434,7 +441,7 @@ const glitchFilter = family<FilterP>({
     (p, t) =>
       `Write a glitch filter: at each clock edge, if the last ${t.n(p.k)} samples of in (this edge's included) all differ from out, out takes the input value. out resets to 0.`,
     (p, t) =>
-      `out follows in with hysteresis in time: a change must persist for ${t.cycles(p.k)} in a row (as seen on the clock edges) before out adopts it; shorter pulses are ignored. Reset value of out: 0.`,
+      `out follows in with hysteresis in time: a change must be sampled on ${t.n(p.k)} clock edges in a row, and out adopts it at the last of those edges; shorter pulses are ignored. Reset value of out: 0.`,
     (p, t) =>
       `Keep a count of consecutive clock samples where in != out; when the count would reach ${t.n(p.k)}, copy in to out and restart the count. A sample with in == out clears the count. Everything resets to 0.`,
   ],
@@ -463,6 +470,7 @@ const lfsr = family<LfsrP>({
   summary: "Fibonacci LFSR with given taps and seed",
   tags: ["sequential", "logic"],
   sequential: true,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => {
     const w = r.int(3, 8);
@@ -547,6 +555,7 @@ const watchdog = family<DogP>({
   summary: "timeout flag after T cycles without a kick",
   tags: ["sequential", "control"],
   sequential: true,
+  structural: true,
   difficulty: () => 2,
   sample: (r) => ({ ...drawReset(r), t: r.int(2, 50) }),
   heldout: (p) => hash32(`dog${p.t}`) % 5 === 0,
