@@ -119,10 +119,13 @@ function generateSplit(split: Split, families: readonly Family[], count: number,
   const tasks: GeneratedTask[] = [];
   const seen = new Set<string>();
   if (families.length === 0 || count === 0) return tasks;
+  // Held-out parameters are meant to need the parameter inside the body: families whose held-out values change the
+  // body's shape are drawn twice as often there.
+  const deck = split === "heldout-params" ? [...families, ...families.filter((f) => f.structural)] : families;
   let order: Family[] = [];
   let misses = 0;
   while (tasks.length < count) {
-    if (order.length === 0) order = rng.shuffle(families);
+    if (order.length === 0) order = rng.shuffle(deck);
     const f = order.pop() as Family;
     const last = f.phrasings.length - 1;
     const p =

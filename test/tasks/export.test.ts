@@ -149,6 +149,22 @@ describe("rtlgym tasks generate", () => {
     expect(fam.stderr).toMatch(/unknown task families: nope/);
   });
 
+  it("audits families from the command line", async () => {
+    const r = await rtlgym("tasks", "audit", "--families", "mux,counter", "--train", "1", "--heldout", "0", "--json");
+    expect(r.code).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.family, x.alternative, x.wrong, x.ok])).toEqual([
+      ["mux", "pass", "fail", true],
+      ["counter", "pass", "fail", true],
+    ]);
+    const bad = await rtlgym("tasks", "audit", "--families", "nope");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown task families: nope/);
+  });
+
   it("lists the families", async () => {
     const r = await rtlgym("tasks", "families", "--json");
     const rows = r.stdout

@@ -98,7 +98,8 @@ describe("generateTasks", () => {
 
   it("tags families whose held-out parameters change the body's shape", () => {
     const tagged = splits["heldout-params"].filter((t) => t.problem.tags.includes("param-dependent"));
-    expect(tagged.length).toBeGreaterThan(OPTIONS.heldout * 0.3);
+    // 23 of 45 base families are structural and drawn twice as often: about two thirds of the split.
+    expect(tagged.length).toBeGreaterThan(OPTIONS.heldout * 0.55);
     expect(new Set(tagged.map((t) => t.meta.family))).toContain("sequence_detector");
     expect(
       splits["heldout-params"].some((t) => t.meta.family === "adder" && t.problem.tags.includes("param-dependent")),
