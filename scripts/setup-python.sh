@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up .venv-adapters: the Python adapters (adapters/python, editable), pytest, TRL and a CPU-usable torch, for
+# Sets up .venv-adapters: the Python adapters and trainer (adapters/python, editable), pytest, TRL, peft, transformers'
+# serving extra and a CPU-usable torch, for
 # `.venv-adapters/bin/python -m pytest adapters/python/tests`. Safe to run again (a no-op when nothing changed).
 #
 # torch: PyPI only has the CUDA build of torch for Linux, and `pip install torch` adds ~3 GB of nvidia-* wheels and
@@ -34,7 +35,7 @@ pip=("$vpy" -m pip install --quiet --progress-bar off)
 
 stamp="$venv/.rtlgym-setup"
 want="$(cat "$lock" "$stubs" adapters/python/pyproject.toml | sha256sum | cut -c1-16) $mode"
-smoke='import torch, trl, transformers, rtlgym_reward
+smoke='import torch, trl, transformers, rtlgym_reward, rtlgym_train, peft, fastapi, uvicorn
 x = torch.randn(4, 4, requires_grad=True); (x @ x).sum().backward(); assert x.grad is not None'
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$vpy" -c "$smoke" >/dev/null 2>&1; then
   log "$venv is up to date"
@@ -60,7 +61,7 @@ if [ "$mode" != light ] || [ "$pinned" != 1 ]; then
     "${pip[@]}" -r "$lock"
   else
     log "not CPython 3.11 on Linux x86_64: installing unpinned torch, trl and pytest (torch's nvidia wheels included)"
-    "${pip[@]}" torch trl pytest
+    "${pip[@]}" torch trl pytest peft "transformers[serving]"
   fi
   "${pip[@]}" -e adapters/python
   "$vpy" -c "$smoke"

@@ -1,0 +1,1 @@
+"""rtlgym's SFT trainer (`rtlgym train sft`) and model server (`rtlgym model serve`)."""

@@ -1,0 +1,81 @@
+"""`python -m rtlgym_train sft ...` and `python -m rtlgym_train serve ...`: what `rtlgym train sft` and
+`rtlgym model serve` run. Exit codes: 0 done, 2 bad input (one `error` JSON line on stdout), 1 crash."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+
+def _sft(argv: list[str]) -> int:
+    from .data import DataError
+    from .presets import PRESETS
+    from .sft import Emitter, SftOptions, train
+
+    ap = argparse.ArgumentParser(prog="python -m rtlgym_train sft")
+    ap.add_argument("--data", required=True, type=Path)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--preset", default="smoke", choices=sorted(PRESETS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--base", default=None, help="a Hugging Face causal LM directory or (cached) name")
+    ap.add_argument("--lora", action="store_true")
+    ap.add_argument("--lora-r", type=int, default=16)
+    ap.add_argument("--lora-alpha", type=int, default=32)
+    ap.add_argument("--max-steps", type=int)
+    ap.add_argument("--time-budget-s", type=float)
+    ap.add_argument("--batch-size", type=int)
+    ap.add_argument("--learning-rate", type=float)
+    ap.add_argument("--save-steps", type=int)
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--fresh", action="store_true")
+    a = ap.parse_args(argv)
+    emit = Emitter.take_stdout()
+    options = SftOptions(
+        data=a.data,
+        out=a.out,
+        preset=a.preset,
+        seed=a.seed,
+        base=a.base,
+        lora=a.lora,
+        lora_r=a.lora_r,
+        lora_alpha=a.lora_alpha,
+        max_steps=a.max_steps,
+        time_budget_s=a.time_budget_s,
+        batch_size=a.batch_size,
+        learning_rate=a.learning_rate,
+        save_steps=a.save_steps,
+        threads=a.threads,
+        fresh=a.fresh,
+    )
+    try:
+        train(options, emit)
+    except (DataError, ValueError, OSError) as e:
+        traceback.print_exc()
+        emit("error", kind="bad_input", message=str(e))
+        return 2
+    except Exception as e:  # noqa: BLE001 - reported to the orchestrator, then the exit code says crash
+        traceback.print_exc()
+        emit("error", kind="crash", message=f"{type(e).__name__}: {e}")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not argv or argv[0] not in ("sft", "serve"):
+        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve ..."}))
+        return 2
+    if argv[0] == "sft":
+        return _sft(argv[1:])
+    from .serve import main as serve_main
+
+    return serve_main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Training presets, picked by measurement on 2 CPU cores (see docs/training.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    # Model (from scratch only; ignored with --base)
+    vocab_size: int
+    hidden_size: int
+    layers: int
+    heads: int
+    intermediate_size: int
+    # Data and optimisation
+    max_length: int
+    batch_size: int
+    learning_rate: float
+    warmup_steps: int
+    max_steps: int
+    save_steps: int
+    logging_steps: int
+    # Hard budget: training stops (and saves) when it is spent, whatever max_steps says.
+    time_budget_s: float
+    # Rows used at most (0: all), so the tokenizer and the model see the same bounded corpus.
+    max_rows: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+PRESETS: dict[str, Preset] = {
+    # CI: a model that learns the shape of a module in under 3 minutes on 2 shared cores.
+    "smoke": Preset(
+        name="smoke",
+        vocab_size=512,
+        hidden_size=128,
+        layers=2,
+        heads=4,
+        intermediate_size=384,
+        max_length=512,
+        batch_size=8,
+        learning_rate=3e-3,
+        warmup_steps=10,
+        max_steps=150,
+        save_steps=50,
+        logging_steps=10,
+        time_budget_s=150,
+        max_rows=2000,
+    ),
+    # The testbed model: ~3.5M parameters, at most 30 minutes.
+    "tiny": Preset(
+        name="tiny",
+        vocab_size=1024,
+        hidden_size=256,
+        layers=4,
+        heads=4,
+        intermediate_size=768,
+        max_length=1024,
+        batch_size=16,
+        learning_rate=1.5e-3,
+        warmup_steps=50,
+        max_steps=1500,
+        save_steps=250,
+        logging_steps=25,
+        time_budget_s=25 * 60,
+        max_rows=0,
+    ),
+}

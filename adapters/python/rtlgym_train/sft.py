@@ -1,0 +1,371 @@
+"""Supervised fine-tuning with transformers' Trainer: a model trained from scratch (BPE tokenizer + small Llama-style
+decoder) or any Hugging Face causal LM (`--base`), optionally through LoRA adapters (peft). Progress goes to stdout
+as JSON lines; everything else to stderr."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from .data import Collator, encode, load_pairs
+from .presets import PRESETS, Preset
+
+RUN_FILE = "rtlgym-train.json"
+CHECKPOINTS = "checkpoints"
+TOKENIZER = "tokenizer"
+
+
+@dataclass
+class SftOptions:
+    data: Path
+    out: Path
+    preset: str = "smoke"
+    seed: int = 0
+    base: str | None = None
+    lora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    max_steps: int | None = None
+    time_budget_s: float | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    save_steps: int | None = None
+    threads: int | None = None
+    fresh: bool = False
+
+
+class Emitter:
+    """JSON lines on the real stdout; the process's fd 1 is pointed at stderr so library prints cannot corrupt
+    the stream the TypeScript side parses."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    @classmethod
+    def take_stdout(cls) -> Emitter:
+        sys.stdout.flush()
+        stream = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        return cls(stream)
+
+    def __call__(self, event: str, **fields: Any) -> None:
+        self.stream.write(json.dumps({"event": event, **fields}, default=str) + "\n")
+        self.stream.flush()
+
+
+def versions() -> dict[str, str]:
+    import accelerate
+    import tokenizers
+    import torch
+    import transformers
+
+    out = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+        "accelerate": accelerate.__version__,
+    }
+    try:
+        import peft
+
+        out["peft"] = peft.__version__
+    except ImportError:
+        pass
+    return out
+
+
+def resolve_preset(o: SftOptions) -> Preset:
+    if o.preset not in PRESETS:
+        raise ValueError(f"unknown preset {o.preset!r}; presets: {', '.join(PRESETS)}")
+    p = PRESETS[o.preset]
+    overrides = {
+        "max_steps": o.max_steps,
+        "time_budget_s": o.time_budget_s,
+        "batch_size": o.batch_size,
+        "learning_rate": o.learning_rate,
+        "save_steps": o.save_steps,
+    }
+    return dataclasses.replace(p, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def run_key(o: SftOptions, preset: Preset) -> dict[str, Any]:
+    """What must match for a run to resume another's checkpoints."""
+    return {
+        "data": str(o.data.resolve()),
+        "preset": preset.to_dict(),
+        "seed": o.seed,
+        "base": o.base,
+        "lora": o.lora,
+        "lora_r": o.lora_r if o.lora else None,
+    }
+
+
+def last_checkpoint(folder: Path) -> Path | None:
+    if not folder.is_dir():
+        return None
+    steps = []
+    for p in folder.iterdir():
+        if p.is_dir() and p.name.startswith("checkpoint-") and p.name[len("checkpoint-") :].isdigit():
+            # A checkpoint is usable once the trainer state is written (it is written last).
+            if (p / "trainer_state.json").is_file():
+                steps.append((int(p.name[len("checkpoint-") :]), p))
+    return max(steps)[1] if steps else None
+
+
+def build_scratch_model(tokenizer: Any, preset: Preset):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=preset.hidden_size,
+        intermediate_size=preset.intermediate_size,
+        num_hidden_layers=preset.layers,
+        num_attention_heads=preset.heads,
+        num_key_value_heads=preset.heads,
+        max_position_embeddings=preset.max_length,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(config)
+
+
+def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    transformers.logging.set_verbosity_error()
+    if o.threads:
+        torch.set_num_threads(o.threads)
+    preset = resolve_preset(o)
+    started = time.time()
+    out = o.out
+    ckpt_dir = out / CHECKPOINTS
+    key = run_key(o, preset)
+    key_file = ckpt_dir / "rtlgym-run-key.json"
+    resume = None
+    if o.fresh and ckpt_dir.exists():
+        shutil.rmtree(ckpt_dir)
+    if ckpt_dir.exists():
+        previous = json.loads(key_file.read_text()) if key_file.is_file() else None
+        if previous != key:
+            raise ValueError(
+                f"{ckpt_dir} holds checkpoints of a run with other settings; pass --fresh to start over "
+                f"or use another --out"
+            )
+        resume = last_checkpoint(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(json.dumps(key, indent=2))
+
+    transformers.set_seed(o.seed)
+    pairs, files = load_pairs(o.data)
+    rng = random.Random(o.seed)
+    rng.shuffle(pairs)
+    if preset.max_rows and len(pairs) > preset.max_rows:
+        pairs = pairs[: preset.max_rows]
+
+    # Tokenizer: trained once per run and kept beside the checkpoints, so a resumed run uses the same one.
+    tok_dir = ckpt_dir / TOKENIZER
+    if o.base is not None:
+        tokenizer = AutoTokenizer.from_pretrained(o.base)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+    elif tok_dir.is_dir():
+        tokenizer = AutoTokenizer.from_pretrained(tok_dir)
+    else:
+        from .tokenizer import train_tokenizer
+
+        tokenizer = train_tokenizer(pairs, preset.vocab_size)
+        tokenizer.save_pretrained(tok_dir)
+
+    examples = [e for e in (encode(tokenizer, p, preset.max_length) for p in pairs) if e is not None]
+    dropped = len(pairs) - len(examples)
+    if not examples:
+        raise ValueError(f"no training example fits in {preset.max_length} tokens")
+    train_tokens = sum(len(e.input_ids) for e in examples)
+    completion_tokens = sum(sum(1 for t in e.labels if t != -100) for e in examples)
+
+    from datasets import Dataset
+
+    dataset = Dataset.from_dict(
+        {"input_ids": [e.input_ids for e in examples], "labels": [e.labels for e in examples]}
+    )
+
+    if o.base is not None:
+        model = AutoModelForCausalLM.from_pretrained(o.base, dtype="auto")
+    else:
+        model = build_scratch_model(tokenizer, preset)
+    if o.lora:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                r=o.lora_r,
+                lora_alpha=o.lora_alpha,
+                lora_dropout=0.05,
+                target_modules="all-linear",
+                task_type="CAUSAL_LM",
+            ),
+        )
+    params = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    ver = versions()
+    emit(
+        "start",
+        preset=preset.name,
+        seed=o.seed,
+        base=o.base,
+        lora=o.lora,
+        data_files=[str(f) for f in files],
+        rows=len(pairs),
+        examples=len(examples),
+        dropped_too_long=dropped,
+        train_tokens=train_tokens,
+        completion_tokens=completion_tokens,
+        vocab_size=len(tokenizer),
+        parameters=params,
+        trainable_parameters=trainable,
+        max_steps=preset.max_steps,
+        resumed_from=str(resume) if resume else None,
+        versions=ver,
+        threads=torch.get_num_threads(),
+    )
+
+    collator = Collator(tokenizer.pad_token_id)
+    state: dict[str, Any] = {"last_time": time.time(), "last_tokens": 0, "stopped_by": "max_steps", "losses": []}
+
+    class JsonProgress(TrainerCallback):
+        def on_train_begin(self, args, tstate, control, **kw):
+            state["last_time"] = time.time()
+            state["t0"] = time.time()
+            state["step0"] = tstate.global_step
+
+        def on_log(self, args, tstate, control, logs=None, **kw):
+            if not logs or "loss" not in logs:
+                return
+            now = time.time()
+            dt = max(now - state["last_time"], 1e-9)
+            rate = (collator.tokens_seen - state["last_tokens"]) / dt
+            state["last_time"], state["last_tokens"] = now, collator.tokens_seen
+            state["losses"].append((tstate.global_step, float(logs["loss"])))
+            emit(
+                "log",
+                step=tstate.global_step,
+                max_steps=tstate.max_steps,
+                loss=float(logs["loss"]),
+                learning_rate=logs.get("learning_rate"),
+                grad_norm=logs.get("grad_norm"),
+                epoch=tstate.epoch,
+                tokens_per_s=round(rate, 1),
+                tokens_seen=collator.tokens_seen,
+                elapsed_s=round(now - started, 2),
+            )
+
+        def on_step_end(self, args, tstate, control, **kw):
+            if time.time() - state["t0"] > preset.time_budget_s:
+                state["stopped_by"] = "time_budget"
+                control.should_training_stop = True
+                control.should_save = True
+
+        def on_save(self, args, tstate, control, **kw):
+            emit("checkpoint", step=tstate.global_step, path=str(ckpt_dir / f"checkpoint-{tstate.global_step}"))
+
+    use_cpu = not torch.cuda.is_available()
+    bf16 = (not use_cpu) and torch.cuda.is_bf16_supported()
+    args = TrainingArguments(
+        output_dir=str(ckpt_dir),
+        per_device_train_batch_size=preset.batch_size,
+        learning_rate=preset.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=preset.warmup_steps,
+        weight_decay=0.01,
+        max_steps=preset.max_steps,
+        logging_steps=preset.logging_steps,
+        save_steps=preset.save_steps,
+        save_total_limit=2,
+        seed=o.seed,
+        data_seed=o.seed,
+        report_to=[],
+        disable_tqdm=True,
+        use_cpu=use_cpu,
+        bf16=bf16,
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        train_sampling_strategy="group_by_length",
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=collator,
+        callbacks=[JsonProgress()],
+    )
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+
+    # The final model: a standard Hugging Face directory (LoRA merged into the weights, the adapter kept apart).
+    final = trainer.model
+    if o.lora:
+        final.save_pretrained(out / "adapter")
+        final = final.merge_and_unload()
+    final.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    gen = final.generation_config
+    gen.eos_token_id = tokenizer.eos_token_id
+    gen.pad_token_id = tokenizer.pad_token_id
+    gen.do_sample = True
+    gen.temperature = 1.0
+    gen.top_p = 1.0
+    gen.save_pretrained(out)
+
+    losses = state["losses"]
+    train_seconds = time.time() - state.get("t0", started)
+    steps_run = trainer.state.global_step - state.get("step0", 0)
+    summary = {
+        "preset": preset.to_dict(),
+        "seed": o.seed,
+        "base": o.base,
+        "lora": o.lora,
+        "data_files": [str(f) for f in files],
+        "rows": len(pairs),
+        "examples": len(examples),
+        "dropped_too_long": dropped,
+        "train_tokens": train_tokens,
+        "vocab_size": len(tokenizer),
+        "parameters": params,
+        "trainable_parameters": trainable,
+        "steps": trainer.state.global_step,
+        "steps_this_run": steps_run,
+        "stopped_by": state["stopped_by"],
+        "resumed_from": str(resume) if resume else None,
+        "first_loss": losses[0][1] if losses else None,
+        "final_loss": losses[-1][1] if losses else None,
+        "train_loss": result.training_loss,
+        "tokens_seen": collator.tokens_seen,
+        "tokens_per_s": round(collator.tokens_seen / train_seconds, 1) if train_seconds > 0 else None,
+        "train_seconds": round(train_seconds, 2),
+        "wall_seconds": round(time.time() - started, 2),
+        "versions": ver,
+        "model_dir": str(out),
+    }
+    (out / RUN_FILE).write_text(json.dumps(summary, indent=2))
+    emit("done", **summary)
+    return summary

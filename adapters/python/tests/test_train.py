@@ -1,0 +1,159 @@
+"""rtlgym_train: the loss mask, the row shapes, the tokenizer's chat template, and resuming a killed run. Real
+tokenizers, transformers and torch on CPU; tiny data written here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+
+from rtlgym_train.data import IGNORE_INDEX, Collator, DataError, Pair, encode, render, resolve_train_files, row_to_pair
+from rtlgym_train.tokenizer import IM_END, train_tokenizer
+
+SYSTEM = "You are an expert digital hardware designer."
+
+
+def row(i: int) -> dict:
+    width = 2 + i % 7
+    return {
+        "messages": [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"Write an adder of two {width}-bit inputs a and b with output sum."},
+            {
+                "role": "assistant",
+                "content": f"```verilog\nmodule TopModule(input [{width - 1}:0] a, input [{width - 1}:0] b, "
+                f"output [{width}:0] sum);\n  assign sum = a + b;\nendmodule\n```",
+            },
+        ]
+    }
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list[Pair]:
+    return [row_to_pair(row(i), f"row {i}") for i in range(40)]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(pairs):
+    return train_tokenizer(pairs, 300)
+
+
+def test_loss_mask_covers_exactly_the_answer(tokenizer, pairs):
+    ex = encode(tokenizer, pairs[3], 512)
+    assert ex is not None
+    prompt, completion = render(tokenizer, pairs[3])
+    n_prompt = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    assert all(label == IGNORE_INDEX for label in ex.labels[:n_prompt])
+    assert ex.labels[n_prompt:] == ex.input_ids[n_prompt:]
+    # The supervised tokens decode to the answer followed by the end-of-turn token, and nothing of the prompt.
+    answer = tokenizer.decode(ex.labels[n_prompt:])
+    assert answer.startswith("```verilog\nmodule TopModule")
+    assert IM_END in answer
+    assert SYSTEM not in answer and "Write an adder" not in answer
+    assert prompt.endswith("<|im_start|>assistant\n")
+
+
+def test_prompt_completion_rows_and_too_long_examples(tokenizer):
+    pair = row_to_pair({"prompt": "module add", "completion": "er(); endmodule"}, "row")
+    ex = encode(tokenizer, pair, 512)
+    assert ex is not None
+    n_prompt = len(tokenizer("module add", add_special_tokens=False)["input_ids"])
+    assert ex.labels[:n_prompt] == [IGNORE_INDEX] * n_prompt
+    assert ex.labels[-1] == tokenizer.eos_token_id
+    assert encode(tokenizer, pair, n_prompt + 1) is None  # does not fit: dropped, never cut mid-answer
+    conv = row_to_pair(
+        {"prompt": [{"role": "user", "content": "q"}], "completion": [{"role": "assistant", "content": "a"}]}, "r"
+    )
+    assert conv.prompt_messages == [{"role": "user", "content": "q"}] and conv.completion == "a"
+    with pytest.raises(DataError):
+        row_to_pair({"messages": [{"role": "user", "content": "no answer"}]}, "r")
+    with pytest.raises(DataError):
+        row_to_pair({"text": "x"}, "r")
+
+
+def test_collator_pads_labels_with_ignore_index(tokenizer, pairs):
+    examples = [encode(tokenizer, p, 512) for p in pairs[:3]]
+    collator = Collator(tokenizer.pad_token_id)
+    batch = collator([{"input_ids": e.input_ids, "labels": e.labels} for e in examples])
+    short = min(range(3), key=lambda i: len(examples[i].input_ids))
+    n = len(examples[short].input_ids)
+    assert (batch["labels"][short, n:] == IGNORE_INDEX).all()
+    assert (batch["attention_mask"][short, n:] == 0).all()
+    assert collator.tokens_seen == sum(len(e.input_ids) for e in examples)
+
+
+def test_train_files_prefer_messages_and_skip_heldout(tmp_path):
+    (tmp_path / "train").mkdir()
+    (tmp_path / "heldout-params").mkdir()
+    (tmp_path / "train" / "sft-messages.jsonl").write_text(json.dumps(row(0)) + "\n")
+    (tmp_path / "train" / "sft-prompt-completion.jsonl").write_text(json.dumps({"prompt": "p", "completion": "c"}))
+    (tmp_path / "heldout-params" / "sft-messages.jsonl").write_text(json.dumps(row(1)) + "\n")
+    (tmp_path / "train" / "tasks.jsonl").write_text(json.dumps({"id": "t", "spec": "x"}) + "\n")
+    assert resolve_train_files(tmp_path) == [tmp_path / "train" / "sft-messages.jsonl"]
+    with pytest.raises(DataError):
+        resolve_train_files(tmp_path / "heldout-params" / "missing")
+
+
+def run_sft(data: Path, out: Path, *extra: str, kill_after_checkpoint: bool = False) -> list[dict]:
+    cmd = [sys.executable, "-m", "rtlgym_train", "sft", "--data", str(data), "--out", str(out), "--preset", "smoke"]
+    cmd += ["--threads", "1", *extra]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    events = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if kill_after_checkpoint and events[-1]["event"] == "checkpoint":
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=300)
+    return events
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(row(i)) + "\n" for i in range(24)))
+    out = tmp_path / "model"
+    common = ["--max-steps", "40", "--batch-size", "4", "--seed", "3"]
+    first = run_sft(data, out, *common, "--save-steps", "4", kill_after_checkpoint=True)
+    assert first[0]["event"] == "start" and first[0]["resumed_from"] is None
+    assert any(e["event"] == "checkpoint" for e in first)
+    assert not (out / "model.safetensors").exists()  # killed before the end
+    second = run_sft(data, out, *common, "--save-steps", "4")
+    start = second[0]
+    assert start["resumed_from"] is not None
+    resumed_at = int(start["resumed_from"].rsplit("-", 1)[1])
+    assert resumed_at >= 4 and resumed_at % 4 == 0 and resumed_at < 40
+    done = second[-1]
+    assert done["event"] == "done", second
+    assert done["steps"] == 40 and done["steps_this_run"] == 40 - resumed_at
+    assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
+    record = json.loads((out / "rtlgym-train.json").read_text())
+    assert record["seed"] == 3 and "torch" in record["versions"] and "transformers" in record["versions"]
+    # Another setting on the same directory is refused instead of mixing two runs.
+    other = run_sft(data, out, "--max-steps", "41", "--batch-size", "4", "--seed", "3", "--save-steps", "4")
+    assert other[-1]["event"] == "error" and "--fresh" in other[-1]["message"]
+
+
+def test_the_same_trainer_fine_tunes_a_saved_model_with_lora(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
+    base = tmp_path / "base"
+    assert run_sft(data, base, "--max-steps", "2", "--batch-size", "4")[-1]["event"] == "done"
+    events = run_sft(data, tmp_path / "lora", "--base", str(base), "--lora", "--max-steps", "3", "--batch-size", "4")
+    start, done = events[0], events[-1]
+    assert done["event"] == "done", events
+    assert start["trainable_parameters"] < start["parameters"] / 2  # only the adapters train
+    assert (tmp_path / "lora" / "adapter" / "adapter_config.json").is_file()
+    from transformers import AutoModelForCausalLM
+
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "lora")  # a plain model directory, LoRA merged in
+    assert not any("lora" in name for name, _ in merged.named_parameters())

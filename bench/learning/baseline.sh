@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The testbed baseline, rerun end to end: generate the tasks, train the `tiny` preset from scratch (CPU), serve it,
+# score pass@1 and pass@5 on each held-out split with `rtlgym bench run`, and measure the sampling throughput.
+# Results: $OUT/results.json (and the bench reports under $OUT/bench-<split>/).
+#   OUT=DIR        where everything goes (default: a new folder under /tmp)
+#   SEED=1         task generator and training seed
+#   LIMIT=200      problems scored per held-out split (200 = all of a default split)
+#   N=5            samples per problem (pass@1 is the unbiased estimate from them)
+#   TEMPERATURE=1  sampling temperature for the pass@k runs
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-$(mktemp -d /tmp/rtlgym-baseline-XXXX)}
+SEED=${SEED:-1}
+LIMIT=${LIMIT:-200}
+N=${N:-5}
+TEMPERATURE=${TEMPERATURE:-1}
+export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
+mkdir -p "$OUT"
+rtlgym() { node_modules/.bin/tsx src/cli/main.ts "$@"; }
+log() { echo "baseline: $*" >&2; }
+
+log "tasks -> $OUT/tasks"
+[ -f "$OUT/tasks/manifest.json" ] || rtlgym tasks generate --out "$OUT/tasks" --seed "$SEED" --json >"$OUT/tasks.json"
+
+log "training the tiny preset (at most 30 minutes; a rerun resumes)"
+start=$(date +%s)
+rtlgym train sft --data "$OUT/tasks" --out "$OUT/tiny" --preset tiny --seed "$SEED" --json >"$OUT/train.json"
+log "trained in $(($(date +%s) - start)) s"
+
+rtlgym model serve "$OUT/tiny" --port 0 >"$OUT/serve.out" 2>"$OUT/serve.err" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do grep -q '^listening on ' "$OUT/serve.out" && break; sleep 1; done
+url=$(sed -n 's/^listening on //p' "$OUT/serve.out")
+[ -n "$url" ] || { log "the model server did not start"; cat "$OUT/serve.err" >&2; exit 1; }
+log "serving at $url"
+
+log "sampling throughput"
+node_modules/.bin/tsx bench/learning/throughput.ts --endpoint "$url" --model tiny \
+  --prompts "$OUT/tasks/heldout-params/sft.jsonl" --count 16 --n 8 --temperature 1 >"$OUT/throughput.json"
+
+for split in heldout-params heldout-phrasing heldout-families; do
+  log "pass@k on $split ($LIMIT problems, n=$N)"
+  s=$(date +%s)
+  rtlgym bench run --suite tasks --data "$OUT/tasks/$split" --limit "$LIMIT" --endpoint "$url" --model tiny \
+    -n "$N" --k 1,"$N" --temperature "$TEMPERATURE" --max-tokens 512 --engine sim --fresh \
+    --out "$OUT/bench-$split" --json >"$OUT/bench-$split.json"
+  echo "$(($(date +%s) - s))" >"$OUT/bench-$split.seconds"
+done
+
+node - "$OUT" <<'JS'
+const fs = require("node:fs");
+const out = process.argv[2];
+const read = (f) => JSON.parse(fs.readFileSync(`${out}/${f}`, "utf8"));
+const train = read("train.json");
+const splits = {};
+for (const split of ["heldout-params", "heldout-phrasing", "heldout-families"]) {
+  const b = read(`bench-${split}.json`);
+  const seconds = Number(fs.readFileSync(`${out}/bench-${split}.seconds`, "utf8"));
+  const total = Object.values(b.statuses).reduce((a, c) => a + c, 0);
+  splits[split] = {
+    problems: b.attempted,
+    passAtK: b.passAtK,
+    statuses: b.statuses,
+    compileRate: total ? 1 - (b.statuses.compile_error ?? 0) / total : 0,
+    seconds,
+  };
+}
+const results = {
+  train: {
+    steps: train.steps,
+    stoppedBy: train.stopped_by,
+    trainSeconds: train.train_seconds,
+    firstLoss: train.first_loss,
+    finalLoss: train.final_loss,
+    tokensPerS: train.tokens_per_s,
+    parameters: train.parameters,
+    examples: train.examples,
+    versions: train.versions,
+  },
+  throughput: read("throughput.json"),
+  splits,
+};
+fs.writeFileSync(`${out}/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
+JS

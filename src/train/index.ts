@@ -1,0 +1,14 @@
+export { findPython, PYTHON_ENV, pythonEnv } from "./python.js";
+export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
+export {
+  DEFAULT_SFT_OPTIONS,
+  SFT_PRESETS,
+  type SftDone,
+  SftEvent,
+  type SftOptions,
+  type SftPreset,
+  type SftResult,
+  trainSft,
+} from "./sft.js";
+export { openTrainStore, type TrainMetric, type TrainRunRecord, type TrainStore } from "./store.js";
+export { type StreamHandle, type StreamOptions, type StreamResult, spawnStreaming } from "./stream.js";

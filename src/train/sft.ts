@@ -1,0 +1,223 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { BadInputError, RtlgymError, tail } from "../core/errors.js";
+import { packageRoot } from "../core/paths.js";
+import { findPython, pythonEnv } from "./python.js";
+import { openTrainStore } from "./store.js";
+import { spawnStreaming } from "./stream.js";
+
+/** Presets of `rtlgym train sft` (their numbers live in adapters/python/rtlgym_train/presets.py). */
+export const SFT_PRESETS = ["smoke", "tiny"] as const;
+export type SftPreset = (typeof SFT_PRESETS)[number];
+
+/** Options of {@link trainSft}. */
+export interface SftOptions {
+  /** A `rtlgym tasks generate` folder (its train split is read) or one SFT JSONL file. */
+  data: string;
+  /** The model directory to write (checkpoints go to `out/checkpoints`, and a rerun resumes from them). */
+  out: string;
+  preset?: SftPreset;
+  seed?: number;
+  /** A Hugging Face causal LM to fine-tune instead of training from scratch (a directory, or a cached name). */
+  base?: string;
+  lora?: boolean;
+  /** Start over even when `out/checkpoints` holds a run to resume. */
+  fresh?: boolean;
+  /** Override the preset's step count or time budget. */
+  maxSteps?: number;
+  timeBudgetS?: number;
+  threads?: number;
+  python?: string;
+  /** Hard wall-clock limit of the whole trainer process. */
+  timeoutMs?: number;
+  /** Run store; default `$RTLGYM_HOME/rtlgym.db`. `false`: record nothing. */
+  db?: string | false;
+  /** Each progress event of the trainer, as it comes. */
+  onEvent?: (event: SftEvent) => void;
+  /** The trainer's stderr (library warnings, tracebacks). */
+  onStderr?: (chunk: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Defaults of {@link SftOptions}. */
+export const DEFAULT_SFT_OPTIONS = {
+  preset: "smoke",
+  seed: 0,
+  lora: false,
+  fresh: false,
+  timeoutMs: 45 * 60_000,
+} as const;
+
+const Num = z.number().nullish();
+
+/** The JSON lines `python -m rtlgym_train sft` prints. */
+export const SftEvent = z.discriminatedUnion("event", [
+  z.looseObject({
+    event: z.literal("start"),
+    preset: z.string(),
+    rows: z.number(),
+    examples: z.number(),
+    parameters: z.number(),
+    max_steps: z.number(),
+    resumed_from: z.string().nullish(),
+  }),
+  z.looseObject({
+    event: z.literal("log"),
+    step: z.number(),
+    max_steps: z.number(),
+    loss: z.number(),
+    learning_rate: Num,
+    tokens_per_s: Num,
+    elapsed_s: Num,
+  }),
+  z.looseObject({ event: z.literal("checkpoint"), step: z.number(), path: z.string() }),
+  z.looseObject({
+    event: z.literal("done"),
+    steps: z.number(),
+    first_loss: Num,
+    final_loss: Num,
+    tokens_per_s: Num,
+    train_seconds: z.number(),
+    model_dir: z.string(),
+  }),
+  z.looseObject({ event: z.literal("error"), kind: z.string(), message: z.string() }),
+]);
+export type SftEvent = z.infer<typeof SftEvent>;
+export type SftDone = Extract<SftEvent, { event: "done" }>;
+
+/** What {@link trainSft} returns: the trainer's final summary, the logged losses and the run store id. */
+export interface SftResult {
+  summary: SftDone;
+  losses: { step: number; loss: number; tokensPerS: number | null }[];
+  runId: number | undefined;
+  modelDir: string;
+}
+
+/**
+ * Runs the Python trainer (adapters/python/rtlgym_train) on `data` and writes a Hugging Face model directory to
+ * `out`, streaming its progress and recording loss and tokens/s in the run store. Throws BadInputError for bad data
+ * or options, RtlgymError (TOOL_CRASHED) when the trainer fails.
+ */
+export async function trainSft(options: SftOptions): Promise<SftResult> {
+  const o = { ...DEFAULT_SFT_OPTIONS, ...options };
+  if (!(SFT_PRESETS as readonly string[]).includes(o.preset)) {
+    throw new BadInputError(`unknown preset ${o.preset}; presets: ${SFT_PRESETS.join(", ")}`);
+  }
+  if (o.lora && o.base === undefined) {
+    // Allowed (LoRA on a fresh model trains adapters on random weights), but it is almost surely a mistake.
+    throw new BadInputError("--lora needs --base: LoRA adapts a trained model's weights");
+  }
+  const python = findPython(o.python);
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const args = [
+    "-m",
+    "rtlgym_train",
+    "sft",
+    "--data",
+    resolve(o.data),
+    "--out",
+    out,
+    "--preset",
+    o.preset,
+    "--seed",
+    String(o.seed),
+  ];
+  if (o.base !== undefined) args.push("--base", o.base);
+  if (o.lora) args.push("--lora");
+  if (o.fresh) args.push("--fresh");
+  if (o.maxSteps !== undefined) args.push("--max-steps", String(o.maxSteps));
+  if (o.timeBudgetS !== undefined) args.push("--time-budget-s", String(o.timeBudgetS));
+  if (o.threads !== undefined) args.push("--threads", String(o.threads));
+
+  const store = o.db === false ? undefined : openTrainStore(...(o.db === undefined ? [] : [o.db]));
+  const runId = store?.startRun({
+    kind: "sft",
+    data: resolve(o.data),
+    out,
+    preset: o.preset,
+    seed: o.seed,
+    base: o.base ?? null,
+    lora: o.lora,
+  });
+  const losses: SftResult["losses"] = [];
+  let done: SftDone | undefined;
+  let error: Extract<SftEvent, { event: "error" }> | undefined;
+  const stray: string[] = [];
+  try {
+    const handle = spawnStreaming(python, args, {
+      cwd: packageRoot(),
+      env: pythonEnv(),
+      timeoutMs: o.timeoutMs,
+      ...(o.signal && { signal: o.signal }),
+      ...(o.onStderr && { onStderr: o.onStderr }),
+      onLine: (line) => {
+        if (line.trim() === "") return;
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch {
+          stray.push(line);
+          return;
+        }
+        const parsed = SftEvent.safeParse(json);
+        if (!parsed.success) {
+          stray.push(line);
+          return;
+        }
+        const event = parsed.data;
+        if (event.event === "log") {
+          const tokensPerS = event.tokens_per_s ?? null;
+          losses.push({ step: event.step, loss: event.loss, tokensPerS });
+          if (runId !== undefined) {
+            store?.addMetric(runId, {
+              step: event.step,
+              loss: event.loss,
+              tokensPerS,
+              learningRate: event.learning_rate ?? null,
+              elapsedS: event.elapsed_s ?? null,
+            });
+          }
+        } else if (event.event === "done") done = event;
+        else if (event.event === "error") error = event;
+        o.onEvent?.(event);
+      },
+    });
+    const result = await handle.done;
+    if (result.spawnError) {
+      throw new BadInputError(`cannot run ${python}: ${result.spawnError.message}`, { command: python });
+    }
+    if (result.cancelled) {
+      if (runId !== undefined) store?.finishRun(runId, "cancelled", null);
+      throw new RtlgymError("USAGE", `training cancelled; rerun the same command to resume from ${out}/checkpoints`);
+    }
+    if (error?.kind === "bad_input") {
+      if (runId !== undefined) store?.finishRun(runId, "failed", { error: error.message });
+      throw new BadInputError(error.message, { command: python, args });
+    }
+    if (done === undefined || result.exitCode !== 0) {
+      const why = result.timedOut
+        ? `killed after ${o.timeoutMs} ms`
+        : result.outputCapped
+          ? "killed: too much output"
+          : `exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ""}`;
+      if (runId !== undefined) store?.finishRun(runId, "failed", { error: error?.message ?? why });
+      throw new RtlgymError(
+        "TOOL_CRASHED",
+        `the trainer failed (${why})${error ? `: ${error.message}` : ""}; rerun to resume from the last checkpoint`,
+        {
+          command: python,
+          args,
+          exitCode: result.exitCode,
+          stderrTail: tail(result.stderrTail),
+          ...(stray.length > 0 && { stdout: stray.slice(-5) }),
+        },
+      );
+    }
+    if (runId !== undefined) store?.finishRun(runId, "done", done as Record<string, unknown>);
+    return { summary: done, losses, runId, modelDir: out };
+  } finally {
+    store?.close();
+  }
+}

@@ -1,0 +1,194 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTrainStore } from "../../src/train/index.js";
+
+/*
+ * The smoke preset end to end through the real CLI and the real Python stack: train (loss must fall), serve with
+ * `rtlgym model serve`, and score with `rtlgym bench run --endpoint` (unchanged), against a model that has taken one
+ * warm-up step (practically its random initialisation): the trained model's samples must compile more often.
+ * Budget: about 4 minutes on 2 cores.
+ */
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+const PROBLEMS = 12;
+
+let dir: string;
+let db: string;
+const children: ReturnType<typeof spawn>[] = [];
+
+async function cli(args: string[], timeoutMs: number): Promise<string> {
+  const { stdout } = await run(TSX, [MAIN, ...args], {
+    cwd: ROOT,
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+    env: { ...process.env, RTLGYM_HOME: dir },
+  });
+  return stdout;
+}
+
+/** `rtlgym model serve MODEL --port 0`: resolves with the URL it prints. */
+function serve(model: string): Promise<string> {
+  const child = spawn(TSX, [MAIN, "model", "serve", model, "--port", "0"], {
+    cwd: ROOT,
+    env: { ...process.env, RTLGYM_HOME: dir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    child.on("exit", (code) => reject(new Error(`model serve exited with ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+interface BenchSummary {
+  attempted: number;
+  passAtK: Record<string, number>;
+  statuses: Record<string, number>;
+  problems: { n: number }[];
+}
+
+async function bench(url: string, model: string): Promise<BenchSummary> {
+  const out = await cli(
+    [
+      "bench",
+      "run",
+      "--suite",
+      "tasks",
+      "--data",
+      join(dir, "tasks", "heldout-params"),
+      "--limit",
+      String(PROBLEMS),
+      "--endpoint",
+      url,
+      "--model",
+      model,
+      "-n",
+      "2",
+      "--temperature",
+      "0.7",
+      "--max-tokens",
+      "384",
+      "--engine",
+      "sim",
+      "--db",
+      db,
+      "--out",
+      join(dir, `bench-${model}`),
+      "--json",
+    ],
+    240_000,
+  );
+  return JSON.parse(out) as BenchSummary;
+}
+
+/** Fraction of samples that compiled (any status but compile_error). */
+function compileRate(s: BenchSummary): number {
+  const total = Object.values(s.statuses).reduce((a, b) => a + b, 0);
+  return total === 0 ? 0 : 1 - (s.statuses.compile_error ?? 0) / total;
+}
+
+interface TrainSummary {
+  steps: number;
+  first_loss: number;
+  final_loss: number;
+  runId: number;
+  losses: { step: number; loss: number }[];
+  train_seconds: number;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rtlgym-train-smoke-"));
+  db = join(dir, "rtlgym.db");
+  // Real generated tasks: the train split for SFT, the heldout-params split for the bench run.
+  await cli(
+    ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "600", "--heldout", String(PROBLEMS)],
+    120_000,
+  );
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("rtlgym train sft --preset smoke, model serve, bench run", () => {
+  it("learns: the loss falls and its samples compile more often than the untrained model's", async () => {
+    const data = join(dir, "tasks");
+    const trained = JSON.parse(
+      await cli(
+        ["train", "sft", "--data", data, "--out", join(dir, "smoke"), "--preset", "smoke", "--db", db, "--json"],
+        300_000,
+      ),
+    ) as TrainSummary;
+    expect(trained.steps).toBeGreaterThan(20);
+    expect(trained.losses.length).toBeGreaterThan(2);
+    expect(trained.final_loss).toBeLessThan(trained.first_loss * 0.5);
+    // The run store has the run and its metrics.
+    const store = openTrainStore(db);
+    try {
+      expect(store.getRun(trained.runId)?.status).toBe("done");
+      expect(store.metrics(trained.runId).length).toBe(trained.losses.length);
+      expect(store.metrics(trained.runId)[0]?.tokensPerS).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
+
+    // The untrained reference: the same preset after one warm-up step (learning rate ~1e-4).
+    const untrained = JSON.parse(
+      await cli(
+        ["train", "sft", "--data", data, "--out", join(dir, "untrained"), "--max-steps", "1", "--db", db, "--json"],
+        120_000,
+      ),
+    ) as TrainSummary;
+    expect(untrained.steps).toBe(1);
+
+    const [smokeUrl, untrainedUrl] = await Promise.all([serve(join(dir, "smoke")), serve(join(dir, "untrained"))]);
+    const after = await bench(smokeUrl, "smoke");
+    const before = await bench(untrainedUrl, "untrained");
+    expect(after.attempted).toBe(PROBLEMS);
+    expect(after.problems.every((p) => p.n === 2)).toBe(true);
+    expect(after.passAtK["1"]).toBeTypeOf("number");
+    expect(after.passAtK["2"]).toBeTypeOf("number");
+    const rateAfter = compileRate(after);
+    const rateBefore = compileRate(before);
+    console.log(
+      `smoke: ${trained.steps} steps in ${trained.train_seconds} s, loss ${trained.first_loss.toFixed(3)} -> ${trained.final_loss.toFixed(3)}; ` +
+        `compile rate ${rateBefore.toFixed(2)} untrained -> ${rateAfter.toFixed(2)} trained, pass@1 ${after.passAtK["1"]}`,
+    );
+    expect(rateAfter).toBeGreaterThan(rateBefore);
+    expect(rateAfter).toBeGreaterThanOrEqual(0.25);
+  }, 900_000);
+
+  it("says how to set Python up when it is missing", async () => {
+    const err = await run(
+      TSX,
+      [MAIN, "train", "sft", "--data", dir, "--out", join(dir, "x"), "--python", "/nonexistent/python"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, RTLGYM_HOME: dir },
+      },
+    ).then(
+      () => "",
+      (e: { stderr: string; code: number }) => `${e.code} ${e.stderr}`,
+    );
+    expect(err).toMatch(/^2 /);
+    expect(err).toContain("setup-python.sh");
+  });
+});
