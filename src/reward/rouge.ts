@@ -3,26 +3,55 @@ import { stripComments, tokenize } from "../verilog/index.js";
 /** Longest sequences compared in full; longer ones are cut so one huge response cannot stall the server. */
 const MAX_TOKENS = 4000;
 
-/** Verilog tokens of a text (comments and whitespace dropped), the unit Rouge-L compares here. */
+/**
+ * Verilog tokens of a text (comments and whitespace dropped), the unit Rouge-L compares here: the first MAX_TOKENS.
+ * Lexes growing prefixes, so a megabyte response costs what its first tokens cost; a prefix's last token may be cut
+ * short, so a prefix must yield more than MAX_TOKENS tokens to be used.
+ */
 export function codeTokens(text: string): string[] {
-  return tokenize(stripComments(text))
-    .slice(0, MAX_TOKENS)
-    .map((t) => t.text);
+  for (let size = 64 * 1024; ; size *= 4) {
+    const last = size >= text.length;
+    const tokens = tokenize(stripComments(last ? text : text.slice(0, size)));
+    if (last || tokens.length > MAX_TOKENS) return tokens.slice(0, MAX_TOKENS).map((t) => t.text);
+  }
 }
 
-/** Length of the longest common subsequence of two token lists (two rolling rows, O(n*m) time, O(m) memory). */
+/**
+ * Length of the longest common subsequence of two token lists. Bit-parallel (Allison-Dix / Hyyrö): one row of the
+ * dynamic programme is a bit vector over `b`, updated a 32-bit word at a time, so O(|a| x |b| / 32) time and O(|b|)
+ * memory (with the token caps, well under a millisecond instead of a 16M-cell table per response).
+ */
 export function lcsLength(a: readonly string[], b: readonly string[]): number {
   if (a.length === 0 || b.length === 0) return 0;
-  let prev = new Uint32Array(b.length + 1);
-  let curr = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    const x = a[i - 1];
-    for (let j = 1; j <= b.length; j++) {
-      curr[j] = x === b[j - 1] ? (prev[j - 1] as number) + 1 : Math.max(prev[j] as number, curr[j - 1] as number);
+  const words = Math.ceil(b.length / 32);
+  // Where each token occurs in b, as a bit vector.
+  const masks = new Map<string, Uint32Array>();
+  for (let j = 0; j < b.length; j++) {
+    const token = b[j] as string;
+    let mask = masks.get(token);
+    if (mask === undefined) {
+      mask = new Uint32Array(words);
+      masks.set(token, mask);
     }
-    [prev, curr] = [curr, prev];
+    mask[j >>> 5] = ((mask[j >>> 5] as number) | (1 << (j & 31))) >>> 0;
   }
-  return prev[b.length] as number;
+  // v has a 0 bit for each position of b matched so far; v' = (v + (v & m)) | (v & ~m), carried across words.
+  const v = new Uint32Array(words).fill(0xffffffff);
+  for (const token of a) {
+    const mask = masks.get(token);
+    if (mask === undefined) continue;
+    let carry = 0;
+    for (let w = 0; w < words; w++) {
+      const vw = v[w] as number;
+      const mw = mask[w] as number;
+      const sum = vw + ((vw & mw) >>> 0) + carry;
+      carry = sum > 0xffffffff ? 1 : 0;
+      v[w] = (sum >>> 0) | (vw & ~mw);
+    }
+  }
+  let lcs = 0;
+  for (let j = 0; j < b.length; j++) if (((v[j >>> 5] as number) & (1 << (j & 31))) === 0) lcs++;
+  return lcs;
 }
 
 /** Rouge-L F1 of a candidate against a reference: LCS-based precision and recall over tokens, in 0..1. */

@@ -46,6 +46,11 @@ export interface AppDeps {
   maxBodyBytes?: number;
   /** Most items (or samples) in one /v1/rewards or /get_reward request. */
   maxItems?: number;
+  /**
+   * Longest candidate source checked, characters: extracted code beyond it is a format error, a /v1/verify candidate
+   * beyond it a 413. Real designs are a few KB; this keeps megabyte texts out of the engine's front end.
+   */
+  maxCandidateChars?: number;
 }
 
 /** The HTTP app with the service behind it. */
@@ -59,6 +64,7 @@ export interface RewardApp {
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_ITEMS = 4096;
+export const DEFAULT_MAX_CANDIDATE_CHARS = 256 * 1024;
 
 type ErrorCode =
   | "bad_json"
@@ -148,6 +154,11 @@ export function createApp(deps: AppDeps = {}): RewardApp {
   const serverVerify = resolveOptions(deps.verify ?? {});
   const infraErrorReward = deps.infraErrorReward === undefined ? null : deps.infraErrorReward;
   const maxItems = deps.maxItems ?? DEFAULT_MAX_ITEMS;
+  const maxCandidateChars = deps.maxCandidateChars ?? DEFAULT_MAX_CANDIDATE_CHARS;
+  const tooLong = (code: string) =>
+    code.length > maxCandidateChars
+      ? `the candidate has ${code.length} characters; this server checks at most ${maxCandidateChars}`
+      : undefined;
   const RewardsBody = rewardsBody(maxItems);
   const GetRewardBody = getRewardBody(maxItems);
   const tokenDigest = deps.token === undefined ? undefined : digest(deps.token);
@@ -229,7 +240,11 @@ export function createApp(deps: AppDeps = {}): RewardApp {
   }
 
   async function score(jobs: ScoreJob[], client: ClientOptions | undefined): Promise<RewardResult[]> {
-    const prepared = await mapYielding(jobs, (j) => prepareResponse(j.fn, j.response, j.prefix));
+    const prepared = await mapYielding(jobs, (j) => {
+      const p = prepareResponse(j.fn, j.response, j.prefix);
+      const overLimit = p.formatError === undefined ? tooLong(p.code) : undefined;
+      return overLimit === undefined ? p : { ...p, formatError: overLimit };
+    });
     const toCheck: number[] = [];
     const requests = jobs.flatMap((j, i) => {
       if (prepared[i]?.formatError !== undefined) return [];
@@ -387,6 +402,11 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       refTop ??= p.refTop;
       candTop ??= problems.candTopOf(p);
     } else reference = body.reference as string;
+    const overLimit = tooLong(body.candidate);
+    if (overLimit !== undefined) {
+      metrics.rejections.inc({ reason: "payload_too_large" });
+      throw new HttpError(413, "payload_too_large", overLimit, {}, { limit: maxCandidateChars });
+    }
     const options = optionsFor(body.options, {
       ...(refTop !== undefined && { refTop }),
       ...(candTop !== undefined && { candTop }),

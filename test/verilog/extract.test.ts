@@ -134,6 +134,51 @@ describe("extractVerilog: raw text", () => {
   });
 });
 
+describe("extractVerilog: file-scope code around raw modules (issue 8, class 8)", () => {
+  const USES = "module top_module(input [`W-1:0] a, output state_t y);\n  assign y = state_t'(a[0]);\nendmodule";
+
+  it("keeps `timescale, `define, typedef and localparam lines before the module in raw text", () => {
+    const preamble = "`timescale 1ns/1ps\n`define W 8\ntypedef enum logic {IDLE, RUN} state_t;\nlocalparam int N = `W;";
+    const out = extractVerilog(`Here is the code:\n${preamble}\n${USES}\nHope this helps.`);
+    expect(out.method).toBe("raw");
+    expect(out.code).toBe(`${preamble}\n${USES}\n`);
+  });
+
+  it("keeps them in a fence-less <answer> too, with multi-line defines, packages and imports", () => {
+    const preamble =
+      "`define ADD(a, b) \\\n  ((a) + (b))\npackage p;\n  typedef logic [3:0] nib_t;\nendpackage : p\nimport p::*;";
+    const code = "module top_module(input nib_t a, output y);\n  assign y = `ADD(a[0], a[1]);\nendmodule";
+    const out = extractVerilog(`<think>plan</think><answer>\nThe design:\n${preamble}\n${code}\n</answer>`);
+    expect(out.method).toBe("raw");
+    expect(out.code).toBe(`${preamble}\n${code}\n`);
+  });
+
+  it("keeps an include guard whole: `ifndef/`define before, `endif after", () => {
+    const guarded = `\`ifndef TOP_V\n\`define TOP_V\n${AND}\n\`endif`;
+    expect(extractVerilog(`Sure:\n${guarded}\nDone.`).code).toBe(`${guarded}\n`);
+    const labelled = "`ifndef M\nmodule m; endmodule : m\n`endif";
+    expect(extractVerilog(`${labelled}\nThat is all.`).code).toBe(`${labelled}\n`);
+  });
+
+  it("leaves prose that only looks like code out", () => {
+    for (const prose of [
+      "Use `define` for constants.",
+      "The parameter WIDTH: the width;",
+      "Code: localparam W = 8;",
+      "Note: reset is active high;",
+      "`endif` closes the guard.",
+      '`include "defs.vh"',
+    ]) {
+      expect(extractVerilog(`${prose}\n${AND}`).code, prose).toBe(`${AND}\n`);
+    }
+  });
+
+  it("stops at the first line that is not file-scope code", () => {
+    const out = extractVerilog(`\`define A 1\nSome prose in between.\n\`define W 8\n${AND}`);
+    expect(out.code).toBe(`\`define W 8\n${AND}\n`);
+  });
+});
+
 describe("extractVerilog: fix-ups", () => {
   it("appends a missing endmodule", () => {
     const out = extractVerilog(fence("verilog", "module top_module(input a, output y);\n  assign y = ~a;"));
