@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt } from "../../src/bench/prompts.js";
 import { listSuites, loadSuite } from "../../src/bench/suites/registry.js";
 import { loadProblems, type RunningServer, startServer } from "../../src/server/index.js";
+import { type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -225,6 +226,40 @@ describe("the tasks suite", () => {
     );
     expect(ev.code).toBe(0);
     expect(JSON.parse(ev.stdout).passAtK["1"]).toBe(1);
+  }, 180_000);
+});
+
+describe("bench run on a split, with a model that learnt the SFT rows by heart", () => {
+  it("sends exactly the SFT prompts (chat and completions) and scores the answers", async () => {
+    const dir = join(out, "heldout-phrasing");
+    const chat = await readJsonl(join(dir, "sft.jsonl"));
+    const completion = await readJsonl(join(dir, "sft-completion.jsonl"));
+    // Answers only prompts that are byte-identical to a training row's prompt.
+    const respond = (req: FakeRequest): string => {
+      if (req.endpoint === "chat") {
+        const text = JSON.stringify(req.messages);
+        const row = chat.find((r) => JSON.stringify(r.messages.slice(0, 2)) === text);
+        return row ? row.messages[2].content : "no such prompt";
+      }
+      for (const r of completion) {
+        const prefill = r.completion.slice(0, r.completion.indexOf(");\n") + 3);
+        // The prompt is bench's completions prompt followed by the prefill (fence and header); stop at the fence.
+        if (req.prompt === r.prompt + prefill) return r.completion.slice(prefill.length).replace(/```$/, "");
+      }
+      return "no such prompt";
+    };
+    const server = await startFakeOpenAI({ respond });
+    try {
+      for (const api of ["chat", "completions"]) {
+        const args = ["bench", "run", "--suite", "tasks", "--data", dir, "--endpoint", server.url, "--model", "fake-model"];
+        const r = await rtlgym(...args, "--api", api, "-n", "1", "--json", "--fresh", "--out", join(out, `run-${api}`));
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout), api).toMatchObject({ suite: "tasks", attempted: 12, passAtK: { "1": 1 } });
+      }
+      expect(server.requests.length).toBe(24);
+    } finally {
+      await server.close();
+    }
   }, 180_000);
 });
 
