@@ -251,8 +251,19 @@ describe("bench run on a split, with a model that learnt the SFT rows by heart",
     const server = await startFakeOpenAI({ respond });
     try {
       for (const api of ["chat", "completions"]) {
-        const args = ["bench", "run", "--suite", "tasks", "--data", dir, "--endpoint", server.url, "--model", "fake-model"];
-        const r = await rtlgym(...args, "--api", api, "-n", "1", "--json", "--fresh", "--out", join(out, `run-${api}`));
+        const suite = ["--suite", "tasks", "--data", dir];
+        const model = ["--endpoint", server.url, "--model", "fake-model", "--api", api];
+        const r = await rtlgym(
+          "bench",
+          "run",
+          ...suite,
+          ...model,
+          "-n",
+          "1",
+          "--json",
+          "--out",
+          join(out, `run-${api}`),
+        );
         expect(r.code, r.stderr).toBe(0);
         expect(JSON.parse(r.stdout), api).toMatchObject({ suite: "tasks", attempted: 12, passAtK: { "1": 1 } });
       }
