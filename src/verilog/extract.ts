@@ -143,6 +143,7 @@ function chooseFence(fences: readonly Fence[], allowBody: boolean): { fence: Fen
   for (const group of [tagged, others]) {
     for (let i = group.length - 1; i >= 0; i--) {
       const fence = group[i] as Fence;
+      if (!fence.body.includes("module")) continue; // no declaration without the word: skip tokenizing
       const scan = scanModules(fence.body);
       if (scan.decls.length > 0) return { fence, scan };
     }
@@ -342,6 +343,7 @@ function widen(lines: Lines, first: number, last: number): { first: number; last
  * {@link widen}); with a prefix, a body-only text whole.
  */
 function rawCode(text: string, allowBody: boolean): { code: string; scan: ModuleScan } | undefined {
+  if (!allowBody && !text.includes("module")) return undefined;
   const scan = scanModules(text);
   if (allowBody && isBody(scan)) return { code: text, scan };
   const first = scan.decls[0];

@@ -34,6 +34,8 @@ const SHAPES: Record<string, (n: number) => string> = {
   "thousands of <think> opens": (n) => repeat("<think>", n),
   "</think><answer> repeated, never closed": (n) => `<think>x${repeat("</think><answer>", n)}`,
   "</think> <answer> </answer> x repeated": (n) => `<think>x${repeat("</think> <answer> </answer> x", n)}`,
+  "fence openers followed by blanks inside a well-formed answer": (n) =>
+    `<think>x</think><answer>${repeat("```  \t  \t ", n)}</answer>`,
   "module without endmodule, repeated": (n) => repeat("module m(input a);\n", n),
   "endmodule only": (n) => repeat("endmodule\n", n),
   "unclosed #( instantiations": (n) => `module m(input a);\n${repeat("foo #( ;\n", n)}`,
