@@ -153,7 +153,10 @@ export async function preprocess(source: string, timeoutMs: number, signal?: Abo
     });
     if (r.timedOut) return { kind: "timeout" };
     // A macro bomb expands exponentially: refuse a result no honest design needs before reading it.
-    const size = await stat(join(cwd, "out.v")).then((s) => s.size, () => 0);
+    const size = await stat(join(cwd, "out.v")).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (size > MAX_EXPANSION_BYTES)
       return { kind: "error", log: `the preprocessed text exceeds ${MAX_EXPANSION_BYTES >> 20} MB (a macro bomb?)` };
     const out = await readFile(join(cwd, "out.v"), "utf8").catch(() => undefined);

@@ -134,6 +134,7 @@ function sanitizeOnce(src: string, options: SanitizeOptions): Sanitized {
   const replacements: Array<[number, number, string]> = [];
   const neutralised = new Set<string>();
   const rejected = new Set<string>();
+  let next: { stop: Int32Array; dot: Int32Array } | undefined;
   const blankTokens = (from: number, to: number): void => {
     const first = tokens[from];
     const last = tokens[Math.min(to, tokens.length - 1)];
@@ -192,8 +193,10 @@ function sanitizeOnce(src: string, options: SanitizeOptions): Sanitized {
       rejected.add(t.text);
       i = end;
     } else if (isWord(t, "force") || isWord(t, "release")) {
-      const target = statementEnd(tokens, i, ["="]);
-      if (tokens.slice(i + 1, target).some((x) => isPunct(x, "."))) {
+      // Next `;`/`=` and next `.` from precomputed tables: a scan per `force` would be quadratic on `force force ...`.
+      next ??= nextIndexes(tokens);
+      const target = next.stop[i + 1] ?? tokens.length;
+      if ((next.dot[i + 1] ?? tokens.length) < target) {
         const end = statementEnd(tokens, i);
         blankTokens(i, end - 1);
         rejected.add(t.text);
@@ -219,6 +222,18 @@ function sanitizeOnce(src: string, options: SanitizeOptions): Sanitized {
   }
   code += src.slice(from);
   return { code, neutralised: [...neutralised], rejected: [...rejected] };
+}
+
+/** For each token index, the index of the next `;` or `=` and of the next `.` at or after it (tokens.length if none). */
+function nextIndexes(tokens: readonly Token[]): { stop: Int32Array; dot: Int32Array } {
+  const stop = new Int32Array(tokens.length + 1).fill(tokens.length);
+  const dot = new Int32Array(tokens.length + 1).fill(tokens.length);
+  for (let j = tokens.length - 1; j >= 0; j--) {
+    const t = tokens[j];
+    stop[j] = isPunct(t, ";") || isPunct(t, "=") ? j : (stop[j + 1] as number);
+    dot[j] = isPunct(t, ".") ? j : (dot[j + 1] as number);
+  }
+  return { stop, dot };
 }
 
 /** `(*` that opens an attribute instance (not the `(*)` of `@(*)`, and not `@ (*`). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { codeTokens, codevFormatError, rougeL } from "../../src/reward/index.js";
 import { extractVerilog } from "../../src/verilog/extract.js";
 import { findTop, moduleHeaderPortNames } from "../../src/verilog/modules.js";
+import { sanitizeCandidate } from "../../src/verilog/sanitize.js";
 
 /**
  * Event-loop stalls (issue 8, class 7): everything that reads model output must take linear (or n log n) time. Each
@@ -125,6 +126,24 @@ describe("linear-time text processing on model output", () => {
         const ms = fastest(() => (PATHS[name] as (t: string) => unknown)(text), 1);
         expect(ms, `${shape} / ${name}`).toBeLessThan(5 * CAP_MS);
       }
+    }
+  });
+
+  it.each([
+    ["force force ...", (n: number) => repeat("force ", n)],
+    ["release release ...", (n: number) => repeat("release ", n)],
+    ["unclosed attributes", (n: number) => repeat("(* a ", n)],
+    ["escaped identifiers", (n: number) => repeat("\\a ", n)],
+    ["system calls", (n: number) => repeat("$display(x); ", n)],
+    ["operators", (n: number) => repeat("<<<=>>>===!==", n)],
+  ])("the sanitiser on %s", (_name, gen) => {
+    const small = gen(SMALL);
+    const large = gen(LARGE);
+    for (const preprocessed of [false, true]) {
+      const t1 = fastest(() => sanitizeCandidate(small, { preprocessed }), 3);
+      const t8 = fastest(() => sanitizeCandidate(large, { preprocessed }), 2);
+      expect(t8 / Math.max(t1, FLOOR_MS), `${t1.toFixed(1)} ms -> ${t8.toFixed(1)} ms`).toBeLessThan(MAX_RATIO);
+      expect(t8).toBeLessThan(CAP_MS);
     }
   });
 });

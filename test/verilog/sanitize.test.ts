@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  hasUnknownLiterals,
-  sanitizeCandidate,
-  sealDirectives,
-} from "../../src/verilog/sanitize.js";
+import { hasUnknownLiterals, sanitizeCandidate, sealDirectives } from "../../src/verilog/sanitize.js";
 
 const lines = (s: string): number => s.split("\n").length;
 
@@ -98,7 +94,6 @@ endmodule`;
     expect(lines(out.code)).toBe(2);
   });
 });
-
 
 describe("sealDirectives", () => {
   it("undefines the file's macros and resets directives after it", () => {
