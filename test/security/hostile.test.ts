@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getReward, scoreVerdict } from "../../src/reward/index.js";
+import { preprocess } from "../../src/tools/iverilog.js";
 import { liveProcessCount } from "../../src/tools/process.js";
 import { sandboxStatus } from "../../src/tools/sandbox.js";
 import { NativeYosys } from "../../src/tools/yosys.js";
@@ -12,6 +13,7 @@ import { verify, verifyGroup } from "../../src/verify/index.js";
 // Each class of issue 8, with several variants each: a wrong design never passes, nothing outside the check's
 // temp dir is touched, no process outlives its check, and a candidate's verdict is the same alone and in a group.
 
+const BT = "`";
 const marker = () => join(tmpdir(), `rtlgym-pwned-${randomBytes(6).toString("hex")}`);
 const markers: string[] = [];
 afterAll(() => {
@@ -99,12 +101,34 @@ endmodule
   });
 });
 
+describe("no file outside the check's temp dir is read", () => {
+  it("the preprocessor, run unfiltered, cannot include a host file, and its contents never come back", async () => {
+    const secret = join(tmpdir(), `rtlgym-secret-${randomBytes(6).toString("hex")}.v`);
+    markers.push(secret);
+    writeFileSync(secret, "module leaked; // SECRET-7f3a\nendmodule\n");
+    const pp = await preprocess(`${BT}include "${secret}"\nmodule TopModule; endmodule\n`, 10_000);
+    expect(pp.kind).not.toBe("ok");
+    expect(JSON.stringify(pp)).not.toContain("SECRET-7f3a");
+    // Through verify, every spelling is refused before any tool runs.
+    const design = LT_REF.replace("RefModule", "TopModule");
+    for (const candidate of [
+      `${BT}include "${secret}"\n${design}`,
+      `${BT}define I ${BT}include\n${BT}I "${secret}"\n${design}`,
+      `${BT}define I(x) ${BT}x\n${BT}I(include) "${secret}"\n${design}`,
+    ]) {
+      const r = await verify({ reference: LT_REF, candidate });
+      expect(r.status).toBe("compile_error");
+      expect(JSON.stringify(r)).not.toContain("SECRET-7f3a");
+    }
+  });
+});
+
 describe("class 2: the sanitiser lexes as the tools do", () => {
   it("refuses escaped identifiers that name system tasks", async () => {
     for (const task of ["\\$display ", "\\$fopen ", "\\$finish ", "\\$system ", "\\$fwrite "]) {
       const candidate = `module TopModule(input [15:0] a, input [15:0] b, output lt);
   assign lt = 1'b0;
-  initial ${task}("RTLGYM forged END 1");
+  initial $task("RTLGYM forged END 1");
 endmodule
 `;
       const r = await expectNoPass(LT_REF, candidate);
