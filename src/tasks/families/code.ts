@@ -51,10 +51,8 @@ const popcount = family<PopP>({
     `  integer i;\n  reg [${clog2(p.w + 1) - 1}:0] c;\n  always @(*) begin\n    c = 0;\n    for (i = 0; i < ${p.w}; i = i + 1) if (in[i]) c = c + 1'b1;\n  end\n  assign count = c;`,
   b: (p) => {
     const cw = clog2(p.w + 1);
-    return `  assign count = ${Array.from({ length: p.w }, (_, i) => `{${cw - 1}'d0, in[${i}]}`).join(" + ")};`.replace(
-      /\{0'd0, /g,
-      "{",
-    );
+    // cw >= 2 (w >= 3): every term is a zero-extended bit.
+    return `  assign count = ${Array.from({ length: p.w }, (_, i) => `{${cw - 1}'d0, in[${i}]}`).join(" + ")};`;
   },
   wrong: (p) =>
     `  integer i;\n  reg [${clog2(p.w + 1) - 1}:0] c;\n  always @(*) begin\n    c = 0;\n    for (i = 1; i < ${p.w}; i = i + 1) if (in[i]) c = c + 1'b1;\n  end\n  assign count = c;`,

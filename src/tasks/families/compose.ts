@@ -44,7 +44,7 @@ const detectCount = family<DetCountP>({
     return `  wire detected;\n${seqDetFsm({ ...p, mealy: true })}\n  always @(${sens}) begin\n    if (${cond}) count <= 0;\n    else if (detected) count <= count + 1'b1;\n  end`;
   },
   b: (p) =>
-    `  wire detected;\n${seqDetHistory({ ...p, mealy: true })}\n${seqB(p, "      count <= 0;", `      count <= count + {${p.w - 1}'d0, detected};`.replace("{0'd0, ", "{"))}`,
+    `  wire detected;\n${seqDetHistory({ ...p, mealy: true })}\n${seqB(p, "      count <= 0;", `      count <= count + {${p.w - 1}'d0, detected};`)}`,
   wrong: (p) => {
     const { sens, cond } = seqA(p);
     return `  wire detected;\n${seqDetFsm({ ...p, mealy: true, overlap: !p.overlap }, p.pattern.slice(1) + p.pattern[0])}\n  always @(${sens}) begin\n    if (${cond}) count <= 0;\n    else if (detected) count <= count + 1'b1;\n  end`;

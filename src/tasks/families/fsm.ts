@@ -267,7 +267,7 @@ const fifo = family<FifoP>({
   wire acc_in = push & (n != ${p.depth});
   wire acc_out = pop & (n != 0);
   wire [${cw - 1}:0] slot = acc_out ? n - 1 : n;
-${seqB(p, "      n <= 0;\n      q <= 0;", `      if (acc_out) q <= q >> ${p.w};\n      if (acc_in) q[slot*${p.w} +: ${p.w}] <= din;\n      n <= n + {${cw - 1}'d0, acc_in} - {${cw - 1}'d0, acc_out};`.replace(/\{0'd0, /g, "{"))}  assign count = n;
+${seqB(p, "      n <= 0;\n      q <= 0;", `      if (acc_out) q <= q >> ${p.w};\n      if (acc_in) q[slot*${p.w} +: ${p.w}] <= din;\n      n <= n + {${cw - 1}'d0, acc_in} - {${cw - 1}'d0, acc_out};`)}  assign count = n;
   assign full = (n == ${p.depth});
   assign empty = (n == 0);
   assign dout = (n == 0) ? 0 : q[${p.w - 1}:0];`;
