@@ -200,6 +200,7 @@ describe("bench run against a loopback OpenAI-compatible server", () => {
       "verilog-eval-v1-machine",
       "rtllm-v1.1",
       "rtllm-v2.0",
+      "tasks",
     ]);
   });
 
