@@ -39,6 +39,15 @@ export const DesignInterface = z.object({
   hasLatches: z.boolean(),
   /** Netlist cells after proc and flatten: a deterministic proxy for what one simulated cycle costs. */
   cells: z.number().int().nonnegative(),
+  /** Flip-flop bits (memories excluded): how much state the design holds. */
+  stateBits: z.number().int().nonnegative().optional(),
+  /**
+   * The largest constant an equality or ordering comparison holds against something other than the inputs alone
+   * (a counter's threshold, a timeout): how deep in time the design's behaviour can change.
+   */
+  maxStateConstant: z.number().int().nonnegative().optional(),
+  /** The largest such constants (distinct, at most 8, largest first): the run lengths worth holding inputs for. */
+  stateConstants: z.array(z.number().int().nonnegative()).optional(),
   /** Why the design cannot be checked (several clocks, inout ports, ...), when it cannot. */
   unsupported: z.string().nullable(),
 });
@@ -87,11 +96,16 @@ export const SimReport = z.object({
 export type SimReport = z.infer<typeof SimReport>;
 
 export const FormalReport = z.object({
-  /** proved: full proof; bounded: no difference within `depth` cycles; fail: a difference confirmed in simulation;
+  /** proved: full proof (combinational SAT, or sequential temporal induction: equal at every depth from reset);
+   * bounded: no difference within `depth` cycles; fail: a difference confirmed in simulation;
    * unconfirmed: a formal difference simulation could not reproduce (a modelling gap, not a failure). */
   status: z.enum(["proved", "bounded", "fail", "unconfirmed", "skipped", "timeout", "error"]),
   mode: z.enum(["combinational", "sequential"]).optional(),
+  /** bounded: cycles from reset covered; proved sequential: the induction length that closed the proof. */
   depth: z.number().int().nonnegative().optional(),
+  /** sat: combinational proof; induction: `sat -tempinduct` decided (or its base case set the bound); bmc: a
+   * bounded check of fixed depth set the bound after induction did not finish. */
+  method: z.enum(["sat", "induction", "bmc"]).optional(),
   durationMs: z.number(),
   reason: z.string().optional(),
 });
@@ -110,6 +124,7 @@ export type ToolVersions = z.infer<typeof ToolVersions>;
  * which rewards may discount (the reward service's `--sim-only-scale`).
  */
 export const Assurance = z.object({
+  /** proved: at every depth (combinational SAT, or sequential induction from reset); bounded: to `depth` cycles. */
   formal: z.enum(["proved", "bounded", "none"]),
   /** Cycles from reset the bounded proof covers. */
   depth: z.number().int().nonnegative().optional(),

@@ -155,6 +155,7 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
         resets.set(p.name, { name: p.name, activeHigh: !ACTIVE_LOW_NAME.test(p.name), kind: "sync" });
     }
   }
+  const state = stateFacts(mod);
   return {
     top,
     ports,
@@ -165,8 +166,47 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
     sequential: clock !== null,
     hasLatches,
     cells: Object.keys(mod.cells).length,
+    stateBits: state.bits,
+    maxStateConstant: state.constants[0] ?? 0,
+    stateConstants: state.constants,
     unsupported,
   };
+}
+
+const COMPARE = /^\$(eq|ne|lt|le|gt|ge|eqx|nex)$/;
+/** Constants wider than this are not thresholds a run could reach (a 64-bit compare against all ones). */
+const MAX_CONSTANT_BITS = 24;
+const MAX_CONSTANTS = 8;
+
+/**
+ * Flip-flop bits, and the largest constant a comparison holds against a signal that is not made of input bits
+ * alone (so it depends on state): counters compared with thresholds, timeouts, FSM step counts.
+ */
+function stateFacts(mod: YosysModule): { bits: number; constants: number[] } {
+  const inputBits = new Set<number | string>();
+  for (const p of Object.values(mod.ports)) if (p.direction === "input") for (const b of p.bits) inputBits.add(b);
+  let bits = 0;
+  const constants = new Set<number>();
+  for (const cell of Object.values(mod.cells)) {
+    if (FLOP_CLOCKED.test(cell.type) || LATCH.test(cell.type)) bits += cell.connections.Q?.length ?? 0;
+    if (!COMPARE.test(cell.type)) continue;
+    const a = cell.connections.A ?? [];
+    const b = cell.connections.B ?? [];
+    for (const [constant, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      if (constant.length === 0 || !constant.every((x) => x === "0" || x === "1")) continue;
+      if (other.length === 0 || other.every((x) => typeof x === "string" || inputBits.has(x))) continue;
+      // Yosys lists bits LSB first; only the significant bits count against the width limit.
+      const msb = constant.lastIndexOf("1");
+      if (msb < 0 || msb >= MAX_CONSTANT_BITS) continue;
+      let value = 0;
+      for (let i = msb; i >= 0; i--) value = value * 2 + (constant[i] === "1" ? 1 : 0);
+      if (value > 0) constants.add(value);
+    }
+  }
+  return { bits, constants: [...constants].sort((x, y) => y - x).slice(0, MAX_CONSTANTS) };
 }
 
 export interface InterfaceDiff {

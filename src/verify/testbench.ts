@@ -44,6 +44,88 @@ const RESET_CYCLES = 2;
 const range = (w: number) => (w > 1 ? `[${w - 1}:0] ` : "");
 const ones = (w: number) => `{${w}{1'b1}}`;
 
+/** Longest hold a deep phase draws, whatever the reference's constants say. */
+const MAX_HOLD = 4096;
+/** The deep phase gets at most this multiple of the random budget on top of it. */
+const DEEP_BUDGET_FACTOR = 1;
+
+export interface DeepPlan {
+  /** Cycles the deep phase runs. */
+  cycles: number;
+  /** Holds are drawn uniformly in 1..hold, or near one of `near` (a threshold itself, give or take one). */
+  hold: number;
+  near: number[];
+}
+
+/**
+ * The deep-state phase of a sequential testbench, sized by the reference's state: inputs held for random lengths up
+ * to twice the largest constant the reference compares its state against (or near that constant exactly), per-bit
+ * sticky inputs, and a reset followed by a long hold. Counters, timeouts and debouncers only change behaviour
+ * after such runs, which independent random inputs almost never produce. Null when there is nothing to hold.
+ */
+export function deepPlan(iface: DesignInterface, cycles: number, dataInputs: number): DeepPlan | null {
+  if (iface.clock === null || dataInputs === 0) return null;
+  const threshold = iface.maxStateConstant ?? 0;
+  const stateBits = iface.stateBits ?? 0;
+  if (threshold === 0 && stateBits === 0) return null;
+  const hold = Math.min(Math.max(2 * threshold + 2, 16), MAX_HOLD);
+  // Enough cycles for a dozen holds of the longest kind, more for more state; never more than the random budget.
+  const wanted = Math.max(12 * hold, 32 * stateBits, 64);
+  const budget = Math.min(wanted, Math.max(Math.floor(cycles * DEEP_BUDGET_FACTOR), 64));
+  const constants = iface.stateConstants?.length ? iface.stateConstants : [threshold];
+  const near = [...new Set(constants.map((c) => Math.min(Math.max(c - 1, 1), MAX_HOLD)))];
+  return { cycles: budget, hold, near };
+}
+
+function emitDeepPhase(
+  emit: (s: string) => void,
+  draw: string,
+  plan: DeepPlan,
+  vars: string[],
+  widths: number[],
+  resets: number,
+): void {
+  // Every episode ticks exactly rg_len cycles and the last one is cut to fit, so the total is plan.cycles.
+  emit("    rg_deep = 0; rg_held = 0;");
+  if (resets) emit("    rg_reset(-1);");
+  emit(`    while (rg_deep < ${plan.cycles}) begin`);
+  emit(`      ${draw}`);
+  emit("      rg_kind = rg_s[63:62];");
+  // Half the holds uniform up to twice the largest threshold, half within a cycle or two of one of the thresholds
+  // (a flag set after an exact run length needs that length exactly).
+  emit(`      if (rg_s[61]) rg_len = 1 + rg_s[59:32] % ${plan.hold};`);
+  emit(`      else case (rg_s[52:32] % ${plan.near.length})`);
+  for (const [i, c] of plan.near.entries()) emit(`        ${i}: rg_len = ${c} + rg_s[60:59];`);
+  emit("        default: rg_len = 1;");
+  emit("      endcase");
+  emit(`      if (rg_len > ${plan.cycles} - rg_deep) rg_len = ${plan.cycles} - rg_deep;`);
+  emit("      rg_deep = rg_deep + rg_len;");
+  emit("      rg_random_inputs(0);");
+  if (resets) {
+    // A reset, then the inputs held from it: the longest undisturbed runs from a known state.
+    emit("      if (rg_kind == 0) begin");
+    emit(`        ${draw}`);
+    emit(`        rg_reset(rg_s[57:40] % ${resets}); rg_probe; rg_tick; rg_reset(-1); rg_probe; rg_len = rg_len - 1;`);
+    emit("      end");
+  }
+  emit("      if (rg_kind == 3) begin");
+  // Per-bit sticky: a random mask per input keeps some bits (an enable, a mode) while the rest change each cycle.
+  widths.forEach((w, j) => {
+    emit(`        ${draw} rg_k${j} = rg_s[${32 + Math.min(w, 32) - 1}:32];`);
+    if (w > 32) emit(`        rg_k${j} = {${Math.ceil(w / 32)}{rg_s[63:32]}};`);
+  });
+  emit("        while (rg_len > 0) begin");
+  emit(`          ${vars.map((v, j) => `rg_o${j} = ${v};`).join(" ")}`);
+  emit("          rg_random_inputs(0);");
+  emit(`          ${vars.map((v, j) => `${v} = (rg_o${j} & rg_k${j}) | (${v} & ~rg_k${j});`).join(" ")}`);
+  emit("          rg_tick; rg_len = rg_len - 1;");
+  emit("        end");
+  emit("      end else begin");
+  emit("        while (rg_len > 0) begin rg_tick; rg_len = rg_len - 1; end");
+  emit("      end");
+  emit("    end");
+}
+
 /**
  * Generates the self-checking testbench: reference and candidates side by side on the same stimulus, every
  * output compared with the X rule (`ref !== (ref ^ cand ^ ref)`: an X in the reference matches anything, an X
@@ -94,7 +176,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
 
   emit("  reg [63:0] rg_s;");
   emit("  reg [63:0] rg_m;");
-  emit("  integer rg_cyc, rg_samples, rg_r, rg_j, rg_held;");
+  emit("  integer rg_cyc, rg_samples, rg_r, rg_j, rg_held, rg_deep, rg_len, rg_kind;");
   outputs.forEach((p, o) => {
     emit(`  integer rg_d${o};`);
     for (let k = 0; k < K; k++) {
@@ -102,6 +184,8 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       emit(`  reg ${range(p.width)}rg_fe${k}_${o}, rg_fg${k}_${o};`);
     }
   });
+  // Per-bit sticky phases: the bits set in rg_k<j> keep their value, the others are drawn anew every cycle.
+  for (const [j, p] of dataInputs.entries()) emit(`  reg ${range(p.width)}rg_k${j}, rg_o${j};`);
   for (let k = 0; k < K; k++) {
     emit(`  integer rg_any${k}, rg_ac${k}, rg_ap${k};`);
     for (const [i, p] of inputs.entries()) emit(`  reg ${range(p.width)}rg_a${k}_${i};`);
@@ -299,6 +383,18 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       emit("      rg_tick;");
       emit("    end");
       tick(perVariant);
+    }
+    const deep = deepPlan(iface, spec.cycles, dataInputs.length);
+    if (deep) {
+      emitDeepPhase(
+        emit,
+        DRAW,
+        deep,
+        dataInputs.map(varOf),
+        dataInputs.map((p) => p.width),
+        resets.length,
+      );
+      tick(deep.cycles);
     }
   }
 

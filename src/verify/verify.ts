@@ -712,12 +712,13 @@ class CheckContext {
       gate: p.top,
       iface: this.ref.iface,
       depth: this.options.formalDepth,
+      deepDepth: deepFormalDepth(this.ref.iface, this.options.formalDepth),
       modelX: this.refHasUnknowns,
       timeoutMs: Math.min(this.candidateTimeLeft(), this.options.formalTimeoutMs),
       signal: this.signal,
     };
     const outcome: FormalOutcome = await runFormal(perSignal ? { ...job, perSignal: open } : job);
-    const report = formalReportOf(outcome, this.ref.iface, this.options.formalDepth);
+    const report = formalReportOf(outcome, this.ref.iface);
     if (outcome.kind !== "done") return { report, confirmed };
     const leads: Stimulus[] = [];
     if (outcome.proof.kind === "different") leads.push(outcome.proof.trace);
@@ -819,7 +820,7 @@ class CheckContext {
   }
 }
 
-function formalReportOf(outcome: FormalOutcome, iface: DesignInterface, depth: number): FormalReport {
+function formalReportOf(outcome: FormalOutcome, iface: DesignInterface): FormalReport {
   const mode = iface.sequential ? "sequential" : "combinational";
   const durationMs = round(outcome.durationMs);
   switch (outcome.kind) {
@@ -830,13 +831,24 @@ function formalReportOf(outcome: FormalOutcome, iface: DesignInterface, depth: n
     case "error":
       return { status: "error", mode, durationMs, reason: outcome.reason };
     case "done": {
-      // A difference sets the status to fail or unconfirmed after replay; the bound is the same either way.
-      const bound = outcome.proof.kind === "equivalent" ? outcome.proof.depth : depth;
-      return iface.sequential
-        ? { status: "bounded", mode, depth: bound, durationMs }
-        : { status: "proved", mode, depth: 0, durationMs };
+      const { proof } = outcome;
+      if (!iface.sequential) return { status: "proved", mode, depth: 0, durationMs, method: "sat" };
+      // A difference sets the status to fail or unconfirmed after replay; the bound is the one reached either way.
+      if (proof.kind === "different")
+        return { status: "bounded", mode, depth: proof.trace.length, durationMs, method: proof.method };
+      // Induction closed: equal at every depth from reset (depth is the induction length that closed it).
+      if (proof.unbounded && (proof.kind === "equivalent" || proof.differing.size === 0))
+        return { status: "proved", mode, depth: proof.depth, durationMs, method: "induction" };
+      return { status: "bounded", mode, depth: proof.depth, durationMs, method: proof.method };
     }
   }
+}
+
+/** Deepest formal bound worth searching: twice the reference's largest state threshold, within a cap. */
+const DEEP_FORMAL_CAP = 64;
+function deepFormalDepth(iface: DesignInterface, depth: number): number {
+  const threshold = iface.maxStateConstant ?? 0;
+  return Math.max(depth, Math.min(2 * threshold + 4, DEEP_FORMAL_CAP));
 }
 
 function describeEvidence(sim: SimReport, formal: FormalReport): string {
