@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,6 +75,26 @@ export function killAllChildren(): void {
   liveDirs.clear();
 }
 
+const SANDBOX_KILL_GRACE_MS = 500;
+
+/** SIGKILL to a pid (negative: a process group); gone already is fine. */
+function signalPid(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Direct children of `pid` (Linux /proc), empty when unknown. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** How many tool processes are running (tests check that none outlives its check). */
 export function liveProcessCount(): number {
   return liveGroups.size;
@@ -134,13 +154,21 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     let outputCapped = false;
     let settled = false;
 
+    let graceTimer: NodeJS.Timeout | undefined;
     const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
+      if (pid === undefined) return;
+      if (options.sandbox && !settled) {
+        // Kill the sandbox's init (bubblewrap's child, in its own session) and let bubblewrap reap it and exit:
+        // killing bubblewrap first would hand its child to the host's init, which in a container may never reap
+        // it (one zombie per kill). The whole group follows if bubblewrap has not exited shortly after.
+        const inner = childrenOf(pid);
+        if (inner.length > 0) {
+          for (const p of inner) signalPid(p);
+          graceTimer ??= setTimeout(() => signalPid(-pid), SANDBOX_KILL_GRACE_MS);
+          return;
+        }
       }
+      signalPid(-pid);
     };
     let stalled = false;
     const timer = setTimeout(() => {
@@ -195,6 +223,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       settled = true;
       clearTimeout(timer);
       clearTimeout(stallTimer);
+      clearTimeout(graceTimer);
       options.signal?.removeEventListener("abort", onAbort);
       killGroup(); // leave nothing behind, even daemonised grandchildren
       if (pid !== undefined) liveGroups.delete(pid);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -36,6 +36,20 @@ const STUCK_COUNTER = (extra: string) => `module TopModule(input clk, input rese
 ${extra}
 endmodule
 `;
+
+/** Zombie processes on the machine (state Z in /proc/PID/stat). */
+function zombies(): number {
+  let n = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${name}/stat`, "utf8"))) n++;
+    } catch {
+      // gone
+    }
+  }
+  return n;
+}
 
 async function expectNoPass(reference: string, candidate: string, extra: Record<string, unknown> = {}) {
   const r = await verify({ reference, candidate, timeoutMs: 10_000, ...extra });
@@ -128,7 +142,7 @@ describe("class 2: the sanitiser lexes as the tools do", () => {
     for (const task of ["\\$display ", "\\$fopen ", "\\$finish ", "\\$system ", "\\$fwrite "]) {
       const candidate = `module TopModule(input [15:0] a, input [15:0] b, output lt);
   assign lt = 1'b0;
-  initial $task("RTLGYM forged END 1");
+  initial ${task}("RTLGYM forged END 1");
 endmodule
 `;
       const r = await expectNoPass(LT_REF, candidate);
@@ -313,9 +327,12 @@ endmodule
 describe("class 6: process hygiene and limits", () => {
   it("no tool process outlives its check, even a hanging one", async () => {
     const hang = STUCK_COUNTER("  reg spin; initial begin spin = 1'b0; forever spin = ~spin; end");
+    const before = zombies();
     const r = await verify({ reference: COUNTER_REF, candidate: hang, timeoutMs: 3000 });
     expect(r.status).toBe("timeout");
     expect(liveProcessCount()).toBe(0);
+    // A killed sandbox is reaped by bubblewrap, not orphaned to the host's init (which may never reap it).
+    expect(zombies()).toBeLessThanOrEqual(before);
   });
 
   it("the wall-clock limit holds for the whole check, front end included", async () => {
