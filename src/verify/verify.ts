@@ -128,6 +128,8 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
     const first = deadline ? await Promise.race([work, deadline]) : await work;
     if (first === "deadline") {
       controller.abort();
+      // Every process of the check is being killed: wait (briefly) until they are reaped, so none outlives it.
+      await Promise.race([work.catch(() => {}), new Promise((r) => setTimeout(r, REAP_WAIT_MS))]);
       const versions = await toolVersions();
       return [deadlineResult(options, versions, performance.now() - started)];
     }
@@ -162,6 +164,9 @@ function linesOf(log: string, file: string, all = false): string {
     .join("\n")
     .trim();
 }
+
+/** How long a check past its deadline waits for its killed processes to be reaped. */
+const REAP_WAIT_MS = 1000;
 
 /** Reporting slack past the limit; the processes themselves are killed at the limit. */
 const DEADLINE_GRACE_MS = 50;
@@ -714,7 +719,7 @@ class CheckContext {
       depth: this.options.formalDepth,
       deepDepth: deepFormalDepth(this.ref.iface, this.options.formalDepth),
       modelX: this.refHasUnknowns,
-      timeoutMs: Math.min(this.candidateTimeLeft(), this.options.formalTimeoutMs),
+      timeoutMs: formalBudget(this.candidateTimeLeft(), this.options.formalTimeoutMs),
       signal: this.signal,
     };
     const outcome: FormalOutcome = await runFormal(perSignal ? { ...job, perSignal: open } : job);
@@ -844,6 +849,15 @@ function formalReportOf(outcome: FormalOutcome, iface: DesignInterface): FormalR
   }
 }
 
+/**
+ * Time formal may take: its own limit, less a reserve within the check's limit for replaying what it finds (a deep
+ * search now often uses its whole limit, and a difference found at the deadline would otherwise end as a timeout).
+ */
+const REPLAY_RESERVE_MS = 800;
+function formalBudget(left: number, formalTimeoutMs: number): number {
+  return Math.max(Math.min(formalTimeoutMs, left - Math.min(REPLAY_RESERVE_MS, left / 3)), 1);
+}
+
 /** Deepest formal bound worth searching: twice the reference's largest state threshold, within a cap. */
 const DEEP_FORMAL_CAP = 64;
 function deepFormalDepth(iface: DesignInterface, depth: number): number {
@@ -857,7 +871,8 @@ function describeEvidence(sim: SimReport, formal: FormalReport): string {
     parts.push(
       `${sim.exhaustive ? "exhaustive" : "random+directed"} simulation, ${sim.cycles} ${sim.samples > sim.cycles ? "cycles" : "vectors"}`,
     );
-  if (formal.status === "proved") parts.push("formal proof");
+  if (formal.status === "proved")
+    parts.push(formal.mode === "sequential" ? "formal proof at every depth from reset (induction)" : "formal proof");
   if (formal.status === "bounded") parts.push(`formal, bounded to ${formal.depth} cycles`);
   if (formal.status === "unconfirmed") parts.push("formal lead not reproducible");
   if (formal.status === "timeout" || formal.status === "error" || formal.status === "skipped")
