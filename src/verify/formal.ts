@@ -69,6 +69,7 @@ export function formalLimitation(iface: DesignInterface): string | null {
  */
 const FIRST_SHARE = 0.4;
 const FIRST_MAX_MS = 500;
+/** Share of what is left the deep bounded check may use when induction over it follows. */
 const DEEP_SHARE = 0.6;
 /**
  * The second induction run gets this multiple of the deep check's time, within INDUCTION_MIN_MS..INDUCTION_MAX_MS
@@ -96,12 +97,12 @@ interface Proof {
 
 /**
  * Equivalence with Yosys SAT on a miter of reference (gold) and candidate (gate): a full proof for combinational
- * logic. For sequential logic, two steps: a bounded check from reset (the reference's first reset asserted in
- * cycle 1, all state zero before it), deepened one cycle at a time up to `deepDepth`, which finds a difference at
- * any depth it reaches; then temporal induction, whose closing step proves equality at every depth. A failed
- * induction step is not a difference (it may start from an unreachable state): the verdict then stays bounded by
- * the depth the first step reached. X in the reference matches anything (-ignore_gold_x). A difference found here
- * is only a lead: the caller replays it in simulation.
+ * logic. For sequential logic, from reset (the reference's first reset asserted in cycle 1, all state zero before it):
+ * temporal induction to the usual bound, then, where the reference's thresholds ask for more, a bounded check
+ * deepened one cycle at a time up to `deepDepth` (a difference at any depth it reaches is found) and induction over
+ * that deeper base case. A closed induction step proves equality at every depth; a failed one is not a difference (it
+ * may start from an unreachable state), and the verdict stays bounded by the depth reached. X in the reference
+ * matches anything (-ignore_gold_x). A difference found here is only a lead: the caller replays it in simulation.
  */
 export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
   const started = performance.now();
