@@ -1,0 +1,252 @@
+import pLimit from "p-limit";
+import type { Problem } from "../contracts/bench.js";
+import { verify } from "../verify/index.js";
+import { moduleHeaderPortNames } from "../verilog/index.js";
+import type { DataRecord } from "./dataset.js";
+import { abstractTokens, commentText, ngramSet, normalisedTokens, words } from "./text.js";
+
+export interface DecontaminateOptions {
+  /** Tokens per code n-gram. */
+  codeN: number;
+  /** Share of the benchmark reference's code n-grams found in a record (identifiers kept) that makes a hit. */
+  codeThreshold: number;
+  /** The same share over identifier-abstracted tokens (renamed copies), with a stricter threshold. */
+  abstractThreshold: number;
+  /** References with fewer distinct n-grams are too generic for n-gram evidence (equivalence still applies). */
+  minGrams: number;
+  /** Words per specification n-gram, and the share of a benchmark spec's n-grams in a record's comments/spec. */
+  specN: number;
+  specThreshold: number;
+  /** Run rtlgym's equivalence check where a record's ports match a reference's ports. */
+  equivalence: boolean;
+  equivalenceTimeoutMs: number;
+  concurrency: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_DECONTAMINATE: Omit<DecontaminateOptions, "onProgress"> = {
+  codeN: 12,
+  codeThreshold: 0.5,
+  abstractThreshold: 0.8,
+  minGrams: 8,
+  specN: 8,
+  specThreshold: 0.3,
+  equivalence: true,
+  equivalenceTimeoutMs: 20_000,
+  concurrency: 2,
+};
+
+export interface DecontaminationHit {
+  id: string;
+  benchmark: string;
+  problem: string;
+  method: "code-ngram" | "code-ngram-renamed" | "spec-ngram" | "equivalence";
+  evidence: string;
+  score: number;
+}
+
+export interface DecontaminationResult {
+  checked: number;
+  benchmarks: Record<string, number>;
+  hits: DecontaminationHit[];
+  contaminated: string[];
+  equivalenceChecks: number;
+  options: Omit<DecontaminateOptions, "onProgress">;
+}
+
+interface Indexed {
+  problem: Problem;
+  raw: Set<number>;
+  abs: Set<number>;
+  spec: Set<number>;
+  ports: string;
+}
+
+function portKey(names: readonly string[]): string {
+  return [...names].sort().join(",");
+}
+
+function buildIndex(sets: ReadonlyArray<Set<number>>): Map<number, number[]> {
+  const index = new Map<number, number[]>();
+  sets.forEach((s, i) => {
+    for (const g of s) {
+      const list = index.get(g);
+      if (list) list.push(i);
+      else index.set(g, [i]);
+    }
+  });
+  return index;
+}
+
+function containment(recordGrams: Set<number>, index: Map<number, number[]>, sizes: readonly number[]) {
+  const hitsPer = new Map<number, number>();
+  for (const g of recordGrams) for (const i of index.get(g) ?? []) hitsPer.set(i, (hitsPer.get(i) ?? 0) + 1);
+  return [...hitsPer].map(([i, n]) => ({ i, share: n / Math.max(1, sizes[i] as number), shared: n }));
+}
+
+/**
+ * Finds records overlapping benchmark problems: code n-grams (as written and with identifiers abstracted, so a
+ * renamed and reformatted copy is still found), specification n-grams against the record's comments and spec, and
+ * rtlgym equivalence to the reference wherever the record's ports equal the reference's ports by name.
+ */
+export async function decontaminate(
+  records: readonly DataRecord[],
+  problems: readonly Problem[],
+  options: Partial<DecontaminateOptions> = {},
+): Promise<DecontaminationResult> {
+  const opts = { ...DEFAULT_DECONTAMINATE, ...options };
+  const refs: Indexed[] = problems.map((p) => ({
+    problem: p,
+    raw: ngramSet(stripTop(normalisedTokens(p.reference), p.refTop), opts.codeN),
+    abs: ngramSet(abstractTokens(p.reference), opts.codeN),
+    spec: ngramSet(words(p.prompt), opts.specN),
+    ports: portKey(moduleHeaderPortNames(p.reference, p.refTop)),
+  }));
+  const rawIndex = buildIndex(refs.map((r) => r.raw));
+  const absIndex = buildIndex(refs.map((r) => r.abs));
+  const specIndex = buildIndex(refs.map((r) => r.spec));
+  const byPorts = new Map<string, number[]>();
+  refs.forEach((r, i) => {
+    if (r.ports.length > 0) byPorts.set(r.ports, [...(byPorts.get(r.ports) ?? []), i]);
+  });
+  const hits: DecontaminationHit[] = [];
+  const hitKey = new Set<string>();
+  const add = (h: DecontaminationHit) => {
+    const k = `${h.id}\0${h.benchmark}\0${h.problem}\0${h.method}`;
+    if (hitKey.has(k)) return;
+    hitKey.add(k);
+    hits.push(h);
+  };
+  const equivalenceJobs: Array<{ record: DataRecord; ref: Indexed }> = [];
+  const benchmarks: Record<string, number> = {};
+  for (const p of problems) benchmarks[p.suite] = (benchmarks[p.suite] ?? 0) + 1;
+
+  for (const record of records) {
+    const raw = ngramSet(stripTop(normalisedTokens(record.code), record.top), opts.codeN);
+    const abs = ngramSet(abstractTokens(record.code), opts.codeN);
+    for (const { i, share, shared } of containment(
+      raw,
+      rawIndex,
+      refs.map((r) => r.raw.size),
+    )) {
+      const ref = refs[i] as Indexed;
+      if (ref.raw.size >= opts.minGrams && share >= opts.codeThreshold)
+        add(
+          hit(
+            record,
+            ref,
+            "code-ngram",
+            share,
+            `${shared} of the reference's ${ref.raw.size} distinct ${opts.codeN}-token n-grams occur in the record (${pct(share)})`,
+          ),
+        );
+    }
+    for (const { i, share, shared } of containment(
+      abs,
+      absIndex,
+      refs.map((r) => r.abs.size),
+    )) {
+      const ref = refs[i] as Indexed;
+      if (ref.abs.size >= opts.minGrams && share >= opts.abstractThreshold)
+        add(
+          hit(
+            record,
+            ref,
+            "code-ngram-renamed",
+            share,
+            `${shared} of ${ref.abs.size} identifier-abstracted ${opts.codeN}-token n-grams of the reference occur in the record (${pct(share)})`,
+          ),
+        );
+    }
+    const prose = words(`${commentText(record.code)}\n${record.spec ?? ""}`);
+    if (prose.length >= opts.specN) {
+      const spec = ngramSet(prose, opts.specN);
+      for (const { i, share, shared } of containment(
+        spec,
+        specIndex,
+        refs.map((r) => r.spec.size),
+      )) {
+        const ref = refs[i] as Indexed;
+        if (ref.spec.size >= opts.minGrams && share >= opts.specThreshold)
+          add(
+            hit(
+              record,
+              ref,
+              "spec-ngram",
+              share,
+              `${shared} of the benchmark specification's ${ref.spec.size} distinct ${opts.specN}-word n-grams occur in the record's comments or spec (${pct(share)})`,
+            ),
+          );
+      }
+    }
+    if (opts.equivalence && record.kind === "design" && record.synthesizable && record.synth?.ports) {
+      const key = portKey(record.synth.ports.map((p) => p.name));
+      for (const i of byPorts.get(key) ?? []) equivalenceJobs.push({ record, ref: refs[i] as Indexed });
+    }
+  }
+
+  let done = 0;
+  const limit = pLimit(Math.max(1, opts.concurrency));
+  await Promise.all(
+    equivalenceJobs.map(({ record, ref }) =>
+      limit(async () => {
+        const result = await verify({
+          reference: ref.problem.reference,
+          candidate: record.code,
+          refTop: ref.problem.refTop,
+          candTop: record.top,
+          timeoutMs: opts.equivalenceTimeoutMs,
+        });
+        opts.onProgress?.(++done, equivalenceJobs.length);
+        if (result.status === "pass") {
+          const how = result.assurance
+            ? `formal ${result.assurance.formal}, ${result.assurance.simulated} simulated ${result.assurance.exhaustive ? "(exhaustive)" : ""}`.trim()
+            : result.decidedBy;
+          add(
+            hit(
+              record,
+              ref,
+              "equivalence",
+              1,
+              `rtlgym verify: equivalent to the reference (${how}); ports ${ref.ports}`,
+            ),
+          );
+        }
+      }),
+    ),
+  );
+  hits.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.problem < b.problem ? -1 : 1));
+  const { onProgress: _, ...recorded } = opts;
+  return {
+    checked: records.length,
+    benchmarks,
+    hits,
+    contaminated: [...new Set(hits.map((h) => h.id))].sort(),
+    equivalenceChecks: equivalenceJobs.length,
+    options: recorded,
+  };
+}
+
+/** The reference's own module name is not evidence: a renamed copy must match as well as a verbatim one. */
+function stripTop(tokens: string[], top: string): string[] {
+  return tokens.map((t) => (t === top ? "$top" : t));
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+function hit(
+  record: DataRecord,
+  ref: Indexed,
+  method: DecontaminationHit["method"],
+  score: number,
+  evidence: string,
+): DecontaminationHit {
+  return {
+    id: record.id,
+    benchmark: ref.problem.suite,
+    problem: ref.problem.id,
+    method,
+    evidence,
+    score: Math.round(score * 1000) / 1000,
+  };
+}

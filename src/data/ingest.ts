@@ -1,0 +1,378 @@
+import { readFile } from "node:fs/promises";
+import { posix } from "node:path";
+import { yosysBackend } from "../tools/yosys.js";
+import { listModules } from "../verilog/index.js";
+import type { DataRecord, Reject, UnitSynth } from "./dataset.js";
+import { DisjointSets, jaccard, lshCandidates, MinHasher } from "./minhash.js";
+import { type SourceInfo, walkInputs } from "./sources.js";
+import { DEFAULT_SYNTH, type SynthResult, synthesiseUnits } from "./synth.js";
+import { decodeSource, normalisedTokens, tokenHash } from "./text.js";
+import { buildUnits, HDL_EXTENSIONS, prepareFiles, type SourceFile, VHDL_EXTENSIONS } from "./units.js";
+
+export interface IngestOptions {
+  /** Jaccard similarity (token 5-shingles) at or above which two units are near duplicates. */
+  nearThreshold: number;
+  /** Files larger than this are rejected unread. */
+  maxFileBytes: number;
+  synthBatch: number;
+  concurrency: number;
+  synthTimeoutMs: number;
+  /** Skip Yosys (every unit unclassified for synthesis): for quick looks at a corpus. */
+  noSynth: boolean;
+  onProgress?: (event: { stage: string; done: number; total: number }) => void;
+}
+
+export const DEFAULT_INGEST: Omit<IngestOptions, "onProgress"> = {
+  nearThreshold: 0.85,
+  maxFileBytes: 2 << 20,
+  synthBatch: DEFAULT_SYNTH.batch,
+  concurrency: DEFAULT_SYNTH.concurrency,
+  synthTimeoutMs: DEFAULT_SYNTH.timeoutMs,
+  noSynth: false,
+};
+
+export interface StageCounts {
+  filesWalked: number;
+  hdlFiles: number;
+  readable: number;
+  filesInUnits: number;
+  units: number;
+  designUnits: number;
+  testbenchUnits: number;
+  synthesizable: number;
+  notSynthesizable: number;
+  exactDuplicates: number;
+  nearDuplicates: number;
+  kept: number;
+  rejectedFiles: number;
+}
+
+export interface IngestResult {
+  sources: Array<SourceInfo & { files: number; units: number; rejected: number; duplicates: number }>;
+  records: DataRecord[];
+  duplicates: DataRecord[];
+  rejects: Reject[];
+  counts: StageCounts;
+  toolVersions: Record<string, string>;
+  durationMs: number;
+  timings: Record<string, number>;
+}
+
+const METADATA = /^(licen[cs]e|copying|source\.txt|readme|authors|changelog|notice)(\.[a-z]+)?$/i;
+
+function rejectReasonForFile(path: string): string | undefined {
+  const base = posix.basename(path);
+  if (METADATA.test(base)) return "metadata file (licence, provenance or readme): not HDL";
+  if (VHDL_EXTENSIONS.test(base)) return "VHDL source: rtlgym reads Verilog and SystemVerilog only";
+  if (!HDL_EXTENSIONS.test(base)) return `not a Verilog source (extension ${posix.extname(base) || "none"})`;
+  return undefined;
+}
+
+function synthSummary(r: SynthResult | undefined): UnitSynth | null {
+  if (r === undefined) return null;
+  if (!r.ok) return { ok: false, error: r.error };
+  const i = r.iface;
+  const kinds = new Set(i.resets.map((x) => x.kind));
+  const resetStyle = kinds.size === 0 ? "none" : kinds.size === 2 ? "mixed" : kinds.has("async") ? "async" : "sync";
+  const bits = (d: string) => i.ports.filter((p) => p.direction === d).reduce((s, p) => s + p.width, 0);
+  return {
+    ok: true,
+    clock: i.clock,
+    clocked: i.clock !== null || i.sequential,
+    resetStyle,
+    resets: i.resets,
+    latches: i.hasLatches,
+    cells: i.cells,
+    stateBits: i.stateBits ?? 0,
+    inputBits: bits("input"),
+    outputBits: bits("output"),
+    ports: i.ports,
+    unsupported: i.unsupported,
+  };
+}
+
+/**
+ * Ingests folders or checkouts into dataset records: every file ends up in a unit or in the rejects with a reason.
+ * Stages: walk, read (encoding), includes and defines, units per top, Yosys synthesis, exact and near duplicates.
+ */
+export async function ingest(paths: readonly string[], options: Partial<IngestOptions> = {}): Promise<IngestResult> {
+  const opts = { ...DEFAULT_INGEST, ...options };
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const lap = (name: string, from: number) => {
+    timings[name] = Math.round(performance.now() - from);
+    return performance.now();
+  };
+  let t = performance.now();
+  const { files: walked, sources } = await walkInputs(paths);
+  t = lap("walk", t);
+  const rejects: Reject[] = [];
+  const counts: StageCounts = {
+    filesWalked: walked.length,
+    hdlFiles: 0,
+    readable: 0,
+    filesInUnits: 0,
+    units: 0,
+    designUnits: 0,
+    testbenchUnits: 0,
+    synthesizable: 0,
+    notSynthesizable: 0,
+    exactDuplicates: 0,
+    nearDuplicates: 0,
+    kept: 0,
+    rejectedFiles: 0,
+  };
+  // Read every HDL file, per source.
+  const bySource = new Map<
+    SourceInfo,
+    Array<{ path: string; text: string; encoding: string; encodingNote?: string }>
+  >();
+  let read = 0;
+  for (const f of walked) {
+    const reason = rejectReasonForFile(f.path);
+    if (reason) {
+      rejects.push({ path: f.path, source: f.source.name, stage: "walk", reason });
+      continue;
+    }
+    counts.hdlFiles++;
+    const bytes = await readFile(f.abs).catch((e: NodeJS.ErrnoException) => e);
+    if (bytes instanceof Error) {
+      rejects.push({
+        path: f.path,
+        source: f.source.name,
+        stage: "read",
+        reason: `unreadable: ${bytes.code ?? bytes.message}`,
+      });
+      continue;
+    }
+    if (bytes.length > opts.maxFileBytes) {
+      rejects.push({
+        path: f.path,
+        source: f.source.name,
+        stage: "read",
+        reason: `larger than ${opts.maxFileBytes} bytes (${bytes.length})`,
+      });
+      continue;
+    }
+    const decoded = decodeSource(bytes);
+    if (!decoded) {
+      rejects.push({ path: f.path, source: f.source.name, stage: "read", reason: "binary data (NUL bytes)" });
+      continue;
+    }
+    counts.readable++;
+    const list = bySource.get(f.source) ?? [];
+    list.push({
+      path: f.path,
+      text: decoded.text,
+      encoding: decoded.encoding,
+      ...(decoded.note !== undefined && { encodingNote: decoded.note }),
+    });
+    bySource.set(f.source, list);
+    if (++read % 200 === 0) opts.onProgress?.({ stage: "read", done: read, total: walked.length });
+  }
+  t = lap("read", t);
+
+  // Units per source.
+  interface Draft {
+    record: Omit<DataRecord, "synth" | "synthesizable">;
+    source: SourceInfo;
+  }
+  const drafts: Draft[] = [];
+  for (const [source, raw] of bySource) {
+    const { files, includedBy } = prepareFiles(raw);
+    const byPath = new Map<string, SourceFile>(files.map((f) => [f.path, f]));
+    const units = buildUnits(files, includedBy);
+    const covered = new Set<string>();
+    const ids = new Set<string>();
+    for (const u of units) {
+      for (const p of u.files) covered.add(p);
+      let id = `${source.name}/${u.path}#${u.top}`;
+      for (let k = 2; ids.has(id); k++) id = `${source.name}/${u.path}#${u.top}~${k}`;
+      ids.add(id);
+      const tokens = normalisedTokens(u.code);
+      const encodings = [
+        ...new Set(
+          u.files.map((p) => {
+            const f = byPath.get(p);
+            return f?.encodingNote ? `${p}: ${f.encodingNote}` : (f?.encoding ?? "utf-8");
+          }),
+        ),
+      ];
+      drafts.push({
+        source,
+        record: {
+          id,
+          source: source.name,
+          repository: source.repository,
+          commit: source.commit,
+          licence: source.licence,
+          path: u.path,
+          files: u.files,
+          top: u.top,
+          modules: u.modules,
+          kind: u.kind,
+          missing: u.missing,
+          unresolvedIncludes: u.unresolvedIncludes,
+          undefinedMacros: u.undefinedMacros,
+          importedMacros: u.importedMacros,
+          encoding: encodings,
+          stats: {
+            lines: u.code.split("\n").length - 1,
+            bytes: Buffer.byteLength(u.code),
+            tokens: tokens.length,
+            modules: u.modules.length,
+            ports: u.ports,
+          },
+          hash: tokenHash(tokens),
+          code: u.code,
+        },
+      });
+    }
+    for (const f of files) {
+      if (covered.has(f.path)) continue;
+      const includers = includedBy.get(f.path);
+      const reason =
+        includers !== undefined
+          ? `include file; its includers are in no unit (${includers.slice(0, 3).join(", ")})`
+          : f.modules.length === 0
+            ? f.expanded.trim().length === 0
+              ? "empty file"
+              : /`define/.test(f.text)
+                ? "header with defines only, included by no file of the source"
+                : "no module declaration (package, interface, fragment or not Verilog)"
+            : "every module is only reachable through an instantiation cycle";
+      rejects.push({ path: f.path, source: source.name, stage: "units", reason });
+    }
+    counts.filesInUnits += covered.size;
+  }
+  t = lap("units", t);
+  counts.units = drafts.length;
+  counts.designUnits = drafts.filter((d) => d.record.kind === "design").length;
+  counts.testbenchUnits = counts.units - counts.designUnits;
+
+  // Synthesis of design units that can stand alone.
+  const synthJobs = drafts
+    .filter(
+      (d) => d.record.kind === "design" && d.record.missing.length === 0 && d.record.unresolvedIncludes.length === 0,
+    )
+    .map((d) => ({ key: d.record.id, code: d.record.code, top: d.record.top, tokens: d.record.stats.tokens }));
+  const synth = opts.noSynth
+    ? new Map<string, SynthResult>()
+    : await synthesiseUnits(synthJobs, {
+        batch: opts.synthBatch,
+        concurrency: opts.concurrency,
+        timeoutMs: opts.synthTimeoutMs,
+        onProgress: (done, total) => opts.onProgress?.({ stage: "synth", done, total }),
+      });
+  t = lap("synth", t);
+  const records: DataRecord[] = drafts.map(({ record }) => {
+    let s = synthSummary(synth.get(record.id));
+    if (record.kind === "design" && s === null && !opts.noSynth) {
+      s = {
+        ok: false,
+        error:
+          record.missing.length > 0
+            ? `instantiates modules defined nowhere in the source: ${record.missing.slice(0, 5).join(", ")}`
+            : `unresolved include: ${record.unresolvedIncludes.join(", ")}`,
+      };
+    }
+    const synthesizable = s?.ok === true;
+    if (record.kind === "design" && s !== null) {
+      if (synthesizable) counts.synthesizable++;
+      else counts.notSynthesizable++;
+    }
+    return { ...record, synth: s, synthesizable };
+  });
+
+  // Exact, then near duplicates. The representative of a cluster: a synthesizable design first, then the larger
+  // unit (more context), then the smaller id.
+  const rank = (r: DataRecord) => [r.synthesizable ? 0 : 1, r.kind === "design" ? 0 : 1, -r.stats.tokens];
+  const better = (a: DataRecord, b: DataRecord) => {
+    const x = rank(a);
+    const y = rank(b);
+    for (let i = 0; i < x.length; i++)
+      if ((x[i] as number) !== (y[i] as number)) return (x[i] as number) < (y[i] as number);
+    return a.id < b.id;
+  };
+  const duplicates: DataRecord[] = [];
+  const byHash = new Map<string, DataRecord[]>();
+  for (const r of records) byHash.set(r.hash, [...(byHash.get(r.hash) ?? []), r]);
+  const unique: DataRecord[] = [];
+  for (const group of byHash.values()) {
+    const rep = group.reduce((a, b) => (better(a, b) ? a : b));
+    unique.push(rep);
+    for (const r of group)
+      if (r !== rep) duplicates.push({ ...r, duplicateOf: rep.id, duplicateKind: "exact", similarity: 1 });
+  }
+  counts.exactDuplicates = duplicates.length;
+  const hasher = new MinHasher();
+  // Near duplicates compare the top module's own text: units of one repository share large dependency closures
+  // (a whole SoC under every wrapper), which would make every wrapper look like every other.
+  const ownText = (r: DataRecord) => {
+    const m = listModules(r.code).find((x) => x.name === r.top);
+    return m ? r.code.slice(m.start, m.end) : r.code;
+  };
+  const shingles = unique.map((r) => hasher.shingles(normalisedTokens(ownText(r))));
+  const sigs = shingles.map((s) => hasher.signature(s));
+  const sets = new DisjointSets(unique.length);
+  const sim = new Map<string, number>();
+  for (const [i, j] of lshCandidates(sigs, hasher.options.bands)) {
+    if ((unique[i] as DataRecord).kind !== (unique[j] as DataRecord).kind) continue;
+    const s = jaccard(shingles[i] as Uint32Array, shingles[j] as Uint32Array);
+    if (s >= opts.nearThreshold) {
+      sets.union(i, j);
+      sim.set(`${i},${j}`, s);
+    }
+  }
+  const clusters = new Map<number, number[]>();
+  unique.forEach((_, i) => {
+    const root = sets.find(i);
+    clusters.set(root, [...(clusters.get(root) ?? []), i]);
+  });
+  const kept: DataRecord[] = [];
+  for (const members of clusters.values()) {
+    const rep = members.reduce((a, b) => (better(unique[a] as DataRecord, unique[b] as DataRecord) ? a : b));
+    kept.push(unique[rep] as DataRecord);
+    for (const m of members) {
+      if (m === rep) continue;
+      const s =
+        sim.get(`${Math.min(m, rep)},${Math.max(m, rep)}`) ??
+        jaccard(shingles[m] as Uint32Array, shingles[rep] as Uint32Array);
+      duplicates.push({
+        ...(unique[m] as DataRecord),
+        duplicateOf: (unique[rep] as DataRecord).id,
+        duplicateKind: "near",
+        similarity: Math.round(s * 1000) / 1000,
+      });
+    }
+  }
+  counts.nearDuplicates = duplicates.length - counts.exactDuplicates;
+  kept.sort((a, b) => (a.id < b.id ? -1 : 1));
+  duplicates.sort((a, b) => (a.id < b.id ? -1 : 1));
+  counts.kept = kept.length;
+  counts.rejectedFiles = rejects.length;
+  lap("dedup", t);
+
+  const toolVersions: Record<string, string> = {};
+  if (!opts.noSynth) {
+    const y = await yosysBackend();
+    toolVersions.yosys = `${y.name}: ${await y.version()}`;
+  }
+  const perSource = sources.map((s) => ({
+    ...s,
+    files: walked.filter((f) => f.source === s).length,
+    units: kept.filter((r) => r.source === s.name).length,
+    rejected: rejects.filter((r) => r.source === s.name).length,
+    duplicates: duplicates.filter((r) => r.source === s.name).length,
+  }));
+  return {
+    sources: perSource,
+    records: kept,
+    duplicates,
+    rejects,
+    counts,
+    toolVersions,
+    durationMs: Math.round(performance.now() - started),
+    timings,
+  };
+}
