@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { RtlgymError } from "../core/errors.js";
 import { registerBench } from "./commands/bench/index.js";
 import { registerCheck } from "./commands/check.js";
+import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerModel } from "./commands/model.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTasks(program);
   registerTrain(program);
   registerModel(program);
+  registerData(program);
   return program;
 }
 
