@@ -3,6 +3,7 @@ import type { Problem } from "../contracts/bench.js";
 import { verify } from "../verify/index.js";
 import { moduleHeaderPortNames } from "../verilog/index.js";
 import type { DataRecord } from "./dataset.js";
+import { synthesiseUnits } from "./synth.js";
 import { abstractTokens, commentText, ngramSet, normalisedTokens, words } from "./text.js";
 
 export interface DecontaminateOptions {
@@ -12,8 +13,13 @@ export interface DecontaminateOptions {
   codeThreshold: number;
   /** The same share over identifier-abstracted tokens (renamed copies), with a stricter threshold. */
   abstractThreshold: number;
-  /** References with fewer distinct n-grams are too generic for n-gram evidence (equivalence still applies). */
-  minGrams: number;
+  /**
+   * References with fewer distinct code n-grams are too small for n-gram evidence (their port list alone would
+   * match any design with the same ports); equivalence covers them.
+   */
+  minCodeGrams: number;
+  /** The same floor for specifications. */
+  minSpecGrams: number;
   /** Words per specification n-gram, and the share of a benchmark spec's n-grams in a record's comments/spec. */
   specN: number;
   specThreshold: number;
@@ -28,7 +34,8 @@ export const DEFAULT_DECONTAMINATE: Omit<DecontaminateOptions, "onProgress"> = {
   codeN: 12,
   codeThreshold: 0.5,
   abstractThreshold: 0.8,
-  minGrams: 8,
+  minCodeGrams: 40,
+  minSpecGrams: 8,
   specN: 8,
   specThreshold: 0.3,
   equivalence: true,
@@ -130,7 +137,7 @@ export async function decontaminate(
       refs.map((r) => r.raw.size),
     )) {
       const ref = refs[i] as Indexed;
-      if (ref.raw.size >= opts.minGrams && share >= opts.codeThreshold)
+      if (ref.raw.size >= opts.minCodeGrams && share >= opts.codeThreshold)
         add(
           hit(
             record,
@@ -147,7 +154,7 @@ export async function decontaminate(
       refs.map((r) => r.abs.size),
     )) {
       const ref = refs[i] as Indexed;
-      if (ref.abs.size >= opts.minGrams && share >= opts.abstractThreshold)
+      if (ref.abs.size >= opts.minCodeGrams && share >= opts.abstractThreshold)
         add(
           hit(
             record,
@@ -167,7 +174,7 @@ export async function decontaminate(
         refs.map((r) => r.spec.size),
       )) {
         const ref = refs[i] as Indexed;
-        if (ref.spec.size >= opts.minGrams && share >= opts.specThreshold)
+        if (ref.spec.size >= opts.minSpecGrams && share >= opts.specThreshold)
           add(
             hit(
               record,
@@ -185,6 +192,30 @@ export async function decontaminate(
     }
   }
 
+  // Names alone match too often (clk/reset/in/out): keep the pairs whose ports also agree in direction and width,
+  // read from the references by Yosys (batched, like ingest).
+  const refKeys = [...new Set(equivalenceJobs.map((j) => j.ref))];
+  const refPorts = await synthesiseUnits(
+    refKeys.map((r) => ({
+      key: `${r.problem.suite}/${r.problem.id}`,
+      code: r.problem.reference,
+      top: r.problem.refTop,
+      tokens: r.problem.reference.length / 4,
+    })),
+    { concurrency: opts.concurrency },
+  );
+  const shape = (ports: ReadonlyArray<{ name: string; direction: string; width: number }>) =>
+    ports
+      .map((p) => `${p.name}:${p.direction}:${p.width}`)
+      .sort()
+      .join(",");
+  const matching = equivalenceJobs.filter(({ record, ref }) => {
+    const read = refPorts.get(`${ref.problem.suite}/${ref.problem.id}`);
+    // A reference Yosys cannot read keeps its name-matched pairs: verify decides with simulation.
+    if (!read?.ok) return true;
+    return shape(read.iface.ports) === shape(record.synth?.ports ?? []);
+  });
+  equivalenceJobs.splice(0, equivalenceJobs.length, ...matching);
   let done = 0;
   const limit = pLimit(Math.max(1, opts.concurrency));
   await Promise.all(

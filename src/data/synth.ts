@@ -74,7 +74,11 @@ export async function synthesiseUnits(
         files,
         commands,
         outputs: pending.map((_, i) => `u${i}.json`),
-        timeoutMs: alone ? opts.unitTimeoutMs : opts.timeoutMs,
+        // A batch gets time in proportion to its size (a few seconds for small units), so a unit that hangs costs
+        // little before it is retried alone.
+        timeoutMs: alone
+          ? opts.unitTimeoutMs
+          : Math.min(opts.timeoutMs, 4_000 + pending.reduce((n, j) => n + j.tokens, 0) / 2),
       });
       const per = (performance.now() - started) / pending.length;
       let stopped = -1;
