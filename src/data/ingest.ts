@@ -129,7 +129,7 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
   >();
   let read = 0;
   for (const f of walked) {
-    const reason = rejectReasonForFile(f.path);
+    const reason = f.special ?? rejectReasonForFile(f.path);
     if (reason) {
       rejects.push({ path: f.path, source: f.source.name, stage: "walk", reason });
       continue;

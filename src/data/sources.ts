@@ -21,6 +21,8 @@ export interface WalkedFile {
   source: SourceInfo;
   /** Path relative to the source root. */
   path: string;
+  /** Set for entries that are not regular files (symbolic links are not followed, sockets are not read). */
+  special?: string;
 }
 
 const SKIP_DIRS = new Set([".git", "node_modules", ".hg", ".svn"]);
@@ -154,8 +156,16 @@ export async function walkInputs(paths: readonly string[]): Promise<{ files: Wal
       const abs = join(dir, e.name);
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await walk(abs, source, false);
-      } else if (e.isFile()) {
-        files.push({ abs, source, path: relative(source.root, abs).split(sep).join("/") });
+      } else {
+        const path = relative(source.root, abs).split(sep).join("/");
+        if (e.isFile()) files.push({ abs, source, path });
+        else
+          files.push({
+            abs,
+            source,
+            path,
+            special: e.isSymbolicLink() ? "symbolic link (not followed)" : "not a regular file",
+          });
       }
     }
   };

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,6 +100,7 @@ beforeAll(async () => {
   await writeFile(join(repo, "rtl", "pkg.sv"), "package p; localparam int W = 3; endpackage\n");
   await writeFile(join(repo, "rtl", "core.vhd"), "entity e is end entity;\n");
   await writeFile(join(repo, "tb", "tb_acc.v"), TB);
+  await symlink("../rtl/areg.v", join(repo, "tb", "areg_link.v"));
   const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" });
   git("init", "-q");
   git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".");
@@ -175,6 +176,7 @@ describe("rtlgym data ingest", () => {
     expect(reason("rtl/core.vhd")).toMatch(/VHDL/);
     expect(reason("rtl/pkg.sv")).toMatch(/no module/);
     expect(reason("LICENSE")).toMatch(/metadata/);
+    expect(reason("tb/areg_link.v")).toMatch(/symbolic link/);
 
     // Every input file is in a unit (kept or duplicate) or rejected, never both, never neither.
     const walked = execFileSync("git", ["-C", repo, "ls-files"], { encoding: "utf8" }).trim().split("\n");
