@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -148,4 +150,35 @@ describe("rtlgym data export", () => {
       expect(r.completions).toHaveLength(r.scores.length);
     }
   }, 90_000);
+
+  const python = join(import.meta.dirname, "..", "..", ".venv-adapters", "bin", "python");
+  it.skipIf(!existsSync(python))(
+    "is read by Hugging Face datasets (verl and dpo parquet)",
+    async () => {
+      const verl = join(root, "verl", "verl.parquet");
+      const dpo = join(root, "dpo", "dpo.parquet");
+      if (!existsSync(verl)) await exportFormat("verl");
+      if (!existsSync(dpo)) await exportFormat("dpo");
+      const out = execFileSync(
+        python,
+        [
+          "-c",
+          "import sys, json, datasets\nfor f in sys.argv[1:]:\n  d = datasets.load_dataset('parquet', data_files=f)['train']\n  print(json.dumps([d.num_rows, sorted(d.column_names), d[0]['prompt'][0]['role']]))",
+          verl,
+          dpo,
+        ],
+        {
+          encoding: "utf8",
+          timeout: 60_000,
+          env: { ...process.env, HF_DATASETS_OFFLINE: "1", HF_HOME: join(root, "hf") },
+        },
+      )
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(out[0]).toEqual([2, ["ability", "data_source", "extra_info", "prompt", "reward_model"], "system"]);
+      expect(out[1][1]).toEqual(["chosen", "id", "prompt", "rejected", "rejected_kind"]);
+    },
+    90_000,
+  );
 });
