@@ -161,3 +161,54 @@ describe.skipIf(!existsSync(CORPUS))("rtlgym data decontaminate", () => {
     expect(planted.checked).toBe(clean.checked + PLANTS.length + 1);
   });
 });
+
+describe("rtlgym data decontaminate --tasks", () => {
+  it("checks against the held-out splits of a tasks folder", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rtlgym-decon-tasks-"));
+    try {
+      const gen = await rtlgym([
+        "tasks",
+        "generate",
+        "--out",
+        join(dir, "tasks"),
+        "--train",
+        "4",
+        "--heldout",
+        "3",
+        "--json",
+      ]);
+      expect(gen.code, gen.stderr).toBe(0);
+      const line = (await readFile(join(dir, "tasks", "heldout-params", "problems.jsonl"), "utf8")).split(
+        "\n",
+      )[0] as string;
+      const problem = JSON.parse(line) as { id: string; reference: string };
+      await mkdir(join(dir, "src"));
+      await writeFile(join(dir, "src", "leak.v"), problem.reference.replace(/\bTopModule\b/g, "leaky"));
+      const ing = await rtlgym(["data", "ingest", join(dir, "src"), "--out", join(dir, "ds"), "--quiet"]);
+      expect(ing.code, ing.stderr).toBe(0);
+      const dec = await rtlgym([
+        "data",
+        "decontaminate",
+        "--dataset",
+        join(dir, "ds"),
+        "--suites",
+        "builtin",
+        "--tasks",
+        join(dir, "tasks"),
+        "--json",
+        "--quiet",
+      ]);
+      expect(dec.code, dec.stderr).toBe(0);
+      const result = JSON.parse(dec.stdout) as { benchmarks: Record<string, number>; hits: Hit[] };
+      expect(Object.keys(result.benchmarks).sort()).toEqual([
+        "builtin",
+        "tasks:heldout-families",
+        "tasks:heldout-params",
+        "tasks:heldout-phrasing",
+      ]);
+      expect(result.hits.map((h) => `${h.benchmark}/${h.problem}`)).toContain(`tasks:heldout-params/${problem.id}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
