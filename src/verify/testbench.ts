@@ -272,7 +272,11 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   const heartbeat = `if (rg_cyc % ${heartbeatEvery(iface.cells, K)} == 0) begin $display("RTLGYM${n} P %0d", rg_cyc); $fflush; end`;
   if (sequential) {
     emit(
-      `  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`,
+      iface.clockEdges.length > 1
+        ? // Flops on both edges: data inputs also change between the rising and the falling edge (mostly held, as
+          // sticky draws), or a design that samples only one edge would look the same as one sampling both.
+          `  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); rg_random_inputs(1); #1 rg_check(2); #2 rg_clk = 1'b0; #1 rg_check(2); #1 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`
+        : `  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`,
     );
   } else {
     emit(`  task rg_tick; begin #1 rg_check(0); #1 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`);
