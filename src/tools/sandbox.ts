@@ -85,7 +85,8 @@ function probe(bwrap: string): SandboxStatus {
     const r = spawnSync(file, args, { cwd: dir, timeout: 10_000, encoding: "utf8" });
     if (r.status !== 0) {
       const err = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n")[0];
-      return none(`bubblewrap does not run here: ${err}`);
+      const hint = drop ? ` (the tools run as nobody: ${tmpdir()} and its parents must be traversable by nobody)` : "";
+      return none(`bubblewrap does not run here: ${err}${hint}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
