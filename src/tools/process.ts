@@ -63,13 +63,7 @@ function installExitHook(): void {
 
 /** Kills every live tool process group and removes every live temp dir, synchronously (safe in an 'exit' handler). */
 export function killAllChildren(): void {
-  for (const pid of liveGroups) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  for (const pid of liveGroups) signalPid(-pid);
   liveGroups.clear();
   for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
   liveDirs.clear();
