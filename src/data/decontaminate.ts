@@ -112,6 +112,10 @@ export async function decontaminate(
   const rawIndex = buildIndex(refs.map((r) => r.raw));
   const absIndex = buildIndex(refs.map((r) => r.abs));
   const specIndex = buildIndex(refs.map((r) => r.spec));
+  // The references' n-gram counts, once: the same for every record.
+  const rawSizes = refs.map((r) => r.raw.size);
+  const absSizes = refs.map((r) => r.abs.size);
+  const specSizes = refs.map((r) => r.spec.size);
   const byPorts = new Map<string, number[]>();
   refs.forEach((r, i) => {
     if (r.ports.length > 0) byPorts.set(r.ports, [...(byPorts.get(r.ports) ?? []), i]);
@@ -131,11 +135,7 @@ export async function decontaminate(
   for (const record of records) {
     const raw = ngramSet(stripTop(normalisedTokens(record.code), record.top), opts.codeN);
     const abs = ngramSet(abstractTokens(record.code), opts.codeN);
-    for (const { i, share, shared } of containment(
-      raw,
-      rawIndex,
-      refs.map((r) => r.raw.size),
-    )) {
+    for (const { i, share, shared } of containment(raw, rawIndex, rawSizes)) {
       const ref = refs[i] as Indexed;
       if (ref.raw.size >= opts.minCodeGrams && share >= opts.codeThreshold)
         add(
@@ -148,11 +148,7 @@ export async function decontaminate(
           ),
         );
     }
-    for (const { i, share, shared } of containment(
-      abs,
-      absIndex,
-      refs.map((r) => r.abs.size),
-    )) {
+    for (const { i, share, shared } of containment(abs, absIndex, absSizes)) {
       const ref = refs[i] as Indexed;
       if (ref.abs.size >= opts.minCodeGrams && share >= opts.abstractThreshold)
         add(
@@ -168,11 +164,7 @@ export async function decontaminate(
     const prose = words(`${commentText(record.code)}\n${record.spec ?? ""}`);
     if (prose.length >= opts.specN) {
       const spec = ngramSet(prose, opts.specN);
-      for (const { i, share, shared } of containment(
-        spec,
-        specIndex,
-        refs.map((r) => r.spec.size),
-      )) {
+      for (const { i, share, shared } of containment(spec, specIndex, specSizes)) {
         const ref = refs[i] as Indexed;
         if (ref.spec.size >= opts.minSpecGrams && share >= opts.specThreshold)
           add(
