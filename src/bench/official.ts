@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OfficialTestbench, OfficialVerdict, Problem } from "../contracts/bench.js";
 import { BadInputError, tail } from "../core/errors.js";
-import { elaborateAlone, iverilogPaths } from "../tools/iverilog.js";
+import { elaborateSources, iverilogPaths } from "../tools/iverilog.js";
 import { type RunResult, runProcess, withTempDir } from "../tools/process.js";
 import {
   closingIndex,
@@ -391,7 +391,9 @@ export async function runOfficial(
   }
   // Every name the candidate uses must resolve inside it: Verilog resolves names up the hierarchy, so a
   // candidate under the testbench could otherwise call its tasks or drive its signals.
-  const alone = await elaborateAlone(sanitized.code, [problem.candTop], options.timeoutMs);
+  const alone = await elaborateSources({ "design.sv": sanitized.code }, [problem.candTop], {
+    timeoutMs: options.timeoutMs,
+  });
   if (alone.timedOut) return done({ verdict: "timeout", mismatches: null }, "elaboration timed out");
   if (!alone.ok) {
     return done(

@@ -108,16 +108,26 @@ export async function elaborate(
   });
 }
 
-/** {@link elaborate} on one source text in its own temp dir: the compiler's log when it does not elaborate alone. */
-export async function elaborateAlone(
-  source: string,
+/**
+ * {@link elaborate} on the given sources (file name -> text) in their own temp dir, `tops` as the roots: the
+ * compiler's log when they do not elaborate alone.
+ */
+export async function elaborateSources(
+  sources: Record<string, string>,
   tops: string[],
-  timeoutMs: number,
-  memoryLimitMb = 1024,
+  limits: { timeoutMs: number; memoryLimitMb?: number; signal?: AbortSignal },
 ): Promise<{ ok: boolean; timedOut: boolean; log: string }> {
   return withTempDir("elab", async (cwd) => {
-    await writeFile(join(cwd, "design.sv"), source);
-    const r = await elaborate({ cwd, files: ["design.sv"], tops, timeoutMs, memoryLimitMb });
+    const files = Object.keys(sources);
+    await Promise.all(files.map((name) => writeFile(join(cwd, name), sources[name] ?? "")));
+    const r = await elaborate({
+      cwd,
+      files,
+      tops,
+      timeoutMs: limits.timeoutMs,
+      memoryLimitMb: limits.memoryLimitMb ?? 1024,
+      ...(limits.signal && { signal: limits.signal }),
+    });
     return { ok: r.exitCode === 0 && !r.timedOut, timedOut: r.timedOut, log: `${r.stderr}${r.stdout}`.trim() };
   });
 }

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import pLimit from "p-limit";
 import type {
   Assurance,
@@ -15,8 +13,7 @@ import type {
   VerifyStatus,
 } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
-import { elaborate, iverilogVersion, preprocess } from "../tools/iverilog.js";
-import { withTempDir } from "../tools/process.js";
+import { elaborateSources, iverilogVersion, preprocess } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import {
   findTop,
@@ -423,19 +420,17 @@ class CheckContext {
     // One compile for all (each its own root and compilation unit); files it blames are dropped and the rest
     // compiled again, so a verdict here never depends on the neighbours. No file named: each alone.
     while (group.length > 0) {
-      const run = await withTempDir("elab", async (cwd) => {
-        await Promise.all(group.map((c) => writeFile(join(cwd, c.file), c.source)));
-        return elaborate({
-          cwd,
-          files: group.map((c) => c.file),
-          tops: group.map((c) => c.top),
+      const run = await elaborateSources(
+        Object.fromEntries(group.map((c) => [c.file, c.source])),
+        group.map((c) => c.top),
+        {
           timeoutMs: Math.min(this.candidateTimeLeft(), FRONTEND_LIMIT_MS),
           memoryLimitMb: this.options.memoryLimitMb,
           signal: this.signal,
-        });
-      });
-      if (run.exitCode === 0 && !run.timedOut) break;
-      const log = `${run.stderr}${run.stdout}`;
+        },
+      );
+      if (run.ok) break;
+      const log = run.log;
       if (group.length === 1) {
         const only = group[0] as Prepared;
         failed.set(only.slot, run.timedOut ? TIMED_OUT : linesOf(log, only.file, true));
