@@ -1,3 +1,4 @@
+export { type EvaluateModelOptions, type EvaluateModelResult, evaluateModel } from "./evaluate.js";
 export { findPython, PYTHON_ENV, pythonEnv } from "./python.js";
 export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
 export {
