@@ -51,9 +51,51 @@ def _sft(argv: list[str]) -> int:
         threads=a.threads,
         fresh=a.fresh,
     )
+    return _run(emit, lambda: train(options, emit), DataError)
+
+
+def _itertl(argv: list[str]) -> int:
+    from .data import DataError
+    from .itertl import LOSSES, RankOptions, train_round
+    from .sft import Emitter
+
+    ap = argparse.ArgumentParser(prog="python -m rtlgym_train itertl")
+    ap.add_argument("--data", required=True, type=Path, help="ranked rows (JSONL) written by `rtlgym train itertl`")
+    ap.add_argument("--base", required=True, help="the model this round starts from")
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--loss", default="itertl", choices=LOSSES)
+    ap.add_argument("--epochs", type=float, default=1.0)
+    ap.add_argument("--learning-rate", type=float, default=5e-4)
+    ap.add_argument("--rank-weight", type=float, default=1.0)
+    ap.add_argument("--reference-score", type=float)
+    ap.add_argument("--max-length", type=int, default=1024)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--time-budget-s", type=float)
+    a = ap.parse_args(argv)
+    emit = Emitter.take_stdout()
+    options = RankOptions(
+        data=a.data,
+        base=a.base,
+        out=a.out,
+        loss=a.loss,
+        epochs=a.epochs,
+        learning_rate=a.learning_rate,
+        rank_weight=a.rank_weight,
+        reference_score=a.reference_score,
+        max_length=a.max_length,
+        seed=a.seed,
+        threads=a.threads,
+        time_budget_s=a.time_budget_s,
+    )
+    return _run(emit, lambda: train_round(options, emit), DataError)
+
+
+def _run(emit, work, data_error) -> int:
+    """Runs a trainer: exit 2 with an `error` line for bad input, 1 for a crash."""
     try:
-        train(options, emit)
-    except (DataError, ValueError, OSError) as e:
+        work()
+    except (data_error, ValueError, OSError) as e:
         traceback.print_exc()
         emit("error", kind="bad_input", message=str(e))
         return 2
@@ -67,11 +109,13 @@ def _sft(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not argv or argv[0] not in ("sft", "serve"):
-        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve ..."}))
+    if not argv or argv[0] not in ("sft", "serve", "itertl"):
+        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl ..."}))
         return 2
     if argv[0] == "sft":
         return _sft(argv[1:])
+    if argv[0] == "itertl":
+        return _itertl(argv[1:])
     from .serve import main as serve_main
 
     return serve_main(argv[1:])

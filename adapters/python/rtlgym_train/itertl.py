@@ -1,0 +1,246 @@
+"""ITERTL's ranking round: cross-entropy on the reference plus a ranking loss on length-normalised log-probabilities
+of scored samples (arXiv 2407.12022; RRHF and RTLCoder variants selectable). TRL has no ranking trainer, so this is
+a small loop on transformers; rtlgym (TypeScript) samples, verifies and scores, then calls this once per round.
+
+Input rows (JSONL), one per prompt:
+    {"id", "prompt": [{role, content}] | "raw prompt", "reference": "answer text",
+     "responses": ["answer text", ...], "scores": [float, ...]}
+The reference is trained with cross-entropy and joins the ranking as a candidate with `reference_score` (higher
+than any sample can get, as in the paper, where the reference is one of the K candidates and scores best)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .data import DataError, Pair, render
+from .sft import Emitter, versions
+
+LOSSES = ("itertl", "rrhf", "rtlcoder")
+
+
+@dataclass
+class RankOptions:
+    data: Path
+    base: str
+    out: Path
+    loss: str = "itertl"
+    epochs: float = 1.0
+    learning_rate: float = 5e-4
+    rank_weight: float = 1.0
+    reference_score: float | None = None
+    max_length: int = 1024
+    seed: int = 0
+    threads: int | None = None
+    time_budget_s: float | None = None
+    logging_steps: int = 10
+
+
+@dataclass(frozen=True)
+class Group:
+    """One prompt: its candidates (the reference first) as token ids with the answer's span, and their scores."""
+
+    id: str
+    ids: list[list[int]]
+    starts: list[int]
+    scores: list[float]
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise DataError(f"--data {path}: no such file")
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataError(f"{path}:{n}: not JSON ({e.msg})") from e
+            responses, scores = row.get("responses"), row.get("scores")
+            if not isinstance(row.get("reference"), str) or not isinstance(responses, list):
+                raise DataError(f"{path}:{n}: a row needs `reference` (string) and `responses` (list)")
+            if not isinstance(scores, list) or len(scores) != len(responses):
+                raise DataError(f"{path}:{n}: `scores` must hold one number per response")
+            if not all(isinstance(s, (int, float)) and math.isfinite(s) for s in scores):
+                raise DataError(f"{path}:{n}: scores must be finite numbers")
+            rows.append(row)
+    if not rows:
+        raise DataError(f"--data {path}: no rows")
+    return rows
+
+
+def encode_group(tokenizer: Any, row: dict[str, Any], reference_score: float, max_length: int) -> Group | None:
+    """Candidates tokenized as the served model sees them (chat template, answer + end of turn); candidates that do
+    not fit are dropped, and a group without its reference or without a second candidate is dropped."""
+    prompt = row["prompt"]
+    texts = [row["reference"], *row["responses"]]
+    scores = [reference_score, *(float(s) for s in row["scores"])]
+    ids, starts, kept = [], [], []
+    for text, score in zip(texts, scores):
+        pair = Pair(prompt, None, text) if isinstance(prompt, list) else Pair(None, str(prompt), text)
+        p_text, c_text = render(tokenizer, pair)
+        p = tokenizer(p_text, add_special_tokens=False)["input_ids"]
+        c = tokenizer(c_text, add_special_tokens=False)["input_ids"]
+        if not c or len(p) + len(c) > max_length:
+            if not kept:
+                return None  # the reference itself does not fit
+            continue
+        ids.append([*p, *c])
+        starts.append(len(p))
+        kept.append(score)
+    if len(ids) < 2:
+        return None
+    return Group(str(row.get("id", "")), ids, starts, kept)
+
+
+def sequence_logprobs(model: Any, group: Group, pad_id: int):
+    """Per candidate: (sum of answer-token log-probs, answer length). One padded forward pass per group."""
+    import torch
+
+    width = max(len(x) for x in group.ids)
+    ids = torch.full((len(group.ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    answer = torch.zeros((len(group.ids), width), dtype=torch.bool)
+    for i, (x, s) in enumerate(zip(group.ids, group.starts)):
+        ids[i, : len(x)] = torch.tensor(x)
+        mask[i, : len(x)] = 1
+        answer[i, s : len(x)] = True
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+    logp = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+    target = answer[:, 1:]
+    sums = (logp * target).sum(-1)
+    lengths = target.sum(-1).clamp(min=1)
+    return sums, lengths
+
+
+def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: float = 1.0):
+    """The round's loss for one group; candidate 0 is the reference.
+
+    - itertl: CE on the reference + sum over pairs (r_i < r_j) of max(0, p_i - p_j), p = length-normalised
+      log-probability (RRHF's ranking term without a softmax).
+    - rrhf: the same ranking term, with the CE on the best-scored candidate instead of the reference.
+    - rtlcoder: softmax-normalised p; pairs whose score gap is over 0.2 and whose probability gap is under 0.3 get a
+      hinge, and the hinge scales the CE term (RTLCoder's "multiplied into the SFT term").
+    Returns (loss, ce, rank) as tensors."""
+    import torch
+
+    p = sums / lengths
+    r = torch.tensor(scores, dtype=p.dtype)
+    better = r.unsqueeze(0) > r.unsqueeze(1)  # better[i, j]: candidate j scores above candidate i
+    if kind == "itertl":
+        ce = -p[0]
+        rank = (torch.relu(p.unsqueeze(1) - p.unsqueeze(0)) * better).sum()
+        return ce + rank_weight * rank, ce, rank
+    if kind == "rrhf":
+        best = int(torch.argmax(r))
+        ce = -p[best]
+        rank = (torch.relu(p.unsqueeze(1) - p.unsqueeze(0)) * better).sum()
+        return ce + rank_weight * rank, ce, rank
+    if kind == "rtlcoder":
+        q = torch.softmax(p, dim=0)
+        gap = r.unsqueeze(0) - r.unsqueeze(1) > 0.2
+        close = (q.unsqueeze(0) - q.unsqueeze(1)) < 0.3
+        pairs = better & gap & close
+        rank = (torch.relu(0.3 - (q.unsqueeze(0) - q.unsqueeze(1))) * pairs).sum()
+        ce = -p[0]
+        return ce * (1 + rank_weight * rank), ce, rank
+    raise ValueError(f"unknown ranking loss {kind!r}; known: {', '.join(LOSSES)}")
+
+
+def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if o.loss not in LOSSES:
+        raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {o.loss!r}")
+    transformers.logging.set_verbosity_error()
+    if o.threads:
+        torch.set_num_threads(o.threads)
+    transformers.set_seed(o.seed)
+    started = time.time()
+    rows = read_rows(o.data)
+    tokenizer = AutoTokenizer.from_pretrained(o.base)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    top = max((max(r["scores"], default=0.0) for r in rows), default=0.0)
+    reference_score = o.reference_score if o.reference_score is not None else float(top) + 1.0
+    groups = [g for g in (encode_group(tokenizer, r, reference_score, o.max_length) for r in rows) if g is not None]
+    if not groups:
+        raise DataError(f"--data {o.data}: no group fits in {o.max_length} tokens with two candidates")
+    model = AutoModelForCausalLM.from_pretrained(o.base, dtype="auto")
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=o.learning_rate, weight_decay=0.0)
+    steps = max(1, round(len(groups) * o.epochs))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+    )
+    emit(
+        "start",
+        recipe="itertl",
+        loss=o.loss,
+        rows=len(rows),
+        groups=len(groups),
+        dropped=len(rows) - len(groups),
+        candidates=sum(len(g.ids) for g in groups),
+        steps=steps,
+        reference_score=reference_score,
+        versions=versions(),
+        threads=torch.get_num_threads(),
+    )
+    rng = random.Random(o.seed)
+    order: list[Group] = []
+    logged = {"loss": 0.0, "ce": 0.0, "rank": 0.0, "n": 0}
+    history = []
+    stopped_by = "steps"
+    for step in range(1, steps + 1):
+        if not order:
+            order = groups[:]
+            rng.shuffle(order)
+        group = order.pop()
+        sums, lengths = sequence_logprobs(model, group, tokenizer.pad_token_id)
+        loss, ce, rank = ranking_loss(o.loss, sums, lengths, group.scores, o.rank_weight)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        logged["loss"] += float(loss)
+        logged["ce"] += float(ce)
+        logged["rank"] += float(rank)
+        logged["n"] += 1
+        if step % o.logging_steps == 0 or step == steps:
+            n = logged["n"]
+            entry = {k: round(logged[k] / n, 5) for k in ("loss", "ce", "rank")}
+            history.append({"step": step, **entry})
+            emit("log", step=step, max_steps=steps, **entry, elapsed_s=round(time.time() - started, 2))
+            logged = {"loss": 0.0, "ce": 0.0, "rank": 0.0, "n": 0}
+        if o.time_budget_s is not None and time.time() - started > o.time_budget_s:
+            stopped_by = "time_budget"
+            break
+    o.out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(o.out, safe_serialization=True)
+    tokenizer.save_pretrained(o.out)
+    model.generation_config.save_pretrained(o.out)
+    summary = {
+        "recipe": "itertl",
+        "loss": o.loss,
+        "base": o.base,
+        "groups": len(groups),
+        "steps": step,
+        "stopped_by": stopped_by,
+        "history": history,
+        "seconds": round(time.time() - started, 2),
+        "model_dir": str(o.out),
+        "versions": versions(),
+    }
+    (o.out / "rtlgym-itertl.json").write_text(json.dumps(summary, indent=2))
+    emit("done", **summary)
+    return summary
