@@ -1,11 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { BadInputError, RtlgymError, tail } from "../core/errors.js";
-import { packageRoot } from "../core/paths.js";
-import { findPython, pythonEnv } from "./python.js";
+import { BadInputError } from "../core/errors.js";
 import { openTrainStore } from "./store.js";
-import { spawnStreaming } from "./stream.js";
+import { runTrainer, TrainerCancelled } from "./trainer.js";
 
 /** Presets of `rtlgym train sft` (their numbers live in adapters/python/rtlgym_train/presets.py). */
 export const SFT_PRESETS = ["smoke", "tiny"] as const;
@@ -108,22 +106,9 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
     // Allowed (LoRA on a fresh model trains adapters on random weights), but it is almost surely a mistake.
     throw new BadInputError("--lora needs --base: LoRA adapts a trained model's weights");
   }
-  const python = findPython(o.python);
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const args = [
-    "-m",
-    "rtlgym_train",
-    "sft",
-    "--data",
-    resolve(o.data),
-    "--out",
-    out,
-    "--preset",
-    o.preset,
-    "--seed",
-    String(o.seed),
-  ];
+  const args = ["sft", "--data", resolve(o.data), "--out", out, "--preset", o.preset, "--seed", String(o.seed)];
   if (o.base !== undefined) args.push("--base", o.base);
   if (o.lora) args.push("--lora");
   if (o.fresh) args.push("--fresh");
@@ -142,78 +127,46 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
     lora: o.lora,
   });
   const losses: SftResult["losses"] = [];
-  let done: SftDone | undefined;
-  let error: Extract<SftEvent, { event: "error" }> | undefined;
-  const stray: string[] = [];
   try {
-    const handle = spawnStreaming(python, args, {
-      cwd: packageRoot(),
-      env: pythonEnv(),
-      timeoutMs: o.timeoutMs,
-      ...(o.signal && { signal: o.signal }),
-      ...(o.onStderr && { onStderr: o.onStderr }),
-      onLine: (line) => {
-        if (line.trim() === "") return;
-        let json: unknown;
-        try {
-          json = JSON.parse(line);
-        } catch {
-          stray.push(line);
-          return;
-        }
-        const parsed = SftEvent.safeParse(json);
-        if (!parsed.success) {
-          stray.push(line);
-          return;
-        }
-        const event = parsed.data;
-        if (event.event === "log") {
-          const tokensPerS = event.tokens_per_s ?? null;
-          losses.push({ step: event.step, loss: event.loss, tokensPerS });
-          if (runId !== undefined) {
-            store?.addMetric(runId, {
-              step: event.step,
-              loss: event.loss,
-              tokensPerS,
-              learningRate: event.learning_rate ?? null,
-              elapsedS: event.elapsed_s ?? null,
-            });
-          }
-        } else if (event.event === "done") done = event;
-        else if (event.event === "error") error = event;
-        o.onEvent?.(event);
-      },
-    });
-    const result = await handle.done;
-    if (result.spawnError) {
-      throw new BadInputError(`cannot run ${python}: ${result.spawnError.message}`, { command: python });
-    }
-    if (result.cancelled) {
-      if (runId !== undefined) store?.finishRun(runId, "cancelled", null);
-      throw new RtlgymError("USAGE", `training cancelled; rerun the same command to resume from ${out}/checkpoints`);
-    }
-    if (error?.kind === "bad_input") {
-      if (runId !== undefined) store?.finishRun(runId, "failed", { error: error.message });
-      throw new BadInputError(error.message, { command: python, args });
-    }
-    if (done === undefined || result.exitCode !== 0) {
-      const why = result.timedOut
-        ? `killed after ${o.timeoutMs} ms`
-        : result.outputCapped
-          ? "killed: too much output"
-          : `exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ""}`;
-      if (runId !== undefined) store?.finishRun(runId, "failed", { error: error?.message ?? why });
-      throw new RtlgymError(
-        "TOOL_CRASHED",
-        `the trainer failed (${why})${error ? `: ${error.message}` : ""}; rerun to resume from the last checkpoint`,
-        {
-          command: python,
-          args,
-          exitCode: result.exitCode,
-          stderrTail: tail(result.stderrTail),
-          ...(stray.length > 0 && { stdout: stray.slice(-5) }),
+    let done: SftDone;
+    try {
+      done = await runTrainer({
+        args,
+        parse: (json) => {
+          const parsed = SftEvent.safeParse(json);
+          return parsed.success ? parsed.data : undefined;
         },
-      );
+        ...(o.python !== undefined && { python: o.python }),
+        timeoutMs: o.timeoutMs,
+        ...(o.signal && { signal: o.signal }),
+        ...(o.onStderr && { onStderr: o.onStderr }),
+        resumeHint: `rerun the same command to resume from ${out}/checkpoints`,
+        onEvent: (event) => {
+          if (event.event === "log") {
+            const tokensPerS = event.tokens_per_s ?? null;
+            losses.push({ step: event.step, loss: event.loss, tokensPerS });
+            if (runId !== undefined) {
+              store?.addMetric(runId, {
+                step: event.step,
+                loss: event.loss,
+                tokensPerS,
+                learningRate: event.learning_rate ?? null,
+                elapsedS: event.elapsed_s ?? null,
+              });
+            }
+          }
+          o.onEvent?.(event);
+        },
+      });
+    } catch (e) {
+      const cancelled = e instanceof TrainerCancelled;
+      if (runId !== undefined)
+        store?.finishRun(
+          runId,
+          cancelled ? "cancelled" : "failed",
+          cancelled ? null : { error: String((e as Error).message) },
+        );
+      throw e;
     }
     if (runId !== undefined) store?.finishRun(runId, "done", done as Record<string, unknown>);
     return { summary: done, losses, runId, modelDir: out };
