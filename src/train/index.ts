@@ -11,5 +11,5 @@ export {
   type SftResult,
   trainSft,
 } from "./sft.js";
-export { openTrainStore, type TrainMetric, type TrainRunRecord, type TrainStore } from "./store.js";
+export { openTrainStore, type TrainMetric, type TrainRunRecord, type TrainStore, type TrainValue } from "./store.js";
 export { type StreamHandle, type StreamOptions, type StreamResult, spawnStreaming } from "./stream.js";

@@ -27,10 +27,23 @@ export interface TrainMetric {
   elapsedS: number | null;
 }
 
+/**
+ * A named number a recipe logs at a step (a round, an RL step): reward mean, pass rate, held-out pass@1... Kept in
+ * long form so every recipe logs what it has without a schema change.
+ */
+export interface TrainValue {
+  step: number;
+  name: string;
+  value: number;
+}
+
 /** Training runs and their metrics, in the same SQLite file as the bench runs (its own tables). */
 export interface TrainStore {
   startRun(run: Omit<TrainRunRecord, "id" | "createdAt" | "status" | "summary">): number;
   addMetric(runId: number, metric: TrainMetric): void;
+  /** Records named values at a step (replacing values of the same step and name). */
+  addValues(runId: number, step: number, values: Record<string, number | null | undefined>): void;
+  values(runId: number): TrainValue[];
   finishRun(runId: number, status: TrainRunRecord["status"], summary: Record<string, unknown> | null): void;
   getRun(runId: number): TrainRunRecord | undefined;
   metrics(runId: number): TrainMetric[];
@@ -59,6 +72,13 @@ CREATE TABLE IF NOT EXISTS train_metrics (
   learning_rate REAL,
   elapsed_s REAL,
   PRIMARY KEY (run_id, step)
+);
+CREATE TABLE IF NOT EXISTS train_values (
+  run_id INTEGER NOT NULL REFERENCES train_runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (run_id, step, name)
 );`;
 
 interface RunRow {
@@ -90,6 +110,15 @@ export function openTrainStore(path: string = defaultStorePath()): TrainStore {
   const insertMetric = db.prepare(
     "INSERT OR REPLACE INTO train_metrics (run_id, step, loss, tokens_per_s, learning_rate, elapsed_s) VALUES (?, ?, ?, ?, ?, ?)",
   );
+  const insertValue = db.prepare("INSERT OR REPLACE INTO train_values (run_id, step, name, value) VALUES (?, ?, ?, ?)");
+  const insertValues = db.transaction(
+    (runId: number, step: number, values: Record<string, number | null | undefined>) => {
+      for (const [name, value] of Object.entries(values)) {
+        if (typeof value === "number" && Number.isFinite(value)) insertValue.run(runId, step, name, value);
+      }
+    },
+  );
+  const selectValues = db.prepare("SELECT step, name, value FROM train_values WHERE run_id = ? ORDER BY step, name");
   const updateRun = db.prepare("UPDATE train_runs SET status = ?, summary = ? WHERE id = ?");
   const selectRun = db.prepare("SELECT * FROM train_runs WHERE id = ?");
   const selectMetrics = db.prepare(
@@ -111,6 +140,12 @@ export function openTrainStore(path: string = defaultStorePath()): TrainStore {
     },
     addMetric(runId, m) {
       insertMetric.run(runId, m.step, m.loss, m.tokensPerS, m.learningRate, m.elapsedS);
+    },
+    addValues(runId, step, values) {
+      insertValues(runId, step, values);
+    },
+    values(runId) {
+      return selectValues.all(runId) as TrainValue[];
     },
     finishRun(runId, status, summary) {
       updateRun.run(status, summary === null ? null : JSON.stringify(summary), runId);
