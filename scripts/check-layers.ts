@@ -15,6 +15,7 @@ const RANK: Record<string, number> = {
   bench: 4,
   train: 5,
   search: 5,
+  recipe: 5,
   server: 6,
   cli: 7,
 };

@@ -2,8 +2,12 @@ import type { Problem } from "../contracts/bench.js";
 import type { Api } from "../llm/openai.js";
 import { type Extraction, extractVerilog } from "../verilog/extract.js";
 
-/** `upstream` reproduces each suite's own prompting; `rtlgym` asks every suite the same way (one ```verilog block). */
-export type PromptStyle = "upstream" | "rtlgym";
+/**
+ * `upstream` reproduces each suite's own prompting; `rtlgym` asks every suite the same way (one ```verilog block);
+ * `codev` asks for CodeV-R1's reasoning format (`<think>...</think><answer>```verilog ...```</answer>`).
+ */
+export type PromptStyle = "upstream" | "rtlgym" | "codev";
+export const PROMPT_STYLES: readonly PromptStyle[] = ["upstream", "rtlgym", "codev"];
 
 /** Prompt conventions a problem follows, from its testbench kind or its suite name. */
 export type SuiteFamily = "verilog-eval" | "rtllm" | "builtin";
@@ -42,6 +46,16 @@ const VE_NO_EXPLAIN =
   "\nEnclose your code with [BEGIN] and [DONE]. Only output the code snippet\nand do NOT output anything else.\n";
 
 const RTLGYM_SYSTEM = "You are an expert digital hardware designer. You write correct, synthesizable Verilog.";
+
+// CodeV-R1's system prompt (its training and evaluation scripts), in substance: reason in <think>, answer in <answer>
+// with one ```verilog block. The `codev` reward checks exactly this shape (src/reward/format.ts).
+export const CODEV_SYSTEM =
+  "You are a helpful assistant. The assistant first thinks about the reasoning process in the mind and then " +
+  "provides the user with the answer. The reasoning process and answer are enclosed within <think> </think> and " +
+  "<answer> </answer> tags, respectively, i.e., <think> reasoning process here </think><answer> answer here " +
+  "</answer>. Now the user asks you to write verilog code. After thinking, when you finally reach a conclusion, " +
+  "enclose the final verilog code in ```verilog ``` within <answer> </answer> tags. i.e., <answer> ```verilog\n " +
+  "module top_module(in, out, ...) ... ``` </answer>.\n";
 
 /** Which prompt conventions apply to a problem. */
 export function suiteFamily(problem: Problem): SuiteFamily {
@@ -144,6 +158,17 @@ function rtlgymPrompt(problem: Problem, options: PromptOptions): BuiltPrompt {
 }
 
 /**
+ * CodeV-R1 style: rtlgym's spec and interface under CodeV-R1's system prompt, asking for the think/answer format.
+ * Completions prompts carry no prefill or stop: the answer is the whole continuation up to the end of text.
+ */
+function codevPrompt(problem: Problem, options: PromptOptions): BuiltPrompt {
+  const base = rtlgymPrompt(problem, { ...options, api: "chat" });
+  const prompt = `${base.prompt}\nReason inside <think> </think> first, then put that code block inside <answer> </answer>.`;
+  if (options.api === "chat") return { system: CODEV_SYSTEM, prompt };
+  return { prompt: `${CODEV_SYSTEM}\n${prompt}\n\n` };
+}
+
+/**
  * The prompt for one problem. Upstream style follows each suite's generator: VerilogEval v2 `sv-generate`
  * (spec-to-rtl: system message, "Question:"/"Answer:", [BEGIN]/[DONE]; code-complete and v1: system message and
  * the commented description followed by the module header), RTLLM's description as is; builtin problems (and
@@ -152,6 +177,7 @@ function rtlgymPrompt(problem: Problem, options: PromptOptions): BuiltPrompt {
  */
 export function buildPrompt(problem: Problem, options: PromptOptions = { api: "chat" }): BuiltPrompt {
   const style = options.style ?? "upstream";
+  if (style === "codev") return codevPrompt(problem, options);
   const family = suiteFamily(problem);
   if (style === "upstream" && family === "verilog-eval") {
     return problem.task === "code-complete" ? verilogEvalComplete(problem, options) : verilogEvalSpec(problem, options);

@@ -10,6 +10,7 @@ import { DEFAULT_EXPORT, EXPORT_FORMATS, type ExportFormat, exportDataset } from
 import { DEFAULT_INGEST, ingest } from "../../data/ingest.js";
 import { readDataset, writeDataset, writeManifest } from "../../data/store.js";
 import { intOption } from "../options.js";
+import { registerDistill } from "./distill.js";
 
 const UPSTREAM_SUITES = [
   "verilog-eval-v2",
@@ -81,6 +82,7 @@ async function benchmarkProblems(flags: {
 /** `rtlgym data ...`: ingest real RTL into a dataset, decontaminate it, export it for training. */
 export function registerData(program: Command): void {
   const data = program.command("data").description("datasets from real RTL: ingest, decontaminate, export");
+  registerDistill(data);
 
   data
     .command("ingest")

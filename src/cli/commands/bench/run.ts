@@ -53,7 +53,7 @@ export function registerRun(bench: Command): void {
     .requiredOption("--model <name>", "model name as the endpoint serves it")
     .option("--api-key <key>", "bearer token for the endpoint (default: $OPENAI_API_KEY)")
     .option("--api <api>", "chat | completions", "chat")
-    .option("--prompt-style <style>", "upstream (the suite's own prompt conventions) | rtlgym", "upstream")
+    .option("--prompt-style <style>", "upstream (the suite's own prompt conventions) | rtlgym | codev (<think>/<answer>, CodeV-R1)", "upstream")
     .option("-n, --n <n>", "samples per problem", intOption, 1)
     .option("--temperature <t>", "sampling temperature", numberOption)
     .option("--top-p <p>", "nucleus sampling", numberOption)
@@ -71,8 +71,8 @@ export function registerRun(bench: Command): void {
   cmd.action(async (flags: RunFlags) => {
     if (flags.api !== "chat" && flags.api !== "completions")
       throw new BadInputError(`--api must be chat or completions, got ${flags.api}`);
-    if (flags.promptStyle !== "upstream" && flags.promptStyle !== "rtlgym") {
-      throw new BadInputError(`--prompt-style must be upstream or rtlgym, got ${flags.promptStyle}`);
+    if (flags.promptStyle !== "upstream" && flags.promptStyle !== "rtlgym" && flags.promptStyle !== "codev") {
+      throw new BadInputError(`--prompt-style must be upstream, rtlgym or codev, got ${flags.promptStyle}`);
     }
     if (flags.n < 1) throw new BadInputError("-n must be at least 1");
     const { suite, problems } = await loadSelection(flags);
