@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { runBench } from "../bench/run.js";
+import { type BenchRunOutput, runBench } from "../bench/run.js";
 import { selectProblems } from "../bench/select.js";
-import { openStore } from "../bench/store.js";
+import { openStore, type StoredSample } from "../bench/store.js";
 import { loadSuite } from "../bench/suites/registry.js";
+import type { Problem } from "../contracts/bench.js";
 import { BadInputError } from "../core/errors.js";
 import { createClient } from "../llm/index.js";
 import { toolVersions } from "../verify/index.js";
@@ -58,12 +59,27 @@ export interface EvaluateModelResult {
   seconds: number;
 }
 
+/** Options of {@link sampleTasks}: a model, a tasks split, and which of its problems. */
+export interface SampleTasksOptions extends Omit<EvaluateModelOptions, "limit"> {
+  /** Only these problems of the split (ids), in this order; default all (or the first `limit`). */
+  problems?: readonly Problem[] | ((all: readonly Problem[]) => readonly Problem[]);
+  limit?: number;
+}
+
+/** What {@link sampleTasks} produced: the bench run (summary, scores) and every stored sample with its response. */
+export interface SampleTasksResult {
+  bench: BenchRunOutput;
+  samples: StoredSample[];
+  problems: readonly Problem[];
+  seconds: number;
+}
+
 /**
- * Held-out pass@1 of a model directory on a tasks split, as `bench run` measures it: serves the model
- * (`serveModel`, a free port), samples n responses per problem with rtlgym's OpenAI client, scores them with
- * `runBench` (a fresh run each time), and stops the server. Shared by the training recipes (SFT, RL, ITERTL, SALV).
+ * Samples n responses per problem of a tasks split from a model directory and verifies them, as `bench run` does:
+ * serves the model (`serveModel`, a free port), samples with rtlgym's OpenAI client, scores with `runBench` (a fresh
+ * run each time, kept in the run store), and stops the server. Evaluation and the recipes' rollouts both use it.
  */
-export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
+export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTasksResult> {
   const start = Date.now();
   const split = options.split ?? "heldout-params";
   const n = options.n ?? 5;
@@ -75,7 +91,9 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     });
   }
   const suite = await loadSuite("tasks", data);
-  const problems = selectProblems(suite.problems, options.limit !== undefined ? { limit: options.limit } : {});
+  const chosen =
+    typeof options.problems === "function" ? options.problems(suite.problems) : (options.problems ?? suite.problems);
+  const problems = selectProblems(chosen, options.limit !== undefined ? { limit: options.limit } : {});
   const served = await serveModel({
     model: options.model,
     port: 0,
@@ -90,7 +108,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const client = createClient({ baseUrl: `${served.url}/v1`, model: served.model, api: "chat", concurrency: 2 });
     const total = problems.filter((p) => p.excluded === undefined).length * n;
     let done = 0;
-    const out = await runBench({
+    const bench = await runBench({
       suite,
       problems,
       client,
@@ -113,18 +131,24 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
         if (e.kind === "scored") options.onProgress?.(++done, total);
       },
     });
-    const s = out.summary;
-    return {
-      passAt1: s.passAtK["1"] ?? 0,
-      passAtK: s.passAtK,
-      problems: s.attempted,
-      samples: s.scored,
-      statuses: s.statuses,
-      runId: out.run.id,
-      seconds: (Date.now() - start) / 1000,
-    };
+    return { bench, samples: store.samplesOf(bench.run.id), problems, seconds: (Date.now() - start) / 1000 };
   } finally {
     store.close();
     await served.close();
   }
+}
+
+/** Held-out pass@1 of a model directory on a tasks split, as `bench run` measures it ({@link sampleTasks}). */
+export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
+  const { bench, seconds } = await sampleTasks(options);
+  const s = bench.summary;
+  return {
+    passAt1: s.passAtK["1"] ?? 0,
+    passAtK: s.passAtK,
+    problems: s.attempted,
+    samples: s.scored,
+    statuses: s.statuses,
+    runId: bench.run.id,
+    seconds,
+  };
 }

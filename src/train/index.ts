@@ -1,4 +1,11 @@
-export { type EvaluateModelOptions, type EvaluateModelResult, evaluateModel } from "./evaluate.js";
+export {
+  type EvaluateModelOptions,
+  type EvaluateModelResult,
+  evaluateModel,
+  type SampleTasksOptions,
+  type SampleTasksResult,
+  sampleTasks,
+} from "./evaluate.js";
 export { findPython, PYTHON_ENV, pythonEnv } from "./python.js";
 export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
 export {
