@@ -1,5 +1,5 @@
-"""`python -m rtlgym_train sft ...` and `python -m rtlgym_train serve ...`: what `rtlgym train sft` and
-`rtlgym model serve` run. Exit codes: 0 done, 2 bad input (one `error` JSON line on stdout), 1 crash."""
+"""`python -m rtlgym_train sft|rl|serve ...`: what `rtlgym train sft`, `rtlgym train rl` and `rtlgym model serve`
+run. Exit codes: 0 done, 2 bad input (one `error` JSON line on stdout), 1 crash."""
 
 from __future__ import annotations
 
@@ -106,16 +106,56 @@ def _run(emit, work, data_error) -> int:
     return 0
 
 
+def _rl(argv: list[str]) -> int:
+    from .rl import RlOptions, train
+    from .sft import Emitter
+
+    ap = argparse.ArgumentParser(prog="python -m rtlgym_train rl")
+    ap.add_argument("--config", required=True, type=Path, help="a JSON object of RlOptions fields")
+    ap.add_argument("--reward-url", help="override the config's reward_url")
+    ap.add_argument("--out", type=Path, help="override the config's out")
+    ap.add_argument("--fresh", action="store_true")
+    a = ap.parse_args(argv)
+    emit = Emitter.take_stdout()
+    try:
+        config = json.loads(a.config.read_text())
+        if not isinstance(config, dict):
+            raise ValueError(f"{a.config}: the config must be a JSON object")
+        if a.reward_url:
+            config["reward_url"] = a.reward_url
+        if a.out:
+            config["out"] = str(a.out)
+        if a.fresh:
+            config["fresh"] = True
+        options = RlOptions.from_dict(config)
+    except (ValueError, OSError, TypeError) as e:
+        emit("error", kind="bad_input", message=str(e))
+        return 2
+    try:
+        train(options, emit)
+    except (ValueError, OSError) as e:
+        traceback.print_exc()
+        emit("error", kind="bad_input", message=str(e))
+        return 2
+    except Exception as e:  # noqa: BLE001 - reported to the orchestrator, then the exit code says crash
+        traceback.print_exc()
+        emit("error", kind="crash", message=f"{type(e).__name__}: {e}")
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not argv or argv[0] not in ("sft", "serve", "itertl"):
-        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl ..."}))
+    if not argv or argv[0] not in ("sft", "serve", "itertl", "rl"):
+        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl|rl ..."}))
         return 2
     if argv[0] == "sft":
         return _sft(argv[1:])
     if argv[0] == "itertl":
         return _itertl(argv[1:])
+    if argv[0] == "rl":
+        return _rl(argv[1:])
     from .serve import main as serve_main
 
     return serve_main(argv[1:])
