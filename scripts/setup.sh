@@ -8,6 +8,8 @@ missing=()
 command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
 command -v yosys >/dev/null 2>&1 || missing+=(yosys)
 command -v verilator >/dev/null 2>&1 || missing+=(verilator)
+# VHDL: analysis, native simulation and synthesis to Verilog (docs/vhdl.md).
+command -v ghdl >/dev/null 2>&1 || missing+=(ghdl)
 # The OS sandbox around every tool that reads candidate code (docs/security.md).
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -110,7 +110,7 @@ export function summarise(input: SummaryInput): BenchSummary {
         evidence: disagreementEvidence(s),
       })),
     problems,
-    toolVersions: { ...input.toolVersions },
+    toolVersions: { ...input.toolVersions, ghdl: input.toolVersions.ghdl ?? null },
     seed: input.seed,
     createdAt: new Date().toISOString(),
   };

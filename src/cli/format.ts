@@ -31,6 +31,8 @@ export function formatResult(r: VerifyResult): string {
     if (cx.trace && cx.trace.length > 1) lines.push(`  trace: ${cx.trace.length} cycles from reset`);
   }
   for (const d of r.diagnostics) lines.push(...d.split("\n").map((l) => `  | ${l}`));
-  lines.push(`  tools: ${r.toolVersions.iverilog}; ${r.toolVersions.yosys} (${r.toolVersions.yosysBackend})`);
+  lines.push(
+    `  tools: ${r.toolVersions.iverilog}; ${r.toolVersions.yosys} (${r.toolVersions.yosysBackend})${r.toolVersions.ghdl ? `; ${r.toolVersions.ghdl}` : ""}`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -115,6 +115,8 @@ export const ToolVersions = z.object({
   iverilog: z.string().nullable(),
   yosys: z.string().nullable(),
   yosysBackend: z.enum(["native", "wasm"]).nullable(),
+  /** Set when a VHDL design took part in the check. */
+  ghdl: z.string().nullable().optional(),
 });
 export type ToolVersions = z.infer<typeof ToolVersions>;
 

@@ -1,3 +1,4 @@
+import { ghdlYosysPlugin } from "./ghdl.js";
 import { runProcess, withTempDir } from "./process.js";
 import { type SandboxStatus, sandboxStatus } from "./sandbox.js";
 import { findOnPath } from "./which.js";
@@ -43,6 +44,7 @@ export async function doctor(): Promise<DoctorReport> {
     probe("vvp", ["-V"], true, "apt-get install iverilog"),
     probe("yosys", ["-V"], false, "apt-get install yosys (else the bundled @yowasp/yosys WASM build is used)"),
     probe("verilator", ["--version"], false, "apt-get install verilator (optional: lint)"),
+    probe("ghdl", ["--version"], false, "apt-get install ghdl (needed for VHDL checks)"),
     probe("bwrap", ["--version"], false, "apt-get install bubblewrap (the OS sandbox around every tool)"),
   ]);
   let sandbox: SandboxStatus;
@@ -60,6 +62,15 @@ export async function doctor(): Promise<DoctorReport> {
     const version = await y.version();
     backend = `${y.name}: ${version}`;
     if (y.name === "wasm") tools.push({ name: "@yowasp/yosys", found: true, version, required: false });
+    // Optional: a user-installed GHDL Yosys plugin (Debian does not package it); rtlgym never requires it.
+    const plugin = ghdlYosysPlugin();
+    tools.push({
+      name: "ghdl-yosys-plugin",
+      found: plugin !== undefined,
+      ...(plugin && { path: plugin }),
+      required: false,
+      hint: "not packaged in Debian 12; VHDL formal runs on GHDL's validated Verilog netlist instead",
+    });
   } catch (e) {
     backend = `unavailable: ${(e as Error).message}`;
     ready = false;
