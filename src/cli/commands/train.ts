@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { BadInputError } from "../../core/errors.js";
 import { SFT_PRESETS, type SftEvent, type SftPreset, trainSft } from "../../train/index.js";
 import { intOption } from "../options.js";
+import { registerTrainItertl } from "./train-itertl.js";
 
 interface SftFlags {
   data: string;
@@ -41,6 +42,7 @@ function describe(event: SftEvent): string | undefined {
 /** `rtlgym train sft`: the Python trainer behind a TypeScript orchestrator (progress, run store, resume). */
 export function registerTrain(program: Command): void {
   const train = program.command("train").description("train models on rtlgym tasks (SFT; the recipes build on it)");
+  registerTrainItertl(train);
   train
     .command("sft")
     .description("supervised fine-tuning: a small model from scratch on CPU, or --base MODEL [--lora] on a GPU")
