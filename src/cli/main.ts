@@ -7,6 +7,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerModel } from "./commands/model.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSlice } from "./commands/slice.js";
 import { registerTasks } from "./commands/tasks.js";
 import { registerTrain } from "./commands/train.js";
 import { EXIT } from "./exit.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerBench(program);
   registerServe(program);
+  registerSlice(program);
   registerTasks(program);
   registerTrain(program);
   registerModel(program);
