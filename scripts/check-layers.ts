@@ -6,6 +6,7 @@ const RANK: Record<string, number> = {
   contracts: 0,
   core: 0,
   verilog: 1,
+  vhdl: 1,
   tools: 1,
   verify: 2,
   llm: 2,
