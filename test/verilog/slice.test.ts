@@ -63,6 +63,10 @@ describe("slice", () => {
     expect(z).toContain("assign t = a ^ b;");
     expect(z).toContain("assign z = t | 8'h0f;");
     expect(z).not.toContain("assign u");
+    // declarations of the target and of the internal signals it reads (their widths matter), never of inputs
+    expect(y).toContain("output [7:0] y\n|wire [7:0] t;\n|wire [7:0] u;");
+    expect(z).not.toContain("wire [7:0] u;");
+    expect(z).not.toContain("input");
     expect(z).not.toContain("assign y");
   });
 
@@ -122,7 +126,7 @@ endmodule
       expect(covered).toContain("function [3:0] twice(input [3:0] x); twice = rev(rev(x)); endfunction");
       expect(covered).toContain("function [3:0] rev(input [3:0] x)");
       expect(covered).not.toContain("assign w");
-      expect(s.items.map((i) => i.kind)).toEqual(["function", "function", "assign"]);
+      expect(s.items.map((i) => i.kind)).toEqual(["declaration", "function", "function", "assign"]);
     });
   });
 
@@ -133,7 +137,7 @@ endmodule
     expect(sum).toContain("wire [W:0] full = a + b;");
     expect(sum).not.toContain("assign c = full[W];");
     expect(sum).not.toContain("assign carry");
-    expect(sliced("multi.v", "diff")).toBe("assign diff = x - y;");
+    expect(sliced("multi.v", "diff")).toBe("output [3:0] diff\n|assign diff = x - y;");
     const answer = answers.get("multi.v#adder") as SliceAnswer;
     expect(answer.top).toBe("adder");
     expect(Object.keys(answer.signals).sort()).toEqual(["c", "s"]);
@@ -146,12 +150,10 @@ endmodule
     const answer = answers.get("multi.v") as SliceAnswer;
     const diff = answer.signals.diff;
     if (!diff || "error" in diff) throw new Error("no slice");
-    expect(diff.spans).toEqual([
-      [text.indexOf("assign diff"), text.indexOf("assign diff") + "assign diff = x - y;".length],
-    ]);
+    const at = text.indexOf("assign diff");
+    expect(diff.spans[1]).toEqual([at, at + "assign diff = x - y;".length]);
     const toCp = utf16ToCodePoints(text);
     const toU16 = codePointsToUtf16(text);
-    const at = text.indexOf("assign diff");
     expect(toCp(at)).toBe(Array.from(text.slice(0, at)).length);
     expect(toU16(toCp(at))).toBe(at);
   });

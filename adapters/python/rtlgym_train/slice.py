@@ -8,8 +8,9 @@ and sorted. rtlgym's `src/tools/slice.ts` runs this; see docs/salv.md for what a
 
 A slice is built on slang's elaborated design, never on the text: the module items (continuous assignments, always
 blocks, declarations with an initial value, submodule instances) that drive the signal, then, transitively, the
-items driving every signal, parameter and enum value they read, the functions they call, and the headers of the
-generate constructs they sit in. A block that drives several signals is in the slice whole: a statement-level cut
+items driving every signal, parameter and enum value they read, the functions they call, the headers of the
+generate constructs they sit in, and the declarations of the signal and of every internal signal it depends on
+(a width there changes what the code computes; input ports are the interface, not the slice). A block that drives several signals is in the slice whole: a statement-level cut
 would have to decide which control flow belongs to which signal, and the model writes the block as one unit.
 """
 
@@ -258,6 +259,13 @@ class _Slicer:
                 item.extra.append((inst.body, port.internalSymbol))
             self.add(drivers, item)
 
+    def inputs(self, body: Any) -> set[str]:
+        return {
+            _key(p.internalSymbol)
+            for p in body.portList
+            if isinstance(p, ast.PortSymbol) and p.direction == ast.ArgumentDirection.In and p.internalSymbol is not None
+        }
+
     # --- the slice ---------------------------------------------------------------------------------------------
     def slice(self, body: Any, target: Any) -> tuple[list[tuple[int, int]], list[dict[str, Any]]]:
         spans: list[tuple[int, int]] = []
@@ -278,6 +286,12 @@ class _Slicer:
                     spans.append(s)
                     listed.append({"kind": "enum", "span": list(s)})
                 continue
+            if sym.kind in (SK.Net, SK.Variable) and key not in self.inputs(scope_body):
+                # Its declaration: a width or signedness there changes what the driving code computes.
+                s = self.span(self.statement(sym.syntax)) if sym.syntax is not None else None
+                if s:
+                    spans.append(s)
+                    listed.append({"kind": "declaration", "span": list(s)})
             for item in self.items(scope_body).get(key, []):
                 if id(item) in seen_items:
                     continue
