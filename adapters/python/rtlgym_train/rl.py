@@ -216,8 +216,12 @@ def step_stats(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     raw: list[float] = []
     shaped: list[float] = []
     lengths: list[int] = []
+    scored_tokens = 0
+    judged: Counter[str] = Counter()  # statuses of the responses with a verdict: the rates' denominators
     for r in rounds:
+        scored_tokens += sum(n for x, n in zip(r["raw"], r["lengths"]) if x is not None)
         statuses.update(r["statuses"])
+        judged.update(s for s, x in zip(r["statuses"], r["raw"]) if x is not None)
         raw += [x for x in r["raw"] if x is not None]
         shaped += [x for x in r["shaped"] if x is not None]
         lengths += r["lengths"]
@@ -226,7 +230,7 @@ def step_stats(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     scored = total - unscored
 
     def rate(status: str) -> float | None:
-        return statuses[status] / scored if scored else None
+        return judged[status] / scored if scored else None
 
     return {
         "samples": total,
@@ -240,6 +244,8 @@ def step_stats(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "statuses": dict(statuses),
         "response_length_mean": sum(lengths) / len(lengths) if lengths else None,
         "response_length_max": max(lengths) if lengths else None,
+        "tokens": sum(lengths),
+        "scored_tokens": scored_tokens,
     }
 
 
@@ -250,7 +256,7 @@ def step_stats(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 def _make_trainer_class():
     import torch
     from trl import GRPOTrainer
-    from trl.trainer.utils import pad
+    from trl.trainer.utils import add_fused_lm_head, pad
 
     class DapoTrainer(GRPOTrainer):
         """GRPOTrainer + dynamic sampling with the adaptive draw rule, no-verdict masking, KL-to-start logging and
@@ -258,6 +264,10 @@ def _make_trainer_class():
 
         def __init__(self, *args: Any, rl: RlOptions, reward_fn: RtlgymReward, start_model: Any = None, **kw: Any):
             super().__init__(*args, **kw)
+            if start_model is not None:
+                # TRL patches the models it scores with a fused LM head that returns log-probs; the start model too.
+                add_fused_lm_head(start_model, temperature=self.temperature,
+                                  cast_lm_head_to_fp32=self.args.cast_lm_head_to_fp32)
             self.rl = rl
             self.reward_fn = reward_fn
             self.start_model = start_model
@@ -316,7 +326,7 @@ def _make_trainer_class():
                         f"{dict(Counter(self.reward_fn.rounds[-1]['statuses']))}); see `rtlgym serve`'s log"
                     )
                 keep = informative_groups(rewards, G) if self.rl.dynamic_sampling else [True] * n
-                rows_kept = [i for i, k in enumerate(keep) for _ in range(G) if k]
+                rows_kept = [g * G + j for g, k in enumerate(keep) if k for j in range(G)]
                 kept_here = sum(keep)
                 rounds += 1
                 drawn += n
@@ -586,6 +596,7 @@ def train(o: RlOptions, emit: Emitter) -> dict[str, Any]:
         # The trainer draws its own prompts (dynamic sampling), so there is nothing to skip on resume.
         ignore_data_skip=True,
         log_completions=False,
+        gradient_checkpointing=False,
         **o.extra,
     )
     DapoTrainer = _make_trainer_class()
