@@ -6,6 +6,7 @@ import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerModel } from "./commands/model.js";
+import { registerSalvPairs } from "./commands/salv.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSlice } from "./commands/slice.js";
 import { registerTasks } from "./commands/tasks.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerModel(program);
   registerData(program);
+  registerSalvPairs(program);
   return program;
 }
 
