@@ -6,6 +6,7 @@ import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerModel } from "./commands/model.js";
+import { registerSearch } from "./commands/search.js";
 import { registerSalvPairs } from "./commands/salv.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSlice } from "./commands/slice.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerModel(program);
   registerData(program);
+  registerSearch(program);
   registerSalvPairs(program);
   return program;
 }

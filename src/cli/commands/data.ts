@@ -11,6 +11,7 @@ import { DEFAULT_INGEST, ingest } from "../../data/ingest.js";
 import { readDataset, writeDataset, writeManifest } from "../../data/store.js";
 import { intOption } from "../options.js";
 import { registerDistill } from "./distill.js";
+import { registerRaft } from "./search.js";
 
 const UPSTREAM_SUITES = [
   "verilog-eval-v2",
@@ -83,6 +84,7 @@ async function benchmarkProblems(flags: {
 export function registerData(program: Command): void {
   const data = program.command("data").description("datasets from real RTL: ingest, decontaminate, export");
   registerDistill(data);
+  registerRaft(data);
 
   data
     .command("ingest")

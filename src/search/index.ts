@@ -1,0 +1,31 @@
+/** Search at inference (sample, best-of-n, beam, MCTS over steps) and BM25 retrieval (prompts and RAFT data). */
+export { Budget, type BudgetLimits, type Spent } from "./budget.js";
+export { exportRaft, type RaftOptions, type RaftSummary } from "./raft.js";
+export { type Corpus, type CorpusDoc, loadCorpus, Retriever, withExamples } from "./retrieve.js";
+export { runSearch, type SearchRunInput, type SearchSummary, type StrategyResult, searchPrompt } from "./run.js";
+export { chosenPath, treeHtml, treeText } from "./show.js";
+export {
+  closeOff,
+  closers,
+  clusterByBehaviour,
+  createPrmClient,
+  type DesignCheck,
+  DesignChecker,
+  drivenFraction,
+  type PrmClient,
+} from "./signals.js";
+export { type NodeRecord, openSearchStore, type SearchStore } from "./store.js";
+export { type ProblemOutcome, searchProblem, type TerminalReward } from "./strategies.js";
+export {
+  beamSearch,
+  DEFAULT_TREE_OPTIONS,
+  mcts,
+  type SearchContext,
+  type SearchNode,
+  type SearchPrompt,
+  STRATEGIES,
+  type StepOptions,
+  type Strategy,
+  Tree,
+  type TreeOptions,
+} from "./tree.js";

@@ -1,0 +1,382 @@
+import { extractCandidate } from "../bench/prompts.js";
+import type { Problem } from "../contracts/bench.js";
+import type { Budget } from "./budget.js";
+import { closeOff, cutAfterEndmodule, endsDesign } from "./signals.js";
+
+/** The strategies `rtlgym search` runs. */
+export const STRATEGIES = ["sample", "best-of-n", "beam", "mcts"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** Why a node ends a design. */
+export type Finish = "endmodule" | "stop" | "empty" | "limit" | "closed-off";
+
+/** One node of a search: a prefix of the answer (the module body after the prompt's prefill). */
+export interface SearchNode {
+  id: number;
+  parent: number | null;
+  depth: number;
+  kind: "root" | "step" | "sample" | "finish";
+  /** The text this node added to its parent's prefix. */
+  step: string;
+  /** The whole answer so far (after the prefill). */
+  prefix: string;
+  terminal: boolean;
+  finish?: Finish;
+  /** The node's own evaluation: value of a partial design, or terminal reward of a complete one; null before. */
+  score: number | null;
+  visits: number;
+  valueSum: number;
+  children: number[];
+  expanded: boolean;
+  /** Completion tokens of the path from the root (usage averaged over the samples of each request). */
+  tokens: number;
+  /** Identical step texts drawn in the same expansion, merged into this node. */
+  duplicates: number;
+  /** Signals recorded for the show command: compiles, prm, cluster size, verified status... */
+  info: Record<string, unknown>;
+}
+
+/** The prompt a problem's search continues: raw text (completions API) and where the answer starts. */
+export interface SearchPrompt {
+  system?: string;
+  prompt: string;
+  /** Text the answer begins with; every continuation is requested as prompt + prefill + prefix. */
+  prefill: string;
+  /** The prompt's own stop sequences (end of the answer). */
+  stop: string[];
+}
+
+/** How a step is cut. */
+export interface StepOptions {
+  /** `line`: up to the next newline (stop sequence); `tokens`: a chunk of `tokens`, cut back to a line boundary. */
+  mode: "line" | "tokens";
+  /** Token limit of one step request. */
+  tokens: number;
+}
+
+/** What the search of one problem needs; the evaluators see no hidden reference unless `oracle` says so. */
+export interface SearchContext {
+  problem: Problem;
+  prompt: SearchPrompt;
+  budget: Budget;
+  sampling: { temperature?: number; topP?: number; seed: number };
+  step: StepOptions;
+  /** Answer length cap in tokens: a path this long ends (`limit`). */
+  maxTokens: number;
+  /** Steps cap: a path this deep ends (`limit`). */
+  maxDepth: number;
+  /** Value of a partial design in [0, 1] (PRM score, else elaboration and driven outputs of the closed-off prefix). */
+  value(node: SearchNode, steps: readonly string[]): Promise<number>;
+  /** Reward of a complete design in [0, 1]. */
+  terminalReward(node: SearchNode, code: string, steps: readonly string[]): Promise<number>;
+}
+
+/** Tree parameters of beam and MCTS. */
+export interface TreeOptions {
+  /** Children drawn per expansion (one request with n = width). */
+  width: number;
+  /** Beam width (beam only). */
+  beam: number;
+  /** UCT exploration constant (MCTS only). */
+  c: number;
+}
+
+export const DEFAULT_TREE_OPTIONS: TreeOptions = { width: 3, beam: 2, c: 1.0 };
+
+/** The nodes of one search, in creation order (id = index). */
+export class Tree {
+  readonly nodes: SearchNode[] = [];
+
+  constructor() {
+    this.add({ parent: null, depth: 0, kind: "root", step: "", prefix: "", terminal: false, tokens: 0 });
+  }
+
+  get root(): SearchNode {
+    return this.nodes[0] as SearchNode;
+  }
+
+  node(id: number): SearchNode {
+    return this.nodes[id] as SearchNode;
+  }
+
+  add(
+    n: Pick<SearchNode, "parent" | "depth" | "kind" | "step" | "prefix" | "terminal" | "tokens"> & { finish?: Finish },
+  ): SearchNode {
+    const node: SearchNode = {
+      ...n,
+      id: this.nodes.length,
+      score: null,
+      visits: 0,
+      valueSum: 0,
+      children: [],
+      expanded: false,
+      duplicates: 0,
+      info: {},
+    };
+    this.nodes.push(node);
+    if (n.parent !== null) this.node(n.parent).children.push(node.id);
+    return node;
+  }
+
+  /** Step texts from the root to `node`. */
+  steps(node: SearchNode): string[] {
+    const out: string[] = [];
+    for (let n: SearchNode | undefined = node; n && n.parent !== null; n = this.nodes[n.parent]) out.push(n.step);
+    return out.reverse();
+  }
+
+  /** Node ids from the root to `node`. */
+  path(node: SearchNode): number[] {
+    const out: number[] = [];
+    for (let n: SearchNode | undefined = node; n; n = n.parent === null ? undefined : this.nodes[n.parent]) {
+      out.push(n.id);
+    }
+    return out.reverse();
+  }
+
+  /** Adds `value` to every node from `node` up to the root, `count` visits each. */
+  backup(node: SearchNode, value: number, count = 1): void {
+    for (const id of this.path(node)) {
+      const n = this.node(id);
+      n.visits += count;
+      n.valueSum += value;
+    }
+  }
+}
+
+/** The candidate design a node stands for: the prefix (closed off when it never reached `endmodule`). */
+export function designOf(ctx: SearchContext, node: SearchNode): string {
+  const body = endsDesign(node.prefix) ? node.prefix : closeOff(node.prefix);
+  return extractCandidate(ctx.problem, body, { prefill: ctx.prompt.prefill });
+}
+
+const mean = (n: SearchNode) => (n.visits > 0 ? n.valueSum / n.visits : (n.score ?? 0));
+
+/** Turns one returned generation into the step it adds, and whether the design ends there. */
+function cutStep(ctx: SearchContext, text: string, finish: string | null): { step: string; end?: Finish } {
+  if (ctx.step.mode === "line") {
+    if (text === "" && finish === "stop") return { step: "", end: "empty" };
+    const step = finish === "stop" ? `${text}\n` : text;
+    return endsDesign(step) ? { step: cutAfterEndmodule(step), end: "endmodule" } : { step };
+  }
+  if (endsDesign(text)) return { step: cutAfterEndmodule(text), end: "endmodule" };
+  if (finish === "stop") return { step: text, end: text === "" ? "empty" : "stop" };
+  const nl = text.lastIndexOf("\n");
+  return { step: nl >= 0 ? text.slice(0, nl + 1) : text };
+}
+
+/**
+ * Draws up to `n` continuations of `node` (one request) and adds them as children, identical steps merged.
+ * Returns the new children (none when the budget is spent).
+ */
+export async function expand(ctx: SearchContext, tree: Tree, node: SearchNode, n: number): Promise<SearchNode[]> {
+  const stop = ctx.step.mode === "line" ? [...ctx.prompt.stop, "\n"] : ctx.prompt.stop;
+  const room = ctx.maxTokens - node.tokens;
+  const { generations, tokensEach } = await ctx.budget.generate({
+    ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
+    prompt: ctx.prompt.prompt,
+    prefill: ctx.prompt.prefill + node.prefix,
+    n,
+    seed: ctx.sampling.seed + ctx.budget.spent.calls,
+    ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
+    ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
+    stop,
+    maxTokens: Math.max(1, Math.min(ctx.step.tokens, room)),
+  });
+  node.expanded = true;
+  const added: SearchNode[] = [];
+  const byStep = new Map<string, SearchNode>();
+  for (const g of generations) {
+    const { step, end } = cutStep(ctx, g.text, g.finishReason);
+    const same = byStep.get(step);
+    if (same) {
+      same.duplicates++;
+      continue;
+    }
+    const tokens = node.tokens + tokensEach;
+    const depth = node.depth + 1;
+    const limit = end === undefined && (tokens >= ctx.maxTokens || depth >= ctx.maxDepth);
+    const child = tree.add({
+      parent: node.id,
+      depth,
+      kind: "step",
+      step,
+      prefix: node.prefix + step,
+      terminal: end !== undefined || limit,
+      tokens,
+      ...((end !== undefined || limit) && { finish: end ?? "limit" }),
+    });
+    byStep.set(step, child);
+    added.push(child);
+  }
+  await Promise.all(added.map((c) => evaluate(ctx, tree, c)));
+  return added;
+}
+
+/** Sets a node's score: terminal reward for a finished design, value for a partial one. */
+export async function evaluate(ctx: SearchContext, tree: Tree, node: SearchNode): Promise<number> {
+  const steps = tree.steps(node);
+  node.score = node.terminal
+    ? await ctx.terminalReward(node, designOf(ctx, node), steps)
+    : await ctx.value(node, steps);
+  return node.score;
+}
+
+/** Highest score first, then the higher mean value, more visits, earlier creation. */
+function better(a: SearchNode, b: SearchNode): number {
+  return (b.score ?? 0) - (a.score ?? 0) || mean(b) - mean(a) || b.visits - a.visits || a.id - b.id;
+}
+
+/** The best finished design of a tree, if any. */
+export function bestTerminal(tree: Tree): SearchNode | undefined {
+  return tree.nodes.filter((n) => n.terminal).sort(better)[0];
+}
+
+/**
+ * Finishes the design from `node` when the search ended without one: one full continuation (the prompt's own stop
+ * sequences, the remaining answer length) if the budget allows, else the prefix closed off as it is.
+ */
+export async function finishFrom(ctx: SearchContext, tree: Tree, node: SearchNode): Promise<SearchNode> {
+  const room = Math.max(1, ctx.maxTokens - node.tokens);
+  const { generations, tokensEach } = ctx.budget.exhausted
+    ? { generations: [], tokensEach: 0 }
+    : await ctx.budget.generate({
+        ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
+        prompt: ctx.prompt.prompt,
+        prefill: ctx.prompt.prefill + node.prefix,
+        n: 1,
+        seed: ctx.sampling.seed + ctx.budget.spent.calls,
+        ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
+        ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
+        stop: ctx.prompt.stop,
+        maxTokens: room,
+      });
+  const g = generations[0];
+  const text = g ? (endsDesign(g.text) ? cutAfterEndmodule(g.text) : g.text) : "";
+  const child = tree.add({
+    parent: node.id,
+    depth: node.depth + 1,
+    kind: "finish",
+    step: text,
+    prefix: node.prefix + text,
+    terminal: true,
+    tokens: node.tokens + tokensEach,
+    finish: g ? (endsDesign(g.text) ? "endmodule" : "stop") : "closed-off",
+  });
+  node.expanded = true;
+  await evaluate(ctx, tree, child);
+  tree.backup(child, child.score ?? 0);
+  return child;
+}
+
+/** Most visited child (then better score, then earlier), down to a leaf: the search's most trusted partial design. */
+function mostVisitedLeaf(tree: Tree): SearchNode {
+  let node = tree.root;
+  while (node.children.length > 0) {
+    const kids = node.children.map((id) => tree.node(id));
+    kids.sort((a, b) => b.visits - a.visits || mean(b) - mean(a) || a.id - b.id);
+    node = kids[0] as SearchNode;
+  }
+  return node;
+}
+
+/** A finished design for the search's answer: the best terminal node, else the most visited path finished. */
+async function answer(ctx: SearchContext, tree: Tree): Promise<SearchNode> {
+  const best = bestTerminal(tree);
+  if (best) return best;
+  const leaf = mostVisitedLeaf(tree);
+  return leaf.terminal ? leaf : finishFrom(ctx, tree, leaf);
+}
+
+/** Calls kept back for finishing a design while the tree holds no finished one. */
+const reserve = (tree: Tree) => (tree.nodes.some((n) => n.terminal) ? 0 : 1);
+
+/** UCT: mean value plus c * sqrt(ln N(parent) / N(child)); ties to the earlier child. */
+function selectChild(tree: Tree, node: SearchNode, c: number): SearchNode {
+  let best: SearchNode | undefined;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  const lnN = Math.log(Math.max(node.visits, 1));
+  for (const id of node.children) {
+    const child = tree.node(id);
+    const u = child.visits === 0 ? Number.POSITIVE_INFINITY : mean(child) + c * Math.sqrt(lnN / child.visits);
+    if (u > bestScore) {
+      best = child;
+      bestScore = u;
+    }
+  }
+  return best as SearchNode;
+}
+
+/** Whether any node below (or at) `node` can still be expanded. */
+function hasOpenLeaf(tree: Tree, node: SearchNode): boolean {
+  if (node.terminal) return false;
+  if (!node.expanded) return true;
+  return node.children.some((id) => hasOpenLeaf(tree, tree.node(id)));
+}
+
+/**
+ * Monte Carlo tree search over steps. Each iteration descends from the root by UCT through expanded nodes to a
+ * node not yet expanded, draws `width` continuations of it in one request, scores each child (value, or terminal
+ * reward for a finished design) and backs every child's score up its path (one visit each). Subtrees with nothing
+ * left to expand are skipped. Ends when the budget is spent (keeping one call to finish a design if none is
+ * finished yet) or nothing is left to expand; the answer is the best finished design.
+ */
+export async function mcts(ctx: SearchContext, options: TreeOptions): Promise<{ tree: Tree; chosen: SearchNode }> {
+  const tree = new Tree();
+  const root = tree.root;
+  root.score = await ctx.value(root, []);
+  root.visits = 1;
+  root.valueSum = root.score;
+  while (hasOpenLeaf(tree, root)) {
+    const room = ctx.budget.callsLeft - reserve(tree);
+    if (room < 1 || ctx.budget.tokensLeft < 1) break;
+    let node = root;
+    while (node.expanded && !node.terminal) {
+      const open = node.children.filter((id) => hasOpenLeaf(tree, tree.node(id)));
+      if (open.length === 0) break;
+      node = selectChild(tree, { ...node, children: open }, options.c);
+    }
+    if (node.terminal || node.expanded) break;
+    const children = await expand(ctx, tree, node, Math.min(options.width, room));
+    if (children.length === 0) break;
+    for (const child of children) tree.backup(child, child.score ?? 0, 1 + child.duplicates);
+  }
+  const chosen = await answer(ctx, tree);
+  return { tree, chosen };
+}
+
+/**
+ * Beam search over steps: each round expands every unfinished beam node with `width` continuations and keeps the
+ * `beam` best nodes (finished ones compete with the new children). Ends when every beam node is finished, the
+ * budget is spent (one call kept to finish a design if none is finished) or a round adds nothing.
+ */
+export async function beamSearch(
+  ctx: SearchContext,
+  options: TreeOptions,
+): Promise<{ tree: Tree; chosen: SearchNode }> {
+  const tree = new Tree();
+  tree.root.score = await ctx.value(tree.root, []);
+  let beam: SearchNode[] = [tree.root];
+  for (;;) {
+    const open = beam.filter((n) => !n.terminal);
+    if (open.length === 0) break;
+    const next: SearchNode[] = beam.filter((n) => n.terminal);
+    let grew = false;
+    for (const node of open) {
+      const room = ctx.budget.callsLeft - reserve(tree);
+      if (room < 1 || ctx.budget.tokensLeft < 1) {
+        next.push(node);
+        continue;
+      }
+      const children = await expand(ctx, tree, node, Math.min(options.width, room));
+      for (const child of children) tree.backup(child, child.score ?? 0, 1 + child.duplicates);
+      if (children.length === 0) next.push(node);
+      else grew = true;
+      next.push(...children);
+    }
+    beam = next.sort(better).slice(0, options.beam);
+    if (!grew) break;
+  }
+  const chosen = await answer(ctx, tree);
+  return { tree, chosen };
+}
