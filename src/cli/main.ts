@@ -6,6 +6,7 @@ import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerModel } from "./commands/model.js";
+import { registerRecipe } from "./commands/recipe.js";
 import { registerSearch } from "./commands/search.js";
 import { registerSalvPairs } from "./commands/salv.js";
 import { registerServe } from "./commands/serve.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerSearch(program);
   registerSalvPairs(program);
+  registerRecipe(program);
   return program;
 }
 

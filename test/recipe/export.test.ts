@@ -1,0 +1,146 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parquetReadObjects } from "hyparquet";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CODEV_SYSTEM } from "../../src/bench/prompts.js";
+import { CODEV_R1, openRlhfArgs, verlOverrides } from "../../src/recipe/export.js";
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  }
+}
+
+const readJsonl = async (path: string) =>
+  (await readFile(path, "utf8"))
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l));
+
+let dir = "";
+let tasks = "";
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rtlgym-recipe-"));
+  tasks = join(dir, "tasks");
+  const r = await rtlgym("tasks", "generate", "--out", tasks, "--seed", "5", "--train", "10", "--heldout", "3");
+  expect(r.code).toBe(0);
+});
+
+describe("rtlgym recipe export codev-r1", () => {
+  it("verl: parquet rows in verl's format (equal to the JSONL copy), overrides, launch script", async () => {
+    const out = join(dir, "verl");
+    const r = await rtlgym(
+      "recipe",
+      "export",
+      "codev-r1",
+      "--engine",
+      "verl",
+      "--tasks",
+      tasks,
+      "--out",
+      out,
+      "--json",
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(
+      summary.files.filter((f: { rows?: number }) => f.rows !== undefined).map((f: { rows: number }) => f.rows),
+    ).toEqual([10, 3]);
+    for (const split of ["train", "val"]) {
+      const bytes = await readFile(join(out, "data", `${split}.parquet`));
+      const rows = await parquetReadObjects({
+        file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      });
+      expect(rows).toEqual(await readJsonl(join(out, "data", `${split}.jsonl`)));
+      expect(Object.keys(rows[0] as object)).toEqual([
+        "data_source",
+        "prompt",
+        "ability",
+        "reward_model",
+        "extra_info",
+      ]);
+      expect((rows[0] as { prompt: Array<{ content: string }> }).prompt[0]?.content).toBe(CODEV_SYSTEM);
+    }
+    const overrides = (await readFile(join(out, "overrides.txt"), "utf8")).trim().split("\n");
+    expect(overrides).toEqual(verlOverrides(CODEV_R1));
+    const script = await readFile(join(out, "run_verl.sh"), "utf8");
+    expect(script).toContain(join(ROOT, "adapters", "python"));
+    await run("bash", ["-n", join(out, "run_verl.sh")]);
+  });
+
+  it("openrlhf: JSONL prompt/label rows, the arguments, and a launch script that lists reward replicas", async () => {
+    const out = join(dir, "openrlhf");
+    const r = await rtlgym(
+      "recipe",
+      "export",
+      "codev-r1",
+      "--engine",
+      "openrlhf",
+      "--tasks",
+      tasks,
+      "--out",
+      out,
+      "-n",
+      "8",
+    );
+    expect(r.code).toBe(0);
+    const rows = await readJsonl(join(out, "data", "train.jsonl"));
+    expect(rows).toHaveLength(10);
+    expect(Object.keys(rows[0])).toEqual(["prompt", "label"]);
+    expect(JSON.parse(rows[0].label)).toHaveProperty("reference");
+    const args = (await readFile(join(out, "args.txt"), "utf8")).trim().split("\n");
+    expect(args).toEqual(openRlhfArgs({ ...CODEV_R1, n: 8, genBatchSize: CODEV_R1.batchSize * 3 }));
+    expect(args[args.indexOf("--rollout.n_samples_per_prompt") + 1]).toBe("8");
+    await run("bash", ["-n", join(out, "run_openrlhf.sh")]);
+  });
+
+  it("the launch script refuses to start without a model and starts nothing then", async () => {
+    const out = join(dir, "verl");
+    const r = await run("bash", [join(out, "run_verl.sh")], { env: { PATH: process.env.PATH ?? "" } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((r as { code: number }).code).not.toBe(0);
+    expect((r as { stderr: string }).stderr).toMatch(/set MODEL_PATH/);
+  });
+
+  it("without --tasks it exports the default task set; bad input is a usage error", async () => {
+    const out = join(dir, "default");
+    const r = await rtlgym("recipe", "export", "codev-r1", "--engine", "verl", "--out", out, "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).files[0].rows).toBe(4000);
+    await writeFile(join(dir, "full.txt"), "x");
+    const full = await rtlgym("recipe", "export", "codev-r1", "--engine", "verl", "--out", dir);
+    expect(full.code).toBe(2);
+    expect(full.stderr).toMatch(/not empty; pass --force/);
+    const engine = await rtlgym("recipe", "export", "codev-r1", "--engine", "trl", "--out", join(dir, "e"));
+    expect(engine.stderr).toMatch(/--engine must be verl or openrlhf/);
+    const recipe = await rtlgym("recipe", "export", "nope", "--engine", "verl", "--out", join(dir, "e"));
+    expect(recipe.stderr).toMatch(/unknown recipe "nope"/);
+    const buf = await rtlgym(
+      "recipe",
+      "export",
+      "codev-r1",
+      "--engine",
+      "verl",
+      "--out",
+      join(dir, "e"),
+      "--overlong-buffer",
+      "99999",
+    );
+    expect(buf.code).toBe(2);
+  });
+});
