@@ -99,7 +99,8 @@ function context(input: ProblemSearchInput, budget: Budget): SearchContext {
     maxTokens: input.maxTokens,
     maxDepth: input.maxDepth,
     async value(node, steps) {
-      if (prm) {
+      // The empty root has no step to score: a PRM is asked about actual steps only.
+      if (prm && steps.length > 0) {
         const s = await prm.score(problem, rawPrompt(input.prompt), steps);
         node.info.prm = s;
         return s;

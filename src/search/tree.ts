@@ -139,7 +139,7 @@ export class Tree {
     for (const id of this.path(node)) {
       const n = this.node(id);
       n.visits += count;
-      n.valueSum += value;
+      n.valueSum += value * count;
     }
   }
 }

@@ -1,0 +1,141 @@
+import { existsSync } from "node:fs";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPrompt } from "../../src/bench/prompts.js";
+import type { Problem } from "../../src/contracts/bench.js";
+import { BadInputError } from "../../src/core/errors.js";
+import { exportRaft, loadCorpus, Retriever, withExamples } from "../../src/search/index.js";
+import { designKey, readTaskRows } from "../../src/search/retrieve.js";
+import { type GeneratedTask, generateTasks, type PromptSet, type Split, writeSplits } from "../../src/tasks/index.js";
+
+function prompts(problem: Problem): PromptSet {
+  const chat = buildPrompt(problem, { api: "chat", style: "rtlgym" });
+  const completion = buildPrompt(problem, { api: "completions", style: "rtlgym" });
+  return {
+    chat: { ...(chat.system !== undefined && { system: chat.system }), prompt: chat.prompt },
+    completion: { prompt: completion.prompt, ...(completion.prefill !== undefined && { prefill: completion.prefill }) },
+  };
+}
+
+let dir = "";
+let splits: Record<Split, GeneratedTask[]>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rtlgym-search-retrieve-"));
+  splits = generateTasks({ seed: 3, train: 120, heldout: 6 });
+  await writeSplits(dir, splits, prompts, { seed: 3, train: 120, heldout: 6 });
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("retrieval corpus", () => {
+  it("reads a tasks folder's train split and refuses a held-out split", async () => {
+    const corpus = await loadCorpus(dir);
+    expect(corpus.docs).toHaveLength(120);
+    expect(corpus.source).toBe(`tasks:${join(dir, "train")}`);
+    await expect(loadCorpus(join(dir, "heldout-params"))).rejects.toThrow(BadInputError);
+    await expect(loadCorpus(join(dir, "nowhere"))).rejects.toThrow(/expected a tasks folder/);
+  });
+
+  it("ranks designs of the same family first, never the problem itself or its design reworded", async () => {
+    const corpus = await loadCorpus(dir);
+    const retriever = new Retriever(corpus);
+    const familyOf = new Map(splits.train.map((t) => [t.problem.id, t.meta.family]));
+    const trainFamilies = new Set(familyOf.values());
+    const probes = splits["heldout-params"].filter((t) => trainFamilies.has(t.meta.family));
+    expect(probes.length).toBeGreaterThan(2);
+    let sameFamily = 0;
+    for (const t of probes) {
+      const hits = retriever.forProblem(t.problem, 3);
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hits[0]?.score).toBeGreaterThanOrEqual(hits.at(-1)?.score ?? 0);
+      if (familyOf.get(hits[0]?.doc.id ?? "") === t.meta.family) sameFamily++;
+    }
+    expect(sameFamily / probes.length).toBeGreaterThanOrEqual(0.75);
+
+    // A train task used as the query: its own row and a copy of its design (re-commented, other id) are excluded.
+    const own = splits.train[0] as GeneratedTask;
+    const copy = {
+      id: "copy",
+      spec: own.problem.prompt,
+      code: `// the same design\n${own.problem.reference}`,
+      key: designKey(`// the same design\n${own.problem.reference}`),
+    };
+    const withCopy = new Retriever({ source: "test", docs: [...corpus.docs, copy] });
+    const hits = withCopy.forProblem(own.problem, 10);
+    expect(hits.map((h) => h.doc.id)).not.toContain(own.problem.id);
+    expect(hits.map((h) => h.doc.id)).not.toContain("copy");
+    expect(hits).toHaveLength(10);
+  });
+
+  it("puts renamed examples before the specification, leaving the answer's header alone", async () => {
+    const retriever = new Retriever(await loadCorpus(dir));
+    const problem = (splits["heldout-params"][0] as GeneratedTask).problem;
+    const hits = retriever.forProblem(problem, 2);
+    const augmented = withExamples(problem, hits);
+    expect(augmented.prompt).toContain("Example 1:");
+    expect(augmented.prompt).toContain("module Example1");
+    expect(augmented.prompt.endsWith(problem.prompt)).toBe(true);
+    expect(augmented.prompt.split("module TopModule").length).toBe(1);
+    const built = buildPrompt(augmented, { api: "completions", style: "rtlgym" });
+    expect(built.prefill).toBe(`\`\`\`verilog\n${problem.header?.trimEnd()}\n`);
+    expect(built.prompt).toContain("Example 2:");
+  });
+});
+
+describe("rtlgym data raft", () => {
+  it("writes SFT rows with retrieved examples, drops train tasks whose design is held out", async () => {
+    // Plant a training row whose design is a held-out reference: decontamination must drop it.
+    const leaked = splits["heldout-params"][1] as GeneratedTask;
+    const row = {
+      ...leaked.problem,
+      id: "tr-leaked",
+      meta: { ...leaked.meta, split: "train" },
+      alternative: leaked.alternative,
+    };
+    const planted = await mkdtemp(join(tmpdir(), "rtlgym-search-raft-"));
+    try {
+      await writeSplits(planted, splits, prompts, { seed: 3, train: 120, heldout: 6 });
+      await appendFile(join(planted, "train", "problems.jsonl"), `${JSON.stringify(row)}\n`);
+      const out = join(planted, "raft");
+      const summary = await exportRaft({ tasks: planted, out, k: 2 });
+      // heldout-phrasing rewords designs that can also be in train: those rows go too, with the planted one.
+      expect(summary.contaminatedRows).toBeGreaterThanOrEqual(1);
+      expect(summary.rows + summary.contaminatedRows).toBe(121);
+      for (const f of summary.files) expect(existsSync(join(out, f))).toBe(true);
+      const lines = (await readFile(join(out, "train", "sft-completion.jsonl"), "utf8")).trim().split("\n");
+      const rows = lines.map(
+        (l) => JSON.parse(l) as { id: string; prompt: string; completion: string; retrieved: string[] },
+      );
+      expect(rows).toHaveLength(summary.rows);
+      expect(rows.map((r) => r.id)).not.toContain("tr-leaked");
+      const heldoutKeys = new Set<string>();
+      for (const split of ["heldout-params", "heldout-phrasing", "heldout-families"]) {
+        for (const r of await readTaskRows(join(planted, split, "problems.jsonl")))
+          heldoutKeys.add(designKey(r.reference));
+      }
+      const trainById = new Map(splits.train.map((t) => [t.problem.id, t]));
+      for (const r of rows) {
+        expect(heldoutKeys.has(designKey(trainById.get(r.id)?.problem.reference ?? ""))).toBe(false);
+        expect(r.retrieved).toHaveLength(2);
+        expect(r.retrieved).not.toContain(r.id);
+        expect(r.retrieved).not.toContain("tr-leaked");
+        for (const id of r.retrieved) {
+          expect(heldoutKeys.has(designKey(trainById.get(id)?.problem.reference ?? ""))).toBe(false);
+        }
+        expect(r.prompt).toContain("Example 2:");
+        expect(r.completion.startsWith("```verilog\nmodule TopModule")).toBe(true);
+      }
+      const chat = (await readFile(join(out, "train", "sft.jsonl"), "utf8")).trim().split("\n");
+      const first = JSON.parse(chat[0] as string) as { messages: { role: string; content: string }[] };
+      expect(first.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
+      expect(first.messages[1]?.content).toContain("Example 1:");
+    } finally {
+      await rm(planted, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,210 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Problem } from "../../src/contracts/bench.js";
+import { createClient } from "../../src/llm/index.js";
+import {
+  closeOff,
+  closers,
+  createPrmClient,
+  DesignChecker,
+  type ProblemOutcome,
+  type Strategy,
+  searchProblem,
+  searchPrompt,
+  type TerminalReward,
+} from "../../src/search/index.js";
+import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
+
+const HEADER = "module TopModule (\n  input a,\n  input b,\n  output y\n);";
+const problem: Problem = {
+  suite: "tasks",
+  id: "and2",
+  task: "spec-to-rtl",
+  prompt: "Output y is the AND of a and b.",
+  header: HEADER,
+  reference: `${HEADER}\n  assign y = a & b;\nendmodule\n`,
+  refTop: "TopModule",
+  candTop: "TopModule",
+  tags: [],
+};
+
+/** The answer so far: what the request continues after the module header. */
+function bodyOf(req: FakeRequest): string {
+  const text = req.prompt ?? "";
+  return text.slice(text.lastIndexOf(HEADER) + HEADER.length + 1);
+}
+
+/**
+ * A scripted model. Line steps: the first line is one of three (OR, AND, a syntax error), then `endmodule`. Whole
+ * answers (no newline stop): OR, broken, AND, AND written the other way round.
+ */
+function respond(req: FakeRequest): string[] {
+  const lineStep = req.stop?.includes("\n") ?? false;
+  if (!lineStep) {
+    return [
+      "  assign y = a | b;\nendmodule\n",
+      "  assign y = (a;\nendmodule\n",
+      "  assign y = a & b;\nendmodule\n",
+      "  assign y = b & a;\nendmodule\n",
+    ];
+  }
+  return bodyOf(req) === "" ? ["  assign y = a | b;", "  assign y = a & b;", "  assign y = (a;"] : ["endmodule"];
+}
+
+let server: FakeOpenAI;
+let prm: http.Server;
+let prmUrl = "";
+const prmRequests: unknown[] = [];
+const checks = new DesignChecker();
+
+beforeAll(async () => {
+  server = await startFakeOpenAI({ respond });
+  // A PRM that likes the AND line: the only thing that separates the two designs at inference.
+  prm = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const parsed = JSON.parse(body) as { steps: string[] };
+      prmRequests.push(parsed);
+      const score = parsed.steps.join("").includes("a & b") ? 0.9 : 0.2;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ scores: parsed.steps.map(() => score) }));
+    });
+  });
+  await new Promise<void>((r) => prm.listen(0, "127.0.0.1", r));
+  prmUrl = `http://127.0.0.1:${(prm.address() as AddressInfo).port}/score`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await new Promise<void>((r) => prm?.close(() => r()));
+});
+
+async function search(
+  strategy: Strategy,
+  options: { calls?: number; tokens?: number; reward?: TerminalReward; prm?: boolean; beam?: number } = {},
+): Promise<ProblemOutcome> {
+  const client = createClient({ baseUrl: server.url, model: "fake", api: "completions", retries: 0 });
+  return searchProblem({
+    problem,
+    strategy,
+    client,
+    budget: { calls: options.calls ?? 8, ...(options.tokens !== undefined && { tokens: options.tokens }) },
+    prompt: searchPrompt(problem, "completions", "rtlgym"),
+    sampling: { seed: 7, temperature: 0.8 },
+    step: { mode: "line", tokens: 32 },
+    maxTokens: 256,
+    maxDepth: 16,
+    tree: { width: 3, beam: options.beam ?? 2, c: 1 },
+    ...(options.prm && { prm: createPrmClient(prmUrl) }),
+    terminalReward: options.reward ?? "inference",
+    consistency: true,
+    verify: { engine: "sim", seed: 1 },
+    checks,
+  });
+}
+
+const shape = (o: ProblemOutcome) =>
+  o.nodes.map((n) => ({ id: n.id, parent: n.parent, step: n.step, score: n.score, visits: n.visits }));
+
+describe("closing off partial designs", () => {
+  it("closes open blocks innermost first, then the module", () => {
+    expect(closers("  always @(posedge clk) begin\n    case (s)\n      0: begin\n")).toEqual([
+      "end",
+      "endcase",
+      "end",
+      "endmodule",
+    ]);
+    expect(closers("  assign y = a;\n")).toEqual(["endmodule"]);
+    expect(closeOff("  always @* begin\n    y = a;")).toBe("  always @* begin\n    y = a;\nend\nendmodule\n");
+  });
+});
+
+describe("mcts over line steps", () => {
+  it("spends exactly its call budget, records every node, and is deterministic for a seed", async () => {
+    const before = server.requests.length;
+    const a = await search("mcts");
+    const requests = server.requests.slice(before);
+    expect(a.spent.calls).toBe(8);
+    expect(requests.reduce((s, r) => s + r.n, 0)).toBe(8);
+    // Every step continues the raw prompt: prompt + prefill + prefix, with the newline stop.
+    expect(requests.every((r) => r.endpoint === "completions" && r.stop?.includes("\n"))).toBe(true);
+    expect(requests[1]?.prompt?.endsWith(`${HEADER}\n  assign y = a | b;\n`)).toBe(true);
+    // Seeds follow the calls spent, so a replay asks the same questions.
+    expect(requests.map((r) => r.seed)).toEqual([7, 10, 13]);
+    const root = a.nodes[0];
+    expect(root?.visits).toBe(1 + 3 + 3 + 2);
+    // The broken line does not elaborate: value 0; the two others elaborate and drive y: value 1.
+    expect(a.nodes.slice(1, 4).map((n) => n.score)).toEqual([1, 1, 0]);
+    const b = await search("mcts");
+    expect(shape(b)).toEqual(shape(a));
+    // Without a PRM, OR and AND look the same at inference: the first finished design (OR) is chosen and fails.
+    expect(a.chosen).not.toBeNull();
+    expect(a.status).toBe("fail");
+    expect(a.oracle.anyPass).toBe(true);
+  });
+
+  it("with a PRM endpoint, prefers the design the PRM scores higher", async () => {
+    prmRequests.length = 0;
+    const o = await search("mcts", { prm: true });
+    expect(o.status).toBe("pass");
+    expect(o.pass).toBe(1);
+    expect(prmRequests.length).toBeGreaterThan(0);
+    expect(prmRequests[0]).toMatchObject({ problem: "and2", steps: expect.any(Array) });
+    const chosen = o.nodes.find((n) => n.id === o.chosen);
+    expect(chosen?.prefix).toContain("a & b");
+  });
+
+  it("with the oracle terminal reward, finds the design that verifies", async () => {
+    const o = await search("mcts", { reward: "oracle" });
+    expect(o.status).toBe("pass");
+  });
+
+  it("finishes a design with the call it keeps back when the budget ends mid-search", async () => {
+    const o = await search("mcts", { calls: 4 });
+    expect(o.spent.calls).toBe(4);
+    const chosen = o.nodes.find((n) => n.id === o.chosen);
+    expect(chosen?.terminal).toBe(true);
+    expect(o.code).toContain("endmodule");
+  });
+});
+
+describe("beam search", () => {
+  it("keeps the best children and ends when its beam is finished", async () => {
+    const o = await search("beam", { beam: 1, calls: 20 });
+    // Round 1: three children of the root; round 2: the best one continued to `endmodule` (duplicates merged).
+    expect(o.spent.calls).toBe(6);
+    expect(o.nodes).toHaveLength(5);
+    const chosen = o.nodes.find((n) => n.id === o.chosen);
+    expect(chosen?.terminal).toBe(true);
+    expect(chosen?.duplicates).toBe(2);
+  });
+});
+
+describe("sampling and best-of-n at the same budget", () => {
+  it("sample reports the fraction of samples that verify; best-of-n picks by inference signals only", async () => {
+    const sample = await search("sample", { calls: 4 });
+    expect(sample.spent.calls).toBe(4);
+    expect(sample.pass).toBe(0.5);
+    const best = await search("best-of-n", { calls: 4 });
+    // The OR sample comes first, but the two AND samples agree on random stimulus: the larger cluster wins.
+    expect(best.status).toBe("pass");
+    const chosen = best.nodes.find((n) => n.id === best.chosen);
+    expect(chosen?.info).toMatchObject({ compiles: true, cluster: 2 });
+    expect(best.nodes.find((n) => n.prefix.includes("(a;"))?.info.compiles).toBe(false);
+    expect(best.selector?.uses).toEqual(["compiles", "driven", "cluster", "order"]);
+  });
+
+  it("caps max_tokens by the token budget and stops once it is spent", async () => {
+    const before = server.requests.length;
+    const o = await search("sample", { calls: 8, tokens: 25 });
+    const requests = server.requests.slice(before);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.n).toBe(8);
+    expect(requests[0]?.maxTokens).toBe(3);
+    expect(o.spent.completionTokens).toBe(80);
+  });
+});
