@@ -147,8 +147,8 @@ def _rl(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not argv or argv[0] not in ("sft", "serve", "itertl", "rl"):
-        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl|rl ..."}))
+    if not argv or argv[0] not in ("sft", "serve", "itertl", "rl", "salv", "slice"):
+        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl|rl|salv|slice ..."}))
         return 2
     if argv[0] == "sft":
         return _sft(argv[1:])
@@ -156,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         return _itertl(argv[1:])
     if argv[0] == "rl":
         return _rl(argv[1:])
+    if argv[0] == "salv":
+        from .salv import main as salv_main
+
+        return salv_main(argv[1:])
+    if argv[0] == "slice":
+        from .slice import main as slice_main
+
+        return slice_main()
     from .serve import main as serve_main
 
     return serve_main(argv[1:])
