@@ -157,6 +157,11 @@ export function registerSearch(program: Command): void {
       throw new BadInputError("--budget-tokens must be at least 1");
     if (flags.retrieve > 0 && !flags.corpus) throw new BadInputError("--retrieve needs --corpus <dir>");
     const strategies = parseStrategies(flags.strategy);
+    if (flags.api === "chat" && strategies.some((s) => s === "beam" || s === "mcts")) {
+      throw new BadInputError(
+        "beam and mcts continue partial designs through the completions API (raw prompt): use --api completions",
+      );
+    }
     const { suite, problems } = await loadSelection(flags);
     const retrieval =
       flags.retrieve > 0 && flags.corpus
