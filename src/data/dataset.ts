@@ -45,6 +45,18 @@ export const DataRecord = z.object({
   code: z.string(),
   /** A natural-language specification, when one was written (round-trip synthesis). */
   spec: z.string().optional(),
+  /** Round-trip synthesis (`rtlgym data synthesize`): regenerations from the spec, how many were equivalent. */
+  roundtrip: z
+    .object({
+      n: z.number().int().positive(),
+      passes: z.number().int().nonnegative(),
+      /** passes / n: the difficulty label (low = hard). */
+      passRate: z.number().min(0).max(1),
+      model: z.string(),
+      templates: z.object({ spec: z.string(), code: z.string() }),
+      runId: z.string(),
+    })
+    .optional(),
   duplicateOf: z.string().optional(),
   duplicateKind: z.enum(["exact", "near"]).optional(),
   similarity: z.number().optional(),

@@ -12,6 +12,7 @@ import { readDataset, writeDataset, writeManifest } from "../../data/store.js";
 import { intOption } from "../options.js";
 import { registerDistill } from "./distill.js";
 import { registerRaft } from "./search.js";
+import { registerSynthesize } from "./synthesize.js";
 
 const UPSTREAM_SUITES = [
   "verilog-eval-v2",
@@ -84,6 +85,7 @@ async function benchmarkProblems(flags: {
 export function registerData(program: Command): void {
   const data = program.command("data").description("datasets from real RTL: ingest, decontaminate, export");
   registerDistill(data);
+  registerSynthesize(data);
   registerRaft(data);
 
   data
