@@ -1,5 +1,6 @@
 /** Search at inference (sample, best-of-n, beam, MCTS over steps) and BM25 retrieval (prompts and RAFT data). */
 export { Budget, type BudgetLimits, type Spent } from "./budget.js";
+export { type PartialScore, partialScore, partialScores } from "./partial.js";
 export { exportRaft, type RaftOptions, type RaftSummary } from "./raft.js";
 export { type Corpus, type CorpusDoc, loadCorpus, Retriever, withExamples } from "./retrieve.js";
 export { runSearch, type SearchRunInput, type SearchSummary, type StrategyResult, searchPrompt } from "./run.js";
@@ -15,7 +16,7 @@ export {
   type PrmClient,
 } from "./signals.js";
 export { type NodeRecord, openSearchStore, type SearchStore } from "./store.js";
-export { type ProblemOutcome, searchProblem, type TerminalReward } from "./strategies.js";
+export { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
 export {
   beamSearch,
   DEFAULT_TREE_OPTIONS,

@@ -9,7 +9,7 @@ import type { Retriever } from "./retrieve.js";
 import { withExamples } from "./retrieve.js";
 import { DesignChecker, type PrmClient } from "./signals.js";
 import type { SearchStore } from "./store.js";
-import { type ProblemOutcome, searchProblem, type TerminalReward } from "./strategies.js";
+import { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
 import type { SearchPrompt, StepOptions, Strategy, TreeOptions } from "./tree.js";
 
 export interface SearchRunInput {
@@ -29,6 +29,7 @@ export interface SearchRunInput {
   tree: TreeOptions;
   prm?: PrmClient;
   terminalReward: TerminalReward;
+  value: ValueSignal;
   consistency: boolean;
   verify: Omit<VerifyOptions, "refTop" | "candTop">;
   retrieval?: { retriever: Retriever; k: number };
@@ -57,6 +58,8 @@ export interface StrategyResult {
   /** Diagnostic that reads the reference (never used to choose): problems where any finished design passed. */
   oracleAnyPass: number;
   terminalReward: TerminalReward;
+  /** `signals`: values and best-of-n's choice read the reference (an oracle baseline). */
+  value: ValueSignal;
   prm: boolean;
   /** Problems whose search failed (endpoint errors); they count as not passing. */
   errors: number;
@@ -105,6 +108,7 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
     tree: input.tree,
     prm: input.prm?.url ?? null,
     terminalReward: input.terminalReward,
+    value: input.value,
     consistency: input.consistency,
     verify: input.verify,
     retrieval: input.retrieval ? { k: input.retrieval.k, corpus: input.retrieval.retriever.corpus.source } : null,
@@ -150,6 +154,7 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
                 tree: input.tree,
                 ...(input.prm && { prm: input.prm }),
                 terminalReward: input.terminalReward,
+                value: input.value,
                 consistency: input.consistency,
                 verify: input.verify,
                 checks,
@@ -209,6 +214,7 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
         wallMs: Math.round(performance.now() - started),
         oracleAnyPass: done.filter((o) => o.oracle.anyPass).length,
         terminalReward: input.terminalReward,
+        value: input.value,
         prm: input.prm !== undefined,
         errors: outcomes.length - done.length,
       });

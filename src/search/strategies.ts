@@ -5,6 +5,7 @@ import type { VerifyResult } from "../contracts/verify.js";
 import type { LlmClient } from "../llm/index.js";
 import type { VerifyOptions } from "../verify/index.js";
 import { Budget, type BudgetLimits, type Spent } from "./budget.js";
+import { partialScores } from "./partial.js";
 import {
   clusterByBehaviour,
   cutAfterEndmodule,
@@ -34,6 +35,13 @@ import {
  */
 export type TerminalReward = "inference" | "oracle";
 
+/**
+ * Value of partial designs (and best-of-n's first criterion). `inference`: the PRM score when a PRM is given, else
+ * elaboration and driven outputs of the closed-off prefix. `signals`: the per-signal prefix score (outputs already
+ * equivalent to the reference's, {@link partialScores}): it reads the reference, an oracle baseline.
+ */
+export type ValueSignal = "inference" | "signals";
+
 export interface ProblemSearchInput {
   problem: Problem;
   strategy: Strategy;
@@ -47,6 +55,7 @@ export interface ProblemSearchInput {
   tree: TreeOptions;
   prm?: PrmClient;
   terminalReward: TerminalReward;
+  value: ValueSignal;
   /** best-of-n: group samples by simulated behaviour and prefer the largest group (default true). */
   consistency: boolean;
   /** Verification of the reported answer(s) against the reference. */
@@ -99,6 +108,11 @@ function context(input: ProblemSearchInput, budget: Budget): SearchContext {
     maxTokens: input.maxTokens,
     maxDepth: input.maxDepth,
     async value(node, steps) {
+      if (input.value === "signals") {
+        const [p] = await partialScores(problem, [designOf(ctx, node)], input.verify);
+        node.info.signals = p?.score;
+        return p?.score ?? 0;
+      }
       // The empty root has no step to score: a PRM is asked about actual steps only.
       if (prm && steps.length > 0) {
         const s = await prm.score(problem, rawPrompt(input.prompt), steps);
@@ -170,7 +184,8 @@ const sampleCode = (ctx: SearchContext, node: SearchNode) =>
 /**
  * best-of-n's choice, from what a user has at inference only, in this order: the sample elaborates (iverilog);
  * the fraction of its outputs that have a driver (Yosys `check`); its PRM score (when a PRM is given); the size of its behaviour cluster (samples that agree with it on random
- * stimulus, simulated against each other); the earliest drawn. The reference is never read.
+ * stimulus, simulated against each other); the earliest drawn. The reference is never read, except with `--value
+ * signals` (an oracle baseline), whose per-signal score then comes first.
  */
 async function selectBest(
   input: ProblemSearchInput,
@@ -185,6 +200,10 @@ async function selectBest(
   const prmScores = prm
     ? await Promise.all(samples.map((s) => prm.score(input.problem, rawPrompt(input.prompt), lineSteps(s.prefix))))
     : samples.map(() => undefined);
+  const signals =
+    input.value === "signals"
+      ? (await partialScores(input.problem, codes, input.verify)).map((p) => p.score)
+      : samples.map(() => undefined);
   const cluster: number[] = samples.map(() => (input.consistency ? 0 : 1));
   if (input.consistency) {
     const eligible = compiles.flatMap((ok, i) => (ok ? [i] : []));
@@ -194,12 +213,14 @@ async function selectBest(
   samples.forEach((s, i) => {
     record(s, checked[i] as DesignCheck);
     if (prmScores[i] !== undefined) s.info.prm = prmScores[i];
+    if (signals[i] !== undefined) s.info.signals = signals[i];
     s.info.cluster = cluster[i];
     s.score = (driven[i] ?? 0) * (prmScores[i] ?? 1);
   });
   const order = samples.map((_, i) => i);
   order.sort(
     (a, b) =>
+      (signals[b] ?? 0) - (signals[a] ?? 0) ||
       Number(compiles[b]) - Number(compiles[a]) ||
       (driven[b] ?? 0) - (driven[a] ?? 0) ||
       (prmScores[b] ?? 0) - (prmScores[a] ?? 0) ||
@@ -210,7 +231,14 @@ async function selectBest(
   return {
     chosen,
     seen: {
-      uses: ["compiles", "driven", ...(prm ? ["prm"] : []), ...(input.consistency ? ["cluster"] : []), "order"],
+      uses: [
+        ...(input.value === "signals" ? ["signals (oracle)"] : []),
+        "compiles",
+        "driven",
+        ...(prm ? ["prm"] : []),
+        ...(input.consistency ? ["cluster"] : []),
+        "order",
+      ],
       ranking: order.map((i) => samples[i]?.id),
     },
   };

@@ -9,10 +9,12 @@ import {
   createPrmClient,
   DesignChecker,
   type ProblemOutcome,
+  partialScore,
   type Strategy,
   searchProblem,
   searchPrompt,
   type TerminalReward,
+  type ValueSignal,
 } from "../../src/search/index.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 
@@ -85,7 +87,14 @@ afterAll(async () => {
 
 async function search(
   strategy: Strategy,
-  options: { calls?: number; tokens?: number; reward?: TerminalReward; prm?: boolean; beam?: number } = {},
+  options: {
+    calls?: number;
+    tokens?: number;
+    reward?: TerminalReward;
+    value?: ValueSignal;
+    prm?: boolean;
+    beam?: number;
+  } = {},
 ): Promise<ProblemOutcome> {
   const client = createClient({ baseUrl: server.url, model: "fake", api: "completions", retries: 0 });
   return searchProblem({
@@ -101,6 +110,7 @@ async function search(
     tree: { width: 3, beam: options.beam ?? 2, c: 1 },
     ...(options.prm && { prm: createPrmClient(prmUrl) }),
     terminalReward: options.reward ?? "inference",
+    value: options.value ?? "inference",
     consistency: true,
     verify: { engine: "sim", seed: 1 },
     checks,
@@ -120,6 +130,35 @@ describe("closing off partial designs", () => {
     ]);
     expect(closers("  assign y = a;\n")).toEqual(["endmodule"]);
     expect(closeOff("  always @* begin\n    y = a;")).toBe("  always @* begin\n    y = a;\nend\nendmodule\n");
+  });
+});
+
+describe("partial-design score (per-signal verification of a prefix)", () => {
+  const two: Problem = {
+    ...problem,
+    id: "two",
+    header: "module TopModule (\n  input a,\n  input b,\n  output x,\n  output y\n);",
+    reference:
+      "module TopModule (\n  input a,\n  input b,\n  output x,\n  output y\n);\n  assign x = a ^ b;\n  assign y = a & b;\nendmodule\n",
+  };
+  const head = `${two.header}\n`;
+  it("is the fraction of outputs already driven correctly", async () => {
+    const verify = { engine: "sim" as const, seed: 1 };
+    expect((await partialScore(two, head, verify)).score).toBe(0);
+    const one = await partialScore(two, `${head}  assign y = a & b;\n`, verify);
+    expect(one).toMatchObject({ score: 0.5, status: "fail", correct: ["y"], wrong: ["x"] });
+    expect((await partialScore(two, `${head}  assign y = a | b;\n`, verify)).score).toBe(0);
+    expect((await partialScore(two, `${head}  assign x = a ^ b;\n  assign y = a & b;\n`, verify)).score).toBe(1);
+    // Cut inside a block: closed off, still scored.
+    const open = await partialScore(two, `${head}  reg r;\n  always @* begin\n    r = a & b;\n`, verify);
+    expect(open.status).toBe("fail");
+    expect(open.score).toBe(0);
+  });
+
+  it("as the value of partial designs, steers MCTS to the correct line (an oracle baseline)", async () => {
+    const o = await search("mcts", { value: "signals" });
+    expect(o.nodes.slice(1, 4).map((n) => n.info.signals)).toEqual([0, 1, 0]);
+    expect(o.status).toBe("pass");
   });
 });
 

@@ -41,6 +41,7 @@ interface SearchFlags extends SuiteFlags {
   seed: number;
   prm?: string;
   terminalReward: string;
+  value: string;
   consistency: boolean;
   retrieve: number;
   corpus?: string;
@@ -118,6 +119,11 @@ export function registerSearch(program: Command): void {
       "inference (elaborates, times the PRM score) | oracle (verification against the reference: an upper bound)",
       "inference",
     )
+    .option(
+      "--value <kind>",
+      "value of partial designs: inference (PRM, else elaboration and driven outputs) | signals (per-signal prefix score: reads the reference, an oracle baseline)",
+      "inference",
+    )
     .option("--no-consistency", "best-of-n: do not group samples by simulated behaviour")
     .option("--retrieve <k>", "put the k best BM25 matches from --corpus in each prompt", intOption, 0)
     .option("--corpus <dir>", "retrieval corpus: a tasks folder (its train split) or a `data ingest` dataset")
@@ -155,6 +161,8 @@ export function registerSearch(program: Command): void {
     }
     if (flags.budgetTokens !== undefined && flags.budgetTokens < 1)
       throw new BadInputError("--budget-tokens must be at least 1");
+    if (flags.value !== "inference" && flags.value !== "signals")
+      throw new BadInputError(`--value must be inference or signals, got ${flags.value}`);
     if (flags.retrieve > 0 && !flags.corpus) throw new BadInputError("--retrieve needs --corpus <dir>");
     const strategies = parseStrategies(flags.strategy);
     if (flags.api === "chat" && strategies.some((s) => s === "beam" || s === "mcts")) {
@@ -206,6 +214,7 @@ export function registerSearch(program: Command): void {
         tree: { width: flags.width, beam: flags.beam, c: flags.c },
         ...(flags.prm !== undefined && { prm: createPrmClient(flags.prm) }),
         terminalReward: flags.terminalReward,
+        value: flags.value,
         consistency: flags.consistency,
         verify: {
           engine: flags.engine,
