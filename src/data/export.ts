@@ -360,6 +360,26 @@ export async function exportDataset(
   return summary;
 }
 
+/** The card's difficulty section: the round-trip pass rates (`rtlgym data synthesize`) of the exported records. */
+function difficultyLines(kept: readonly DataRecord[]): string[] {
+  const rates = kept.flatMap((r) => (r.roundtrip ? [r.roundtrip.passRate] : []));
+  if (rates.length === 0)
+    return [
+      "No difficulty labels: they come from round-trip synthesis (`rtlgym data synthesize`: regeneration pass rates), which this dataset has not been through.",
+    ];
+  const buckets = [0, 0, 0, 0, 0];
+  for (const x of rates) buckets[Math.min(4, Math.floor(x * 5))] = (buckets[Math.min(4, Math.floor(x * 5))] ?? 0) + 1;
+  return [
+    `Round-trip pass rate (regenerations from the specification equivalent to the original; low = hard) of ${rates.length} of ${kept.length} records:`,
+    "",
+    "| pass rate | records |",
+    "| --- | ---: |",
+    ...buckets.map(
+      (c, i) => `| ${(i / 5).toFixed(1)}-${((i + 1) / 5).toFixed(1)}${i === 4 ? " (incl. 1)" : ""} | ${c} |`,
+    ),
+  ];
+}
+
 /** The dataset card: sources and licences, filters and counts, the decontamination result. */
 export function datasetCard(
   manifest: Manifest,
@@ -419,7 +439,7 @@ export function datasetCard(
     "",
     "## Difficulty",
     "",
-    "No difficulty labels: they come from round-trip synthesis (regeneration pass rates), which this dataset has not been through.",
+    ...difficultyLines(kept),
     "",
   ];
   return `${lines.join("\n")}\n`;

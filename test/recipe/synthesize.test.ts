@@ -194,6 +194,10 @@ describe("rtlgym data synthesize", () => {
     const sft = await readJsonl(join(dir, "sft", "sft.jsonl"));
     expect(sft).toHaveLength(2);
     expect(sft[0].messages[1].content).toMatch(/^SPEC of `adder4`/);
+    const card = await readFile(join(dir, "sft", "README.md"), "utf8");
+    expect(card).toMatch(/Round-trip pass rate .* of 2 of 2 records/);
+    expect(card).toContain("| 0.6-0.8 | 1 |");
+    expect(card).toContain("| 0.8-1.0 (incl. 1) | 1 |");
   });
 
   it("bad input is a usage error", async () => {
