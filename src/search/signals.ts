@@ -42,10 +42,44 @@ export function closers(text: string): string[] {
   return [...stack.reverse(), "endmodule"];
 }
 
-/** A partial module body closed off so it can be compiled: the open blocks closed, then `endmodule`. */
+const STATEMENT_HEADS = new Set(["if", "for", "while", "repeat", "@", "#"]);
+
+/**
+ * True when `text` ends where a statement must follow: after `else`, `always`/`initial`, a case label (`2'b01:`,
+ * `default:`), or the parenthesised head of `if`/`for`/`while`/`repeat`/`@(...)` (`always @(posedge clk)` on a line of
+ * its own). A null statement `;` makes such a prefix complete without changing what it already drives.
+ */
+export function endsAtStatementHead(text: string): boolean {
+  const tokens = tokenize(text);
+  const last = tokens.at(-1);
+  if (!last) return false;
+  if (last.kind === "ident")
+    return ["else", "always", "always_ff", "always_comb", "always_latch", "initial"].includes(last.text);
+  if (last.kind !== "punct") return false;
+  if (last.text === ":") return true;
+  if (last.text === "*" && tokens.at(-2)?.text === "@") return true;
+  if (last.text !== ")") return false;
+  let depth = 0;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i] as (typeof tokens)[number];
+    if (t.kind !== "punct") continue;
+    if (t.text === ")") depth++;
+    else if (t.text === "(" && --depth === 0) {
+      const before = tokens[i - 1];
+      return before !== undefined && STATEMENT_HEADS.has(before.text);
+    }
+  }
+  return false;
+}
+
+/**
+ * A partial module body closed off so it can be compiled: a null statement where one must follow, the open blocks
+ * closed, then `endmodule`.
+ */
 export function closeOff(body: string): string {
   const sep = body === "" || body.endsWith("\n") ? "" : "\n";
-  return `${body}${sep}${closers(body).join("\n")}\n`;
+  const hole = endsAtStatementHead(body) ? ";\n" : "";
+  return `${body}${sep}${hole}${closers(body).join("\n")}\n`;
 }
 
 /** True when `text` ends the design: an `endmodule` token in it. */

@@ -131,6 +131,21 @@ describe("closing off partial designs", () => {
     expect(closers("  assign y = a;\n")).toEqual(["endmodule"]);
     expect(closeOff("  always @* begin\n    y = a;")).toBe("  always @* begin\n    y = a;\nend\nendmodule\n");
   });
+
+  it("puts a null statement where a statement must follow, so such prefixes still elaborate", async () => {
+    expect(closeOff("  always @(posedge clk)\n")).toBe("  always @(posedge clk)\n;\nendmodule\n");
+    expect(closeOff("  always @(posedge clk)\n    if (rst) q <= 0;\n    else\n")).toContain("else\n;\n");
+    expect(closeOff("  assign y = (a & b);\n")).toBe("  assign y = (a & b);\nendmodule\n");
+    const head = "module TopModule(input clk, input rst, input [1:0] s, input a, output reg q);\n";
+    const prefixes = [
+      "  always @(posedge clk)\n",
+      "  always @(posedge clk)\n    if (rst)\n",
+      "  always @* begin\n    case (s)\n      2'b00:\n",
+      "  always @*\n",
+    ];
+    for (const p of prefixes) expect(await checks.elaborates(head + closeOff(p), "TopModule")).toBe(true);
+    expect(await checks.elaborates(head + closeOff("  always @(posedge clk) q <= (a\n"), "TopModule")).toBe(false);
+  });
 });
 
 describe("partial-design score (per-signal verification of a prefix)", () => {
@@ -208,6 +223,44 @@ describe("mcts over line steps", () => {
     const chosen = o.nodes.find((n) => n.id === o.chosen);
     expect(chosen?.terminal).toBe(true);
     expect(o.code).toContain("endmodule");
+  });
+});
+
+describe("token steps", () => {
+  it("cuts a chunk back to its last line and ends at endmodule", async () => {
+    // A server that always reports `length`: the chunk ran out of tokens mid-line.
+    const chunky = await startFakeOpenAI({
+      finishReason: "length",
+      respond: (req) =>
+        bodyOf(req) === "" ? "  wire t = a & b;\n  assign y = t;\n  // never fini" : "endmodule\n  // after the end",
+    });
+    try {
+      const client = createClient({ baseUrl: chunky.url, model: "fake", api: "completions", retries: 0 });
+      const o = await searchProblem({
+        problem,
+        strategy: "beam",
+        client,
+        budget: { calls: 4 },
+        prompt: searchPrompt(problem, "completions", "rtlgym"),
+        sampling: { seed: 1 },
+        step: { mode: "tokens", tokens: 16 },
+        maxTokens: 256,
+        maxDepth: 16,
+        tree: { width: 1, beam: 1, c: 1 },
+        terminalReward: "inference",
+        value: "inference",
+        consistency: false,
+        verify: { engine: "sim", seed: 1 },
+        checks,
+      });
+      expect(chunky.requests.map((r) => r.stop)).toEqual([["```"], ["```"]]);
+      expect(chunky.requests.map((r) => r.maxTokens)).toEqual([16, 16]);
+      expect(o.nodes.map((n) => n.step)).toEqual(["", "  wire t = a & b;\n  assign y = t;\n", "endmodule\n"]);
+      expect(o.nodes[2]).toMatchObject({ terminal: true, finish: "endmodule" });
+      expect(o.status).toBe("pass");
+    } finally {
+      await chunky.close();
+    }
   });
 });
 
