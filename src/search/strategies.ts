@@ -19,6 +19,7 @@ import {
   beamSearch,
   designOf,
   mcts,
+  rankedTerminals,
   type SearchContext,
   type SearchNode,
   type SearchPrompt,
@@ -244,6 +245,37 @@ async function selectBest(
   };
 }
 
+/**
+ * Self-consistency among the tree's best finished designs: when several distinct designs tie at the chosen one's
+ * reward, they are clustered by simulated behaviour (as best-of-n does) and the best-ranked design of the cluster
+ * with the most paths behind it (nodes plus merged duplicates) is the answer. Reads the candidates only.
+ */
+async function agreeingChoice(
+  input: ProblemSearchInput,
+  ctx: SearchContext,
+  tree: Tree,
+  chosen: SearchNode,
+): Promise<SearchNode> {
+  if (!chosen.terminal || (chosen.score ?? 0) <= 0) return chosen;
+  const tied = rankedTerminals(tree).filter((n) => n.score === chosen.score);
+  const codes = tied.map((n) => designOf(ctx, n));
+  if (new Set(codes).size < 2) return chosen;
+  const clusters = await clusterByBehaviour(
+    codes,
+    tied.map((_, i) => i),
+    input.problem.candTop,
+    { seed: input.sampling.seed },
+  );
+  let best: { weight: number; first: number } | undefined;
+  for (const c of clusters) {
+    const weight = c.members.reduce((w, m) => w + 1 + (tied[m]?.duplicates ?? 0), 0);
+    for (const m of c.members) (tied[m] as SearchNode).info.cluster = weight;
+    const first = Math.min(...c.members);
+    if (!best || weight > best.weight || (weight === best.weight && first < best.first)) best = { weight, first };
+  }
+  return tied[best?.first ?? 0] as SearchNode;
+}
+
 /** Runs one strategy on one problem within its budget, verifies the answer(s) and returns everything to store. */
 export async function searchProblem(input: ProblemSearchInput): Promise<ProblemOutcome> {
   const started = performance.now();
@@ -292,7 +324,7 @@ export async function searchProblem(input: ProblemSearchInput): Promise<ProblemO
   } else {
     const out = strategy === "mcts" ? await mcts(ctx, input.tree) : await beamSearch(ctx, input.tree);
     tree = out.tree;
-    chosen = out.chosen;
+    chosen = input.consistency ? await agreeingChoice(input, ctx, tree, out.chosen) : out.chosen;
     const finished = tree.nodes.filter((n) => n.terminal);
     const codes = finished.map((n) => designOf(ctx, n));
     const results = await verifyAll(finished, codes);

@@ -227,9 +227,14 @@ function better(a: SearchNode, b: SearchNode): number {
   return (b.score ?? 0) - (a.score ?? 0) || mean(b) - mean(a) || b.visits - a.visits || a.id - b.id;
 }
 
+/** The finished designs of a tree, best first (reward, mean value, visits, creation order). */
+export function rankedTerminals(tree: Tree): SearchNode[] {
+  return tree.nodes.filter((n) => n.terminal).sort(better);
+}
+
 /** The best finished design of a tree, if any. */
 export function bestTerminal(tree: Tree): SearchNode | undefined {
-  return tree.nodes.filter((n) => n.terminal).sort(better)[0];
+  return rankedTerminals(tree)[0];
 }
 
 /**

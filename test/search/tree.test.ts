@@ -226,6 +226,43 @@ describe("mcts over line steps", () => {
   });
 });
 
+describe("self-consistency among finished designs", () => {
+  it("answers with the design most finished paths agree on", async () => {
+    const agree = await startFakeOpenAI({
+      respond: (req) =>
+        bodyOf(req) === "" ? ["  assign y = a | b;", "  assign y = a & b;", "  assign y = b & a;"] : ["endmodule"],
+    });
+    try {
+      const client = createClient({ baseUrl: agree.url, model: "fake", api: "completions", retries: 0 });
+      const run = (consistency: boolean) =>
+        searchProblem({
+          problem,
+          strategy: "mcts",
+          client,
+          budget: { calls: 12 },
+          prompt: searchPrompt(problem, "completions", "rtlgym"),
+          sampling: { seed: 1 },
+          step: { mode: "line", tokens: 32 },
+          maxTokens: 256,
+          maxDepth: 16,
+          tree: { width: 3, beam: 1, c: 1 },
+          terminalReward: "inference",
+          value: "inference",
+          consistency,
+          verify: { engine: "sim", seed: 1 },
+          checks,
+        });
+      // Three finished designs tie at reward 1; OR was finished first, AND and b & a behave alike.
+      expect((await run(false)).status).toBe("fail");
+      const o = await run(true);
+      expect(o.status).toBe("pass");
+      expect(o.nodes.find((n) => n.id === o.chosen)?.info.cluster).toBe(6);
+    } finally {
+      await agree.close();
+    }
+  });
+});
+
 describe("token steps", () => {
   it("cuts a chunk back to its last line and ends at endmodule", async () => {
     // A server that always reports `length`: the chunk ran out of tokens mid-line.
