@@ -75,6 +75,8 @@ export interface SalvPairOptions {
 export interface SalvStats {
   problems: number;
   samples: number;
+  /** Count per verification status over the samples. */
+  statuses: Record<string, number>;
   signalRows: number;
   moduleRows: number;
   /** Problems whose samples all pass, or all fail, or have no usable response: no pair at all. */
@@ -211,6 +213,7 @@ export async function buildSalvPairs(
   const stats: SalvStats = {
     problems: byProblem.size,
     samples: samples.length,
+    statuses: {},
     signalRows: 0,
     moduleRows: 0,
     problemsWithoutPairs: 0,
@@ -219,6 +222,7 @@ export async function buildSalvPairs(
     sliceSeconds: 0,
   };
 
+  for (const s of samples) inc(stats.statuses, s.status);
   // Which samples need which slices: every signal that is contrasted somewhere in its problem.
   const wanted = new Map<ScoredSample, Set<string>>();
   for (const group of byProblem.values()) {
