@@ -124,7 +124,10 @@ export function registerSearch(program: Command): void {
       "value of partial designs: inference (PRM, else elaboration and driven outputs) | signals (per-signal prefix score: reads the reference, an oracle baseline)",
       "inference",
     )
-    .option("--no-consistency", "do not group samples (best-of-n) or tied finished designs (beam, mcts) by simulated behaviour")
+    .option(
+      "--no-consistency",
+      "do not group samples (best-of-n) or tied finished designs (beam, mcts) by simulated behaviour",
+    )
     .option("--retrieve <k>", "put the k best BM25 matches from --corpus in each prompt", intOption, 0)
     .option("--corpus <dir>", "retrieval corpus: a tasks folder (its train split) or a `data ingest` dataset")
     .option("--engine <engine>", "verification of the answers: sim | formal | both", "both")
