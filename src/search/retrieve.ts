@@ -21,6 +21,10 @@ export interface Corpus {
   docs: CorpusDoc[];
   /** Where it came from: `tasks:<dir>` (a tasks folder's train split) or `dataset:<dir>` (a `data ingest` dataset). */
   source: string;
+  /** Dataset corpora: records left out because `rtlgym data decontaminate` flagged them. */
+  contaminated?: number;
+  /** Dataset corpora: whether `rtlgym data decontaminate` ran on it (a corpus that was not may hold benchmark code). */
+  decontaminated?: boolean;
 }
 
 /** Token-stream key of a design: equal for the same code reformatted or re-commented. */
@@ -45,8 +49,9 @@ const splitOf = (row: Record<string, unknown>) => (row.meta as { split?: string 
 
 /**
  * Loads a retrieval corpus of verified designs: a tasks folder (its `train/` split), a tasks train split folder, or
- * a dataset written by `rtlgym data ingest` (synthesizable designs; the spec is the unit's written spec, else its
- * comments and module names). Held-out task splits are refused: their references are what is being evaluated.
+ * a dataset written by `rtlgym data ingest` (synthesizable designs not flagged by `rtlgym data decontaminate`; the spec
+ * is the unit's written spec, else its comments and module names). Held-out task splits are refused: their references
+ * are what is being evaluated.
  */
 export async function loadCorpus(dir: string): Promise<Corpus> {
   const root = resolve(dir);
@@ -70,15 +75,19 @@ export async function loadCorpus(dir: string): Promise<Corpus> {
   }
   if (existsSync(join(root, DATASET_FILES.manifest))) {
     const data = await readDataset(root);
+    // Records decontamination flagged (benchmark code or specs) are never shown, as `data export` leaves them out.
+    const d = data.manifest.decontamination as { contaminated?: string[] } | undefined;
+    const flagged = new Set(d?.contaminated ?? []);
     const docs = data.records
-      .filter((r) => r.kind === "design" && r.synthesizable)
+      .filter((r) => r.kind === "design" && r.synthesizable && !flagged.has(r.id))
       .map((r) => ({
         id: r.id,
         spec: r.spec ?? `${r.modules.join(" ")} ${commentText(r.code)}`,
         code: r.code,
         key: designKey(r.code),
       }));
-    return { source: `dataset:${root}`, docs };
+    const contaminated = data.records.filter((r) => flagged.has(r.id)).length;
+    return { source: `dataset:${root}`, docs, contaminated, decontaminated: d !== undefined };
   }
   throw new BadInputError(
     `retrieval corpus ${dir}: expected a tasks folder (train/problems.jsonl), a train split folder (problems.jsonl) or a dataset from \`rtlgym data ingest\` (manifest.json)`,

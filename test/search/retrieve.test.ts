@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +84,75 @@ describe("retrieval corpus", () => {
     const built = buildPrompt(augmented, { api: "completions", style: "rtlgym" });
     expect(built.prefill).toBe(`\`\`\`verilog\n${problem.header?.trimEnd()}\n`);
     expect(built.prompt).toContain("Example 2:");
+  });
+});
+
+describe("a dataset corpus", () => {
+  it("takes synthesizable designs and leaves out what decontamination flagged", async () => {
+    const ds = await mkdtemp(join(tmpdir(), "rtlgym-search-ds-"));
+    try {
+      const record = (id: string, code: string, extra: Record<string, unknown> = {}) => ({
+        id,
+        source: "s",
+        repository: null,
+        commit: null,
+        licence: null,
+        path: `${id}.v`,
+        files: [`${id}.v`],
+        top: id,
+        modules: [id],
+        kind: "design",
+        missing: [],
+        unresolvedIncludes: [],
+        undefinedMacros: [],
+        importedMacros: [],
+        encoding: ["utf-8"],
+        stats: { lines: 3, bytes: code.length, tokens: 10, modules: 1, ports: 2 },
+        synth: null,
+        synthesizable: true,
+        hash: id,
+        code,
+        ...extra,
+      });
+      const rows = [
+        record(
+          "counter8",
+          "// 8-bit up counter with enable\nmodule counter8(input clk, output reg [7:0] q);\nendmodule\n",
+        ),
+        record(
+          "leaked",
+          "// 8-bit up counter copied from a benchmark\nmodule leaked(input clk, output [7:0] q);\nendmodule\n",
+        ),
+        record("mux", "module mux(input a, b, s, output y); assign y = s ? b : a; endmodule\n", {
+          spec: "A two-input multiplexer.",
+        }),
+        record("slow", "module slow(input a, output y); endmodule\n", { synthesizable: false }),
+      ];
+      const manifest = {
+        kind: "rtlgym-dataset",
+        version: 1,
+        created: "2026-12-01T00:00:00Z",
+        inputs: [],
+        sources: [],
+        counts: {},
+        options: {},
+        toolVersions: {},
+        durationMs: 0,
+        decontamination: { contaminated: ["leaked"] },
+      };
+      await writeFile(join(ds, "manifest.json"), JSON.stringify(manifest));
+      await writeFile(join(ds, "records.jsonl"), rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      await writeFile(join(ds, "rejects.jsonl"), "");
+      await writeFile(join(ds, "duplicates.jsonl"), "");
+      const corpus = await loadCorpus(ds);
+      expect(corpus.docs.map((d) => d.id)).toEqual(["counter8", "mux"]);
+      expect(corpus).toMatchObject({ contaminated: 1, decontaminated: true });
+      expect(corpus.docs[1]?.spec).toBe("A two-input multiplexer.");
+      const hits = new Retriever(corpus).search("an up counter with enable", 2);
+      expect(hits[0]?.doc.id).toBe("counter8");
+    } finally {
+      await rm(ds, { recursive: true, force: true });
+    }
   });
 });
 

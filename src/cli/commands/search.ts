@@ -174,10 +174,13 @@ export function registerSearch(program: Command): void {
       );
     }
     const { suite, problems } = await loadSelection(flags);
-    const retrieval =
-      flags.retrieve > 0 && flags.corpus
-        ? { retriever: new Retriever(await loadCorpus(flags.corpus)), k: flags.retrieve }
-        : undefined;
+    const corpus = flags.retrieve > 0 && flags.corpus ? await loadCorpus(flags.corpus) : undefined;
+    if (corpus?.decontaminated === false && flags.quiet !== true) {
+      process.stderr.write(
+        `warning: retrieval corpus ${flags.corpus} was not decontaminated (rtlgym data decontaminate): it may hold benchmark code\n`,
+      );
+    }
+    const retrieval = corpus ? { retriever: new Retriever(corpus), k: flags.retrieve } : undefined;
     const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
     const client = createClient({
       baseUrl: flags.endpoint,
