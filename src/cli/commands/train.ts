@@ -3,6 +3,7 @@ import { BadInputError } from "../../core/errors.js";
 import { SFT_PRESETS, type SftEvent, type SftPreset, trainSft } from "../../train/index.js";
 import { intOption } from "../options.js";
 import { registerTrainItertl } from "./train-itertl.js";
+import { registerTrainRl } from "./train-rl.js";
 import { registerTrainSalv } from "./train-salv.js";
 
 interface SftFlags {
@@ -44,6 +45,7 @@ function describe(event: SftEvent): string | undefined {
 export function registerTrain(program: Command): void {
   const train = program.command("train").description("train models on rtlgym tasks (SFT; the recipes build on it)");
   registerTrainItertl(train);
+  registerTrainRl(train);
   registerTrainSalv(train);
   train
     .command("sft")
