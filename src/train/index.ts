@@ -7,6 +7,7 @@ export {
   sampleTasks,
 } from "./evaluate.js";
 export { findPython, PYTHON_ENV, pythonEnv } from "./python.js";
+export { RL_ALGORITHMS, RlConfig, type RlOptions, type RlSummary, trainRl } from "./rl.js";
 export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
 export {
   DEFAULT_SFT_OPTIONS,

@@ -270,7 +270,8 @@ def _make_trainer_class():
                                   cast_lm_head_to_fp32=self.args.cast_lm_head_to_fp32)
             self.rl = rl
             self.reward_fn = reward_fn
-            self.start_model = start_model
+            # With a KL term TRL keeps its own frozen start model (ref_model); the log reuses it.
+            self.start_model = start_model if start_model is not None else self.ref_model
             self.draw = AdaptiveDraw(rl.adaptive, rl.min_keep_ratio)
             self._order: list[int] = []
             self._cursor = 0
@@ -554,7 +555,7 @@ def train(o: RlOptions, emit: Emitter) -> dict[str, Any]:
     tokenizer.padding_side = "left"
     model = AutoModelForCausalLM.from_pretrained(o.model)
     start_model = None
-    if o.log_kl:
+    if o.log_kl and o.beta == 0:
         start_model = AutoModelForCausalLM.from_pretrained(o.model).eval()
         start_model.requires_grad_(False)
     reward_fn = RtlgymReward(o.reward_url, o.reward, timeout=o.reward_timeout_s, max_length=o.max_completion_length,
