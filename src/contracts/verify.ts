@@ -138,6 +138,34 @@ export const Assurance = z.object({
 });
 export type Assurance = z.infer<typeof Assurance>;
 
+export const HdlLanguage = z.enum(["verilog", "vhdl"]);
+export type HdlLanguage = z.infer<typeof HdlLanguage>;
+
+/** How a GHDL translation of a VHDL design was checked against the design's native GHDL simulation. */
+export const TranslationCheck = z.object({
+  design: z.enum(["reference", "candidate"]),
+  /** validated: the netlist reproduced every defined output sample; defect: a construct GHDL 2.0 mistranslates. */
+  status: z.enum(["validated", "mismatch", "defect", "error"]),
+  samples: z.number().int().nonnegative(),
+  durationMs: z.number(),
+  reason: z.string().optional(),
+});
+export type TranslationCheck = z.infer<typeof TranslationCheck>;
+
+/**
+ * Which route decided a check with a VHDL side. translated: GHDL's Verilog netlists, each validated against the
+ * design's native simulation, went through the Verilog engines (simulation and formal); native: both VHDL designs
+ * were simulated by GHDL on the same stimulus and their output traces compared (no formal).
+ */
+export const RouteReport = z.object({
+  reference: HdlLanguage,
+  candidate: HdlLanguage,
+  kind: z.enum(["translated", "native", "frontend"]),
+  translations: z.array(TranslationCheck),
+  reason: z.string().optional(),
+});
+export type RouteReport = z.infer<typeof RouteReport>;
+
 export const VerifyResult = z.object({
   status: VerifyStatus,
   /** Which engine (or front end) produced the verdict. */
@@ -152,6 +180,8 @@ export const VerifyResult = z.object({
   diagnostics: z.array(z.string()),
   interface: DesignInterface.optional(),
   toolVersions: ToolVersions,
+  /** Set when a VHDL design took part: the route that decided and how each translation was validated. */
+  route: RouteReport.optional(),
   timings: z.object({ totalMs: z.number(), frontendMs: z.number(), simMs: z.number(), formalMs: z.number() }),
   options: z.object({
     engine: z.enum(["sim", "formal", "both"]),

@@ -1,0 +1,451 @@
+import type {
+  DesignInterface,
+  FormalReport,
+  HdlLanguage,
+  Port,
+  RouteReport,
+  SignalVerdict,
+  SimReport,
+  TranslationCheck,
+  VerifyResult,
+  VerifyStatus,
+} from "../contracts/index.js";
+import { BadInputError, tail } from "../core/errors.js";
+import { ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
+import { sanitizeCandidate } from "../verilog/index.js";
+import { findTopEntity, listEntities, sanitizeVhdl, type VhdlEntity } from "../vhdl/index.js";
+import { analyseReference } from "./analyze.js";
+import { compareInterfaces, describeDiff } from "./interface.js";
+import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
+import { toolVersions, verify } from "./verify.js";
+import {
+  compareTraces,
+  makeStimulus,
+  sampleCount,
+  type TraceOutcome,
+  type TraceStimulus,
+  traceVerilog,
+  traceVhdl,
+} from "./vhdl-trace.js";
+
+export interface AnyVerifyInput extends VerifyOptions {
+  reference: string;
+  candidate: string;
+  /** Language of each side; guessed from the text when absent (see detectLanguage). */
+  referenceLanguage?: HdlLanguage;
+  candidateLanguage?: HdlLanguage;
+}
+
+/** The language a file name says (.vhd/.vhdl, .v/.sv/.vh/.svh), else undefined. */
+export function languageOfPath(path: string): HdlLanguage | undefined {
+  if (/\.(vhd|vhdl)$/i.test(path)) return "vhdl";
+  if (/\.(v|sv|vh|svh)$/i.test(path)) return "verilog";
+  return undefined;
+}
+
+/** VHDL when the text declares an entity and no Verilog module; Verilog otherwise. */
+export function detectLanguage(text: string): HdlLanguage {
+  return listEntities(text).length > 0 && !/^\s*module\s/m.test(text) ? "vhdl" : "verilog";
+}
+
+/** Cycles of the stimulus a translation is validated on (both edges sampled). */
+const VALIDATION_CYCLES = 300;
+/** Samples of the reset cycles at the start of every stimulus (two cycles, two samples each). */
+const RESET_SAMPLES = 4;
+
+/** A VHDL design, filtered, synthesized by GHDL and its netlist read by Yosys. */
+interface VhdlSide {
+  role: "reference" | "candidate";
+  code: string;
+  entity: VhdlEntity;
+  netlist: string;
+  iface: DesignInterface;
+  /** A construct in the netlist that GHDL 2.0 is known to mistranslate. */
+  defect?: string;
+  synthMs: number;
+}
+
+type Prepared =
+  | { kind: "ok"; side: VhdlSide }
+  | { kind: "verdict"; status: VerifyStatus; message: string; diagnostics: string[] };
+
+/**
+ * `case` blocks of a GHDL netlist with neither a `default` nor every selector value: GHDL 2.0 drops the
+ * `when others` choice when it writes Verilog (GHDL issue 2041), so such a block holds its value where the VHDL
+ * assigned the `others` value (a latch in Yosys, a stale value in iverilog).
+ */
+export function incompleteCases(netlist: string): string[] {
+  const found: string[] = [];
+  for (const m of netlist.matchAll(/\bcase \(([^)]*)\)\n([\s\S]*?)\bendcase\b/g)) {
+    const body = m[2] ?? "";
+    if (/^\s*default\s*:/m.test(body)) continue;
+    const choices = [...body.matchAll(/^\s*(\d+)'b([01]+)\s*:/gm)];
+    const width = Number(choices[0]?.[1] ?? 0);
+    const distinct = new Set(choices.map((c) => c[2]));
+    if (width > 30 || distinct.size < 2 ** width)
+      found.push(`case (${m[1]}) covers ${distinct.size} of ${2 ** width} values`);
+  }
+  return found;
+}
+
+async function prepareVhdl(
+  source: string,
+  role: "reference" | "candidate",
+  top: string | undefined,
+  options: ResolvedVerifyOptions,
+): Promise<Prepared> {
+  const who = role === "reference" ? "the reference" : "candidate";
+  const refuse = (status: VerifyStatus, message: string, diagnostics: string[] = []): Prepared => {
+    if (role === "reference" && status !== "unsupported")
+      throw new BadInputError(`${message}${diagnostics.length ? `\n${diagnostics.join("\n")}` : ""}`);
+    return { kind: "verdict", status, message, diagnostics };
+  };
+  const s = sanitizeVhdl(source, { role });
+  if (s.rejected.length > 0)
+    return refuse("compile_error", `${who} uses forbidden constructs: ${s.rejected.join(", ")}`, [
+      `rejected: ${s.rejected.join(", ")}`,
+    ]);
+  const entities = listEntities(s.code);
+  const name = (top ?? findTopEntity(s.code))?.toLowerCase();
+  const entity = entities.find((e) => e.name === name);
+  if (!name || !entity) {
+    const have = entities.map((e) => e.name).join(", ") || "none";
+    return refuse(
+      "compile_error",
+      name
+        ? `${who} has no entity named ${name} (entities: ${have})`
+        : `${who}: no top entity found (entities: ${have}); name one`,
+    );
+  }
+  if (s.unsupported.length > 0) return refuse("unsupported", `${who} uses ${s.unsupported.join(", ")}`);
+  if (entity.unsupported.length > 0)
+    return refuse("unsupported", `${who}'s interface cannot be mapped: ${entity.unsupported.join("; ")}`);
+  const synth = await synthesizeVhdl(s.code, name, {
+    timeoutMs: options.timeoutMs,
+    memoryLimitMb: options.memoryLimitMb,
+  });
+  if (synth.kind === "timeout") return refuse("timeout", `GHDL did not analyse ${who} in time`);
+  if (synth.kind !== "ok") {
+    if (synth.kind === "analyse_error")
+      return refuse("compile_error", `${who} does not compile`, [tail(synth.log, 30)]);
+    const unsupported = /unsupported|not supported|unhandled|not handled|not synthesizable/i.test(synth.log);
+    return refuse(
+      unsupported ? "unsupported" : "compile_error",
+      unsupported ? `GHDL cannot synthesize ${who}` : `${who} does not elaborate`,
+      [tail(synth.log, 30)],
+    );
+  }
+  // The netlist is GHDL's text, but made of the design's names: it passes the Verilog filter like any candidate.
+  const filtered = sanitizeCandidate(synth.verilog);
+  if (filtered.rejected.length > 0 || filtered.neutralised.length > 0)
+    return refuse("unsupported", `GHDL's netlist of ${who} does not pass the Verilog filter`);
+  let iface: DesignInterface;
+  try {
+    iface = (await analyseReference(filtered.code, name, options.timeoutMs)).iface;
+  } catch (e) {
+    return refuse("unsupported", `Yosys cannot read GHDL's netlist of ${who}: ${(e as Error).message}`);
+  }
+  for (const p of entity.ports) {
+    const q = iface.ports.find((x) => x.name === p.name);
+    if (!q) return refuse("unsupported", `port ${p.name} of ${who} is missing from GHDL's netlist`);
+  }
+  if (iface.unsupported) return refuse("unsupported", `${who}: ${iface.unsupported}`);
+  const side: VhdlSide = { role, code: s.code, entity, netlist: filtered.code, iface, synthMs: synth.durationMs };
+  const cases = incompleteCases(filtered.code);
+  if (cases.length > 0)
+    side.defect = `GHDL 2.0 drops 'when others' from its Verilog (GHDL issue 2041): ${cases.slice(0, 3).join("; ")}`;
+  return { kind: "ok", side };
+}
+
+const widthsOf = (iface: DesignInterface) => new Map(iface.ports.map((p) => [p.name, p.width]));
+const outputsOf = (iface: DesignInterface) => iface.ports.filter((p) => p.direction === "output");
+
+/** Native GHDL simulation against the netlist in iverilog, on the same stimulus: may the netlist stand in? */
+async function validate(
+  side: VhdlSide,
+  options: ResolvedVerifyOptions,
+): Promise<TranslationCheck & { native?: TraceOutcome }> {
+  const started = performance.now();
+  const base = { design: side.role, samples: 0 } as const;
+  if (side.defect) return { ...base, status: "defect", durationMs: 0, reason: side.defect };
+  const stim = makeStimulus(side.iface, options.seed, VALIDATION_CYCLES, options.exhaustiveBits);
+  const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
+  const [native, net] = await Promise.all([
+    traceVhdl(side.code, side.entity.name, side.entity.ports, widthsOf(side.iface), stim, limits),
+    traceVerilog(side.netlist, side.entity.name, outputsOf(side.iface), stim, limits),
+  ]);
+  const durationMs = performance.now() - started;
+  if (native.kind !== "ok")
+    return { ...base, status: "error", durationMs, reason: `native simulation: ${native.kind}`, native };
+  if (net.kind !== "ok")
+    return { ...base, status: "error", durationMs, reason: `netlist simulation: ${net.kind}`, native };
+  // The stimulus holds every reset for the first two cycles: before they have acted, the netlist may be x where
+  // GHDL compares 'U' vectors as FALSE. Past them, and always for combinational designs, an x is a mismatch.
+  const reset = side.iface.sequential && side.iface.resets.length > 0 ? RESET_SAMPLES : 0;
+  const cmp = compareTraces(native.trace, net.trace, stim, reset);
+  const bad = cmp.signals.filter((s) => s.mismatches > 0);
+  if (bad.length > 0)
+    return {
+      ...base,
+      samples: cmp.samples,
+      status: "mismatch",
+      durationMs,
+      reason: `the netlist differs from GHDL's simulation on ${bad.map((s) => s.name).join(", ")}`,
+      native,
+    };
+  return { ...base, samples: cmp.samples, status: "validated", durationMs, native };
+}
+
+/**
+ * Checks a candidate against a reference where either may be VHDL (both Verilog: {@link verify}). Same statuses,
+ * JSON and exit codes as Verilog checks; `route` says which route decided. See docs/vhdl.md.
+ */
+export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
+  const { reference, candidate, referenceLanguage, candidateLanguage, ...rest } = input;
+  if (typeof reference !== "string" || reference.trim() === "") throw new BadInputError("the reference is empty");
+  const refLang = referenceLanguage ?? detectLanguage(reference);
+  const candLang = candidateLanguage ?? detectLanguage(candidate);
+  if (refLang === "verilog" && candLang === "verilog") return verify({ reference, candidate, ...rest });
+  const options = resolveOptions(rest);
+  const started = performance.now();
+  const versions = { ...(await toolVersions()), ghdl: await ghdlVersion() };
+  const route: RouteReport = { reference: refLang, candidate: candLang, kind: "frontend", translations: [] };
+
+  const refPrep = refLang === "vhdl" ? await prepareVhdl(reference, "reference", options.refTop, options) : undefined;
+  if (refPrep?.kind === "verdict") {
+    // Only `unsupported` comes back for a reference (the rest throw): nothing about the candidate can be judged.
+    return frontendResult(options, versions, started, route, refPrep.status, refPrep.message, refPrep.diagnostics);
+  }
+  const refSide = refPrep?.side;
+  const refTop = refSide?.entity.name ?? options.refTop;
+  let candTop = options.candTop;
+  if (
+    candLang === "vhdl" &&
+    candTop === undefined &&
+    refTop !== undefined &&
+    listEntities(candidate).some((e) => e.name === refTop.toLowerCase())
+  )
+    candTop = refTop;
+  const candPrep = candLang === "vhdl" ? await prepareVhdl(candidate, "candidate", candTop, options) : undefined;
+  if (candPrep?.kind === "verdict")
+    return frontendResult(
+      options,
+      versions,
+      started,
+      route,
+      candPrep.status,
+      candPrep.message,
+      candPrep.diagnostics,
+      refSide?.iface,
+    );
+  const candSide = candPrep?.kind === "ok" ? candPrep.side : undefined;
+
+  const checks = await Promise.all(
+    [refSide, candSide].filter((s): s is VhdlSide => s !== undefined).map((s) => validate(s, options)),
+  );
+  route.translations = checks.map(({ native: _n, ...c }) => c);
+  const prepMs = performance.now() - started;
+  const refCheck = checks.find((c) => c.design === "reference");
+  if (refSide && refCheck?.status === "error" && refCheck.native?.kind !== "ok")
+    throw new BadInputError(`the reference does not simulate under GHDL: ${describeOutcome(refCheck.native)}`);
+
+  if (checks.every((c) => c.status === "validated")) {
+    route.kind = "translated";
+    const result = await verify({
+      ...rest,
+      reference: refSide ? refSide.netlist : reference,
+      candidate: candSide ? candSide.netlist : candidate,
+      ...(refTop !== undefined && { refTop }),
+      ...(candSide && { candTop: candSide.entity.name }),
+      ...(!candSide && candTop !== undefined && { candTop }),
+      timeoutMs: Math.max(options.timeoutMs - Math.round(prepMs), 1000),
+    });
+    result.toolVersions = { ...result.toolVersions, ghdl: versions.ghdl };
+    result.route = route;
+    result.timings.frontendMs = round(result.timings.frontendMs + prepMs);
+    result.timings.totalMs = round(performance.now() - started);
+    return result;
+  }
+  const why = checks
+    .filter((c) => c.status !== "validated")
+    .map((c) => `${c.design}: ${c.reason ?? c.status}`)
+    .join("; ");
+  route.reason = `translation not trusted (${why})`;
+  if (refSide && candSide) {
+    route.kind = "native";
+    return nativeCheck(refSide, candSide, options, versions, started, route);
+  }
+  return frontendResult(
+    options,
+    versions,
+    started,
+    route,
+    "unsupported",
+    `a mixed VHDL/Verilog check needs a validated GHDL translation of the VHDL design: ${why}`,
+    [],
+    refSide?.iface,
+  );
+}
+
+function describeOutcome(o: TraceOutcome | undefined): string {
+  if (!o) return "no run";
+  if (o.kind === "ok") return "ok";
+  if (o.kind === "timeout") return "timeout";
+  if (o.kind === "compile_error") return `testbench does not compile: ${tail(o.log, 8)}`;
+  return `${o.reason}${o.log ? `: ${tail(o.log, 8)}` : ""}`;
+}
+
+/** VHDL against VHDL, both simulated by GHDL on the reference's stimulus; traces compared output by output. */
+async function nativeCheck(
+  ref: VhdlSide,
+  cand: VhdlSide,
+  options: ResolvedVerifyOptions,
+  versions: VerifyResult["toolVersions"],
+  started: number,
+  route: RouteReport,
+): Promise<VerifyResult> {
+  const frontendMs = performance.now() - started;
+  const diff = compareInterfaces(ref.iface.ports, cand.iface.ports);
+  if (diff)
+    return frontendResult(options, versions, started, route, "interface_mismatch", describeDiff(diff), [], ref.iface);
+  const count = ref.iface.sequential ? options.cycles : options.vectors;
+  const stim = makeStimulus(ref.iface, options.seed, count, options.exhaustiveBits);
+  const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
+  const simStart = performance.now();
+  const [r, c] = await Promise.all([
+    traceVhdl(ref.code, ref.entity.name, ref.entity.ports, widthsOf(ref.iface), stim, limits),
+    traceVhdl(cand.code, cand.entity.name, cand.entity.ports, widthsOf(cand.iface), stim, limits),
+  ]);
+  const simMs = performance.now() - simStart;
+  if (r.kind !== "ok") throw new BadInputError(`the reference does not simulate under GHDL: ${describeOutcome(r)}`);
+  const sim: SimReport = {
+    status: "skipped",
+    seed: options.seed,
+    cycles: stim.steps.length,
+    samples: sampleCount(stim),
+    exhaustive: !ref.iface.sequential && stim.steps.length === 2 ** stim.inputs.reduce((s, p) => s + p.width, 0),
+    durationMs: round(simMs),
+  };
+  const formal: FormalReport = { status: "skipped", durationMs: 0, reason: route.reason ?? "native route" };
+  const at = { frontendMs, simMs };
+  if (c.kind === "timeout") {
+    sim.status = "timeout";
+    return frontendResult(
+      options,
+      versions,
+      started,
+      route,
+      "timeout",
+      "the candidate did not finish its GHDL simulation in time",
+      [],
+      ref.iface,
+      { sim, formal, decidedBy: "sim", ...at },
+    );
+  }
+  if (c.kind === "compile_error")
+    return frontendResult(
+      options,
+      versions,
+      started,
+      route,
+      "unsupported",
+      "the trace testbench cannot drive the candidate's ports",
+      [tail(c.log, 20)],
+      ref.iface,
+      { sim, formal, decidedBy: "sim", ...at },
+    );
+  const trace = c.kind === "ok" ? c.trace : c.partial;
+  const cmp = compareTraces(r.trace, trace, stim);
+  const signals: SignalVerdict[] = cmp.signals.map((s) => {
+    // A candidate that stops the simulation early fails every output it did not finish.
+    const ok = s.mismatches === 0 && c.kind === "ok";
+    return {
+      name: s.name,
+      ok,
+      mismatches: s.mismatches,
+      definedSamples: s.definedSamples,
+      ...(!ok && { decidedBy: "sim" as const }),
+    };
+  });
+  const bad = signals.filter((s) => !s.ok).map((s) => s.name);
+  sim.status = bad.length > 0 ? "fail" : "pass";
+  const message =
+    c.kind === "error"
+      ? `candidate stopped the simulation: ${c.reason}`
+      : bad.length > 0
+        ? `not equivalent: ${bad.join(", ")} ${bad.length === 1 ? "differs" : "differ"}`
+        : `equivalent (native GHDL simulation, ${sim.exhaustive ? "exhaustive, " : ""}${stim.steps.length} ${ref.iface.sequential ? "cycles" : "vectors"}; no formal: ${route.reason})`;
+  const result = frontendResult(
+    options,
+    versions,
+    started,
+    route,
+    bad.length > 0 ? "fail" : "pass",
+    message,
+    c.kind === "error" && c.log ? [tail(c.log, 10)] : [],
+    ref.iface,
+    {
+      sim,
+      formal,
+      decidedBy: "sim",
+      signals,
+      ...at,
+    },
+  );
+  if (cmp.counterexample) result.counterexample = cmp.counterexample;
+  result.assurance = {
+    formal: "none",
+    simulated: stim.steps.length,
+    exhaustive: sim.exhaustive,
+    ...(!sim.exhaustive && { formalMissingBecause: "design" as const, reason: formal.reason }),
+  };
+  return result;
+}
+
+function frontendResult(
+  options: ResolvedVerifyOptions,
+  versions: VerifyResult["toolVersions"],
+  started: number,
+  route: RouteReport,
+  status: VerifyStatus,
+  message: string,
+  diagnostics: string[],
+  iface?: DesignInterface,
+  engines?: {
+    sim: SimReport;
+    formal: FormalReport;
+    decidedBy: VerifyResult["decidedBy"];
+    signals?: SignalVerdict[];
+    frontendMs: number;
+    simMs: number;
+  },
+): VerifyResult {
+  const skipped = { status: "skipped" as const, durationMs: 0, reason: `not reached (${status})` };
+  const outputs: Port[] = iface?.ports.filter((p) => p.direction === "output") ?? [];
+  const result: VerifyResult = {
+    status,
+    decidedBy: engines?.decidedBy ?? "frontend",
+    message,
+    signals: engines?.signals ?? outputs.map((p) => ({ name: p.name, ok: false })),
+    engines: {
+      sim: engines?.sim ?? { ...skipped, seed: options.seed, cycles: 0, samples: 0, exhaustive: false },
+      formal: engines?.formal ?? skipped,
+    },
+    diagnostics,
+    toolVersions: versions,
+    route,
+    timings: {
+      totalMs: round(performance.now() - started),
+      frontendMs: round(engines?.frontendMs ?? performance.now() - started),
+      simMs: round(engines?.simMs ?? 0),
+      formalMs: 0,
+    },
+    options: reportedOptions(options),
+  };
+  if (iface) result.interface = iface;
+  return result;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+export type { TraceStimulus };
