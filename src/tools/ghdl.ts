@@ -110,12 +110,21 @@ export function ghdlSynth(cwd: string, top: string, work: string, limits: GhdlLi
 }
 
 export type SynthOutcome =
-  | { kind: "ok"; verilog: string; durationMs: number }
+  /** `vhdl`: GHDL's VHDL netlist of the same design, when asked for (it keeps what the Verilog writer drops). */
+  | { kind: "ok"; verilog: string; vhdl?: string; durationMs: number }
   | { kind: "analyse_error" | "synth_error"; log: string; durationMs: number }
   | { kind: "timeout"; durationMs: number };
 
-/** Analyses one VHDL source alone in its own temp dir and synthesizes entity `top` to Verilog. */
-export async function synthesizeVhdl(source: string, top: string, limits: GhdlLimits): Promise<SynthOutcome> {
+/**
+ * Analyses one VHDL source alone in its own temp dir and synthesizes entity `top` to Verilog; `alsoVhdl(verilog)`
+ * saying yes adds the VHDL netlist too (a second synth run in the same work library).
+ */
+export async function synthesizeVhdl(
+  source: string,
+  top: string,
+  limits: GhdlLimits,
+  alsoVhdl: (verilog: string) => boolean = () => false,
+): Promise<SynthOutcome> {
   const started = performance.now();
   return withTempDir("ghdl-synth", async (cwd) => {
     await writeFile(join(cwd, "design.vhd"), source);
@@ -133,7 +142,13 @@ export async function synthesizeVhdl(source: string, top: string, limits: GhdlLi
           : s.stderr.trim() || `ghdl synth exited ${s.exitCode}`,
         durationMs: ms(),
       };
-    return { kind: "ok", verilog: s.stdout, durationMs: ms() };
+    if (!alsoVhdl(s.stdout)) return { kind: "ok", verilog: s.stdout, durationMs: ms() };
+    const v = await ghdl(cwd, ["synth", ...GHDL_FLAGS, "--work=work", "--out=vhdl", top], {
+      ...limits,
+      maxOutputBytes: limits.maxOutputBytes ?? 4 << 20,
+    });
+    const ok = v.exitCode === 0 && !v.timedOut && !v.outputCapped;
+    return { kind: "ok", verilog: s.stdout, ...(ok && { vhdl: v.stdout }), durationMs: ms() };
   });
 }
 

@@ -13,7 +13,14 @@ import type {
 import { BadInputError, tail } from "../core/errors.js";
 import { ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
 import { sanitizeCandidate } from "../verilog/index.js";
-import { findTopEntity, listEntities, sanitizeVhdl, type VhdlEntity } from "../vhdl/index.js";
+import {
+  findTopEntity,
+  incompleteCases,
+  listEntities,
+  repairCases,
+  sanitizeVhdl,
+  type VhdlEntity,
+} from "../vhdl/index.js";
 import { analyseReference } from "./analyze.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
@@ -60,33 +67,16 @@ interface VhdlSide {
   entity: VhdlEntity;
   netlist: string;
   iface: DesignInterface;
-  /** A construct in the netlist that GHDL 2.0 is known to mistranslate. */
+  /** A construct in the netlist that GHDL 2.0 is known to mistranslate, and rtlgym could not repair. */
   defect?: string;
+  /** `when others` defaults restored from GHDL's VHDL netlist (validation still decides whether it may stand in). */
+  repaired?: number;
   synthMs: number;
 }
 
 type Prepared =
   | { kind: "ok"; side: VhdlSide }
   | { kind: "verdict"; status: VerifyStatus; message: string; diagnostics: string[] };
-
-/**
- * `case` blocks of a GHDL netlist with neither a `default` nor every selector value: GHDL 2.0 drops the
- * `when others` choice when it writes Verilog (GHDL issue 2041), so such a block holds its value where the VHDL
- * assigned the `others` value (a latch in Yosys, a stale value in iverilog).
- */
-export function incompleteCases(netlist: string): string[] {
-  const found: string[] = [];
-  for (const m of netlist.matchAll(/\bcase \(([^)]*)\)\n([\s\S]*?)\bendcase\b/g)) {
-    const body = m[2] ?? "";
-    if (/^\s*default\s*:/m.test(body)) continue;
-    const choices = [...body.matchAll(/^\s*(\d+)'b([01]+)\s*:/gm)];
-    const width = Number(choices[0]?.[1] ?? 0);
-    const distinct = new Set(choices.map((c) => c[2]));
-    if (width > 30 || distinct.size < 2 ** width)
-      found.push(`case (${m[1]}) covers ${distinct.size} of ${2 ** width} values`);
-  }
-  return found;
-}
 
 async function prepareVhdl(
   source: string,
@@ -120,10 +110,12 @@ async function prepareVhdl(
   if (s.unsupported.length > 0) return refuse("unsupported", `${who} uses ${s.unsupported.join(", ")}`);
   if (entity.unsupported.length > 0)
     return refuse("unsupported", `${who}'s interface cannot be mapped: ${entity.unsupported.join("; ")}`);
-  const synth = await synthesizeVhdl(s.code, name, {
-    timeoutMs: options.timeoutMs,
-    memoryLimitMb: options.memoryLimitMb,
-  });
+  const synth = await synthesizeVhdl(
+    s.code,
+    name,
+    { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb },
+    (verilog) => incompleteCases(verilog).length > 0,
+  );
   if (synth.kind === "timeout") return refuse("timeout", `GHDL did not analyse ${who} in time`);
   if (synth.kind !== "ok") {
     if (synth.kind === "analyse_error")
@@ -136,7 +128,25 @@ async function prepareVhdl(
     );
   }
   // The netlist is GHDL's text, but made of the design's names: it passes the Verilog filter like any candidate.
-  const filtered = sanitizeCandidate(synth.verilog);
+  // GHDL 2.0 drops `when others` defaults from its Verilog (issue 2041): put them back from its VHDL netlist.
+  let verilog = synth.verilog;
+  let defect: string | undefined;
+  let repaired = 0;
+  const broken = incompleteCases(verilog);
+  if (broken.length > 0) {
+    const fix = synth.vhdl === undefined ? undefined : repairCases(verilog, synth.vhdl);
+    if (fix) {
+      verilog = fix.code;
+      repaired = fix.repaired;
+    }
+    const left = fix ? fix.unrepaired : broken;
+    if (left.length > 0)
+      defect = `GHDL 2.0 drops 'when others' from its Verilog (GHDL issue 2041) and rtlgym could not restore it: ${left
+        .slice(0, 3)
+        .map((b) => `case (${b.selector}) covers ${b.choices} of ${2 ** b.width} values`)
+        .join("; ")}`;
+  }
+  const filtered = sanitizeCandidate(verilog);
   if (filtered.rejected.length > 0 || filtered.neutralised.length > 0)
     return refuse("unsupported", `GHDL's netlist of ${who} does not pass the Verilog filter`);
   let iface: DesignInterface;
@@ -151,9 +161,8 @@ async function prepareVhdl(
   }
   if (iface.unsupported) return refuse("unsupported", `${who}: ${iface.unsupported}`);
   const side: VhdlSide = { role, code: s.code, entity, netlist: filtered.code, iface, synthMs: synth.durationMs };
-  const cases = incompleteCases(filtered.code);
-  if (cases.length > 0)
-    side.defect = `GHDL 2.0 drops 'when others' from its Verilog (GHDL issue 2041): ${cases.slice(0, 3).join("; ")}`;
+  if (defect) side.defect = defect;
+  if (repaired > 0) side.repaired = repaired;
   return { kind: "ok", side };
 }
 
@@ -193,7 +202,8 @@ async function validate(
       reason: `the netlist differs from GHDL's simulation on ${bad.map((s) => s.name).join(", ")}`,
       native,
     };
-  return { ...base, samples: cmp.samples, status: "validated", durationMs, native };
+  const note = side.repaired ? { reason: `${side.repaired} 'when others' default(s) restored (GHDL issue 2041)` } : {};
+  return { ...base, samples: cmp.samples, status: "validated", durationMs, native, ...note };
 }
 
 /**
