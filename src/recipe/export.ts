@@ -279,11 +279,13 @@ function envBlock(extra: Array<[string, string, string]>): string {
 
 /** Starts `rtlgym serve` on this node when no reward URL was given, and stops it on exit. */
 const SERVE_BLOCK = (urlVar: string, suffix: string) => `if [ -z "\${${urlVar}:-}" ]; then
-  "$RTLGYM" serve --port 8000 --workers "\${RTLGYM_WORKERS:-$(nproc)}" &
+  PORT="\${RTLGYM_PORT:-8000}"
+  "$RTLGYM" serve --port "$PORT" --workers "\${RTLGYM_WORKERS:-$(nproc)}" &
   SERVE_PID=$!
-  trap 'kill "$SERVE_PID" 2>/dev/null || true' EXIT
-  for _ in $(seq 1 120); do curl -sf http://127.0.0.1:8000/readyz >/dev/null && break; sleep 1; done
-  ${urlVar}="http://127.0.0.1:8000${suffix}"
+  trap 'kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 1; done
+  curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "rtlgym serve did not become ready" >&2; exit 1; }
+  ${urlVar}="http://127.0.0.1:$PORT${suffix}"
 fi
 export ${urlVar}`;
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -115,6 +115,31 @@ describe("rtlgym recipe export codev-r1", () => {
     );
     expect((r as { code: number }).code).not.toBe(0);
     expect((r as { stderr: string }).stderr).toMatch(/set MODEL_PATH/);
+  });
+
+  it("with no reward URL the script starts rtlgym serve, passes its URL to the engine, and stops it on exit", async () => {
+    const out = join(dir, "openrlhf");
+    const bin = join(dir, "bin");
+    await mkdir(bin, { recursive: true });
+    // Stand-ins on PATH: an engine that records its arguments and checks the reward service answers, and rtlgym.
+    await writeFile(
+      join(bin, "python3"),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > "${join(dir, "engine-args.txt")}"\ncurl -sf "http://127.0.0.1:$RTLGYM_PORT/readyz" > "${join(dir, "engine-saw.txt")}"\n`,
+      { mode: 0o755 },
+    );
+    await writeFile(join(bin, "rtlgym"), `#!/bin/sh\nexec "${TSX}" "${MAIN}" "$@"\n`, { mode: 0o755 });
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    await run("bash", [join(out, "run_openrlhf.sh")], {
+      env: { PATH: `${bin}:${process.env.PATH}`, MODEL_PATH: "/models/m", RTLGYM_PORT: port, RTLGYM_WORKERS: "1" },
+      timeout: 120_000,
+    });
+    const engine = (await readFile(join(dir, "engine-args.txt"), "utf8")).split("\n");
+    expect(engine.slice(0, 2)).toEqual(["-m", "openrlhf.cli.train_ppo_ray"]);
+    expect(engine[engine.indexOf("--reward.remote_url") + 1]).toBe(`http://127.0.0.1:${port}/get_reward`);
+    expect(engine[engine.indexOf("--data.prompt_dataset") + 1]).toBe(join(out, "data", "train.jsonl"));
+    expect(await readFile(join(dir, "engine-saw.txt"), "utf8")).toMatch(/ok|ready/i);
+    // Gone once the script returned.
+    await expect(fetch(`http://127.0.0.1:${port}/readyz`)).rejects.toThrow();
   });
 
   it("without --tasks it exports the default task set; bad input is a usage error", async () => {
