@@ -30,6 +30,12 @@ export function formatResult(r: VerifyResult): string {
     );
     if (cx.trace && cx.trace.length > 1) lines.push(`  trace: ${cx.trace.length} cycles from reset`);
   }
+  if (r.route) {
+    const t = r.route.translations.map((c) => `${c.design} ${c.status}${c.samples ? ` on ${c.samples} samples` : ""}`);
+    lines.push(
+      `  route: ${r.route.reference} vs ${r.route.candidate}, ${r.route.kind}${t.length ? ` (GHDL translation: ${t.join(", ")})` : ""}`,
+    );
+  }
   for (const d of r.diagnostics) lines.push(...d.split("\n").map((l) => `  | ${l}`));
   lines.push(
     `  tools: ${r.toolVersions.iverilog}; ${r.toolVersions.yosys} (${r.toolVersions.yosysBackend})${r.toolVersions.ghdl ? `; ${r.toolVersions.ghdl}` : ""}`,

@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { VerifyResult } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
-import { verify } from "../../verify/index.js";
+import { languageOfPath, verifyAny } from "../../verify/index.js";
 import { extractVerilog } from "../../verilog/index.js";
+import { extractVhdl } from "../../vhdl/index.js";
 import { EXIT } from "../exit.js";
 import { formatResult } from "../format.js";
 import { intOption } from "../options.js";
@@ -22,6 +23,22 @@ interface CheckFlags {
   memoryMb?: number;
   extract: boolean;
   json?: boolean;
+  lang?: string;
+  refLang?: string;
+  candLang?: string;
+}
+
+type Lang = "verilog" | "vhdl";
+
+/** --ref-lang/--cand-lang, else --lang, else the file extension, else the text (an entity and no module: VHDL). */
+function languageFor(which: string | undefined, all: string | undefined, path: string): Lang | undefined {
+  const chosen = which ?? all;
+  if (chosen !== undefined) {
+    if (chosen !== "verilog" && chosen !== "vhdl")
+      throw new BadInputError(`--lang must be verilog or vhdl (got ${chosen})`);
+    return chosen;
+  }
+  return languageOfPath(path);
 }
 
 /** Model output (fences, <answer> tags, [BEGIN]/[DONE]) is reduced to its Verilog; plain files pass through. */
@@ -41,10 +58,16 @@ export function registerCheck(program: Command): void {
   program
     .command("check")
     .description("check a candidate module against a reference (simulation + formal equivalence)")
-    .argument("<reference>", "reference Verilog file")
-    .argument("<candidate>", "candidate Verilog file (or raw model output)")
-    .option("--ref-top <name>", "top module of the reference (default: the module no other instantiates)")
-    .option("--cand-top <name>", "top module of the candidate (default: the reference's top name, else inferred)")
+    .argument("<reference>", "reference Verilog or VHDL file (.v/.sv, .vhd/.vhdl)")
+    .argument("<candidate>", "candidate Verilog or VHDL file (or raw model output)")
+    .option("--ref-top <name>", "top module (or VHDL entity) of the reference (default: the one nothing instantiates)")
+    .option(
+      "--cand-top <name>",
+      "top module (or entity) of the candidate (default: the reference's top name, else inferred)",
+    )
+    .option("--lang <lang>", "verilog | vhdl for both files (default: by extension, else by content)")
+    .option("--ref-lang <lang>", "language of the reference only")
+    .option("--cand-lang <lang>", "language of the candidate only")
     .option("--engine <engine>", "sim | formal | both", "both")
     .option("--seed <n>", "random stimulus seed", intOption)
     .option("--timeout-ms <n>", "wall-clock limit of the check", intOption)
@@ -62,7 +85,18 @@ export function registerCheck(program: Command): void {
       }
       const reference = await readSource(refPath, "reference");
       let candidate = await readSource(candPath, "candidate");
-      if (flags.extract && LOOKS_LIKE_MODEL_OUTPUT.test(candidate)) candidate = extractVerilog(candidate).code;
+      const refLang = languageFor(flags.refLang, flags.lang, refPath);
+      let candLang = languageFor(flags.candLang, flags.lang, candPath);
+      if (flags.extract && LOOKS_LIKE_MODEL_OUTPUT.test(candidate)) {
+        // Model output: a ```vhdl fence (or the reference's language) means VHDL.
+        const vhdl = candLang !== "verilog" ? extractVhdl(candidate) : undefined;
+        const wantVhdl =
+          candLang === "vhdl" || vhdl?.method === "fence-vhdl" || (candLang === undefined && refLang === "vhdl");
+        if (vhdl && wantVhdl && vhdl.method !== "none") {
+          candidate = vhdl.code;
+          candLang = "vhdl";
+        } else candidate = extractVerilog(candidate).code;
+      }
       const options = {
         engine: flags.engine,
         ...(flags.refTop !== undefined && { refTop: flags.refTop }),
@@ -76,7 +110,13 @@ export function registerCheck(program: Command): void {
         ...(flags.formalTimeoutMs !== undefined && { formalTimeoutMs: flags.formalTimeoutMs }),
         ...(flags.memoryMb !== undefined && { memoryLimitMb: flags.memoryMb }),
       };
-      const result = await verify({ reference, candidate, ...options });
+      const result = await verifyAny({
+        reference,
+        candidate,
+        ...options,
+        ...(refLang && { referenceLanguage: refLang }),
+        ...(candLang && { candidateLanguage: candLang }),
+      });
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatResult(result));
       process.exitCode = exitCodeFor(result);
