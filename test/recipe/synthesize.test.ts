@@ -200,6 +200,48 @@ describe("rtlgym data synthesize", () => {
     expect(card).toContain("| 0.8-1.0 (incl. 1) | 1 |");
   });
 
+  it("data distill takes the round-trip dataset as problems: the spec is the prompt, the original the reference", async () => {
+    const out = join(dir, "distill");
+    const r = await rtlgym(
+      "data",
+      "distill",
+      "--teacher",
+      server.url,
+      "--model",
+      "fake-model",
+      "--dataset",
+      `${dataset}-roundtrip`,
+      "-n",
+      "3",
+      "--seed",
+      "2",
+      "--no-require-format",
+      "--engine",
+      "sim",
+      "--db",
+      join(dir, "rtlgym.db"),
+      "--out",
+      out,
+      "--json",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // The fake teacher answers by the plan (adder 2/3, mux 3/3), in no think/answer format; repeated code collapses.
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      problems: 2,
+      sampled: 6,
+      formatErrors: 6,
+      verified: 5,
+      eligible: 5,
+      duplicates: 3,
+      kept: 2,
+    });
+    const rows = await readJsonl(join(out, "train", "sft.jsonl"));
+    expect(rows.map((x) => x.messages[1].content)).toEqual([
+      expect.stringMatching(/^SPEC of `adder4`/),
+      expect.stringMatching(/^SPEC of `mux2`/),
+    ]);
+  });
+
   it("bad input is a usage error", async () => {
     const none = await rtlgym(
       "data",
