@@ -35,7 +35,7 @@ export async function sliceDesigns(
     .join("\n");
   const timeoutMs = options.timeoutMs ?? 20_000 + 1_000 * requests.length;
   const run = await withTempDir("slice", (cwd) =>
-    runProcess(options.python, ["-m", "rtlgym_train.slice"], {
+    runProcess(options.python, ["-m", "rtlgym_train", "slice"], {
       cwd,
       timeoutMs,
       stdin: `${stdin}\n`,
@@ -44,7 +44,7 @@ export async function sliceDesigns(
       env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
     }),
   );
-  const context = { command: options.python, args: ["-m", "rtlgym_train.slice"], exitCode: run.exitCode };
+  const context = { command: options.python, args: ["-m", "rtlgym_train", "slice"], exitCode: run.exitCode };
   if (run.spawnError) throw new BadInputError(`cannot run ${options.python}: ${run.spawnError.message}`, context);
   if (run.timedOut || run.exitCode !== 0) {
     const why = run.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${run.exitCode ?? run.signal}`;

@@ -5,7 +5,7 @@ import { BadInputError } from "../core/errors.js";
 import { Rng } from "../tasks/index.js";
 import { evaluateModel, sampleTasks } from "./evaluate.js";
 import { findPython } from "./python.js";
-import { buildSalvPairs, type SalvStats, samplesFromRun, writeSalvPairs } from "./salv.js";
+import { buildSalvPairs, readSalvPairs, type SalvStats, samplesFromRun, writeSalvPairs } from "./salv.js";
 import { openTrainStore } from "./store.js";
 import { runTrainer } from "./trainer.js";
 
@@ -55,7 +55,12 @@ export const SalvConfig = z.strictObject({
   sampling: Sampling.default(Sampling.parse({})),
   /** Pairs per (prompt, signal), and module-level pairs per prompt with no signal pair (0: none). */
   pairs: z
-    .strictObject({ perSignal: z.number().int().positive().default(2), module: z.number().int().min(0).default(2) })
+    .strictObject({
+      perSignal: z.number().int().positive().default(2),
+      module: z.number().int().min(0).default(2),
+      /** Train on these pairs (a `data salv-pairs` pairs.jsonl) instead of sampling the model: no sample phase. */
+      file: z.string().optional(),
+    })
     .default({ perSignal: 2, module: 2 }),
   /**
    * `slice`: SALV, the loss counts the contrasted signal's slice tokens. `response`: the same pairs with every
@@ -75,10 +80,10 @@ export interface SalvSummary {
   seed: number;
   before: { "pass@1": number; runId: string };
   after: { "pass@1": number; runId: string };
-  /** The bench run of the training samples (`rtlgym bench show RUN`). */
-  samplesRunId: string;
-  /** Samples that passed, over the scored ones (training prompts, the SFT model). */
-  trainPassRate: number;
+  /** The bench run of the training samples (`rtlgym bench show RUN`); null when the pairs came from `pairs.file`. */
+  samplesRunId: string | null;
+  /** Samples that passed, over the scored ones (training prompts, the SFT model); null with `pairs.file`. */
+  trainPassRate: number | null;
   pairs: { signal: number; module: number; file: string };
   train: {
     steps: number;
@@ -202,7 +207,17 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
       store.addValues(runId, 0, { "heldout.pass@1": state.before["pass@1"] });
       save();
     }
-    if (state.samplesRunId === undefined) {
+    if (c.pairs.file !== undefined && state.pairs === undefined) {
+      const file = resolve(c.pairs.file);
+      const rows = await readSalvPairs(file);
+      state.pairs = {
+        signal: rows.filter((r) => r.level === "signal").length,
+        module: rows.filter((r) => r.level === "module").length,
+        file,
+      };
+      save();
+    }
+    if (state.samplesRunId === undefined && c.pairs.file === undefined) {
       options.onEvent?.({ kind: "phase", phase: "sample", detail: `${c.prompts} train prompts x ${c.samples}` });
       const rng = new Rng(c.seed);
       const sampled = await sampleTasks({
@@ -225,7 +240,7 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
     const pairsDir = join(out, "pairs");
     if (state.pairs === undefined) {
       options.onEvent?.({ kind: "phase", phase: "pairs", detail: `bench run ${state.samplesRunId}` });
-      const samples = samplesFromRun(state.samplesRunId, options.db);
+      const samples = samplesFromRun(state.samplesRunId as string, options.db);
       const { rows, stats } = await buildSalvPairs(samples, {
         python,
         pairsPerSignal: c.pairs.perSignal,
@@ -323,8 +338,8 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
       seed: c.seed,
       before: state.before,
       after: state.after,
-      samplesRunId: state.samplesRunId,
-      trainPassRate: state.trainPassRate ?? 0,
+      samplesRunId: state.samplesRunId ?? null,
+      trainPassRate: state.trainPassRate ?? null,
       pairs: state.pairs,
       train: state.train,
       model: modelDir,
