@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../core/errors.js";
@@ -321,6 +321,8 @@ function quarterMeans(steps: readonly RlStep[], last: boolean): Record<string, n
 
 const EVALS_FILE = "rtlgym-rl-evals.json";
 const STEPS_FILE = "rtlgym-rl-steps.jsonl";
+/** The Python trainer's summary of its last run (adapters/python/rtlgym_train/rl.py RUN_FILE). */
+const RUN_FILE = "rtlgym-rl.json";
 
 /**
  * CodeV-R1's RL stage: held-out pass@1 of the start model, then DAPO (python -m rtlgym_train rl, TRL's
@@ -432,7 +434,25 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
     const py = pythonOptions(c, rewardUrl);
     let done: z.infer<typeof RlDone> | undefined;
     let trainSeconds = 0;
-    for (const end of segmentEnds(c.train.maxSteps, c.eval.every)) {
+    // A rerun skips the segments its checkpoints already cover: asking the trainer for fewer steps than a
+    // checkpoint holds would train on past max_steps.
+    const reached = options.fresh ? 0 : lastCheckpointStep(join(out, "checkpoints"));
+    if (reached > c.train.maxSteps) {
+      throw new BadInputError(
+        `${out} already holds ${reached} steps, more than train.maxSteps ${c.train.maxSteps}: pass --fresh or use another out`,
+      );
+    }
+    const ends = segmentEnds(c.train.maxSteps, c.eval.every);
+    for (const [i, end] of ends.entries()) {
+      if (end < reached || (end === reached && i < ends.length - 1)) continue;
+      if (end === reached) {
+        // Finished before: the trainer's own summary of that run, if it got as far as writing it.
+        const previous = readPreviousDone(join(out, RUN_FILE), reached);
+        if (previous !== undefined) {
+          done = previous;
+          break;
+        }
+      }
       const budget = c.train.timeBudgetS !== undefined ? c.train.timeBudgetS - trainSeconds : undefined;
       if (budget !== undefined && budget <= 0) break;
       writeFileSync(
@@ -508,6 +528,24 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
     store.close();
     await service?.close();
   }
+}
+
+/** The step of the newest complete checkpoint (trainer_state.json is written last), 0 if none. */
+function lastCheckpointStep(folder: string): number {
+  if (!existsSync(folder)) return 0;
+  let best = 0;
+  for (const name of readdirSync(folder)) {
+    const m = /^checkpoint-(\d+)$/.exec(name);
+    if (m && existsSync(join(folder, name, "trainer_state.json"))) best = Math.max(best, Number(m[1]));
+  }
+  return best;
+}
+
+/** The `done` summary the Python trainer wrote (rtlgym-rl.json) when it is the one of `steps` steps. */
+function readPreviousDone(file: string, steps: number): z.infer<typeof RlDone> | undefined {
+  if (!existsSync(file)) return undefined;
+  const parsed = RlDone.safeParse({ ...JSON.parse(readFileSync(file, "utf8")), event: "done" });
+  return parsed.success && parsed.data.steps === steps ? parsed.data : undefined;
 }
 
 function recordStep(store: TrainStore, runId: number, s: RlStep): void {

@@ -1,0 +1,214 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTrainStore } from "../../src/train/index.js";
+import { pythonOptions, RlConfig, segmentEnds } from "../../src/train/rl.js";
+
+/*
+ * `rtlgym train rl` end to end through the real CLI and the real stack: generated tasks, a smoke SFT model (a few
+ * steps), then 3 DAPO steps (TRL's GRPOTrainer on CPU) rewarded by the in-process `rtlgym serve` the command starts,
+ * with held-out pass@1 measured by bench before, at step 2 and after. Checks that the counters move and land in the
+ * run store, and that a rerun resumes instead of training again. Budget: about 1.5 minutes on 2 cores.
+ */
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+
+let dir: string;
+let db: string;
+
+async function cli(args: string[], timeoutMs: number): Promise<string> {
+  const { stdout } = await run(TSX, [MAIN, ...args], {
+    cwd: ROOT,
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+    env: { ...process.env, RTLGYM_HOME: dir },
+  });
+  return stdout;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rtlgym-train-rl-"));
+  db = join(dir, "rtlgym.db");
+  await cli(
+    ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "120", "--heldout", "4", "--families", "adder,mux"],
+    120_000,
+  );
+  // The start model: the smoke preset after a few steps (it writes fenced modules of the right shape, rarely right).
+  await cli(
+    [
+      "train",
+      "sft",
+      "--data",
+      join(dir, "tasks"),
+      "--out",
+      join(dir, "sft"),
+      "--max-steps",
+      "20",
+      "--threads",
+      "1",
+      "--db",
+      db,
+      "--json",
+    ],
+    300_000,
+  );
+}, 420_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Summary {
+  recipe: string;
+  algorithm: string;
+  before: { "pass@1": number };
+  after: { "pass@1": number };
+  split: string;
+  seed: number;
+  minutes: number;
+  steps: number;
+  evals: { step: number; "pass@1": number; samples: number; benchRunId: string }[];
+  totals: Record<string, number>;
+  time: Record<string, number>;
+  runId: number;
+  report: string;
+}
+
+describe("rtlgym train rl", () => {
+  it("runs DAPO steps on the smoke model with held-out pass@1 before, at step 2 and after; a rerun resumes", async () => {
+    const config = join(dir, "rl.yaml");
+    writeFileSync(
+      config,
+      [
+        `model: ${join(dir, "sft")}`,
+        `tasks: ${join(dir, "tasks")}`,
+        `out: ${join(dir, "rl")}`,
+        "reward: itertl # dense (compiles + Rouge-L): a barely trained model's groups still differ",
+        "train:",
+        "  maxSteps: 3",
+        "  batchPrompts: 2",
+        "  numGenerations: 4",
+        "  maxCompletionLength: 96",
+        "  learningRate: 1.0e-4",
+        "  saveSteps: 2",
+        "eval:",
+        "  n: 1",
+        "  limit: 3",
+        "  every: 2",
+        "threads: 1",
+        "",
+      ].join("\n"),
+    );
+    const s = JSON.parse(await cli(["train", "rl", "--config", config, "--db", db, "--json"], 400_000)) as Summary;
+    expect(s.recipe).toBe("codev-r1");
+    expect(s.algorithm).toBe("dapo");
+    expect(s.split).toBe("heldout-params");
+    expect(s.seed).toBe(1);
+    expect(s.minutes).toBeGreaterThan(0);
+    expect(s.steps).toBe(3);
+    expect(s.before["pass@1"]).toBeTypeOf("number");
+    expect(s.after["pass@1"]).toBeTypeOf("number");
+    expect(s.evals.map((e) => e.step)).toEqual([0, 2, 3]);
+    expect(s.evals.every((e) => e.samples === 3)).toBe(true);
+    // Counters moved: groups drawn and kept, responses scored, time spent in each phase.
+    expect(s.totals.drawn_groups).toBeGreaterThanOrEqual(6);
+    expect(s.totals.kept_groups).toBeGreaterThan(0);
+    expect(s.totals.samples).toBe((s.totals.drawn_groups ?? 0) * 4);
+    for (const k of ["generation", "reward", "update"]) expect(s.time[k]).toBeGreaterThan(0);
+    const html = readFileSync(s.report, "utf8");
+    expect(html).toContain("<svg");
+    expect(html).toContain("KL to the start model");
+
+    const store = openTrainStore(db);
+    try {
+      const runRecord = store.getRun(s.runId);
+      expect(runRecord?.status).toBe("done");
+      expect(runRecord?.preset).toBe("codev-r1/dapo");
+      expect(store.metrics(s.runId).map((m) => m.step)).toEqual([1, 2, 3]);
+      const values = store.values(s.runId);
+      const at = (step: number, name: string) => values.find((v) => v.step === step && v.name === name)?.value;
+      for (const step of [1, 2, 3]) {
+        expect(at(step, "reward_mean")).toBeTypeOf("number");
+        expect(at(step, "kept_ratio")).toBeGreaterThan(0);
+        expect(at(step, "response_length_mean")).toBeGreaterThan(0);
+        expect(at(step, "entropy")).toBeGreaterThan(0);
+        expect(at(step, "generation_s")).toBeGreaterThan(0);
+        expect(at(step, "pass_rate")).toBeTypeOf("number");
+        expect(at(step, "format_error_rate")).toBeTypeOf("number");
+      }
+      expect(at(1, "kl_to_start")).toBeCloseTo(0, 6); // measured before the first update
+      expect(at(3, "kl_to_start")).toBeGreaterThan(0);
+      expect(at(0, "heldout_pass@1")).toBe(s.before["pass@1"]);
+      expect(at(3, "heldout_pass@1")).toBe(s.after["pass@1"]);
+    } finally {
+      store.close();
+    }
+
+    // The same command again: nothing left to train, and the evaluations already made are reused.
+    const again = JSON.parse(await cli(["train", "rl", "--config", config, "--db", db, "--json"], 300_000)) as Summary;
+    expect(again.steps).toBe(3);
+    expect(again.evals.map((e) => e.benchRunId)).toEqual(s.evals.map((e) => e.benchRunId));
+    expect(again.totals.drawn_groups).toBe(s.totals.drawn_groups);
+    expect(existsSync(join(dir, "rl", "checkpoints", "checkpoint-3"))).toBe(true);
+  }, 900_000);
+
+  it("rejects a config with an unknown key, naming it", async () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, `model: m\ntasks: t\nout: o\ntrain:\n  maxStep: 3\n`);
+    const err = await run(TSX, [MAIN, "train", "rl", "--config", bad], {
+      cwd: ROOT,
+      env: { ...process.env, RTLGYM_HOME: dir },
+    }).then(
+      () => "",
+      (e: { stderr: string; code: number }) => `${e.code} ${e.stderr}`,
+    );
+    expect(err).toMatch(/^2 /);
+    expect(err).toContain("maxStep");
+  });
+});
+
+describe("rl config", () => {
+  const base = { model: "m", tasks: "t", out: "o" };
+
+  it("pauses training at the evaluation points and ends at maxSteps", () => {
+    expect(segmentEnds(10, 0)).toEqual([10]);
+    expect(segmentEnds(10, 4)).toEqual([4, 8, 10]);
+    expect(segmentEnds(8, 4)).toEqual([4, 8]);
+    expect(segmentEnds(3, 5)).toEqual([3]);
+  });
+
+  it("maps the presets and explicit keys to the Python trainer's options", () => {
+    const dapo = pythonOptions(RlConfig.parse(base), "http://r");
+    expect(dapo).toMatchObject({
+      loss_type: "dapo",
+      epsilon: 0.2,
+      epsilon_high: 0.28,
+      beta: 0,
+      dynamic_sampling: true,
+      adaptive: true,
+      overlong_buffer: 64,
+      reward: "codev",
+      reward_url: "http://r",
+      max_steps: 20,
+      seed: 1,
+    });
+    const grpo = pythonOptions(RlConfig.parse({ ...base, algorithm: "grpo" }), "http://r");
+    expect(grpo).toMatchObject({ loss_type: "grpo", epsilon_high: 0.2, beta: 0.04, dynamic_sampling: false });
+    expect(grpo.overlong_buffer).toBe(0);
+    const custom = pythonOptions(
+      RlConfig.parse({ ...base, train: { epsilonHigh: 0.3, dynamicSampling: false, maxCompletionLength: 48 } }),
+      "u",
+    );
+    expect(custom).toMatchObject({ epsilon_high: 0.3, dynamic_sampling: false, max_completion_length: 48 });
+    // The preset's 64-token overlong buffer would punish every 48-token response: shortened.
+    expect(custom.overlong_buffer).toBe(12);
+    expect(() => RlConfig.parse({ ...base, algorithm: "ppo" })).toThrow();
+  });
+});
