@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type {
   DesignInterface,
   FormalReport,
@@ -11,7 +13,8 @@ import type {
   VerifyStatus,
 } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
-import { ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
+import { ghdlAnalyse, ghdlElaborate, ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
+import { withTempDir } from "../tools/process.js";
 import { sanitizeCandidate } from "../verilog/index.js";
 import {
   findTopEntity,
@@ -65,7 +68,10 @@ interface VhdlSide {
   role: "reference" | "candidate";
   code: string;
   entity: VhdlEntity;
-  netlist: string;
+  /** GHDL's Verilog netlist (filtered, `when others` restored); absent when GHDL cannot synthesize the design. */
+  netlist?: string;
+  /** Why there is no netlist. */
+  synthError?: string;
   iface: DesignInterface;
   /** A construct in the netlist that GHDL 2.0 is known to mistranslate, and rtlgym could not repair. */
   defect?: string;
@@ -121,9 +127,22 @@ async function prepareVhdl(
     if (synth.kind === "analyse_error")
       return refuse("compile_error", `${who} does not compile`, [tail(synth.log, 30)]);
     const unsupported = /unsupported|not supported|unhandled|not handled|not synthesizable/i.test(synth.log);
+    // Legal VHDL that GHDL cannot synthesize (a loop with a dynamic bound, a wait in a process) can still be
+    // simulated natively against a VHDL reference, when its port widths are known without a netlist.
+    const native = role === "candidate" && (await elaboratesNatively(s.code, name, options));
+    const iface = native ? interfaceFromEntity(entity) : undefined;
+    if (native && iface)
+      return {
+        kind: "ok",
+        side: { role, code: s.code, entity, iface, synthMs: synth.durationMs, synthError: firstLine(synth.log) },
+      };
     return refuse(
-      unsupported ? "unsupported" : "compile_error",
-      unsupported ? `GHDL cannot synthesize ${who}` : `${who} does not elaborate`,
+      unsupported || native ? "unsupported" : "compile_error",
+      native
+        ? `GHDL cannot synthesize ${who} and its port widths depend on values rtlgym cannot evaluate`
+        : unsupported
+          ? `GHDL cannot synthesize ${who}`
+          : `${who} does not elaborate`,
       [tail(synth.log, 30)],
     );
   }
@@ -166,6 +185,37 @@ async function prepareVhdl(
   return { kind: "ok", side };
 }
 
+const firstLine = (log: string) => log.trim().split("\n")[0] ?? "";
+
+/** `ghdl -a` then `ghdl -e` in a temp dir of its own: legal, elaborating VHDL (runtime checks aside). */
+async function elaboratesNatively(code: string, top: string, options: ResolvedVerifyOptions): Promise<boolean> {
+  return withTempDir("ghdl-elab", async (cwd) => {
+    await writeFile(join(cwd, "design.vhd"), code);
+    const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
+    const a = await ghdlAnalyse(cwd, ["design.vhd"], "work", limits);
+    if (a.exitCode !== 0 || a.timedOut) return false;
+    const e = await ghdlElaborate(cwd, top, "work", limits);
+    return e.exitCode === 0 && !e.timedOut;
+  });
+}
+
+/** An interface from the entity alone (no netlist): every port width must be known from the source. */
+function interfaceFromEntity(entity: VhdlEntity): DesignInterface | undefined {
+  if (entity.ports.some((p) => p.width === undefined)) return undefined;
+  return {
+    top: entity.name,
+    ports: entity.ports.map((p) => ({ name: p.name, direction: p.direction, width: p.width ?? 1, signed: p.signed })),
+    parameters: Object.fromEntries(entity.generics.map((g) => [g.name, g.default ?? ""])),
+    clock: null,
+    clockEdges: [],
+    resets: [],
+    sequential: false,
+    hasLatches: false,
+    cells: 0,
+    unsupported: null,
+  };
+}
+
 const widthsOf = (iface: DesignInterface) => new Map(iface.ports.map((p) => [p.name, p.width]));
 const outputsOf = (iface: DesignInterface) => iface.ports.filter((p) => p.direction === "output");
 
@@ -177,11 +227,19 @@ async function validate(
   const started = performance.now();
   const base = { design: side.role, samples: 0 } as const;
   if (side.defect) return { ...base, status: "defect", durationMs: 0, reason: side.defect };
+  if (side.netlist === undefined)
+    return { ...base, status: "error", durationMs: 0, reason: `GHDL cannot synthesize it: ${side.synthError ?? "?"}` };
   const stim = makeStimulus(side.iface, options.seed, VALIDATION_CYCLES, options.exhaustiveBits);
+  // Both at once; when the native run fails (a delta-cycle loop GHDL stops at once), the netlist run that may
+  // spin in iverilog until its limit is not worth waiting for.
+  const stop = new AbortController();
   const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
   const [native, net] = await Promise.all([
-    traceVhdl(side.code, side.entity.name, side.entity.ports, widthsOf(side.iface), stim, limits),
-    traceVerilog(side.netlist, side.entity.name, outputsOf(side.iface), stim, limits),
+    traceVhdl(side.code, side.entity.name, side.entity.ports, widthsOf(side.iface), stim, limits).then((o) => {
+      if (o.kind !== "ok") stop.abort();
+      return o;
+    }),
+    traceVerilog(side.netlist, side.entity.name, outputsOf(side.iface), stim, { ...limits, signal: stop.signal }),
   ]);
   const durationMs = performance.now() - started;
   if (native.kind !== "ok")
@@ -263,8 +321,8 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
     route.kind = "translated";
     const result = await verify({
       ...rest,
-      reference: refSide ? refSide.netlist : reference,
-      candidate: candSide ? candSide.netlist : candidate,
+      reference: refSide?.netlist ?? reference,
+      candidate: candSide?.netlist ?? candidate,
       ...(refTop !== undefined && { refTop }),
       ...(candSide && { candTop: candSide.entity.name }),
       ...(!candSide && candTop !== undefined && { candTop }),
@@ -320,7 +378,9 @@ async function nativeCheck(
     return frontendResult(options, versions, started, route, "interface_mismatch", describeDiff(diff), [], ref.iface);
   const count = ref.iface.sequential ? options.cycles : options.vectors;
   const stim = makeStimulus(ref.iface, options.seed, count, options.exhaustiveBits);
-  const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
+  // The check's limit holds for the whole check: the native runs get what the front end left.
+  const left = Math.max(options.timeoutMs - (performance.now() - started), 500);
+  const limits = { timeoutMs: left, memoryLimitMb: options.memoryLimitMb };
   const simStart = performance.now();
   const [r, c] = await Promise.all([
     traceVhdl(ref.code, ref.entity.name, ref.entity.ports, widthsOf(ref.iface), stim, limits),
