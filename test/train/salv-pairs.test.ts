@@ -204,6 +204,23 @@ print(json.dumps({"n": p.num_rows, "cols": sorted(p.column_names), "same": p.to_
     expect(stats.moduleRows).toBe(1);
   }, 60_000);
 
+  it("reproduces the rows the Python trainer's tests read (adapters/python/tests/fixtures)", async () => {
+    const fixtures = join(ROOT, "adapters", "python", "tests", "fixtures");
+    const out = join(dir, "fixture");
+    await run(
+      join(ROOT, "node_modules", ".bin", "tsx"),
+      [
+        join(ROOT, "src", "cli", "main.ts"),
+        ...["data", "salv-pairs", "--samples", join(fixtures, "salv_samples.jsonl"), "--suite", "builtin"],
+        ...["--out", out],
+      ],
+      { cwd: ROOT, env: { ...process.env, RTLGYM_HOME: dir } },
+    );
+    expect(await readFile(join(out, "pairs.jsonl"), "utf8")).toBe(
+      await readFile(join(fixtures, "salv_pairs.jsonl"), "utf8"),
+    );
+  }, 120_000);
+
   it("rtlgym data salv-pairs --samples scores a samples file and builds the same pairs", async () => {
     const file = join(dir, "samples.jsonl");
     await writeFile(file, SAMPLES.map((s) => `${JSON.stringify(s)}\n`).join(""));

@@ -329,9 +329,19 @@ class _Slicer:
         return self.span(node)
 
 
-def _merge(spans: Iterable[tuple[int, int]], conv: _Offsets) -> list[list[int]]:
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    """Without the whitespace at either end (a generate header runs up to its first item)."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _merge(spans: Iterable[tuple[int, int]], conv: _Offsets, text: str) -> list[list[int]]:
     out: list[list[int]] = []
-    for a, b in sorted((conv(a), conv(b)) for a, b in spans if b > a):
+    trimmed = (_trim(text, conv(a), conv(b)) for a, b in spans if b > a)
+    for a, b in sorted((a, b) for a, b in trimmed if b > a):
         if out and a <= out[-1][1]:
             out[-1][1] = max(out[-1][1], b)
         else:
@@ -398,7 +408,7 @@ def slice_text(text: str, signals: list[str] | None = None, top: str | None = No
             continue
         result["signals"][name] = {
             "direction": _DIRECTIONS.get(port.direction, "inout") if port is not None else "internal",
-            "spans": _merge(spans, conv),
+            "spans": _merge(spans, conv, text),
             "items": _items(items, conv),
         }
     return result
