@@ -8,6 +8,20 @@ export {
 } from "./evaluate.js";
 export { findPython, PYTHON_ENV, pythonEnv } from "./python.js";
 export { RL_ALGORITHMS, RlConfig, type RlOptions, type RlSummary, trainRl } from "./rl.js";
+export {
+  buildSalvPairs,
+  type CharSpan,
+  readSalvPairs,
+  type SalvPairOptions,
+  type SalvRow,
+  type SalvStats,
+  type ScoredSample,
+  samplesFromFile,
+  samplesFromRun,
+  spanText,
+  writeSalvPairs,
+} from "./salv.js";
+export { SalvConfig, type SalvEvent, type SalvRecipeOptions, type SalvSummary, trainSalv } from "./salv-recipe.js";
 export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
 export {
   DEFAULT_SFT_OPTIONS,
