@@ -11,28 +11,11 @@ import { referenceAsCandidate } from "../../src/bench/samples.js";
 import { loadSuite } from "../../src/bench/suites/registry.js";
 import type { LoadedSuite, Problem } from "../../src/contracts/index.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
+import { readJsonl, rtlgym } from "./helpers.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const PYTHON = join(ROOT, ".venv-adapters", "bin", "python");
-
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
-
-const readJsonl = async (path: string) =>
-  (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l));
 
 const PROBLEMS = ["b001_basic_gates", "b002_mux2_8bit", "b004_decoder_3to8_en"];
 let suite: LoadedSuite;

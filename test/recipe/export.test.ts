@@ -7,27 +7,12 @@ import { parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CODEV_SYSTEM } from "../../src/bench/prompts.js";
 import { CODEV_R1, openRlhfArgs, verlOverrides } from "../../src/recipe/export.js";
+import { readJsonl, rtlgym } from "./helpers.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
 const MAIN = join(ROOT, "src", "cli", "main.ts");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
-
-const readJsonl = async (path: string) =>
-  (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l));
 
 let dir = "";
 let tasks = "";

@@ -1,33 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataset } from "../../src/data/store.js";
 import { specOf, TEMPLATES } from "../../src/recipe/synthesize.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
-
-const readJsonl = async (path: string) =>
-  (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l));
+import { readJsonl, rtlgym } from "./helpers.js";
 
 const SOURCES: Record<string, string> = {
   adder4: "module adder4(input [3:0] a, input [3:0] b, output [4:0] sum);\n  assign sum = a + b;\nendmodule\n",

@@ -11,16 +11,15 @@ import { BadInputError } from "../../core/errors.js";
 import { promptOf } from "../../data/export.js";
 import { DATASET_FILES, readDataset } from "../../data/store.js";
 import type { Api } from "../../llm/index.js";
-import { createClient } from "../../llm/index.js";
 import { distill, problemsFromRecords } from "../../recipe/distill.js";
 import { toolVersions } from "../../verify/index.js";
 import { intOption } from "../options.js";
 import { collect, numberOption } from "./bench/shared.js";
+import { addEndpointFlags, type EndpointFlags, endpointClient } from "./endpoint.js";
 
-interface DistillFlags {
+interface DistillFlags extends EndpointFlags {
   teacher: string;
   model: string;
-  apiKey?: string;
   api: string;
   suite?: string;
   data?: string;
@@ -38,10 +37,6 @@ interface DistillFlags {
   engine: "sim" | "formal" | "both";
   seed: number;
   timeoutMs?: number;
-  concurrency: number;
-  retries: number;
-  requestTimeoutMs: number;
-  fanOut?: boolean;
   resume?: string;
   fresh?: boolean;
   db?: string;
@@ -68,14 +63,13 @@ async function problemSource(flags: DistillFlags): Promise<LoadedSuite> {
 
 /** `rtlgym data distill`: rejection-sampled SFT data from a teacher endpoint (CodeV-R1's distillation stage). */
 export function registerDistill(data: Command): void {
-  data
+  const cmd = data
     .command("distill")
     .description(
       "sample n think/answer responses per problem from a teacher, keep those rtlgym verifies, dedupe, write SFT rows",
     )
     .requiredOption("--teacher <url>", "OpenAI-compatible base URL of the teacher (vLLM, SGLang, rtlgym model serve)")
     .requiredOption("--model <name>", "model name as the teacher serves it")
-    .option("--api-key <key>", "bearer token for the teacher (default: $OPENAI_API_KEY)")
     .option("--api <api>", "chat | completions", "chat")
     .option("--suite <name>", "problems from a bench suite (builtin, verilog-eval-v2, rtllm-v2.0, ...)")
     .option("--data <dir>", "upstream benchmark data for --suite (default: $RTLGYM_BENCHMARKS)")
@@ -93,111 +87,97 @@ export function registerDistill(data: Command): void {
     .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", "both")
     .option("--seed <n>", "stimulus and sampling seed", intOption, 1)
     .option("--timeout-ms <n>", "wall-clock limit of one rtlgym check", intOption)
-    .option("--concurrency <n>", "requests in flight", intOption, 8)
-    .option("--retries <n>", "retries per request (backoff, Retry-After honoured)", intOption, 4)
-    .option("--request-timeout-ms <n>", "per-request timeout", intOption, 600_000)
-    .option("--fan-out", "one request per sample instead of n (servers without n, e.g. llama.cpp)")
     .option("--resume <run-id>", "resume this run (default: the newest unfinished run with the same parameters)")
     .option("--fresh", "start a new run even if an unfinished one with the same parameters exists")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
     .option("--json", "print the report as one JSON object on stdout")
-    .option("--quiet", "no progress output")
-    .action(async (flags: DistillFlags) => {
-      if (flags.api !== "chat" && flags.api !== "completions")
-        throw new BadInputError(`--api must be chat or completions, got ${flags.api}`);
-      if (!["sim", "formal", "both"].includes(flags.engine))
-        throw new BadInputError(`--engine must be sim, formal or both, got ${flags.engine}`);
-      if (flags.n < 1) throw new BadInputError("-n must be at least 1");
-      const suite = await problemSource(flags);
-      const problems = selectProblems(suite.problems, {
-        ...(flags.problems && { problems: flags.problems }),
-        ...(flags.limit !== undefined && { limit: flags.limit }),
-      });
-      if (problems.length === 0) throw new BadInputError(`no problems selected from ${suite.name}`);
-      const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
-      const client = createClient({
-        baseUrl: flags.teacher,
+    .option("--quiet", "no progress output");
+  addEndpointFlags(cmd);
+  cmd.action(async (flags: DistillFlags) => {
+    if (flags.api !== "chat" && flags.api !== "completions")
+      throw new BadInputError(`--api must be chat or completions, got ${flags.api}`);
+    if (!["sim", "formal", "both"].includes(flags.engine))
+      throw new BadInputError(`--engine must be sim, formal or both, got ${flags.engine}`);
+    if (flags.n < 1) throw new BadInputError("-n must be at least 1");
+    const suite = await problemSource(flags);
+    const problems = selectProblems(suite.problems, {
+      ...(flags.problems && { problems: flags.problems }),
+      ...(flags.limit !== undefined && { limit: flags.limit }),
+    });
+    if (problems.length === 0) throw new BadInputError(`no problems selected from ${suite.name}`);
+    const client = await endpointClient(flags.teacher, flags.model, flags.api as Api, flags);
+    const store = openStore(flags.db);
+    const silent = flags.quiet === true || flags.json === true;
+    let progress = createProgress({ total: 0, label: "", silent: true });
+    try {
+      const report = await distill({
+        suite,
+        problems,
+        client,
+        endpoint: flags.teacher,
         model: flags.model,
         api: flags.api as Api,
-        concurrency: Math.max(flags.concurrency, 1),
-        retries: flags.retries,
-        timeoutMs: flags.requestTimeoutMs,
-        ...(apiKey && { apiKey }),
-        ...(flags.fanOut && { fanOut: true }),
-      });
-      await client.checkModel();
-      const store = openStore(flags.db);
-      const silent = flags.quiet === true || flags.json === true;
-      let progress = createProgress({ total: 0, label: "", silent: true });
-      try {
-        const report = await distill({
-          suite,
-          problems,
-          client,
-          endpoint: flags.teacher,
-          model: flags.model,
-          api: flags.api as Api,
-          n: flags.n,
-          sampling: {
+        n: flags.n,
+        sampling: {
+          seed: flags.seed,
+          temperature: flags.temperature,
+          ...(flags.topP !== undefined && { topP: flags.topP }),
+          ...(flags.maxTokens !== undefined && { maxTokens: flags.maxTokens }),
+        },
+        // rtlgym's equivalence check decides; an upstream testbench would only add time.
+        score: {
+          verify: {
+            engine: flags.engine,
             seed: flags.seed,
-            temperature: flags.temperature,
-            ...(flags.topP !== undefined && { topP: flags.topP }),
-            ...(flags.maxTokens !== undefined && { maxTokens: flags.maxTokens }),
+            ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
           },
-          // rtlgym's equivalence check decides; an upstream testbench would only add time.
-          score: {
-            verify: {
-              engine: flags.engine,
-              seed: flags.seed,
-              ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
-            },
-            official: false,
-            officialTimeoutMs: 30_000,
-          },
-          store,
-          toolVersions: await toolVersions(),
-          out: resolve(flags.out),
-          requireFormat: flags.requireFormat,
-          ...(flags.resume !== undefined && { runId: flags.resume }),
-          ...(flags.fresh && { fresh: true }),
-          onStart: (info) => {
-            const active = problems.filter((p) => p.excluded === undefined).length;
-            progress = createProgress({
-              total: active * flags.n - info.alreadyScored,
-              label: `distill ${suite.name} ${flags.model}`,
-              silent,
-            });
-            if (flags.quiet !== true) {
-              process.stderr.write(
-                info.resumed
-                  ? `rtlgym: resuming run ${info.runId}: ${info.alreadyScored} samples already scored\n`
-                  : `rtlgym: run ${info.runId}\n`,
-              );
-            }
-          },
-          onEvent: (e) => {
-            if (e.kind === "scored")
-              progress.tick({ problem: e.score.problem, sample: e.score.sample, status: e.score.status });
-            else if (e.kind === "generation-failed") progress.log(`${e.problem}: generation failed: ${e.error}`);
-          },
-        });
-        progress.done();
-        if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-        else {
-          process.stdout.write(
-            `${report.problems} problems x ${report.n}: ${report.sampled} sampled, ${report.formatErrors} format errors, ` +
-              `${report.verified} verified, ${report.kept} kept after dedupe (${report.duplicates} duplicates), ` +
-              `${report.problemsCovered} problems covered\nrun ${report.runId}; rows: ${resolve(flags.out, "train")}\n`,
-          );
-        }
-        if (report.missing > 0) {
-          process.stderr.write(
-            `rtlgym: ${report.missing} samples could not be generated; run the same command again to resume run ${report.runId}\n`,
-          );
-          process.exitCode = 2;
-        }
-      } finally {
-        store.close();
+          official: false,
+          officialTimeoutMs: 30_000,
+        },
+        store,
+        toolVersions: await toolVersions(),
+        out: resolve(flags.out),
+        requireFormat: flags.requireFormat,
+        ...(flags.resume !== undefined && { runId: flags.resume }),
+        ...(flags.fresh && { fresh: true }),
+        onStart: (info) => {
+          const active = problems.filter((p) => p.excluded === undefined).length;
+          progress = createProgress({
+            total: active * flags.n - info.alreadyScored,
+            label: `distill ${suite.name} ${flags.model}`,
+            silent,
+          });
+          if (flags.quiet !== true) {
+            process.stderr.write(
+              info.resumed
+                ? `rtlgym: resuming run ${info.runId}: ${info.alreadyScored} samples already scored\n`
+                : `rtlgym: run ${info.runId}\n`,
+            );
+          }
+        },
+        onEvent: (e) => {
+          if (e.kind === "scored")
+            progress.tick({ problem: e.score.problem, sample: e.score.sample, status: e.score.status });
+          else if (e.kind === "generation-failed") progress.log(`${e.problem}: generation failed: ${e.error}`);
+        },
+      });
+      progress.done();
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        process.stdout.write(
+          `${report.problems} problems x ${report.n}: ${report.sampled} sampled, ${report.formatErrors} format errors, ` +
+            `${report.verified} verified, ${report.kept} kept after dedupe (${report.duplicates} duplicates), ` +
+            `${report.problemsCovered} problems covered\nrun ${report.runId}; rows: ${resolve(flags.out, "train")}\n`,
+        );
       }
-    });
+      if (report.missing > 0) {
+        process.stderr.write(
+          `rtlgym: ${report.missing} samples could not be generated; run the same command again to resume run ${report.runId}\n`,
+        );
+        process.exitCode = 2;
+      }
+    } finally {
+      store.close();
+    }
+  });
 }
