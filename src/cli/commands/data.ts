@@ -83,7 +83,9 @@ async function benchmarkProblems(flags: {
 
 /** `rtlgym data ...`: ingest real RTL into a dataset, decontaminate it, export it for training. */
 export function registerData(program: Command): void {
-  const data = program.command("data").description("datasets from real RTL: ingest, decontaminate, export");
+  const data = program
+    .command("data")
+    .description("datasets from real RTL: ingest, synthesize, decontaminate, export; distillation data");
   registerDistill(data);
   registerSynthesize(data);
   registerRaft(data);
