@@ -44,6 +44,11 @@ export interface AnyVerifyInput extends VerifyOptions {
   /** Language of each side; guessed from the text when absent (see detectLanguage). */
   referenceLanguage?: HdlLanguage;
   candidateLanguage?: HdlLanguage;
+  /**
+   * auto: validated translations go through the Verilog engines (with formal), else native GHDL traces decide;
+   * native: VHDL vs VHDL by native GHDL simulation only (no translation, no formal).
+   */
+  vhdlRoute?: "auto" | "native";
 }
 
 /** The language a file name says (.vhd/.vhdl, .v/.sv/.vh/.svh), else undefined. */
@@ -269,7 +274,7 @@ async function validate(
  * JSON and exit codes as Verilog checks; `route` says which route decided. See docs/vhdl.md.
  */
 export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
-  const { reference, candidate, referenceLanguage, candidateLanguage, ...rest } = input;
+  const { reference, candidate, referenceLanguage, candidateLanguage, vhdlRoute = "auto", ...rest } = input;
   if (typeof reference !== "string" || reference.trim() === "") throw new BadInputError("the reference is empty");
   const refLang = referenceLanguage ?? detectLanguage(reference);
   const candLang = candidateLanguage ?? detectLanguage(candidate);
@@ -308,6 +313,12 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
     );
   const candSide = candPrep?.kind === "ok" ? candPrep.side : undefined;
 
+  if (vhdlRoute === "native") {
+    if (!refSide || !candSide) throw new BadInputError("--vhdl-route native needs VHDL on both sides");
+    route.kind = "native";
+    route.reason = "native route requested";
+    return nativeCheck(refSide, candSide, options, versions, started, route);
+  }
   const checks = await Promise.all(
     [refSide, candSide].filter((s): s is VhdlSide => s !== undefined).map((s) => validate(s, options)),
   );

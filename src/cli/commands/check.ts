@@ -26,6 +26,7 @@ interface CheckFlags {
   lang?: string;
   refLang?: string;
   candLang?: string;
+  vhdlRoute: string;
 }
 
 type Lang = "verilog" | "vhdl";
@@ -68,6 +69,11 @@ export function registerCheck(program: Command): void {
     .option("--lang <lang>", "verilog | vhdl for both files (default: by extension, else by content)")
     .option("--ref-lang <lang>", "language of the reference only")
     .option("--cand-lang <lang>", "language of the candidate only")
+    .option(
+      "--vhdl-route <route>",
+      "auto (validated GHDL translation, else native) | native (GHDL simulation only)",
+      "auto",
+    )
     .option("--engine <engine>", "sim | formal | both", "both")
     .option("--seed <n>", "random stimulus seed", intOption)
     .option("--timeout-ms <n>", "wall-clock limit of the check", intOption)
@@ -83,6 +89,8 @@ export function registerCheck(program: Command): void {
       if (!["sim", "formal", "both"].includes(flags.engine)) {
         throw new BadInputError(`--engine must be sim, formal or both (got ${flags.engine})`);
       }
+      if (!["auto", "native"].includes(flags.vhdlRoute))
+        throw new BadInputError(`--vhdl-route must be auto or native (got ${flags.vhdlRoute})`);
       const reference = await readSource(refPath, "reference");
       let candidate = await readSource(candPath, "candidate");
       const refLang = languageFor(flags.refLang, flags.lang, refPath);
@@ -116,6 +124,7 @@ export function registerCheck(program: Command): void {
         ...options,
         ...(refLang && { referenceLanguage: refLang }),
         ...(candLang && { candidateLanguage: candLang }),
+        vhdlRoute: flags.vhdlRoute === "native" ? "native" : "auto",
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatResult(result));
