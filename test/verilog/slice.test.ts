@@ -23,7 +23,7 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const FIX = join(import.meta.dirname, "fixtures", "slice");
 const read = (name: string) => readFileSync(join(FIX, name), "utf8");
 
-const FILES = ["shared.v", "fsm.sv", "gen.v", "multi.v", "broken.v"] as const;
+const FILES = ["shared.v", "fsm.sv", "gen.v", "gen2.sv", "multi.v", "broken.v"] as const;
 const answers = new Map<string, SliceAnswer>();
 
 /** The text a signal's slice covers, pieces joined by a marker. */
@@ -103,6 +103,24 @@ describe("slice", () => {
     expect(p).toContain("parameter USE_XOR = 1");
     expect(p).not.toContain("assign p = |a"); // the else branch is not elaborated
     expect(p).not.toContain("assign y");
+  });
+
+  it("takes the elaborated case item, every condition of an else-if chain, and a loop's bounds", () => {
+    const y = sliced("gen2.sv", "y");
+    expect(y).toContain("case (MODE)\n|2:\n|begin : m2\n|assign y = ~a[3:0];\n|end\n|endcase");
+    expect(y).toContain("parameter MODE = 2");
+    expect(y).not.toContain("assign y = a[3:0]");
+    expect(y).not.toContain("assign y = 0");
+    const z = sliced("gen2.sv", "z");
+    // u2 is elaborated because USE is 0 and MODE is 2: both parameters decide it.
+    expect(z).toContain("if (USE)\n|else\n|if (MODE == 2)\n|begin : u2\n|assign z = a[1];\n|end");
+    expect(z).toContain("parameter USE = 0");
+    expect(z).toContain("parameter MODE = 2");
+    expect(z).not.toContain("a[0]");
+    expect(z).not.toContain("a[2]");
+    const w = sliced("gen2.sv", "w");
+    expect(w).toContain("genvar i;\n|for (i = 0; i < N; i = i + 1)\n|begin : b\n|assign w[i] = a[i];\n|end");
+    expect(w).toContain("parameter N = 3");
   });
 
   it("takes a block that drives several signals whole, for each of them", () => {

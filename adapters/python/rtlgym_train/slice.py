@@ -198,8 +198,14 @@ class _Slicer:
                 if id(i) not in before:
                     i.reads.extend(r for r in guard_reads if r not in i.reads)
 
+    def chain(self, block: Any) -> int | None:
+        """Where the outermost `if` of a generate block's if / else-if chain starts (its identity)."""
+        node = block.syntax
+        while node is not None and node.parent is not None and node.parent.kind in (XK.IfGenerate, XK.ElseClause):
+            node = node.parent
+        return node.sourceRange.start.offset if node is not None else None
+
     def _collect(self, scope: Any, context: list[tuple[int, int]], drivers: dict[str, list[_Item]]) -> None:
-        guards: list[Any] = []
         for m in scope:
             k = m.kind
             if k == SK.ContinuousAssign and isinstance(m.assignment, ast.AssignmentExpression):
@@ -231,11 +237,15 @@ class _Slicer:
                 self.instance(m, context, drivers)
             elif k == SK.GenerateBlock:
                 if not m.isUninstantiated:
-                    self.collect(m, context + self.generate_context(m), drivers, [*guards, m.conditionExpression])
+                    # Every condition of its if / else-if chain decided that this branch is the one elaborated.
+                    chain = [b.conditionExpression for b in scope if b.kind == SK.GenerateBlock and self.chain(b) == self.chain(m)]
+                    self.collect(m, context + self.generate_context(m), drivers, chain)
             elif k == SK.GenerateBlockArray:
+                # The loop's bounds decide how many copies there are.
+                bounds = [m.initialExpression, m.stopExpression, m.iterExpression]
                 for block in m:
                     if block.kind == SK.GenerateBlock and not block.isUninstantiated:
-                        self.collect(block, context + self.generate_context(block), drivers, guards)
+                        self.collect(block, context + self.generate_context(block), drivers, bounds)
 
     def instance(self, inst: Any, context: list[tuple[int, int]], drivers: dict[str, list[_Item]]) -> None:
         stmt = self.span(self.statement(inst.syntax))
