@@ -18,7 +18,6 @@ import os
 import shutil
 import sys
 import time
-import traceback
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -435,17 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError, TypeError) as e:
         emit("error", kind="bad_input", message=str(e))
         return 2
-    try:
-        train(options, emit)
-    except (DataError, ValueError, OSError) as e:
-        traceback.print_exc()
-        emit("error", kind="bad_input", message=str(e))
-        return 2
-    except Exception as e:  # noqa: BLE001 - reported to the orchestrator, then the exit code says crash
-        traceback.print_exc()
-        emit("error", kind="crash", message=f"{type(e).__name__}: {e}")
-        return 1
-    return 0
+    from .__main__ import _run
+
+    return _run(emit, lambda: train(options, emit), DataError)
 
 
 if __name__ == "__main__":
