@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { PromptStyle } from "../bench/prompts.js";
 import { type BenchRunOutput, runBench } from "../bench/run.js";
 import { selectProblems } from "../bench/select.js";
 import { openStore, type StoredSample } from "../bench/store.js";
@@ -29,6 +30,8 @@ export interface EvaluateModelOptions {
   /** Response token limit; default 384 (the testbed baseline's). */
   maxTokens?: number;
   topP?: number;
+  /** Prompt style of the questions; default `upstream` (the tasks' own prompt). `codev` for think/answer models. */
+  promptStyle?: PromptStyle;
   /** Equivalence engine; default `sim` (formal adds minutes on CPU and the tasks' references are small). */
   engine?: "sim" | "formal" | "both";
   /** Torch CPU threads of the model server. */
@@ -115,7 +118,7 @@ export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTa
       endpoint: `${served.url}/v1`,
       model: resolve(options.model),
       api: "chat",
-      promptStyle: "upstream",
+      promptStyle: options.promptStyle ?? "upstream",
       n,
       sampling: {
         seed: options.seed ?? 1,

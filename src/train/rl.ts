@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { buildPrompt } from "../bench/prompts.js";
+import { loadSuite } from "../bench/suites/registry.js";
 import { BadInputError } from "../core/errors.js";
+import { rewardLabel } from "../tasks/index.js";
 import { type EvaluateModelResult, evaluateModel } from "./evaluate.js";
 import { writeRlReport } from "./rl-report.js";
 import { openTrainStore, type TrainStore } from "./store.js";
@@ -96,6 +99,12 @@ export const RlConfig = z.strictObject({
   out: z.string(),
   seed: z.number().int().default(1),
   algorithm: z.enum(RL_ALGORITHMS).default("dapo"),
+  /**
+   * The prompts: `upstream` is the tasks' own (train/rl.jsonl: one ```verilog block); `codev` asks for CodeV-R1's
+   * think/answer format (bench's `codev` style), for a model distilled in it (`rtlgym data distill`). Evaluation
+   * asks the same way.
+   */
+  promptStyle: z.enum(["upstream", "codev"]).default("upstream"),
   /** The rtlgym reward: codev (CodeV-R1's, format gate), codev-noformat, signal, itertl, itertl-functional. */
   reward: z.string().default("codev"),
   /** A running `rtlgym serve`; without it the command starts one and stops it at the end. */
@@ -249,7 +258,7 @@ export interface RlOptions {
 }
 
 /** The Python RlOptions (snake_case) of a config. */
-export function pythonOptions(c: RlConfig, rewardUrl: string): Record<string, unknown> {
+export function pythonOptions(c: RlConfig, rewardUrl: string, data?: string): Record<string, unknown> {
   const t = c.train;
   const explicit: Record<string, unknown> = {
     max_steps: t.maxSteps,
@@ -287,7 +296,7 @@ export function pythonOptions(c: RlConfig, rewardUrl: string): Record<string, un
   const out: Record<string, unknown> = {
     ...preset,
     model: resolve(c.model),
-    data: resolve(c.tasks),
+    data: data ?? resolve(c.tasks),
     out: resolve(c.out),
     reward_url: rewardUrl,
     reward: c.reward,
@@ -402,6 +411,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
         temperature: c.eval.temperature,
         maxTokens: c.eval.maxTokens,
         seed: c.seed,
+        promptStyle: c.promptStyle,
         ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
         ...(c.threads !== undefined && { threads: c.threads }),
         ...(options.python !== undefined && { python: options.python }),
@@ -431,7 +441,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
     const before = c.eval.before ? await evaluate(0, model) : undefined;
 
     const configFile = join(out, "rtlgym-rl-config.json");
-    const py = pythonOptions(c, rewardUrl);
+    const py = pythonOptions(c, rewardUrl, c.promptStyle === "codev" ? await codevRows(tasksDir, out) : undefined);
     let done: z.infer<typeof RlDone> | undefined;
     let trainSeconds = 0;
     // A rerun skips the segments its checkpoints already cover: asking the trainer for fewer steps than a
@@ -528,6 +538,22 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
     store.close();
     await service?.close();
   }
+}
+
+/** RL rows of the train split with bench's `codev` chat prompt (what `rtlgym data distill` trains on). */
+async function codevRows(tasksDir: string, out: string): Promise<string> {
+  const suite = await loadSuite("tasks", join(tasksDir, "train"));
+  const rows = suite.problems.map((p) => {
+    const built = buildPrompt(p, { api: "chat", style: "codev" });
+    const prompt = [
+      ...(built.system !== undefined ? [{ role: "system", content: built.system }] : []),
+      { role: "user", content: built.prompt },
+    ];
+    return JSON.stringify({ id: p.id, prompt, ground_truth: rewardLabel(p) });
+  });
+  const file = join(out, "rl-codev.jsonl");
+  writeFileSync(file, `${rows.join("\n")}\n`);
+  return file;
 }
 
 /** The step of the newest complete checkpoint (trainer_state.json is written last), 0 if none. */

@@ -321,12 +321,15 @@ def _make_trainer_class():
                 rows = [r for r in self._next_prompts(n) for _ in range(G)]
                 out = super()._generate_and_score_completions(rows)
                 rewards = self.reward_fn.rounds[-1]["shaped"]
+                # Groups are filtered on the verified reward, before overlong shaping (verl's filter_groups
+                # metric "acc"): a group that failed everywhere is not informative because its lengths differ.
+                verified = self.reward_fn.rounds[-1]["raw"]
                 if len(self.reward_fn.rounds[-1]["statuses"]) and all(r is None for r in rewards):
                     raise RuntimeError(
                         "the reward service judged none of a round's responses (statuses: "
                         f"{dict(Counter(self.reward_fn.rounds[-1]['statuses']))}); see `rtlgym serve`'s log"
                     )
-                keep = informative_groups(rewards, G) if self.rl.dynamic_sampling else [True] * n
+                keep = informative_groups(verified, G) if self.rl.dynamic_sampling else [True] * n
                 rows_kept = [g * G + j for g, k in enumerate(keep) if k for j in range(G)]
                 kept_here = sum(keep)
                 rounds += 1

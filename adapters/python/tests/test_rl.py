@@ -67,7 +67,7 @@ def test_groups_with_equal_rewards_are_dropped_and_no_verdict_is_ignored():
         *[None, 1.0, None, 0.0],  # two verdicts that differ: kept
         *[None, 1.0, None, 1.0],  # the verdicts agree; the missing ones are not zeros
         *[None, None, None, 0.5],  # one verdict: nothing to compare
-        *[0.5, 0.5 - 0.25, 0.5, 0.5],  # shaped rewards count
+        *[0.5, 0.25, 0.5, 0.5],  # a dense reward: any difference counts
     ]
     assert informative_groups(rewards, G) == [False, True, False, True, False, False, True]
     with pytest.raises(ValueError):
@@ -189,27 +189,35 @@ pytest.importorskip("trl")
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> tuple[Path, Path]:
-    """A randomly initialised 2-layer model with a BPE tokenizer trained on the prompts, and RL rows."""
-    from rtlgym_train.data import row_to_pair
+    """A 1-layer model with a BPE tokenizer, fitted for 60 steps on fenced adders (so its samples range from broken
+    to right and a dense reward differs within a group), and RL rows asking for adders of other widths."""
+    from rtlgym_train.data import Collator, encode, row_to_pair
     from rtlgym_train.presets import PRESETS
     from rtlgym_train.sft import build_scratch_model
     from rtlgym_train.tokenizer import train_tokenizer
 
     root = tmp_path_factory.mktemp("rl")
-    rows = []
+    rows, pairs = [], []
     for i in range(12):
         w = 2 + i % 5
         ref = ADDER.replace("[3:0]", f"[{w - 1}:0]").replace("[4:0]", f"[{w}:0]")
         prompt = [{"role": "user", "content": f"Write a {w}-bit adder `adder` with inputs a, b and output sum."}]
         rows.append({"id": f"add{i}", "prompt": prompt, "ground_truth": json.dumps({"reference": ref})})
+        answer = [{"role": "assistant", "content": f"```verilog\n{ref}```"}]
+        pairs.append(row_to_pair({"prompt": prompt, "completion": answer}, "r"))
     data = root / "rl.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    pairs = [row_to_pair({"prompt": r["prompt"], "completion": [{"role": "assistant", "content": ADDER}]}, "r")
-             for r in rows]
     tok = train_tokenizer(pairs, 300)
     torch.manual_seed(0)
-    preset = dataclasses.replace(PRESETS["smoke"], hidden_size=32, intermediate_size=64, layers=1, heads=2)
+    preset = dataclasses.replace(PRESETS["smoke"], hidden_size=64, intermediate_size=128, layers=1, heads=2)
     model = build_scratch_model(tok, preset)
+    examples = [encode(tok, p, 512) for p in pairs]
+    batch = Collator(tok.pad_token_id)([{"input_ids": e.input_ids, "labels": e.labels} for e in examples])
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(60):
+        model(**batch).loss.backward()
+        opt.step()
+        opt.zero_grad()
     model.save_pretrained(root / "start")
     tok.save_pretrained(root / "start")
     return root / "start", data
@@ -229,7 +237,7 @@ def run_rl(config: dict, tmp: Path, *extra: str) -> list[dict]:
 def base_config(model: Path, data: Path, out: Path, url: str) -> dict:
     return {
         "model": str(model), "data": str(data), "out": str(out), "reward_url": url, "max_steps": 3,
-        "batch_prompts": 2, "num_generations": 4, "max_completion_length": 24, "overlong_buffer": 8,
+        "batch_prompts": 2, "num_generations": 4, "max_completion_length": 64, "overlong_buffer": 8,
         "learning_rate": 1e-3, "threads": 1, "save_steps": 2, "max_rounds": 3,
     }
 
@@ -237,7 +245,7 @@ def base_config(model: Path, data: Path, out: Path, url: str) -> dict:
 def test_few_dapo_steps_on_cpu_with_the_real_service(tiny, service, tmp_path):
     model, data = tiny
     out = tmp_path / "rl"
-    # itertl: Rouge-L to the reference varies within a group even for a random model, so groups are kept.
+    # itertl: compiles + Rouge-L to the reference, which varies within a group for this barely fitted model.
     cfg = {**base_config(model, data, out, service.url), "reward": "itertl"}
     before = service.rewards_requests()
     events = run_rl(cfg, tmp_path)
@@ -279,6 +287,22 @@ def _write(tmp: Path, cfg: dict) -> Path:
     p = tmp / "other.json"
     p.write_text(json.dumps(cfg))
     return p
+
+
+def test_groups_that_all_fail_are_dropped_and_redrawn_by_the_adaptive_rule(tiny, service, tmp_path):
+    model, data = tiny
+    # codev on a random model: every response fails the format gate (reward 0). The overlong shaping makes the
+    # shaped rewards differ, but groups are filtered on the verified reward, so none is kept.
+    cfg = {**base_config(model, data, tmp_path / "rl", service.url), "reward": "codev", "max_steps": 1,
+           "max_completion_length": 16, "overlong_buffer": 8, "max_rounds": 2, "min_keep_ratio": 0.5}
+    events = run_rl(cfg, tmp_path)
+    (s,) = [e for e in events if e["event"] == "step"]
+    assert s["statuses"] == {"format_error": s["samples"]} and s["reward_mean"] == 0.0
+    assert s["shaped_reward_mean"] < 0  # shaping applied, but not what filters
+    # Round 1 draws the 2 missing prompts and keeps none: rho_part = 0, floored at 0.5, so round 2 draws 2 / 0.5.
+    assert s["rounds"] == 2 and s["drawn_groups"] == 2 + 4 and s["kept_groups"] == 0 and s["empty_batch"] is True
+    assert s["rho"] == 1.0  # the batch never filled: rho is only updated by a full batch
+    assert s["samples"] == 6 * 4
 
 
 def test_responses_without_a_verdict_are_masked_out_of_the_loss(tiny, scripted, tmp_path):
