@@ -46,7 +46,8 @@ export function registerSlice(program: Command): void {
       );
       if (answer.fatal) throw new BadInputError(`cannot slice ${file}: ${answer.fatal}`);
       const unknown = Object.entries(answer.signals).filter(([, s]) => "error" in s);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ file, ...answer })}\n`);
+      const { id: _id, ...shown } = answer;
+      if (flags.json) process.stdout.write(`${JSON.stringify({ file, ...shown })}\n`);
       else process.stdout.write(formatSlices(file, text, answer));
       if (answer.top === null || answer.top === undefined || unknown.length > 0) process.exitCode = EXIT.usage;
       else if (!answer.ok) process.exitCode = EXIT.notEquivalent;
