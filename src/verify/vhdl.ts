@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type {
@@ -269,6 +270,40 @@ async function validate(
   return { ...base, samples: cmp.samples, status: "validated", durationMs, native, ...note };
 }
 
+type Validated = TranslationCheck & { native?: TraceOutcome };
+const REFERENCE_CACHE_LIMIT = 256;
+const referenceCache = new Map<string, Promise<{ prep: Prepared; check?: Validated }>>();
+
+/**
+ * A VHDL reference prepared and its translation validated once per content and options (an RL group, a benchmark
+ * sample set and a reward service check the same reference many times). Failures and unfinished validations are
+ * not kept.
+ */
+function referenceSide(
+  reference: string,
+  options: ResolvedVerifyOptions,
+): Promise<{ prep: Prepared; check?: Validated }> {
+  const key = createHash("sha256")
+    .update(
+      JSON.stringify([reference, options.refTop ?? "", options.seed, options.exhaustiveBits, options.memoryLimitMb]),
+    )
+    .digest("hex");
+  let entry = referenceCache.get(key);
+  if (!entry) {
+    entry = (async () => {
+      const prep = await prepareVhdl(reference, "reference", options.refTop, options);
+      if (prep.kind !== "ok") return { prep };
+      return { prep, check: await validate(prep.side, options) };
+    })();
+    const drop = () => referenceCache.delete(key);
+    entry.then((e) => e.check?.status === "error" && drop(), drop);
+    if (referenceCache.size >= REFERENCE_CACHE_LIMIT)
+      referenceCache.delete(referenceCache.keys().next().value as string);
+    referenceCache.set(key, entry);
+  }
+  return entry;
+}
+
 /**
  * Checks a candidate against a reference where either may be VHDL (both Verilog: {@link verify}). Same statuses,
  * JSON and exit codes as Verilog checks; `route` says which route decided. See docs/vhdl.md.
@@ -284,7 +319,8 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
   const versions = { ...(await toolVersions()), ghdl: await ghdlVersion() };
   const route: RouteReport = { reference: refLang, candidate: candLang, kind: "frontend", translations: [] };
 
-  const refPrep = refLang === "vhdl" ? await prepareVhdl(reference, "reference", options.refTop, options) : undefined;
+  const refEntry = refLang === "vhdl" ? await referenceSide(reference, options) : undefined;
+  const refPrep = refEntry?.prep;
   if (refPrep?.kind === "verdict") {
     // Only `unsupported` comes back for a reference (the rest throw): nothing about the candidate can be judged.
     return frontendResult(options, versions, started, route, refPrep.status, refPrep.message, refPrep.diagnostics);
@@ -319,9 +355,10 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
     route.reason = "native route requested";
     return nativeCheck(refSide, candSide, options, versions, started, route);
   }
-  const checks = await Promise.all(
-    [refSide, candSide].filter((s): s is VhdlSide => s !== undefined).map((s) => validate(s, options)),
-  );
+  const checks = [
+    ...(refEntry?.check ? [refEntry.check] : []),
+    ...(candSide ? [await validate(candSide, options)] : []),
+  ];
   route.translations = checks.map(({ native: _n, ...c }) => c);
   const prepMs = performance.now() - started;
   const refCheck = checks.find((c) => c.design === "reference");
