@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildPrompt } from "../bench/prompts.js";
 import { type BenchRunInput, runBench } from "../bench/run.js";
 import type { LoadedSuite, Problem } from "../contracts/bench.js";
+import { BadInputError } from "../core/errors.js";
 import { normalisedTokens, tokenHash } from "../data/text.js";
 import { codevFormatError } from "../reward/format.js";
 import {
@@ -224,4 +226,60 @@ export function problemsFromRecords(
       tags: [],
     })),
   };
+}
+
+/**
+ * Problems from RL rows (`rtlgym data export --format rl|verl`, `rtlgym tasks generate`'s rl.jsonl, or any JSONL of
+ * that shape): the label `ground_truth` (or `reward_model.ground_truth`) is the inline reference
+ * `{"reference", "refTop", "candTop"}` rtlgym serve accepts; the question is the last user message of `prompt` (or
+ * `prompt_text`, or a string `prompt`); the id is `id`, else `extra_info.id`, else `extra_info.index`.
+ */
+export function problemsFromRows(name: string, path: string, text: string): LoadedSuite {
+  const problems: Problem[] = [];
+  const ids = new Set<string>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === "") continue;
+    const where = `${path} line ${i + 1}`;
+    let row: Record<string, unknown>;
+    let label: { reference?: unknown; refTop?: unknown; candTop?: unknown };
+    try {
+      row = JSON.parse(line);
+      const rm = row.reward_model as { ground_truth?: unknown } | undefined;
+      const raw = row.ground_truth ?? rm?.ground_truth;
+      label = typeof raw === "string" ? JSON.parse(raw) : (raw as typeof label);
+    } catch (e) {
+      throw new BadInputError(`${where}: not JSON (${(e as Error).message})`);
+    }
+    if (
+      typeof label?.reference !== "string" ||
+      typeof label.refTop !== "string" ||
+      (label.candTop !== undefined && typeof label.candTop !== "string")
+    )
+      throw new BadInputError(
+        `${where}: no inline reference label ({"reference", "refTop", "candTop"} in ground_truth)`,
+      );
+    const messages = Array.isArray(row.prompt) ? (row.prompt as Array<{ role?: unknown; content?: unknown }>) : [];
+    const user = messages.filter((m) => m.role === "user").at(-1)?.content;
+    const question = typeof user === "string" ? user : typeof row.prompt === "string" ? row.prompt : row.prompt_text;
+    if (typeof question !== "string" || question.trim() === "") throw new BadInputError(`${where}: no prompt`);
+    const extra = (row.extra_info ?? {}) as { id?: unknown; index?: unknown };
+    const id = String(row.id ?? extra.id ?? extra.index ?? problems.length);
+    if (ids.has(id)) throw new BadInputError(`${where}: duplicate id ${id}`);
+    ids.add(id);
+    problems.push({
+      suite: name,
+      id,
+      task: "spec-to-rtl",
+      prompt: question,
+      reference: label.reference,
+      refTop: label.refTop,
+      candTop: (label.candTop as string | undefined) ?? label.refTop,
+      tags: [],
+    });
+  }
+  if (problems.length === 0) throw new BadInputError(`${path}: no rows`);
+  const revision = `rows+sha256:${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
+  return { name, revision, dataDir: null, problems };
 }

@@ -61,17 +61,17 @@ afterAll(async () => {
   await server?.close();
 });
 
-const args = (out: string, ...more: string[]) => [
+const BUILTIN = () => ["--suite", "builtin", "--problems", PROBLEMS.join(",")];
+
+/** The command on the given problem source (default: the three builtin problems). */
+const withSource = (source: string[], out: string, ...more: string[]) => [
   "data",
   "distill",
   "--teacher",
   server.url,
   "--model",
   "fake-model",
-  "--suite",
-  "builtin",
-  "--problems",
-  PROBLEMS.join(","),
+  ...source,
   "-n",
   "4",
   "--engine",
@@ -83,6 +83,7 @@ const args = (out: string, ...more: string[]) => [
   "--json",
   ...more,
 ];
+const args = (out: string, ...more: string[]) => withSource(BUILTIN(), out, ...more);
 
 describe("rtlgym data distill", () => {
   it("a failed request leaves samples missing (exit 2); the same command resumes only those", async () => {
@@ -189,6 +190,38 @@ describe("rtlgym data distill", () => {
       expect(JSON.parse(stdout)).toEqual([3, ["id", "messages"], ["id", "prompt", "completion"], 3, ["sft.jsonl"]]);
     },
   );
+
+  it("--rows: problems from RL rows (rl export shape and verl shape)", async () => {
+    const [a, b] = PROBLEMS.map((id) => suite.problems.find((p) => p.id === id) as Problem);
+    const label = (p: Problem) => JSON.stringify({ reference: p.reference, refTop: p.refTop, candTop: p.candTop });
+    const rows = [
+      {
+        id: "first",
+        prompt: [
+          { role: "system", content: "x" },
+          { role: "user", content: a?.prompt },
+        ],
+        ground_truth: label(a as Problem),
+      },
+      {
+        data_source: "d",
+        prompt: [{ role: "user", content: b?.prompt }],
+        reward_model: { style: "rule", ground_truth: label(b as Problem) },
+        extra_info: { index: 7 },
+      },
+    ];
+    const file = join(dir, "rows.jsonl");
+    await writeFile(file, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const out = join(dir, "rows-out");
+    const r = await rtlgym(...withSource(["--rows", file], out));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ problems: 2, sampled: 8, verified: 6, kept: 2 });
+    expect((await readJsonl(join(out, "train", "sft.jsonl"))).map((x) => x.id).sort()).toEqual(["7#0", "first#0"]);
+    await writeFile(file, JSON.stringify({ id: "x", prompt: "write it", ground_truth: "{}" }));
+    const bad = await rtlgym(...withSource(["--rows", file], join(dir, "rows-bad")));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/line 1: no inline reference label/);
+  });
 
   it("says what is wrong with the problem source", async () => {
     const none = await rtlgym("data", "distill", "--teacher", server.url, "--model", "m", "--out", join(dir, "x"));

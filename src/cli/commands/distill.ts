@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -11,7 +12,7 @@ import { BadInputError } from "../../core/errors.js";
 import { promptOf } from "../../data/export.js";
 import { DATASET_FILES, readDataset } from "../../data/store.js";
 import type { Api } from "../../llm/index.js";
-import { distill, problemsFromRecords } from "../../recipe/distill.js";
+import { distill, problemsFromRecords, problemsFromRows } from "../../recipe/distill.js";
 import { toolVersions } from "../../verify/index.js";
 import { intOption } from "../options.js";
 import { collect, numberOption } from "./bench/shared.js";
@@ -26,6 +27,7 @@ interface DistillFlags extends EndpointFlags {
   tasks?: string;
   split: string;
   dataset?: string;
+  rows?: string;
   problems?: string[];
   limit?: number;
   n: number;
@@ -44,12 +46,18 @@ interface DistillFlags extends EndpointFlags {
   quiet?: boolean;
 }
 
-/** The problems to distill on: exactly one of --suite, --tasks, --dataset. */
+/** The problems to distill on: exactly one of --suite, --tasks, --dataset, --rows. */
 async function problemSource(flags: DistillFlags): Promise<LoadedSuite> {
-  const given = [flags.suite, flags.tasks, flags.dataset].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new BadInputError("give exactly one problem source: --suite S, --tasks DIR or --dataset D");
+  const given = [flags.suite, flags.tasks, flags.dataset, flags.rows].filter((x) => x !== undefined).length;
+  if (given !== 1)
+    throw new BadInputError("give exactly one problem source: --suite S, --tasks DIR, --dataset D or --rows FILE");
   if (flags.suite !== undefined) return loadSuite(flags.suite, flags.data);
   if (flags.tasks !== undefined) return loadSuite("tasks", join(flags.tasks, flags.split));
+  if (flags.rows !== undefined) {
+    const path = resolve(flags.rows);
+    if (!existsSync(path)) throw new BadInputError(`--rows ${flags.rows}: no such file`);
+    return problemsFromRows(`rows:${path.split("/").pop()}`, path, await readFile(path, "utf8"));
+  }
   const ds = await readDataset(resolve(flags.dataset as string));
   const designs = ds.records.filter((r) => r.kind === "design" && r.synthesizable);
   const text = await readFile(join(ds.dir, DATASET_FILES.records));
@@ -76,6 +84,7 @@ export function registerDistill(data: Command): void {
     .option("--tasks <dir>", "problems from `rtlgym tasks generate` output")
     .option("--split <name>", "the split of --tasks", "train")
     .option("--dataset <dir>", "problems from an ingested dataset (its synthesizable designs; spec when written)")
+    .option("--rows <file>", "problems from RL rows (JSONL of `data export --format rl|verl`, tasks rl.jsonl)")
     .option("--problems <ids>", "only these problem ids or globs (comma-separated, repeatable)", collect)
     .option("--limit <n>", "only the first n problems", intOption)
     .option("-n, --n <n>", "responses per problem", intOption, 4)
