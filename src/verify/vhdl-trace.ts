@@ -286,6 +286,8 @@ export function parseTrace(stdout: string, nonce: string, outputs: string[], exp
   return { outputs, samples };
 }
 
+const STALL_MS = 1000;
+
 export const newNonce = () => `RTLGYM_${randomBytes(12).toString("hex")}`;
 
 export interface TraceLimits {
@@ -373,6 +375,8 @@ export async function traceVerilog(
       timeoutMs: Math.max(limits.timeoutMs - ms(), 1),
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: 64 * expected * (outputs.length + 2) + (1 << 20),
+      // every sample prints a line: a run silent this long is stuck in a zero-delay loop
+      stallMs: STALL_MS,
       ...(limits.signal && { signal: limits.signal }),
     });
     if (r.timedOut) return { kind: "timeout", durationMs: ms() };
