@@ -53,7 +53,11 @@ export function registerRun(bench: Command): void {
     .requiredOption("--model <name>", "model name as the endpoint serves it")
     .option("--api-key <key>", "bearer token for the endpoint (default: $OPENAI_API_KEY)")
     .option("--api <api>", "chat | completions", "chat")
-    .option("--prompt-style <style>", "upstream (the suite's own prompt conventions) | rtlgym | codev (<think>/<answer>, CodeV-R1)", "upstream")
+    .option(
+      "--prompt-style <style>",
+      "upstream (the suite's own prompt conventions) | rtlgym | codev (<think>/<answer>, CodeV-R1)",
+      "upstream",
+    )
     .option("-n, --n <n>", "samples per problem", intOption, 1)
     .option("--temperature <t>", "sampling temperature", numberOption)
     .option("--top-p <p>", "nucleus sampling", numberOption)
