@@ -8,11 +8,13 @@ import { evaluateSamples } from "../../src/bench/evaluate.js";
 import { buildPrompt, extractCandidate } from "../../src/bench/prompts.js";
 import { openStore } from "../../src/bench/store.js";
 import { loadSuite } from "../../src/bench/suites/registry.js";
+import { generateMutants } from "../../src/data/mutate.js";
 import { findPython } from "../../src/train/python.js";
 import {
   buildSalvPairs,
   readSalvPairs,
   type SalvRow,
+  samplesFromFile,
   samplesFromRun,
   spanText,
   writeSalvPairs,
@@ -203,6 +205,49 @@ print(json.dumps({"n": p.num_rows, "cols": sorted(p.column_names), "same": p.to_
     expect(stats.signalRows).toBe(2);
     expect(stats.moduleRows).toBe(1);
   }, 60_000);
+
+  it("puts the change that made a signal wrong inside the rejected answer's slice of that signal", async () => {
+    // References of generated tasks (many families) and mutants of them (one changed token each): every signal a
+    // mutant gets wrong must have the mutated code in its slice, whatever the family.
+    const tasks = join(dir, "tasks");
+    await run(
+      join(ROOT, "node_modules", ".bin", "tsx"),
+      [join(ROOT, "src", "cli", "main.ts"), "tasks", "generate", "--out", tasks, "--train", "360", "--heldout", "1"],
+      { cwd: ROOT },
+    );
+    const problems = (await readFile(join(tasks, "train", "problems.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; reference: string })
+      .filter((_, i) => i % 24 === 0);
+    const reference = new Map(problems.map((p) => [p.id, fence(p.reference)]));
+    const file = join(dir, "mutants.jsonl");
+    await writeFile(
+      file,
+      problems
+        .flatMap((p) =>
+          [p.reference, ...generateMutants(p.reference, { limit: 3, seed: 1 }).map((m) => m.source)].map(
+            (code) => `${JSON.stringify({ problem: p.id, response: fence(code) })}\n`,
+          ),
+        )
+        .join(""),
+    );
+    const samples = await samplesFromFile(file, "tasks", join(tasks, "train"));
+    const { rows: pairs, stats } = await buildSalvPairs(samples, { python: findPython() });
+    expect(stats.signalRows).toBeGreaterThan(10);
+    expect(stats.skipped).toEqual({});
+    for (const r of pairs.filter((x) => x.level === "signal")) {
+      const ref = Array.from(reference.get(r.problem) as string);
+      const bad = Array.from(r.rejected[0]?.content ?? "");
+      let lo = 0;
+      while (lo < Math.min(ref.length, bad.length) && ref[lo] === bad[lo]) lo++;
+      let k = 0;
+      while (k < Math.min(ref.length, bad.length) - lo && ref[ref.length - 1 - k] === bad[bad.length - 1 - k]) k++;
+      const hi = bad.length - k;
+      const inSlice = r.rejected_spans.some((s) => s.start <= lo && hi <= s.end);
+      expect(inSlice, `${r.id}: ${bad.slice(lo - 30, hi + 30).join("")}`).toBe(true);
+    }
+  }, 180_000);
 
   it("reproduces the rows the Python trainer's tests read (adapters/python/tests/fixtures)", async () => {
     const fixtures = join(ROOT, "adapters", "python", "tests", "fixtures");
