@@ -3,7 +3,8 @@
 - The data loads with Hugging Face `datasets` and has each engine's row schema.
 - The verl overrides and OpenRLHF arguments are pinned to the documented keys (always), and are accepted by the
   engines' own configuration code when the engines import: set RTLGYM_ENGINES_PATH to a folder holding verl 0.9 and
-  OpenRLHF 0.11 installed without their GPU dependencies (docs/recipes.md lists the command).
+  OpenRLHF 0.11 installed without their GPU dependencies (`bash scripts/engines-cpu.sh`, whose default folder
+  .venv-adapters/engines is used without the variable).
 - The reward function verl is pointed at imports from its file and scores through a real `rtlgym serve`; with verl
   present, verl's own loader and its DAPO reward manager (overlong shaping included) run it.
 """
@@ -24,9 +25,13 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-ENGINES = os.environ.get("RTLGYM_ENGINES_PATH")
+# Where scripts/engines-cpu.sh installed the engines (its default folder is found without the variable).
+ENGINES = os.environ.get("RTLGYM_ENGINES_PATH") or (
+    str(REPO / ".venv-adapters" / "engines") if (REPO / ".venv-adapters" / "engines" / "verl").is_dir() else None
+)
 if ENGINES:
-    sys.path.insert(0, ENGINES)
+    # Appended: the adapters venv's own packages keep precedence for every other test of the session.
+    sys.path.append(ENGINES)
 
 MAX_RESPONSE = 64
 BUFFER = 16
