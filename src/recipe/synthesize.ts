@@ -191,7 +191,8 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
   const limit = pLimit(Math.max(1, o.concurrency));
   const outcomes = new Map<string, RecordOutcome>();
   const specs = new Map<string, string>();
-  const passing = new Map<string, StoredSample[]>();
+  /** Kept units' equivalent regenerations (sample, raw response), for --traces. */
+  const passing = new Map<string, Array<{ sample: number; raw: string }>>();
 
   const one = async (record: DataRecord): Promise<RecordOutcome> => {
     const base = { id: record.id, n: o.n, scored: 0, passes: 0, statuses: {} as Record<string, number> };
@@ -225,6 +226,8 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
     const todo = Array.from({ length: o.n }, (_, i) => i).filter((i) => !have.has(i));
     const prompt = { system: code.system, prompt: code.prompt(record.top, described) };
     const fresh: Array<{ sample: number; code: string | null }> = [];
+    const responses = new Map<number, string>();
+    for (const x of samples) if (x.raw !== null) responses.set(x.sample, x.raw);
     if (todo.length > 0) {
       try {
         const gens = await o.client.generate({
@@ -247,7 +250,11 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
           };
         });
         o.store.putGenerations(runId, items);
-        for (const it of items) if (it.raw !== null) fresh.push({ sample: it.sample, code: it.code });
+        for (const it of items) {
+          if (it.raw === null) continue;
+          fresh.push({ sample: it.sample, code: it.code });
+          responses.set(it.sample, it.raw);
+        }
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         o.store.putGenerations(
@@ -274,9 +281,11 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
     const passes = scores.filter((s) => s.status === "pass").length;
     const out = { ...base, scored: scores.length, passes, statuses };
     if (passes > 0 && o.traces) {
-      const ok = new Set(scores.filter((s) => s.status === "pass").map((s) => s.sample));
-      const all = o.store.samplesOf(runId).filter((s) => s.problem === record.id && ok.has(s.sample));
-      passing.set(record.id, all);
+      const ok = scores.filter((s) => s.status === "pass").map((s) => s.sample);
+      passing.set(
+        record.id,
+        ok.flatMap((sample) => (responses.has(sample) ? [{ sample, raw: responses.get(sample) as string }] : [])),
+      );
     }
     if (scores.length < o.n) {
       // Kept already if one passed; the pass rate waits for the missing regenerations.
@@ -332,11 +341,9 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
   const traces: SftChatRow[] = [];
   for (const r of kept) {
     for (const s of passing.get(r.id) ?? []) {
-      if (s.raw === null) continue;
-      const prompt = s.prompt as { system: string; prompt: string };
       const messages: ChatMessage[] = [
-        { role: "system", content: prompt.system },
-        { role: "user", content: prompt.prompt },
+        { role: "system", content: code.system },
+        { role: "user", content: code.prompt(r.top, r.spec as string) },
         { role: "assistant", content: s.raw.trim() },
       ];
       traces.push({ id: `${r.id}#${s.sample}`, messages });
