@@ -109,7 +109,7 @@ async function prepareVhdl(
     ]);
   const entities = listEntities(s.code);
   const name = (top ?? findTopEntity(s.code))?.toLowerCase();
-  const entity = entities.find((e) => e.name === name);
+  const entity = entities.find((e) => e.name.toLowerCase() === name);
   if (!name || !entity) {
     const have = entities.map((e) => e.name).join(", ") || "none";
     return refuse(
@@ -176,7 +176,7 @@ async function prepareVhdl(
     return refuse("unsupported", `GHDL's netlist of ${who} does not pass the Verilog filter`);
   let iface: DesignInterface;
   try {
-    iface = (await analyseReference(filtered.code, name, options.timeoutMs)).iface;
+    iface = (await analyseReference(filtered.code, entity.name, options.timeoutMs)).iface;
   } catch (e) {
     return refuse("unsupported", `Yosys cannot read GHDL's netlist of ${who}: ${(e as Error).message}`);
   }
@@ -332,7 +332,7 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
     candLang === "vhdl" &&
     candTop === undefined &&
     refTop !== undefined &&
-    listEntities(candidate).some((e) => e.name === refTop.toLowerCase())
+    listEntities(candidate).some((e) => e.name.toLowerCase() === refTop.toLowerCase())
   )
     candTop = refTop;
   const candPrep = candLang === "vhdl" ? await prepareVhdl(candidate, "candidate", candTop, options) : undefined;

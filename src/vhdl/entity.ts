@@ -45,7 +45,8 @@ export function listEntities(source: string): VhdlEntity[] {
     if (at(k) !== "entity" || at(k + 2) !== "is") continue;
     const nameTok = tokens[k + 1] as VhdlToken;
     if (nameTok.kind !== "id" && nameTok.kind !== "extid") continue;
-    const entity: VhdlEntity = { name: nameTok.norm, line: nameTok.line, generics: [], ports: [], unsupported: [] };
+    // Names as declared: GHDL's netlist keeps the declared spelling (VHDL itself ignores case).
+    const entity: VhdlEntity = { name: nameTok.text, line: nameTok.line, generics: [], ports: [], unsupported: [] };
     if (nameTok.kind === "extid") entity.unsupported.push(`entity name ${nameTok.text} is an extended identifier`);
     let j = k + 3;
     const consts = new Map<string, number>();
@@ -139,8 +140,9 @@ function portsOf(item: VhdlToken[], consts: Map<string, number>, entity: VhdlEnt
   const { mark, next } = typeMarkOf(subtype);
   const rest = subtype.slice(next);
   for (const n of names) {
-    const name = n.norm;
+    const name = n.text;
     if (n.kind === "extid") {
+      // GHDL 2.0 writes `\in\` as the Verilog escaped identifier `\in\,` (backslash and comma in the name).
       entity.unsupported.push(`port ${n.text}: extended identifiers are not mapped to Verilog names`);
       continue;
     }
@@ -299,6 +301,6 @@ export function findTopEntity(source: string): string | undefined {
     if (t.norm === "entity" && tokens[k + 2]?.norm === ".") used.add(tokens[k + 3]?.norm ?? "");
     if (t.norm === "component") used.add(tokens[k + 1]?.norm ?? "");
   }
-  const tops = entities.filter((e) => !used.has(e.name));
+  const tops = entities.filter((e) => !used.has(e.name.toLowerCase()));
   return tops.length === 1 ? tops[0]?.name : undefined;
 }

@@ -80,9 +80,12 @@ export function repairCases(
   // From the last block backwards, so earlier offsets stay valid.
   for (const b of [...blocks].reverse()) {
     const expr = b.target ? defaults.get(b.target) : undefined;
-    const value = expr === undefined ? undefined : verilogValue(expr);
-    const declared = value !== undefined && (!/^[A-Za-z]/.test(value) || new RegExp(`\\b${value}\\b`).test(verilog));
-    if (value === undefined || !declared) {
+    let value = expr === undefined ? undefined : verilogValue(expr);
+    const declared = (name: string) => !/^[A-Za-z]/.test(name) || new RegExp(`\\b${name}\\b`).test(verilog);
+    // The VHDL netlist reads ports through `wrap_<port>` signals; the Verilog netlist uses the port itself.
+    if (value?.startsWith("wrap_") && !declared(value) && declared(value.slice(5))) value = value.slice(5);
+    const ok = value !== undefined && declared(value);
+    if (value === undefined || !ok) {
       unrepaired.push(b);
       continue;
     }
