@@ -225,8 +225,8 @@ export function verilogTraceBench(top: string, outputs: Port[], stim: TraceStimu
   lines.push(`  ${top} dut (${conns.map((c) => `.${c}(${c})`).join(", ")});`);
   const n = Math.max(stim.steps.length, 1);
   lines.push(`  reg [${total - 1}:0] rtlgym_stim [0:${n - 1}];`);
-  lines.push(`  reg [${total - 1}:0] v;`);
-  lines.push("  integer k;");
+  lines.push(`  reg [${total - 1}:0] rtlgym_v;`);
+  lines.push("  integer rtlgym_k;");
   lines.push("  initial begin");
   stim.steps.forEach((s, k) => {
     lines.push(`    rtlgym_stim[${k}] = ${total}'b${(s || "0").padStart(total, "0")};`);
@@ -236,23 +236,23 @@ export function verilogTraceBench(top: string, outputs: Port[], stim: TraceStimu
   if (stim.clock) lines.push(`    ${stim.clock} = 1'b${idle};`);
   const fmt = outputs.map(() => " %b").join("");
   const args = outputs.map((p) => `, ${p.name}`).join("");
-  lines.push(`    for (k = 0; k < ${stim.steps.length}; k = k + 1) begin`);
-  lines.push("      v = rtlgym_stim[k];");
+  lines.push(`    for (rtlgym_k = 0; rtlgym_k < ${stim.steps.length}; rtlgym_k = rtlgym_k + 1) begin`);
+  lines.push("      rtlgym_v = rtlgym_stim[rtlgym_k];");
   let hi = total - 1;
   for (const p of stim.inputs) {
     const lo = hi - p.width + 1;
-    lines.push(`      ${p.name} = v[${hi}:${lo}];`);
+    lines.push(`      ${p.name} = rtlgym_v[${hi}:${lo}];`);
     hi = lo - 1;
   }
   lines.push("      #1;");
   if (stim.clock) {
-    lines.push(`      $display("${nonce} %0d${fmt}", 2 * k${args});`);
+    lines.push(`      $display("${nonce} %0d${fmt}", 2 * rtlgym_k${args});`);
     lines.push(`      ${stim.clock} = 1'b${active};`);
     lines.push("      #1;");
-    lines.push(`      $display("${nonce} %0d${fmt}", 2 * k + 1${args});`);
+    lines.push(`      $display("${nonce} %0d${fmt}", 2 * rtlgym_k + 1${args});`);
     lines.push(`      ${stim.clock} = 1'b${idle};`);
     lines.push("      #1;");
-  } else lines.push(`      $display("${nonce} %0d${fmt}", k${args});`);
+  } else lines.push(`      $display("${nonce} %0d${fmt}", rtlgym_k${args});`);
   lines.push("    end");
   lines.push("    $finish;");
   lines.push("  end");

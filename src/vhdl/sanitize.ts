@@ -68,6 +68,8 @@ export function sanitizeVhdl(source: string, options: VhdlSanitizeOptions): Vhdl
     const t = tokens[k] as VhdlToken;
     const where = ` (line ${t.line})`;
     if (t.kind !== "id" && t.kind !== "punct") continue;
+    // The trace testbench's own units and signals; a candidate has no business naming them.
+    if (t.kind === "id" && t.norm.startsWith("rtlgym_")) rejected.add(`names starting with rtlgym_ (reserved)${where}`);
     switch (t.norm) {
       case "file":
         rejected.add(`file declarations (file I/O)${where}`);

@@ -1,0 +1,89 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VerifyResult } from "../../src/contracts/index.js";
+
+const run = promisify(execFile);
+const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
+const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
+const FIX = join(import.meta.dirname, "fixtures");
+
+async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  }
+}
+
+let dir = "";
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "rtlgym-vhdl-cli-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("rtlgym check with VHDL", () => {
+  it("exits 0 on a hierarchical equivalent, 1 on a wrong one, with one VerifyResult as JSON", async () => {
+    const ok = await rtlgym("check", join(FIX, "counter_ref.vhd"), join(FIX, "counter_hier.vhd"), "--json");
+    expect(ok.code, ok.stderr).toBe(0);
+    const good = VerifyResult.parse(JSON.parse(ok.stdout));
+    expect(good.status).toBe("pass");
+    expect(good.route).toMatchObject({ reference: "vhdl", candidate: "vhdl", kind: "translated" });
+    const bad = await rtlgym("check", join(FIX, "counter_ref.vhd"), join(FIX, "counter_bad.vhd"), "--json");
+    expect(bad.code).toBe(1);
+    expect(VerifyResult.parse(JSON.parse(bad.stdout)).status).toBe("fail");
+  });
+
+  it("reads VHDL from a ```vhdl fence of model output and names entities with --ref-top/--cand-top", async () => {
+    const response = join(dir, "answer.md");
+    const code = readFileSync(join(FIX, "alu_good.vhd"), "utf8");
+    await writeFile(
+      response,
+      `<think>maybe \`\`\`vhdl\nentity x is end;\n\`\`\`</think>\nHere it is:\n\`\`\`vhdl\n${code}\`\`\`\n`,
+    );
+    const r = await rtlgym("check", join(FIX, "alu_ref.vhd"), response, "--ref-top", "alu", "--cand-top", "ALU");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^PASS/);
+    expect(r.stdout).toMatch(/route: vhdl vs vhdl/);
+    expect(r.stdout).toMatch(/GHDL 2\.0/);
+  });
+
+  it("--vhdl-route native decides by GHDL simulation only", async () => {
+    const r = await rtlgym(
+      "check",
+      join(FIX, "fsm_ref.vhd"),
+      join(FIX, "fsm_bad.vhd"),
+      "--vhdl-route",
+      "native",
+      "--json",
+    );
+    expect(r.code).toBe(1);
+    const v = VerifyResult.parse(JSON.parse(r.stdout));
+    expect(v.route?.kind).toBe("native");
+    expect(v.signals.filter((s) => !s.ok).map((s) => s.name)).toEqual(["hit"]);
+  });
+
+  it("exits 2 for a reference that uses textio, a missing entity or a bad --lang", async () => {
+    const ref = join(dir, "ref.vhd");
+    await writeFile(
+      ref,
+      "use std.textio.all;\nentity e is port (a : in bit); end entity;\narchitecture r of e is begin end;\n",
+    );
+    const t = await rtlgym("check", ref, join(FIX, "and_ref.vhd"));
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/textio/);
+    const m = await rtlgym("check", join(FIX, "and_ref.vhd"), join(FIX, "and_ref.vhd"), "--ref-top", "nope");
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/no entity named nope/);
+    const l = await rtlgym("check", join(FIX, "and_ref.vhd"), join(FIX, "and_ref.vhd"), "--lang", "vhdl2");
+    expect(l.code).toBe(2);
+  });
+});
