@@ -12,7 +12,7 @@ export function registerDoctor(program: Command): void {
       else {
         for (const t of report.tools) {
           process.stdout.write(
-            `${t.found ? "ok     " : "MISSING"} ${t.name.padEnd(16)} ${t.version ?? t.hint ?? ""}${t.path ? `  (${t.path})` : ""}\n`,
+            `${t.found ? "ok     " : t.required ? "MISSING" : "absent "} ${t.name.padEnd(16)} ${t.version ?? t.hint ?? ""}${t.path ? `  (${t.path})` : ""}\n`,
           );
         }
         process.stdout.write(`yosys backend in use: ${report.yosysBackend}\n`);
