@@ -249,6 +249,49 @@ def test_a_few_dpo_steps_on_a_tiny_model(rows, tokenizer, tmp_path):
     assert bad.returncode == 2
 
 
+def test_lora_trains_adapters_and_saves_a_merged_model(tokenizer, tmp_path):
+    """LoRA (peft): the reference is the model with the adapter off; the adapter is kept and merged into the model."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from rtlgym_train.sft import Emitter
+
+    model_dir = tmp_path / "base"
+    base = _tiny_model(tokenizer, 4)
+    base.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    events: list[dict] = []
+
+    class Capture(Emitter):
+        def __call__(self, event, **fields):
+            events.append({"event": event, **fields})
+
+    o = SalvOptions.from_dict(
+        {
+            "data": str(FIXTURE),
+            "base": str(model_dir),
+            "out": str(tmp_path / "out"),
+            "max_steps": 2,
+            "batch_size": 2,
+            "learning_rate": 1e-2,
+            "max_length": 2048,
+            "lora": True,
+            "lora_r": 4,
+            "lora_alpha": 8,
+            "threads": 2,
+        }
+    )
+    summary = train(o, Capture(None))
+    assert summary["steps"] == 2 and summary["lora"] is True
+    assert (tmp_path / "out" / "adapter" / "adapter_config.json").is_file()
+    merged = AutoModelForCausalLM.from_pretrained(tmp_path / "out")
+    changed = [
+        n for n, p in merged.state_dict().items() if not torch.equal(p, base.state_dict()[n])
+    ]
+    assert changed, "the merged model must differ from the base in the adapted layers"
+    assert not any("lora" in n for n in merged.state_dict())
+
+
 def test_options_are_checked():
     with pytest.raises(ValueError, match="unknown salv option"):
         SalvOptions.from_dict({"data": "x", "base": "y", "out": "z", "betta": 0.1})
