@@ -184,6 +184,14 @@ endmodule
     expect(answer.errors[0]?.offset).toBe(read("broken.v").indexOf(";", read("broken.v").indexOf("a &")));
   });
 
+  it("never reads an included file", async () => {
+    const text = '`include "/etc/hostname"\nmodule m(input a, output y);\n  assign y = a;\nendmodule\n';
+    const [answer] = await sliceDesigns([{ text }], { python: findPython() });
+    expect(answer?.ok).toBe(false);
+    expect(answer?.errors.map((e) => e.message)).toEqual(["exceeded max include depth"]);
+    expect(answer?.errors[0]?.offset).toBe(text.indexOf("\"/etc"));
+  });
+
   it("merges touching and overlapping spans", () => {
     expect(
       mergeSpans([

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import pyslang
-from pyslang import ast, syntax
+from pyslang import ast, parsing, syntax
 
 SK = ast.SymbolKind
 XK = syntax.SyntaxKind
@@ -370,7 +370,10 @@ _DIRECTIONS = {ast.ArgumentDirection.In: "input", ast.ArgumentDirection.Out: "ou
 
 def slice_text(text: str, signals: list[str] | None = None, top: str | None = None) -> dict[str, Any]:
     """Slices of `signals` (default: every output port) of module `top` (default: the only top-level module)."""
-    tree = syntax.SyntaxTree.fromText(text, "design.sv")
+    # No `include is read: the text alone is the design (a candidate must not get host files parsed into it).
+    preprocessor = parsing.PreprocessorOptions()
+    preprocessor.maxIncludeDepth = 0
+    tree = syntax.SyntaxTree.fromText(text, pyslang.SourceManager(), "design.sv", "", pyslang.Bag([preprocessor]))
     options = ast.CompilationOptions()
     if top:
         options.topModules = {top}
