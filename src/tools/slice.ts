@@ -21,7 +21,7 @@ export interface SliceRunOptions {
  * string indices). One Python process answers the whole batch, in order. Designs slang cannot elaborate come back
  * with `ok: false` and their errors; a crashed or hung slicer is a ToolCrashError.
  *
- * Not sandboxed like iverilog and yosys: slang only parses and elaborates (no system task runs, no file is read,
+ * Not sandboxed like iverilog and yosys: slang only parses and elaborates (no system task runs, `include is refused,
  * constant functions are evaluated under slang's step limit), and the venv it needs lives outside the sandbox's
  * view. The hard timeout and a memory cap still apply.
  */
