@@ -265,6 +265,7 @@ def _make_trainer_class():
         def __init__(self, *args: Any, rl: RlOptions, reward_fn: RtlgymReward, start_model: Any = None, **kw: Any):
             super().__init__(*args, **kw)
             if start_model is not None:
+                start_model.to(self.accelerator.device)
                 # TRL patches the models it scores with a fused LM head that returns log-probs; the start model too.
                 add_fused_lm_head(start_model, temperature=self.temperature,
                                   cast_lm_head_to_fp32=self.args.cast_lm_head_to_fp32)

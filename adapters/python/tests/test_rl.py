@@ -323,6 +323,16 @@ def test_responses_without_a_verdict_are_masked_out_of_the_loss(tiny, scripted, 
     assert scripted.items == 16
 
 
+def test_the_grpo_baseline_keeps_every_group_and_a_kl_term(tiny, scripted, tmp_path):
+    model, data = tiny
+    cfg = {**base_config(model, data, tmp_path / "rl", scripted.url), "max_steps": 2, "loss_type": "grpo",
+           "epsilon_high": 0.2, "beta": 0.04, "overlong_buffer": 0, "dynamic_sampling": False, "adaptive": False}
+    steps = [e for e in run_rl(cfg, tmp_path) if e["event"] == "step"]
+    assert [s["rounds"] for s in steps] == [1, 1] and all(s["drawn_groups"] == s["kept_groups"] == 2 for s in steps)
+    # The KL log reuses TRL's own reference model (the start model) when the loss has a KL term.
+    assert steps[0]["kl_to_start"] == pytest.approx(0.0, abs=1e-6) and steps[1]["kl_to_start"] > 0
+
+
 def test_bad_config_is_bad_input(tmp_path):
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"model": "m", "data": "d", "out": "o", "reward_url": "u", "num_generation": 3}))
