@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTrainStore } from "../../src/train/index.js";
-import { pythonOptions, RlConfig, segmentEnds } from "../../src/train/rl.js";
+import { pythonOptions, RlConfig, type RlStep, type RlSummary, segmentEnds } from "../../src/train/rl.js";
+import { linePlot, renderRlReport } from "../../src/train/rl-report.js";
 
 /*
  * `rtlgym train rl` end to end through the real CLI and the real stack: generated tasks, a smoke SFT model (a few
@@ -211,5 +212,57 @@ describe("rl config", () => {
     // The preset's 64-token overlong buffer would punish every 48-token response: shortened.
     expect(custom.overlong_buffer).toBe(12);
     expect(() => RlConfig.parse({ ...base, algorithm: "ppo" })).toThrow();
+  });
+
+  it("renders a self-contained report with escaped run text and one plot per series", () => {
+    const step = (n: number, reward: number) =>
+      ({ event: "step", step: n, max_steps: 2, loss: 0.1, reward_mean: reward, kl_to_start: n / 100 }) as RlStep;
+    const summary = {
+      recipe: "codev-r1",
+      algorithm: "dapo",
+      reward: "codev",
+      before: { "pass@1": 0.1 },
+      after: { "pass@1": 0.2 },
+      split: "heldout-params",
+      seed: 1,
+      minutes: 1,
+      steps: 2,
+      stoppedBy: "max_steps",
+      evals: [
+        {
+          step: 0,
+          model: "m",
+          "pass@1": 0.1,
+          passAtK: {},
+          problems: 1,
+          samples: 1,
+          statuses: {},
+          benchRunId: "a",
+          seconds: 1,
+        },
+      ],
+      firstQuarter: {},
+      lastQuarter: {},
+      totals: {},
+      time: {},
+      model: "<script>alert(1)</script>",
+      out: "o",
+      runId: 1,
+      report: "r",
+    } as RlSummary;
+    const html = renderRlReport(summary, [step(1, 0.5), step(2, 0.75)]);
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("&lt;script&gt;");
+    expect(html).not.toMatch(/src=|href=/);
+    // Held-out pass@1, reward, KL and loss have values; the other eight series say so instead of an empty plot.
+    expect((html.match(/<svg/g) ?? []).length).toBe(4);
+    expect((html.match(/no values/g) ?? []).length).toBe(8);
+    expect(html).toContain("10.0% → 20.0%");
+    // Points map to the plot's corners: the first at the left and bottom, the last at the right and top.
+    const svg = linePlot([
+      [1, 0],
+      [3, 1],
+    ]);
+    expect(svg).toContain('d="M44.0,140.0L352.0,8.0"');
   });
 });
