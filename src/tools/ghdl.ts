@@ -70,8 +70,15 @@ export function ghdlAnalyse(cwd: string, files: string[], work: string, limits: 
 }
 
 /** `ghdl -e`: elaborates `top` of library `work` (with mcode this only checks; `-r` elaborates again in memory). */
-export function ghdlElaborate(cwd: string, top: string, work: string, limits: GhdlLimits): Promise<RunResult> {
-  return ghdl(cwd, ["-e", ...GHDL_FLAGS, `--work=${work}`, top], limits);
+export function ghdlElaborate(
+  cwd: string,
+  top: string,
+  work: string,
+  limits: GhdlLimits,
+  generics: Record<string, string> = {},
+): Promise<RunResult> {
+  const g = Object.entries(generics).map(([k, v]) => `-g${k}=${v}`);
+  return ghdl(cwd, ["-e", ...GHDL_FLAGS, `--work=${work}`, ...g, top], limits);
 }
 
 /**
@@ -102,8 +109,16 @@ export function ghdlRun(
 }
 
 /** `ghdl synth --out=verilog`: the netlist of entity `top` (analysed into `work`) as Verilog, on stdout. */
-export function ghdlSynth(cwd: string, top: string, work: string, limits: GhdlLimits): Promise<RunResult> {
-  return ghdl(cwd, ["synth", ...GHDL_FLAGS, `--work=${work}`, "--out=verilog", top], {
+export function ghdlSynth(
+  cwd: string,
+  top: string,
+  work: string,
+  limits: GhdlLimits,
+  generics: Record<string, string> = {},
+  out: "verilog" | "vhdl" = "verilog",
+): Promise<RunResult> {
+  const g = Object.entries(generics).map(([k, v]) => `-g${k}=${v}`);
+  return ghdl(cwd, ["synth", ...GHDL_FLAGS, `--work=${work}`, ...g, `--out=${out}`, top], {
     ...limits,
     maxOutputBytes: limits.maxOutputBytes ?? 4 << 20,
   });
@@ -124,6 +139,7 @@ export async function synthesizeVhdl(
   top: string,
   limits: GhdlLimits,
   alsoVhdl: (verilog: string) => boolean = () => false,
+  generics: Record<string, string> = {},
 ): Promise<SynthOutcome> {
   const started = performance.now();
   return withTempDir("ghdl-synth", async (cwd) => {
@@ -132,7 +148,7 @@ export async function synthesizeVhdl(
     const ms = () => performance.now() - started;
     if (a.timedOut) return { kind: "timeout", durationMs: ms() };
     if (a.exitCode !== 0) return { kind: "analyse_error", log: `${a.stderr}${a.stdout}`.trim(), durationMs: ms() };
-    const s = await ghdlSynth(cwd, top, "work", limits);
+    const s = await ghdlSynth(cwd, top, "work", limits, generics);
     if (s.timedOut) return { kind: "timeout", durationMs: ms() };
     if (s.exitCode !== 0 || s.outputCapped)
       return {
@@ -143,10 +159,7 @@ export async function synthesizeVhdl(
         durationMs: ms(),
       };
     if (!alsoVhdl(s.stdout)) return { kind: "ok", verilog: s.stdout, durationMs: ms() };
-    const v = await ghdl(cwd, ["synth", ...GHDL_FLAGS, "--work=work", "--out=vhdl", top], {
-      ...limits,
-      maxOutputBytes: limits.maxOutputBytes ?? 4 << 20,
-    });
+    const v = await ghdlSynth(cwd, top, "work", limits, generics, "vhdl");
     const ok = v.exitCode === 0 && !v.timedOut && !v.outputCapped;
     return { kind: "ok", verilog: s.stdout, ...(ok && { vhdl: v.stdout }), durationMs: ms() };
   });

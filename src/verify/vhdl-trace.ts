@@ -106,6 +106,7 @@ export function vhdlTraceBench(
   widths: Map<string, number>,
   stim: TraceStimulus,
   nonce: string,
+  generics: Record<string, string> = {},
 ): string {
   const byName = new Map(ports.map((p) => [p.name, p]));
   const width = (p: VhdlPort) => widths.get(p.name) ?? p.width ?? 1;
@@ -135,7 +136,10 @@ export function vhdlTraceBench(
     `  constant rtlgym_stim : rtlgym_stim_t := (${rows.length === 1 ? `0 => ${row(rows[0] ?? "")}` : rows.map(row).join(",\n    ")});`,
   );
   lines.push("begin");
-  lines.push(`  dut: entity work.${entity} port map (${ports.map((p) => `${p.name} => ${sig(p.name)}`).join(", ")});`);
+  const gmap = Object.entries(generics).map(([k, v]) => `${k} => ${v}`);
+  lines.push(
+    `  dut: entity work.${entity}${gmap.length ? ` generic map (${gmap.join(", ")})` : ""} port map (${ports.map((p) => `${p.name} => ${sig(p.name)}`).join(", ")});`,
+  );
   lines.push("  rtlgym_drive: process");
   lines.push("    variable l : line;");
   lines.push("    variable v : std_logic_vector(rtlgym_stim(0)'range);");
@@ -307,6 +311,7 @@ export async function traceVhdl(
   widths: Map<string, number>,
   stim: TraceStimulus,
   limits: TraceLimits,
+  generics: Record<string, string> = {},
 ): Promise<TraceOutcome> {
   const started = performance.now();
   const ms = () => performance.now() - started;
@@ -314,7 +319,7 @@ export async function traceVhdl(
   const outputs = ports.filter((p) => p.direction === "output").map((p) => p.name);
   return withTempDir("ghdl-trace", async (cwd) => {
     await writeFile(join(cwd, "design.vhd"), source);
-    await writeFile(join(cwd, "tb.vhd"), vhdlTraceBench(entity, ports, widths, stim, nonce));
+    await writeFile(join(cwd, "tb.vhd"), vhdlTraceBench(entity, ports, widths, stim, nonce, generics));
     const lim = {
       timeoutMs: limits.timeoutMs,
       memoryLimitMb: limits.memoryLimitMb,

@@ -50,6 +50,8 @@ export interface AnyVerifyInput extends VerifyOptions {
    * native: VHDL vs VHDL by native GHDL simulation only (no translation, no formal).
    */
   vhdlRoute?: "auto" | "native";
+  /** Generic values for the VHDL sides' top entities (name -> VHDL literal: 8, true, '1', "0101"). */
+  generics?: Record<string, string>;
 }
 
 /** The language a file name says (.vhd/.vhdl, .v/.sv/.vh/.svh), else undefined. */
@@ -74,6 +76,8 @@ interface VhdlSide {
   role: "reference" | "candidate";
   code: string;
   entity: VhdlEntity;
+  /** Generic values given by the user that this entity declares (GHDL -g, the testbench's generic map). */
+  generics: Record<string, string>;
   /** GHDL's Verilog netlist (filtered, `when others` restored); absent when GHDL cannot synthesize the design. */
   netlist?: string;
   /** Why there is no netlist. */
@@ -95,6 +99,7 @@ async function prepareVhdl(
   role: "reference" | "candidate",
   top: string | undefined,
   options: ResolvedVerifyOptions,
+  given: Record<string, string> = {},
 ): Promise<Prepared> {
   const who = role === "reference" ? "the reference" : "candidate";
   const refuse = (status: VerifyStatus, message: string, diagnostics: string[] = []): Prepared => {
@@ -107,9 +112,14 @@ async function prepareVhdl(
     return refuse("compile_error", `${who} uses forbidden constructs: ${s.rejected.join(", ")}`, [
       `rejected: ${s.rejected.join(", ")}`,
     ]);
-  const entities = listEntities(s.code);
+  const entities = listEntities(s.code, given);
+  const generics: Record<string, string> = {};
   const name = (top ?? findTopEntity(s.code))?.toLowerCase();
   const entity = entities.find((e) => e.name.toLowerCase() === name);
+  if (entity) {
+    // Only the generics this entity declares reach GHDL (-gNAME applies to the top; unknown names are an error).
+    for (const [k, v] of Object.entries(given)) if (entity.generics.some((g) => g.name === k)) generics[k] = v;
+  }
   if (!name || !entity) {
     const have = entities.map((e) => e.name).join(", ") || "none";
     return refuse(
@@ -127,6 +137,7 @@ async function prepareVhdl(
     name,
     { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb },
     (verilog) => incompleteCases(verilog).length > 0,
+    generics,
   );
   if (synth.kind === "timeout") return refuse("timeout", `GHDL did not analyse ${who} in time`);
   if (synth.kind !== "ok") {
@@ -135,12 +146,20 @@ async function prepareVhdl(
     const unsupported = /unsupported|not supported|unhandled|not handled|not synthesizable/i.test(synth.log);
     // Legal VHDL that GHDL cannot synthesize (a loop with a dynamic bound, a wait in a process) can still be
     // simulated natively against a VHDL reference, when its port widths are known without a netlist.
-    const native = role === "candidate" && (await elaboratesNatively(s.code, name, options));
+    const native = role === "candidate" && (await elaboratesNatively(s.code, name, options, generics));
     const iface = native ? interfaceFromEntity(entity) : undefined;
     if (native && iface)
       return {
         kind: "ok",
-        side: { role, code: s.code, entity, iface, synthMs: synth.durationMs, synthError: firstLine(synth.log) },
+        side: {
+          role,
+          code: s.code,
+          entity,
+          generics,
+          iface,
+          synthMs: synth.durationMs,
+          synthError: firstLine(synth.log),
+        },
       };
     return refuse(
       unsupported || native ? "unsupported" : "compile_error",
@@ -185,22 +204,51 @@ async function prepareVhdl(
     if (!q) return refuse("unsupported", `port ${p.name} of ${who} is missing from GHDL's netlist`);
   }
   if (iface.unsupported) return refuse("unsupported", `${who}: ${iface.unsupported}`);
-  const side: VhdlSide = { role, code: s.code, entity, netlist: filtered.code, iface, synthMs: synth.durationMs };
+  const side: VhdlSide = {
+    role,
+    code: s.code,
+    entity,
+    generics,
+    netlist: filtered.code,
+    iface,
+    synthMs: synth.durationMs,
+  };
   if (defect) side.defect = defect;
   if (repaired > 0) side.repaired = repaired;
   return { kind: "ok", side };
 }
 
+const GENERIC_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Integer, boolean, character or bit-string literals: what a command line can give safely as `-gNAME=VALUE`. */
+const GENERIC_VALUE = /^(-?\d+|true|false|'[01]'|"[01]*")$/i;
+
+/** Generic names lower-cased (VHDL ignores case); BadInputError for a name or value outside the simple forms. */
+function checkGenerics(generics: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(generics)) {
+    if (!GENERIC_NAME.test(k)) throw new BadInputError(`generic name ${JSON.stringify(k)} is not a VHDL identifier`);
+    if (!GENERIC_VALUE.test(v))
+      throw new BadInputError(`generic ${k}=${v}: give an integer, true/false, '0'/'1' or a "0101" bit string`);
+    out[k.toLowerCase()] = v;
+  }
+  return out;
+}
+
 const firstLine = (log: string) => log.trim().split("\n")[0] ?? "";
 
 /** `ghdl -a` then `ghdl -e` in a temp dir of its own: legal, elaborating VHDL (runtime checks aside). */
-async function elaboratesNatively(code: string, top: string, options: ResolvedVerifyOptions): Promise<boolean> {
+async function elaboratesNatively(
+  code: string,
+  top: string,
+  options: ResolvedVerifyOptions,
+  generics: Record<string, string>,
+): Promise<boolean> {
   return withTempDir("ghdl-elab", async (cwd) => {
     await writeFile(join(cwd, "design.vhd"), code);
     const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
     const a = await ghdlAnalyse(cwd, ["design.vhd"], "work", limits);
     if (a.exitCode !== 0 || a.timedOut) return false;
-    const e = await ghdlElaborate(cwd, top, "work", limits);
+    const e = await ghdlElaborate(cwd, top, "work", limits, generics);
     return e.exitCode === 0 && !e.timedOut;
   });
 }
@@ -241,10 +289,12 @@ async function validate(
   const stop = new AbortController();
   const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
   const [native, net] = await Promise.all([
-    traceVhdl(side.code, side.entity.name, side.entity.ports, widthsOf(side.iface), stim, limits).then((o) => {
-      if (o.kind !== "ok") stop.abort();
-      return o;
-    }),
+    traceVhdl(side.code, side.entity.name, side.entity.ports, widthsOf(side.iface), stim, limits, side.generics).then(
+      (o) => {
+        if (o.kind !== "ok") stop.abort();
+        return o;
+      },
+    ),
     traceVerilog(side.netlist, side.entity.name, outputsOf(side.iface), stim, { ...limits, signal: stop.signal }),
   ]);
   const durationMs = performance.now() - started;
@@ -282,16 +332,24 @@ const referenceCache = new Map<string, Promise<{ prep: Prepared; check?: Validat
 function referenceSide(
   reference: string,
   options: ResolvedVerifyOptions,
+  given: Record<string, string>,
 ): Promise<{ prep: Prepared; check?: Validated }> {
   const key = createHash("sha256")
     .update(
-      JSON.stringify([reference, options.refTop ?? "", options.seed, options.exhaustiveBits, options.memoryLimitMb]),
+      JSON.stringify([
+        reference,
+        options.refTop ?? "",
+        options.seed,
+        options.exhaustiveBits,
+        options.memoryLimitMb,
+        given,
+      ]),
     )
     .digest("hex");
   let entry = referenceCache.get(key);
   if (!entry) {
     entry = (async () => {
-      const prep = await prepareVhdl(reference, "reference", options.refTop, options);
+      const prep = await prepareVhdl(reference, "reference", options.refTop, options, given);
       if (prep.kind !== "ok") return { prep };
       return { prep, check: await validate(prep.side, options) };
     })();
@@ -309,7 +367,16 @@ function referenceSide(
  * JSON and exit codes as Verilog checks; `route` says which route decided. See docs/vhdl.md.
  */
 export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
-  const { reference, candidate, referenceLanguage, candidateLanguage, vhdlRoute = "auto", ...rest } = input;
+  const {
+    reference,
+    candidate,
+    referenceLanguage,
+    candidateLanguage,
+    vhdlRoute = "auto",
+    generics = {},
+    ...rest
+  } = input;
+  const given = checkGenerics(generics);
   if (typeof reference !== "string" || reference.trim() === "") throw new BadInputError("the reference is empty");
   const refLang = referenceLanguage ?? detectLanguage(reference);
   const candLang = candidateLanguage ?? detectLanguage(candidate);
@@ -319,7 +386,7 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
   const versions = { ...(await toolVersions()), ghdl: await ghdlVersion() };
   const route: RouteReport = { reference: refLang, candidate: candLang, kind: "frontend", translations: [] };
 
-  const refEntry = refLang === "vhdl" ? await referenceSide(reference, options) : undefined;
+  const refEntry = refLang === "vhdl" ? await referenceSide(reference, options, given) : undefined;
   const refPrep = refEntry?.prep;
   if (refPrep?.kind === "verdict") {
     // Only `unsupported` comes back for a reference (the rest throw): nothing about the candidate can be judged.
@@ -335,7 +402,7 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
     listEntities(candidate).some((e) => e.name.toLowerCase() === refTop.toLowerCase())
   )
     candTop = refTop;
-  const candPrep = candLang === "vhdl" ? await prepareVhdl(candidate, "candidate", candTop, options) : undefined;
+  const candPrep = candLang === "vhdl" ? await prepareVhdl(candidate, "candidate", candTop, options, given) : undefined;
   if (candPrep?.kind === "verdict")
     return frontendResult(
       options,
@@ -431,8 +498,8 @@ async function nativeCheck(
   const limits = { timeoutMs: left, memoryLimitMb: options.memoryLimitMb };
   const simStart = performance.now();
   const [r, c] = await Promise.all([
-    traceVhdl(ref.code, ref.entity.name, ref.entity.ports, widthsOf(ref.iface), stim, limits),
-    traceVhdl(cand.code, cand.entity.name, cand.entity.ports, widthsOf(cand.iface), stim, limits),
+    traceVhdl(ref.code, ref.entity.name, ref.entity.ports, widthsOf(ref.iface), stim, limits, ref.generics),
+    traceVhdl(cand.code, cand.entity.name, cand.entity.ports, widthsOf(cand.iface), stim, limits, cand.generics),
   ]);
   const simMs = performance.now() - simStart;
   if (r.kind !== "ok") throw new BadInputError(`the reference does not simulate under GHDL: ${describeOutcome(r)}`);

@@ -35,8 +35,11 @@ const SCALAR_BIT = new Set(["std_logic", "std_ulogic", "bit"]);
 const VECTOR = new Set(["std_logic_vector", "std_ulogic_vector", "unsigned", "signed", "bit_vector"]);
 const INTEGER = new Set(["integer", "natural", "positive"]);
 
-/** Every entity declared in the source, with its generics and ports mapped (or the reasons they cannot be). */
-export function listEntities(source: string): VhdlEntity[] {
+/**
+ * Every entity declared in the source, with its generics and ports mapped (or the reasons they cannot be).
+ * `generics` (lower-case names) are values given by the user: they count as defaults.
+ */
+export function listEntities(source: string, generics: Record<string, string> = {}): VhdlEntity[] {
   const { tokens } = lexVhdl(source);
   const entities: VhdlEntity[] = [];
   const at = (k: number) => tokens[k]?.norm ?? "";
@@ -59,6 +62,8 @@ export function listEntities(source: string): VhdlEntity[] {
       if (clause === "generic") {
         for (const item of items) {
           for (const g of genericsOf(item)) {
+            const given = generics[g.name];
+            if (given !== undefined) g.default = given;
             entity.generics.push(g);
             if (g.default === undefined)
               entity.unsupported.push(`generic ${g.name} has no default value (rtlgym elaborates with defaults)`);

@@ -97,6 +97,30 @@ describe("VHDL vs VHDL", () => {
   });
 });
 
+describe("generic values given by the user", () => {
+  it("elaborates both VHDL sides with them (GHDL -g, the testbench's generic map) and refuses odd values", async () => {
+    const five = await check("counter_ref.vhd", "counter_good.vhd", { generics: { MAXV: "5", w: "3" } });
+    expect(five.status).toBe("pass");
+    expect(five.interface?.ports.find((p) => p.name === "q")?.width).toBe(3);
+    expect(five.interface?.stateConstants).toEqual([5]);
+    const mixed = await check("counter_ref.vhd", "counter.v", {
+      candidateLanguage: "verilog",
+      generics: { maxv: "5" },
+    });
+    expect(mixed.status).toBe("fail");
+    expect(failing(mixed)).toEqual(["q", "wrap"]);
+    await expect(check("counter_ref.vhd", "counter_good.vhd", { generics: { maxv: "5; end" } })).rejects.toThrow(
+      /give an integer/,
+    );
+  });
+
+  it("lets a generic without a default be given instead of making the design unsupported", async () => {
+    const src = read("and_ref.vhd").replace("entity and2 is", "entity and2 is\n  generic (INV : boolean);");
+    expect((await check(src, "and_ref.vhd")).status).toBe("unsupported");
+    expect((await check(src, "and_ref.vhd", { generics: { inv: "false" } })).status).toBe("pass");
+  });
+});
+
 describe("mixed VHDL and Verilog", () => {
   it("passes a Verilog candidate against a VHDL reference and the other way round", async () => {
     for (const [ref, cand] of [

@@ -27,6 +27,7 @@ interface CheckFlags {
   refLang?: string;
   candLang?: string;
   vhdlRoute: string;
+  generic: string[];
 }
 
 type Lang = "verilog" | "vhdl";
@@ -69,6 +70,12 @@ export function registerCheck(program: Command): void {
     .option("--lang <lang>", "verilog | vhdl for both files (default: by extension, else by content)")
     .option("--ref-lang <lang>", "language of the reference only")
     .option("--cand-lang <lang>", "language of the candidate only")
+    .option(
+      "--generic <name=value>",
+      "value of a VHDL top-entity generic (repeatable; integers, true/false, '0'/'1')",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option(
       "--vhdl-route <route>",
       "auto (validated GHDL translation, else native) | native (GHDL simulation only)",
@@ -125,6 +132,13 @@ export function registerCheck(program: Command): void {
         ...(refLang && { referenceLanguage: refLang }),
         ...(candLang && { candidateLanguage: candLang }),
         vhdlRoute: flags.vhdlRoute === "native" ? "native" : "auto",
+        generics: Object.fromEntries(
+          flags.generic.map((g) => {
+            const eq = g.indexOf("=");
+            if (eq <= 0) throw new BadInputError(`--generic must look like NAME=VALUE (got ${g})`);
+            return [g.slice(0, eq), g.slice(eq + 1)];
+          }),
+        ),
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(formatResult(result));
