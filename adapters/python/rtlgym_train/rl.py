@@ -21,14 +21,13 @@ import json
 import math
 import os
 import random
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sft import Emitter, last_checkpoint, versions
+from .sft import Emitter, prepare_checkpoints, versions
 
 RUN_FILE = "rtlgym-rl.json"
 CHECKPOINTS = "checkpoints"
@@ -535,19 +534,7 @@ def train(o: RlOptions, emit: Emitter) -> dict[str, Any]:
         raise ValueError(f"{o.model} is not a model directory (no config.json)")
     out = o.out
     ckpt_dir = out / CHECKPOINTS
-    key = run_key(o)
-    key_file = ckpt_dir / "rtlgym-run-key.json"
-    resume = None
-    if o.fresh and ckpt_dir.exists():
-        shutil.rmtree(ckpt_dir)
-    if ckpt_dir.exists():
-        previous = json.loads(key_file.read_text()) if key_file.is_file() else None
-        if previous != key:
-            raise ValueError(f"{ckpt_dir} holds checkpoints of a run with other settings; pass --fresh to start "
-                             "over or use another out directory")
-        resume = last_checkpoint(ckpt_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(json.dumps(key, indent=2))
+    resume = prepare_checkpoints(ckpt_dir, run_key(o), o.fresh)
 
     rows, data_file = load_rows(o.data, o.max_rows)
     transformers.set_seed(o.seed)

@@ -123,6 +123,26 @@ def last_checkpoint(folder: Path) -> Path | None:
     return max(steps)[1] if steps else None
 
 
+def prepare_checkpoints(ckpt_dir: Path, key: dict[str, Any], fresh: bool) -> Path | None:
+    """The checkpoint to resume from (None: start), after checking that the folder's checkpoints are of a run with
+    the same `key`; `fresh` deletes them first. Leaves the folder created and the key written."""
+    key_file = ckpt_dir / "rtlgym-run-key.json"
+    if fresh and ckpt_dir.exists():
+        shutil.rmtree(ckpt_dir)
+    resume = None
+    if ckpt_dir.exists():
+        previous = json.loads(key_file.read_text()) if key_file.is_file() else None
+        if previous != key:
+            raise ValueError(
+                f"{ckpt_dir} holds checkpoints of a run with other settings; pass --fresh to start over "
+                f"or use another output directory"
+            )
+        resume = last_checkpoint(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(json.dumps(key, indent=2))
+    return resume
+
+
 def build_scratch_model(tokenizer: Any, preset: Preset):
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -158,20 +178,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     out = o.out
     ckpt_dir = out / CHECKPOINTS
     key = run_key(o, preset)
-    key_file = ckpt_dir / "rtlgym-run-key.json"
-    resume = None
-    if o.fresh and ckpt_dir.exists():
-        shutil.rmtree(ckpt_dir)
-    if ckpt_dir.exists():
-        previous = json.loads(key_file.read_text()) if key_file.is_file() else None
-        if previous != key:
-            raise ValueError(
-                f"{ckpt_dir} holds checkpoints of a run with other settings; pass --fresh to start over "
-                f"or use another --out"
-            )
-        resume = last_checkpoint(ckpt_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(json.dumps(key, indent=2))
+    resume = prepare_checkpoints(ckpt_dir, key, o.fresh)
 
     transformers.set_seed(o.seed)
     pairs, files = load_pairs(o.data)
