@@ -110,7 +110,9 @@ export function summarise(input: SummaryInput): BenchSummary {
         evidence: disagreementEvidence(s),
       })),
     problems,
-    toolVersions: { ...input.toolVersions, ghdl: input.toolVersions.ghdl ?? null },
+    toolVersions: Object.fromEntries(
+      Object.entries(input.toolVersions).filter((e): e is [string, string | null] => e[1] !== undefined),
+    ),
     seed: input.seed,
     createdAt: new Date().toISOString(),
   };
