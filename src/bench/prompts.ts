@@ -1,6 +1,7 @@
 import type { Problem } from "../contracts/bench.js";
 import type { Api } from "../llm/openai.js";
 import { type Extraction, extractVerilog } from "../verilog/extract.js";
+import { extractVhdl } from "../vhdl/index.js";
 
 /**
  * `upstream` reproduces each suite's own prompting; `rtlgym` asks every suite the same way (one ```verilog block);
@@ -134,8 +135,24 @@ function rtllm(problem: Problem, options: PromptOptions): BuiltPrompt {
   return { prompt: `${problem.prompt.trimEnd()}\n\n`, prefill: "```verilog\n", stop: ["```"] };
 }
 
+const RTLGYM_VHDL_SYSTEM = "You are an expert digital hardware designer. You write correct, synthesizable VHDL.";
+
+/** The VHDL track (problem.language "vhdl"): the spec, the entity, and a request for one ```vhdl block. */
+function rtlgymVhdlPrompt(problem: Problem, options: PromptOptions): BuiltPrompt {
+  const parts = [problem.prompt.trim()];
+  if (problem.header !== undefined && !problem.prompt.includes(problem.header.trim()))
+    parts.push(`The entity must have exactly this interface:\n\n\`\`\`vhdl\n${problem.header.trimEnd()}\n\`\`\``);
+  parts.push(
+    `Write the VHDL entity \`${problem.candTop}\` and its architecture (VHDL-2008, ieee.numeric_std). Reply with the complete design in one \`\`\`vhdl code block.`,
+  );
+  const prompt = parts.join("\n\n");
+  if (options.api === "chat") return { system: RTLGYM_VHDL_SYSTEM, prompt };
+  return { prompt: `${RTLGYM_VHDL_SYSTEM}\n\n${prompt}\n\n`, prefill: "```vhdl\n", stop: ["```"] };
+}
+
 /** rtlgym's own prompt: the spec, the interface when known, and a request for one ```verilog block. */
 function rtlgymPrompt(problem: Problem, options: PromptOptions): BuiltPrompt {
+  if (problem.language === "vhdl") return rtlgymVhdlPrompt(problem, options);
   const complete = problem.task === "code-complete";
   const header = complete ? completionHeader(problem) : problem.header;
   const spec = complete ? description(problem) : problem.prompt.trim();
@@ -177,6 +194,8 @@ function codevPrompt(problem: Problem, options: PromptOptions): BuiltPrompt {
  */
 export function buildPrompt(problem: Problem, options: PromptOptions = { api: "chat" }): BuiltPrompt {
   const style = options.style ?? "upstream";
+  // CodeV-R1's system prompt asks for Verilog: VHDL problems keep rtlgym's prompt whatever the style.
+  if (problem.language === "vhdl") return rtlgymVhdlPrompt(problem, options);
   if (style === "codev") return codevPrompt(problem, options);
   const family = suiteFamily(problem);
   if (style === "upstream" && family === "verilog-eval") {
@@ -202,6 +221,10 @@ export function extractCandidateDetailed(
   options: ExtractCandidateOptions = {},
 ): Extraction {
   const full = `${options.prefill ?? ""}${text}`;
+  if (problem.language === "vhdl") {
+    const v = extractVhdl(full);
+    return { code: v.code, method: v.method === "fence-vhdl" ? "fence" : v.method, notes: [`vhdl: ${v.method}`] };
+  }
   const prefix = problem.task === "code-complete" ? completionHeader(problem) : undefined;
   return extractVerilog(full, prefix !== undefined ? { prefix: prefix.trimEnd() } : {});
 }

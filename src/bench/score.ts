@@ -2,7 +2,14 @@ import pLimit from "p-limit";
 import type { OfficialVerdict, Problem, SampleScore } from "../contracts/bench.js";
 import type { VerifyResult } from "../contracts/verify.js";
 import { RtlgymError, ToolMissingError, tail } from "../core/errors.js";
-import { reportedOptions, resolveOptions, toolVersions, type VerifyOptions, verifyGroup } from "../verify/index.js";
+import {
+  reportedOptions,
+  resolveOptions,
+  toolVersions,
+  type VerifyOptions,
+  verifyGroup,
+  verifyGroupAny,
+} from "../verify/index.js";
 import { runOfficial } from "./official.js";
 import { disagrees } from "./summary.js";
 
@@ -36,6 +43,16 @@ export async function verifyProblemGroup(
   verify: ScoreOptions["verify"],
 ): Promise<VerifyResult[]> {
   try {
+    if (problem.language === "vhdl")
+      return await verifyGroupAny({
+        ...verify,
+        reference: problem.reference,
+        referenceLanguage: "vhdl",
+        candidateLanguage: "vhdl",
+        refTop: problem.refTop,
+        candTop: problem.candTop,
+        candidates: [...candidates],
+      });
     return await verifyGroup({
       ...verify,
       reference: problem.reference,

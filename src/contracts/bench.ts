@@ -41,6 +41,8 @@ export const Problem = z.object({
   testbench: OfficialTestbench.optional(),
   /** Why the problem is excluded from scoring (a known-broken upstream problem), when it is. */
   excluded: z.string().optional(),
+  /** Language of the reference and of the expected answer; Verilog when absent. */
+  language: z.enum(["verilog", "vhdl"]).optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 

@@ -7,4 +7,11 @@ export {
   VerifyOptionsSchema,
 } from "./options.js";
 export { toolVersions, type VerifyGroupInput, type VerifyInput, verify, verifyGroup } from "./verify.js";
-export { type AnyVerifyInput, detectLanguage, languageOfPath, verifyAny } from "./vhdl.js";
+export {
+  type AnyVerifyGroupInput,
+  type AnyVerifyInput,
+  detectLanguage,
+  languageOfPath,
+  verifyAny,
+  verifyGroupAny,
+} from "./vhdl.js";

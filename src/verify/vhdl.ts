@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import pLimit from "p-limit";
 import type {
   DesignInterface,
   FormalReport,
@@ -21,6 +23,7 @@ import {
   findTopEntity,
   incompleteCases,
   listEntities,
+  normaliseVhdl,
   repairCases,
   sanitizeVhdl,
   type VhdlEntity,
@@ -28,7 +31,7 @@ import {
 import { analyseReference } from "./analyze.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
-import { toolVersions, verify } from "./verify.js";
+import { toolVersions, verify, verifyGroup } from "./verify.js";
 import {
   compareTraces,
   makeStimulus,
@@ -636,3 +639,35 @@ function frontendResult(
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export type { TraceStimulus };
+
+export interface AnyVerifyGroupInput extends Omit<AnyVerifyInput, "candidate"> {
+  candidates: string[];
+}
+
+/**
+ * {@link verifyAny} for many candidates of one problem (an RL group, a benchmark's samples). Both Verilog: the
+ * Verilog group engine. Otherwise each distinct candidate is checked on its own (the VHDL reference is prepared and
+ * validated once, see referenceSide), as many at once as there are cores.
+ */
+export async function verifyGroupAny(input: AnyVerifyGroupInput): Promise<VerifyResult[]> {
+  const { candidates, ...rest } = input;
+  const refLang = rest.referenceLanguage ?? detectLanguage(rest.reference);
+  const langs = candidates.map((c) => rest.candidateLanguage ?? detectLanguage(c));
+  if (refLang === "verilog" && langs.every((l) => l === "verilog")) {
+    const { referenceLanguage: _r, candidateLanguage: _c, vhdlRoute: _v, generics: _g, ...options } = rest;
+    return verifyGroup({ ...options, candidates });
+  }
+  const unique = new Map<string, Promise<VerifyResult>>();
+  const limit = pLimit(Math.max(availableParallelism(), 1));
+  return Promise.all(
+    candidates.map(async (candidate, i) => {
+      const key = `${langs[i]}\u0000${normaliseVhdl(candidate)}`;
+      let job = unique.get(key);
+      if (!job) {
+        job = limit(() => verifyAny({ ...rest, candidate, candidateLanguage: langs[i] as HdlLanguage }));
+        unique.set(key, job);
+      }
+      return structuredClone(await job);
+    }),
+  );
+}

@@ -309,3 +309,21 @@ export function findTopEntity(source: string): string | undefined {
   const tops = entities.filter((e) => !used.has(e.name.toLowerCase()));
   return tops.length === 1 ? tops[0]?.name : undefined;
 }
+
+/** The text of entity `name`'s declaration, from `entity` to the `;` after its `end`; undefined when absent. */
+export function entityDeclaration(source: string, name: string): string | undefined {
+  const { tokens } = lexVhdl(source);
+  const want = name.toLowerCase();
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    if (tokens[k]?.norm !== "entity" || tokens[k + 1]?.norm.toLowerCase() !== want || tokens[k + 2]?.norm !== "is")
+      continue;
+    for (let j = k + 3; j < tokens.length; j++) {
+      if (tokens[j]?.norm !== "end") continue;
+      let e = j + 1;
+      while (e < tokens.length && tokens[e]?.norm !== ";") e++;
+      const end = tokens[e];
+      return end ? source.slice(tokens[k]?.start, end.end) : undefined;
+    }
+  }
+  return undefined;
+}

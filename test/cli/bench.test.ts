@@ -194,6 +194,7 @@ describe("bench run against a loopback OpenAI-compatible server", () => {
       .map((l) => (JSON.parse(l) as { name: string }).name);
     expect(names).toEqual([
       "builtin",
+      "builtin-vhdl",
       "verilog-eval-v2",
       "verilog-eval-v2-cc",
       "verilog-eval-v1-human",

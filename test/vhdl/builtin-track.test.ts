@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { buildPrompt, extractCandidate } from "../../src/bench/prompts.js";
+import { scoreProblem } from "../../src/bench/score.js";
+import { loadSuite } from "../../src/bench/suites/registry.js";
 import { packageRoot } from "../../src/core/paths.js";
 import { verifyAny } from "../../src/verify/index.js";
 
@@ -43,5 +46,27 @@ describe("builtin suite, VHDL track", () => {
     });
     expect(r.status).toBe("fail");
     expect(r.signals.filter((s) => !s.ok).map((s) => s.name)).toEqual(["ovf"]);
+  });
+});
+
+describe("the builtin-vhdl suite in rtlgym bench", () => {
+  it("loads with VHDL references and specs, asks for a ```vhdl block and scores VHDL answers", async () => {
+    const suite = await loadSuite("builtin-vhdl");
+    expect(suite.problems.map((p) => p.id)).toEqual(ids);
+    const p = suite.problems.find((x) => x.id === "b016_adder8_flags");
+    if (!p) throw new Error("b016 missing");
+    expect(p.language).toBe("vhdl");
+    const chat = buildPrompt(p, { api: "chat", style: "rtlgym" });
+    expect(chat.system).toMatch(/VHDL/);
+    expect(chat.prompt).toMatch(/```vhdl\nentity TopModule is/);
+    expect(chat.prompt).not.toMatch(/```verilog/);
+    expect(buildPrompt(p, { api: "completions" }).prefill).toBe("```vhdl\n");
+    const good = `Here it is:\n\`\`\`vhdl\n${p.reference}\`\`\`\n`;
+    const bad = good.replace("ovf <= '1' when a(7) = b(7) and full(7) /= a(7) else '0';", "ovf <= full(8);");
+    const verilog = "```verilog\nmodule TopModule(input a); endmodule\n```";
+    const samples = [good, good, bad, verilog].map((r, i) => ({ sample: i, code: extractCandidate(p, r) || null }));
+    const scores = await scoreProblem(p, samples, { official: false });
+    expect(scores.map((s) => s.status)).toEqual(["pass", "pass", "fail", "compile_error"]);
+    expect(scores[2]?.failingSignals).toEqual(["ovf"]);
   });
 });

@@ -2,6 +2,7 @@ import type { LoadedSuite, Problem } from "../../contracts/bench.js";
 import { BadInputError } from "../../core/errors.js";
 import { tasksSuite } from "../../tasks/suite.js";
 import { builtinSuite } from "./builtin.js";
+import { builtinVhdlSuite } from "./builtin-vhdl.js";
 import { rtllmV11, rtllmV20 } from "./rtllm.js";
 import { verilogEvalV1Human, verilogEvalV1Machine, verilogEvalV2, verilogEvalV2CodeComplete } from "./verilog-eval.js";
 
@@ -22,6 +23,7 @@ export interface SuiteDefinition {
 
 const SUITES: readonly SuiteDefinition[] = [
   builtinSuite,
+  builtinVhdlSuite,
   verilogEvalV2,
   verilogEvalV2CodeComplete,
   verilogEvalV1Human,
