@@ -277,6 +277,7 @@ def _make_trainer_class():
             self._cursor = 0
             self._epoch = 0
             self._timers = {"generation": 0.0, "reward": 0.0, "kl": 0.0}
+            self._skip_update = False
             self.last_step: dict[str, Any] = {}
             self.totals = {"drawn_groups": 0, "kept_groups": 0, "samples": 0, "unscored": 0, "rounds": 0}
 
@@ -345,17 +346,21 @@ def _make_trainer_class():
                 self.draw.batch_filled(kept, drawn)
             empty = not kept_parts
             if empty:
-                # Nothing informative within max_rounds: train on the last round; every advantage is 0 (all rewards
-                # of each group equal), so the step moves nothing but the optimizer's state.
+                # Nothing informative within max_rounds: the step must not move the model. Its advantages are not
+                # all 0 (overlong shaping differs within the groups), so the batch is the last round with every
+                # token out of the loss, and training_step drops the gradients so the optimizer skips every
+                # parameter (AdamW's momentum included).
                 out, rewards = last
-                kept_parts = [_select(out, list(range(len(rewards))), rewards)]
+                kept_parts = [_select(out, list(range(len(rewards))), [None] * len(rewards))]
+                self._skip_update = True
             batch = _concat(kept_parts, self._tokenizer.pad_token_id, pad)
+            generated = batch["completion_mask"].clone()  # every generated token, for the KL log
             # No verdict: out of the loss entirely (its tokens no longer count in the DAPO normaliser either).
             scored = torch.tensor([r is not None for r in batch.pop("_rewards")], device=batch["completion_mask"].device)
             batch["completion_mask"] = batch["completion_mask"] * scored.unsqueeze(1).int()
             mask = batch["completion_mask"] if "tool_mask" not in batch else batch["completion_mask"] * batch["tool_mask"]
             batch["num_items_in_batch"] = self.accelerator.gather(mask.sum()).sum()
-            kl = self._kl_to_start(batch) if self.rl.log_kl and self.start_model is not None else None
+            kl = self._kl_to_start(batch, generated) if self.rl.log_kl and self.start_model is not None else None
             stats = step_stats(self.reward_fn.rounds)
             self.totals["drawn_groups"] += drawn
             self.totals["kept_groups"] += 0 if empty else kept
@@ -370,6 +375,7 @@ def _make_trainer_class():
                 "kept_ratio": (0 if empty else kept) / drawn if drawn else None,
                 "rounds": rounds,
                 "empty_batch": empty,
+                "update_skipped": empty,
                 "masked_samples": int((~scored).sum().item()),
                 "loss_tokens": int(batch["num_items_in_batch"].item()),
                 "rho": self.draw.rho,
@@ -378,13 +384,13 @@ def _make_trainer_class():
             return batch
 
         @torch.no_grad()
-        def _kl_to_start(self, batch: dict[str, Any]) -> float | None:
-            """k3 estimate of KL(policy || start) over the batch's loss tokens (not part of the loss)."""
+        def _kl_to_start(self, batch: dict[str, Any], completion_mask: Any) -> float | None:
+            """k3 estimate of KL(policy || start) over the batch's generated tokens (not part of the loss)."""
             t = time.perf_counter()
             ids = torch.cat([batch["prompt_ids"], batch["completion_ids"]], dim=1)
-            att = torch.cat([batch["prompt_mask"], batch["completion_mask"]], dim=1)
+            att = torch.cat([batch["prompt_mask"], completion_mask], dim=1)
             keep = batch["completion_ids"].size(1)
-            mask = batch["completion_mask"].bool()
+            mask = completion_mask.bool()
             if not mask.any():
                 return None
             pol, _, _ = self._get_per_token_logps_and_entropies(self.model, ids, att, keep)
@@ -398,7 +404,11 @@ def _make_trainer_class():
             for k in self._timers:
                 self._timers[k] = 0.0
             t = time.perf_counter()
+            self._skip_update = False
             out = super().training_step(model, inputs, num_items_in_batch)
+            if self._skip_update:
+                for p in model.parameters():
+                    p.grad = None
             total = time.perf_counter() - t
             gen, rew, kl = self._timers["generation"], self._timers["reward"], self._timers["kl"]
             self.last_step.update(

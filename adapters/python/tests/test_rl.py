@@ -293,16 +293,21 @@ def test_groups_that_all_fail_are_dropped_and_redrawn_by_the_adaptive_rule(tiny,
     model, data = tiny
     # codev on a random model: every response fails the format gate (reward 0). The overlong shaping makes the
     # shaped rewards differ, but groups are filtered on the verified reward, so none is kept.
-    cfg = {**base_config(model, data, tmp_path / "rl", service.url), "reward": "codev", "max_steps": 1,
-           "max_completion_length": 16, "overlong_buffer": 8, "max_rounds": 2, "min_keep_ratio": 0.5}
+    cfg = {**base_config(model, data, tmp_path / "rl", service.url), "reward": "codev", "max_steps": 2,
+           "max_completion_length": 16, "overlong_buffer": 8, "max_rounds": 2, "min_keep_ratio": 0.5,
+           "learning_rate": 1e-2}
     events = run_rl(cfg, tmp_path)
-    (s,) = [e for e in events if e["event"] == "step"]
+    s, s2 = [e for e in events if e["event"] == "step"]
     assert s["statuses"] == {"format_error": s["samples"]} and s["reward_mean"] == 0.0
     assert s["shaped_reward_mean"] < 0  # shaping applied, but not what filters
     # Round 1 draws the 2 missing prompts and keeps none: rho_part = 0, floored at 0.5, so round 2 draws 2 / 0.5.
     assert s["rounds"] == 2 and s["drawn_groups"] == 2 + 4 and s["kept_groups"] == 0 and s["empty_batch"] is True
     assert s["rho"] == 1.0  # the batch never filled: rho is only updated by a full batch
     assert s["samples"] == 6 * 4
+    # Nothing kept: the step does not move the model (no loss token, no optimizer update, momentum included), even
+    # at a large learning rate and although the shaped rewards differ within the groups.
+    assert s["update_skipped"] is True and s["loss_tokens"] == 0 and s["masked_samples"] == 4 * 4  # the last round
+    assert s2["empty_batch"] is True and s2["kl_to_start"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_responses_without_a_verdict_are_masked_out_of_the_loss(tiny, scripted, tmp_path):
