@@ -86,4 +86,26 @@ describe("rtlgym check with VHDL", () => {
     const l = await rtlgym("check", join(FIX, "and_ref.vhd"), join(FIX, "and_ref.vhd"), "--lang", "vhdl2");
     expect(l.code).toBe(2);
   });
+
+  it("bench --lang vhdl picks the builtin suite's VHDL track; other suites have none", async () => {
+    const out = join(dir, "audit");
+    const r = await rtlgym(
+      "bench",
+      "audit",
+      "--suite",
+      "builtin",
+      "--lang",
+      "vhdl",
+      "--limit",
+      "1",
+      "--out",
+      out,
+      "--quiet",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, "audit.md"), "utf8")).toMatch(/\| b002_mux2_8bit \| pass \|/);
+    const none = await rtlgym("bench", "audit", "--suite", "rtllm-v2.0", "--lang", "vhdl", "--limit", "1");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no VHDL track/);
+  });
 });

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { selectProblems } from "../../../bench/select.js";
 import { loadSuite } from "../../../bench/suites/registry.js";
 import type { LoadedSuite, Problem } from "../../../contracts/bench.js";
+import { BadInputError } from "../../../core/errors.js";
 import type { VerifyOptions } from "../../../verify/index.js";
 import { intOption } from "../../options.js";
 
@@ -13,6 +14,8 @@ export interface SuiteFlags {
   problems?: string[];
   tags?: string[];
   limit?: number;
+  /** Answers in this language: vhdl picks the suite's VHDL track (builtin -> builtin-vhdl). */
+  lang?: string;
 }
 
 /** Verification flags shared by run, eval and audit. */
@@ -45,9 +48,17 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** The suite that asks for answers in `lang`: only the builtin suite has a VHDL track so far. */
+function trackOf(suite: string, lang: string | undefined): string {
+  if (lang === undefined || lang === "verilog") return suite;
+  if (lang !== "vhdl") throw new BadInputError(`--lang must be verilog or vhdl (got ${lang})`);
+  if (suite === "builtin" || suite === "builtin-vhdl") return "builtin-vhdl";
+  throw new BadInputError(`suite ${suite} has no VHDL track (use --suite builtin --lang vhdl)`);
+}
+
 /** Loads the suite and applies --problems/--tags/--limit. */
 export async function loadSelection(flags: SuiteFlags): Promise<{ suite: LoadedSuite; problems: Problem[] }> {
-  const suite = await loadSuite(flags.suite, flags.data);
+  const suite = await loadSuite(trackOf(flags.suite, flags.lang), flags.data);
   const problems = selectProblems(suite.problems, {
     ...(flags.problems && { problems: flags.problems }),
     ...(flags.tags && { tags: flags.tags }),
@@ -83,12 +94,13 @@ export function addSuiteFlags(cmd: Command): Command {
   return cmd
     .requiredOption(
       "--suite <name>",
-      "suite: builtin, verilog-eval-v2, verilog-eval-v2-cc, verilog-eval-v1-human, verilog-eval-v1-machine, rtllm-v1.1, rtllm-v2.0",
+      "suite: builtin, builtin-vhdl, verilog-eval-v2, verilog-eval-v2-cc, verilog-eval-v1-human, verilog-eval-v1-machine, rtllm-v1.1, rtllm-v2.0",
     )
     .option("--data <dir>", "upstream benchmark data (default: $RTLGYM_BENCHMARKS); not needed for builtin")
     .option("--problems <ids>", "only these problem ids or globs (comma-separated, repeatable)", collect)
     .option("--tags <tags>", "only problems with one of these tags (comma-separated)", collect)
-    .option("--limit <n>", "only the first n selected problems", intOption);
+    .option("--limit <n>", "only the first n selected problems", intOption)
+    .option("--lang <lang>", "answer language: verilog | vhdl (the builtin suite's VHDL track, builtin-vhdl)");
 }
 
 /** Verification flags shared by run, eval and audit. */
