@@ -646,26 +646,118 @@ export interface AnyVerifyGroupInput extends Omit<AnyVerifyInput, "candidate"> {
 
 /**
  * {@link verifyAny} for many candidates of one problem (an RL group, a benchmark's samples). Both Verilog: the
- * Verilog group engine. Otherwise each distinct candidate is checked on its own (the VHDL reference is prepared and
- * validated once, see referenceSide), as many at once as there are cores.
+ * Verilog group engine. Otherwise the VHDL reference is prepared and validated once (see referenceSide), each
+ * distinct VHDL candidate is synthesized and validated on its own, and every candidate that has a trusted Verilog
+ * form (validated netlists, Verilog candidates) goes through ONE Verilog group check, which shares its simulation.
+ * The rest (a frontend verdict, a translation not trusted) take {@link verifyAny}'s single route.
  */
 export async function verifyGroupAny(input: AnyVerifyGroupInput): Promise<VerifyResult[]> {
   const { candidates, ...rest } = input;
   const refLang = rest.referenceLanguage ?? detectLanguage(rest.reference);
   const langs = candidates.map((c) => rest.candidateLanguage ?? detectLanguage(c));
-  if (refLang === "verilog" && langs.every((l) => l === "verilog")) {
-    const { referenceLanguage: _r, candidateLanguage: _c, vhdlRoute: _v, generics: _g, ...options } = rest;
-    return verifyGroup({ ...options, candidates });
-  }
-  const unique = new Map<string, Promise<VerifyResult>>();
+  const { referenceLanguage: _r, candidateLanguage: _c, vhdlRoute, generics = {}, ...verilogOptions } = rest;
+  if (refLang === "verilog" && langs.every((l) => l === "verilog"))
+    return verifyGroup({ ...verilogOptions, candidates });
+  const started = performance.now();
+  const options = resolveOptions(verilogOptions);
+  const given = checkGenerics(generics);
   const limit = pLimit(Math.max(availableParallelism(), 1));
+  const single = (i: number) =>
+    limit(() => verifyAny({ ...rest, candidate: candidates[i] as string, candidateLanguage: langs[i] as HdlLanguage }));
+
+  // The reference's trusted Verilog form; without one (or for the native route) every candidate goes alone.
+  const ref = refLang === "vhdl" ? await referenceSide(rest.reference, options, given) : undefined;
+  const refSide = ref?.prep.kind === "ok" ? ref.prep.side : undefined;
+  const refVerilog =
+    refLang === "verilog" ? rest.reference : ref?.check?.status === "validated" ? refSide?.netlist : undefined;
+  const refTop = refSide?.entity.name ?? options.refTop;
+  if (refVerilog === undefined || vhdlRoute === "native") return dedupe(candidates, langs, (i) => single(i));
+
+  // Each distinct candidate: its Verilog form and translation check, or undefined (then it goes alone).
+  type Form = { verilog: string; top?: string; check?: Validated };
+  const forms = new Map<string, Promise<Form | undefined>>();
+  const formOf = (i: number): Promise<Form | undefined> => {
+    const key = `${langs[i]}\u0000${normaliseVhdl(candidates[i] as string)}`;
+    let f = forms.get(key);
+    if (!f) {
+      const candidate = candidates[i] as string;
+      f =
+        langs[i] === "verilog"
+          ? Promise.resolve({ verilog: candidate })
+          : limit(async () => {
+              const top =
+                options.candTop ??
+                listEntities(candidate).find((e) => e.name.toLowerCase() === refTop?.toLowerCase())?.name;
+              const prep = await prepareVhdl(candidate, "candidate", top, options, given);
+              if (prep.kind !== "ok" || prep.side.netlist === undefined) return undefined;
+              const check = await validate(prep.side, options);
+              return check.status === "validated"
+                ? { verilog: prep.side.netlist, top: prep.side.entity.name, check }
+                : undefined;
+            });
+      forms.set(key, f);
+    }
+    return f;
+  };
+  const all = await Promise.all(candidates.map((_, i) => formOf(i)));
+  const grouped = all.flatMap((f, i) => (f ? [i] : []));
+  // verifyGroup takes one candTop: one group check per top name (in practice one: the problem's module name).
+  const byTop = new Map<string | undefined, number[]>();
+  for (const i of grouped) {
+    const top = all[i]?.top ?? options.candTop;
+    byTop.set(top, [...(byTop.get(top) ?? []), i]);
+  }
+  const results = new Map<number, VerifyResult>();
+  const prepMs = performance.now() - started;
+  const versions = byTop.size > 0 ? await ghdlVersion() : undefined;
+  for (const [candTop, together] of byTop) {
+    const verdicts = await verifyGroup({
+      ...verilogOptions,
+      reference: refVerilog,
+      ...(refTop !== undefined && { refTop }),
+      ...(candTop !== undefined && { candTop }),
+      candidates: together.map((i) => all[i]?.verilog as string),
+    });
+    together.forEach((i, k) => {
+      const r = verdicts[k] as VerifyResult;
+      const check = all[i]?.check;
+      r.toolVersions = { ...r.toolVersions, ghdl: versions ?? null };
+      r.route = {
+        reference: refLang,
+        candidate: langs[i] as HdlLanguage,
+        kind: "translated",
+        translations: [...(ref?.check ? [strip(ref.check)] : []), ...(check ? [strip(check)] : [])],
+      };
+      r.timings.frontendMs = round(r.timings.frontendMs + prepMs);
+      r.timings.totalMs = round(r.timings.totalMs + prepMs);
+      results.set(i, r);
+    });
+  }
+  return dedupe(candidates, langs, (i) => {
+    const r = results.get(i);
+    return r ? Promise.resolve(r) : single(i);
+  });
+}
+
+function strip(c: Validated): TranslationCheck {
+  const { native: _n, ...check } = c;
+  return check;
+}
+
+/** Identical candidates (same language, same text) share one verdict; each caller gets its own copy. */
+async function dedupe(
+  candidates: readonly string[],
+  langs: readonly HdlLanguage[],
+  run: (i: number) => Promise<VerifyResult>,
+): Promise<VerifyResult[]> {
+  const jobs = new Map<string, Promise<VerifyResult>>();
   return Promise.all(
-    candidates.map(async (candidate, i) => {
-      const key = `${langs[i]}\u0000${normaliseVhdl(candidate)}`;
-      let job = unique.get(key);
+    candidates.map(async (c, i) => {
+      const key = `${langs[i]}\u0000${normaliseVhdl(c)}`;
+      let job = jobs.get(key);
       if (!job) {
-        job = limit(() => verifyAny({ ...rest, candidate, candidateLanguage: langs[i] as HdlLanguage }));
-        unique.set(key, job);
+        job = run(i);
+        jobs.set(key, job);
       }
       return structuredClone(await job);
     }),

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { VerifyResult } from "../../src/contracts/index.js";
 import { liveProcessCount } from "../../src/tools/process.js";
-import { verifyAny } from "../../src/verify/index.js";
+import { verifyAny, verifyGroupAny } from "../../src/verify/index.js";
 
 // Real GHDL, iverilog and Yosys on fixtures of ours (test/vhdl/fixtures): exact statuses, failing signals, routes.
 const FIX = join(import.meta.dirname, "fixtures");
@@ -118,6 +118,34 @@ describe("generic values given by the user", () => {
     const src = read("and_ref.vhd").replace("entity and2 is", "entity and2 is\n  generic (INV : boolean);");
     expect((await check(src, "and_ref.vhd")).status).toBe("unsupported");
     expect((await check(src, "and_ref.vhd", { generics: { inv: "false" } })).status).toBe("pass");
+  });
+});
+
+describe("groups (benchmark samples, RL groups)", () => {
+  it("gives every candidate of a mixed group the verdict it gets alone", async () => {
+    const candidates = [
+      read("and_ref.vhd"),
+      AND("  y <= a or b;"),
+      read("and_sens.vhd"),
+      "module and2(input a, input b, output y); assign y = a & b; endmodule\n",
+      AND("  y <= a and b"),
+      read("and_ref.vhd"),
+    ];
+    const group = await verifyGroupAny({ reference: read("and_ref.vhd"), candidates });
+    expect(group.map((r) => r.status)).toEqual(["pass", "fail", "fail", "pass", "compile_error", "pass"]);
+    expect(group.map((r) => r.route?.kind)).toEqual([
+      "translated",
+      "translated",
+      "native",
+      "translated",
+      "frontend",
+      "translated",
+    ]);
+    for (const [i, c] of candidates.entries()) {
+      const alone = await verifyAny({ reference: read("and_ref.vhd"), candidate: c });
+      expect(group[i]?.status, `candidate ${i}`).toBe(alone.status);
+      expect(group[i]?.signals.map((s) => s.ok)).toEqual(alone.signals.map((s) => s.ok));
+    }
   });
 });
 
