@@ -27,6 +27,7 @@ import {
   repairCases,
   sanitizeVhdl,
   type VhdlEntity,
+  vhdlConditions,
 } from "../vhdl/index.js";
 import { analyseReference } from "./analyze.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
@@ -68,9 +69,6 @@ export function languageOfPath(path: string): HdlLanguage | undefined {
 export function detectLanguage(text: string): HdlLanguage {
   return listEntities(text).length > 0 && !/^\s*module\s/m.test(text) ? "vhdl" : "verilog";
 }
-
-/** Samples of the reset cycles at the start of every stimulus (two cycles, two samples each). */
-const RESET_SAMPLES = 4;
 
 /** A VHDL design, filtered, synthesized by GHDL and its netlist read by Yosys. */
 interface VhdlSide {
@@ -191,7 +189,10 @@ async function prepareVhdl(
         .map((b) => `case (${b.selector}) covers ${b.choices} of ${2 ** b.width} values`)
         .join("; ")}`;
   }
-  const filtered = sanitizeCandidate(verilog);
+  // A candidate's netlist takes VHDL's branch on a 'U' condition (as its native simulation does); a reference's
+  // keeps Verilog's x there, which matches anything: VHDL's FALSE from comparing an uninitialised 'U' vector is a
+  // simulation artefact no candidate should be failed on.
+  const filtered = sanitizeCandidate(role === "candidate" ? vhdlConditions(verilog) : verilog);
   if (filtered.rejected.length > 0 || filtered.neutralised.length > 0)
     return refuse("unsupported", `GHDL's netlist of ${who} does not pass the Verilog filter`);
   let iface: DesignInterface;
@@ -271,6 +272,9 @@ function interfaceFromEntity(entity: VhdlEntity): DesignInterface | undefined {
   };
 }
 
+/** Samples of the undriven and reset cycles every sequential validation stimulus starts with. */
+const START_SAMPLES = 8;
+
 const widthsOf = (iface: DesignInterface) => new Map(iface.ports.map((p) => [p.name, p.width]));
 const outputsOf = (iface: DesignInterface) => iface.ports.filter((p) => p.direction === "output");
 
@@ -286,7 +290,17 @@ async function validate(
     return { ...base, status: "error", durationMs: 0, reason: `GHDL cannot synthesize it: ${side.synthError ?? "?"}` };
   // As long as the engines' own random run (--cycles / --vectors): GHDL and iverilog add ~30 ms per 1000 cycles.
   const count = side.iface.sequential ? options.cycles : options.vectors;
-  const stim = makeStimulus(side.iface, options.seed ^ 0x5a5a, count, options.exhaustiveBits);
+  // Ports of types with a 'U' (std_logic and its vectors) start undriven, as in the engines.
+  const undriven = new Set(
+    side.entity.ports
+      .filter(
+        (p) =>
+          p.direction === "input" &&
+          (p.kind === "vector" ? p.typeMark !== "bit_vector" : p.kind === "bit" && p.typeMark !== "bit"),
+      )
+      .map((p) => p.name),
+  );
+  const stim = makeStimulus(side.iface, options.seed ^ 0x5a5a, count, options.exhaustiveBits, undriven);
   // Both at once; when the native run fails (a delta-cycle loop GHDL stops at once), the netlist run that may
   // spin in iverilog until its limit is not worth waiting for.
   const stop = new AbortController();
@@ -305,10 +319,10 @@ async function validate(
     return { ...base, status: "error", durationMs, reason: `native simulation: ${native.kind}`, native };
   if (net.kind !== "ok")
     return { ...base, status: "error", durationMs, reason: `netlist simulation: ${net.kind}`, native };
-  // The stimulus holds every reset for the first two cycles: before they have acted, the netlist may be x where
-  // GHDL compares 'U' vectors as FALSE. Past them, and always for combinational designs, an x is a mismatch.
-  const reset = side.iface.sequential && side.iface.resets.length > 0 ? RESET_SAMPLES : 0;
-  const cmp = compareTraces(native.trace, net.trace, stim, reset);
+  // For a reference, the netlist's x (see prepareVhdl) is accepted where GHDL is defined during the undriven and
+  // reset cycles at the start (4 cycles, 2 samples each); after them, and always for a candidate, it is a mismatch.
+  const lenient = side.role === "reference" && side.iface.sequential ? START_SAMPLES : 0;
+  const cmp = compareTraces(native.trace, net.trace, stim, lenient);
   const bad = cmp.signals.filter((s) => s.mismatches > 0);
   if (bad.length > 0)
     return {

@@ -7,6 +7,6 @@ export { extractVhdl } from "./extract.js";
 export type { Lexed, VhdlToken, VhdlTokenKind } from "./lexer.js";
 export { closingParen, lexVhdl, RESERVED } from "./lexer.js";
 export type { CaseBlock } from "./netlist.js";
-export { incompleteCases, repairCases, selectDefaults } from "./netlist.js";
+export { incompleteCases, repairCases, selectDefaults, vhdlConditions } from "./netlist.js";
 export type { VhdlSanitized, VhdlSanitizeOptions } from "./sanitize.js";
 export { normaliseVhdl, sanitizeVhdl } from "./sanitize.js";

@@ -94,3 +94,15 @@ export function repairCases(
   }
   return { code, unrepaired: unrepaired.reverse(), repaired };
 }
+
+const MUX = /^(\s*assign\s+\S+\s*=\s*)([A-Za-z_][\w$]*(?:\[\d+\])?)\s\?\s/gm;
+
+/**
+ * VHDL's `if c = '1'` (and `when c else`) takes the else branch when `c` is 'U' or 'X'; GHDL writes it as
+ * `c ? a : b`, which Verilog evaluates to x (merging both branches). `(c === 1'b1) ? a : b` takes the else branch
+ * as VHDL does, and is the same mux for every defined `c`. Validation against GHDL's own simulation (undriven
+ * inputs included) decides whether the netlist may stand in; this only removes a known source of disagreement.
+ */
+export function vhdlConditions(netlist: string): string {
+  return netlist.replace(MUX, (_m, lhs: string, cond: string) => `${lhs}(${cond} === 1'b1) ? `);
+}
