@@ -360,7 +360,9 @@ def _make_trainer_class():
             batch["completion_mask"] = batch["completion_mask"] * scored.unsqueeze(1).int()
             mask = batch["completion_mask"] if "tool_mask" not in batch else batch["completion_mask"] * batch["tool_mask"]
             batch["num_items_in_batch"] = self.accelerator.gather(mask.sum()).sum()
-            kl = self._kl_to_start(batch, generated) if self.rl.log_kl and self.start_model is not None else None
+            kl, entropy = (
+                self._kl_to_start(batch, generated) if self.rl.log_kl and self.start_model is not None else (None, None)
+            )
             stats = step_stats(self.reward_fn.rounds)
             self.totals["drawn_groups"] += drawn
             self.totals["kept_groups"] += 0 if empty else kept
@@ -380,25 +382,27 @@ def _make_trainer_class():
                 "loss_tokens": int(batch["num_items_in_batch"].item()),
                 "rho": self.draw.rho,
                 "kl_to_start": kl,
+                "policy_entropy": entropy,
             }
             return batch
 
         @torch.no_grad()
-        def _kl_to_start(self, batch: dict[str, Any], completion_mask: Any) -> float | None:
-            """k3 estimate of KL(policy || start) over the batch's generated tokens (not part of the loss)."""
+        def _kl_to_start(self, batch: dict[str, Any], completion_mask: Any) -> tuple[float | None, float | None]:
+            """k3 estimate of KL(policy || start) over the batch's generated tokens (not part of the loss), and the
+            policy's mean entropy over the same tokens (TRL's counts only loss tokens: none in a skipped step)."""
             t = time.perf_counter()
             ids = torch.cat([batch["prompt_ids"], batch["completion_ids"]], dim=1)
             att = torch.cat([batch["prompt_mask"], completion_mask], dim=1)
             keep = batch["completion_ids"].size(1)
             mask = completion_mask.bool()
             if not mask.any():
-                return None
-            pol, _, _ = self._get_per_token_logps_and_entropies(self.model, ids, att, keep)
+                return None, None
+            pol, ent, _ = self._get_per_token_logps_and_entropies(self.model, ids, att, keep, compute_entropy=True)
             ref, _, _ = self._get_per_token_logps_and_entropies(self.start_model, ids, att, keep)
             d = ref - pol
             k3 = torch.exp(d) - d - 1
             self._timers["kl"] += time.perf_counter() - t
-            return float(k3[mask].mean().item())
+            return float(k3[mask].mean().item()), float(ent[mask].mean().item())
 
         def training_step(self, model, inputs, num_items_in_batch):
             for k in self._timers:
@@ -618,7 +622,9 @@ def train(o: RlOptions, emit: Emitter) -> dict[str, Any]:
                 step=tstate.global_step,
                 max_steps=tstate.max_steps,
                 loss=float(logs["loss"]),
-                entropy=logs.get("entropy"),
+                # The policy's entropy over every generated token when measured, else TRL's (loss tokens only).
+                entropy=s.get("policy_entropy") if s.get("policy_entropy") is not None else logs.get("entropy"),
+                loss_entropy=logs.get("entropy"),
                 clip_ratio=logs.get("clip_ratio/region_mean"),
                 grad_norm=logs.get("grad_norm"),
                 learning_rate=logs.get("learning_rate"),
