@@ -51,6 +51,8 @@ describe("VHDL sanitizer", () => {
     expect(rejected(wrap('process begin report "RTLGYM_0 0 1"; wait; end process;'))).toMatch(/report/);
     expect(rejected(`library mylib;\n${wrap("y <= a;")}`)).toMatch(/library mylib/);
     expect(rejected(`library ieee; use ieee.std_logic_textio.all;\n${wrap("y <= a;")}`)).toMatch(/std_logic_textio/);
+    // the trace testbench's own names: a candidate cannot declare or reach them
+    expect(rejected(wrap("y <= a;", "signal rtlgym_stim : std_logic;"))).toMatch(/rtlgym_/);
   });
 
   it("lets the same words pass inside comments, strings and extended identifiers, and lets a reference report", () => {
