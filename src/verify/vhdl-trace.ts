@@ -417,6 +417,8 @@ export interface TraceComparison {
   signals: { name: string; mismatches: number; definedSamples: number }[];
   counterexample?: Counterexample;
   samples: number;
+  /** Bits accepted as x where the reference was defined (before `lenientUntil`). */
+  lenient: number;
 }
 
 /**
@@ -429,6 +431,7 @@ export function compareTraces(ref: Trace, cand: Trace, stim: TraceStimulus, leni
   const signals = ref.outputs.map((name) => ({ name, mismatches: 0, definedSamples: 0 }));
   const candIndex = new Map(cand.outputs.map((n, j) => [n, j]));
   let counterexample: Counterexample | undefined;
+  let lenient = 0;
   const n = Math.min(ref.samples.length, cand.samples.length);
   for (let i = 0; i < n; i++) {
     const r = ref.samples[i] as string[];
@@ -441,7 +444,10 @@ export function compareTraces(ref: Trace, cand: Trace, stim: TraceStimulus, leni
       let bad = expected.length !== got.length;
       for (let b = 0; b < expected.length && !bad; b++) {
         const e = expected[b];
-        if ((e === "0" || e === "1") && got[b] !== e && !(i < lenientUntil && got[b] === "x")) bad = true;
+        if ((e === "0" || e === "1") && got[b] !== e) {
+          if (i < lenientUntil && got[b] === "x") lenient++;
+          else bad = true;
+        }
       }
       if (!bad) return;
       s.mismatches++;
@@ -464,7 +470,7 @@ export function compareTraces(ref: Trace, cand: Trace, stim: TraceStimulus, leni
       };
     });
   }
-  const result: TraceComparison = { signals, samples: n };
+  const result: TraceComparison = { signals, samples: n, lenient };
   if (counterexample) result.counterexample = counterexample;
   return result;
 }
