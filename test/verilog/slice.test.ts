@@ -189,7 +189,7 @@ endmodule
     const [answer] = await sliceDesigns([{ text }], { python: findPython() });
     expect(answer?.ok).toBe(false);
     expect(answer?.errors.map((e) => e.message)).toEqual(["exceeded max include depth"]);
-    expect(answer?.errors[0]?.offset).toBe(text.indexOf("\"/etc"));
+    expect(answer?.errors[0]?.offset).toBe(text.indexOf('"/etc'));
   });
 
   it("merges touching and overlapping spans", () => {
