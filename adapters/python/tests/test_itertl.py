@@ -1,0 +1,86 @@
+"""ITERTL's ranking round: the loss prefers the higher-scored candidate, and a few steps move the model that way."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from rtlgym_train.itertl import RankOptions, encode_group, ranking_loss, read_rows, train_round  # noqa: E402
+from rtlgym_train.data import DataError  # noqa: E402
+
+
+def _loss(kind, p, scores):
+    lengths = torch.ones(len(p))
+    return ranking_loss(kind, torch.tensor(p, requires_grad=True), lengths, scores)
+
+
+@pytest.mark.parametrize("kind", ["itertl", "rrhf", "rtlcoder"])
+def test_loss_prefers_the_higher_scored_sample(kind):
+    # Candidate 0 is the reference; candidate 2 scores above candidate 1.
+    scores = [3.0, 0.0, 1.0]
+    agrees = _loss(kind, [-0.5, -3.0, -1.0], scores)[0]  # log-probs ordered as the scores
+    disagrees = _loss(kind, [-0.5, -1.0, -3.0], scores)[0]  # the worse sample is the likelier one
+    assert disagrees.item() > agrees.item()
+
+
+def test_ranking_gradient_pushes_the_better_sample_up():
+    p = torch.tensor([-0.5, -1.0, -2.0], requires_grad=True)
+    _, _, rank = ranking_loss("itertl", p, torch.ones(3), [3.0, 0.0, 1.0])
+    rank.backward()
+    # Pair (1 worse, 2 better) is out of order: the gradient lowers p[1] and raises p[2].
+    assert p.grad[1] > 0 and p.grad[2] < 0
+    assert float(rank) == pytest.approx(1.0)
+
+
+def test_rows_are_validated(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"prompt": "p", "reference": "r", "responses": ["a"], "scores": []}) + "\n")
+    with pytest.raises(DataError, match="one number per response"):
+        read_rows(bad)
+
+
+def _tiny_model(tmp_path):
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {c: i for i, c in enumerate(["<pad>", "<eos>", *"abcdefghijklmnopqrstuvwxyz ;=()\n`"])}
+    tk = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
+    tk.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="<eos>")
+    cfg = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128,
+                      pad_token_id=0, eos_token_id=1, bos_token_id=None)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(cfg)
+    base = tmp_path / "base"
+    model.save_pretrained(base)
+    tok.save_pretrained(base)
+    return base, tok
+
+
+def test_a_round_raises_the_better_sample_over_the_worse(tmp_path):
+    base, tok = _tiny_model(tmp_path)
+    row = {"id": "t", "prompt": "write y;\n", "reference": "assign y = a;", "responses": ["assign y = a;", "zzzz"],
+           "scores": [1.5, -1.0]}
+    data = tmp_path / "ranked.jsonl"
+    data.write_text("\n".join(json.dumps(row) for _ in range(4)) + "\n")
+    events = []
+    out = tmp_path / "round"
+    summary = train_round(RankOptions(data=data, base=str(base), out=out, epochs=5, learning_rate=1e-2, seed=0),
+                          lambda e, **f: events.append((e, f)))
+    assert summary["steps"] == 20 and (out / "config.json").is_file()
+    from transformers import AutoModelForCausalLM
+    from rtlgym_train.itertl import sequence_logprobs
+
+    def gap(model_dir):
+        model = AutoModelForCausalLM.from_pretrained(model_dir)
+        g = encode_group(tok, row, 2.5, 128)
+        sums, lengths = sequence_logprobs(model, g, 0)
+        p = sums / lengths
+        return float(p[1] - p[2])  # good sample minus bad sample
+
+    assert gap(out) > gap(base)
+    assert [e for e, _ in events][0] == "start" and events[-1][0] == "done"
