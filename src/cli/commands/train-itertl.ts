@@ -1,19 +1,17 @@
 import type { Command } from "commander";
-import { readConfigFile } from "../../train/config.js";
 import { ItertlConfig, type ItertlEvent, type ItertlSummary, trainItertl } from "../../train/itertl.js";
 import { intOption } from "../options.js";
+import {
+  printSummary,
+  type RecipeFlags,
+  recipeCommand,
+  recipeConfig,
+  recipeProgress,
+  recipeTail,
+} from "./recipe-flags.js";
 
-interface ItertlFlags {
-  config: string;
-  model?: string;
-  tasks?: string;
-  out?: string;
-  seed?: number;
+interface ItertlFlags extends RecipeFlags {
   rounds?: number;
-  python?: string;
-  db?: string;
-  json?: boolean;
-  quiet?: boolean;
 }
 
 function describe(e: ItertlEvent): string | undefined {
@@ -48,40 +46,23 @@ function text(s: ItertlSummary): string {
 
 /** `rtlgym train itertl --config FILE`: ITERTL's rounds of sample, verify, rank-train. */
 export function registerTrainItertl(train: Command): void {
-  train
-    .command("itertl")
-    .description("ITERTL: rounds of sampling, verified scoring and ranking-loss training (rerun resumes)")
-    .requiredOption("--config <file>", "recipe config, YAML or JSON (see recipes/itertl/testbed.yaml)")
-    .option("--model <dir>", "override the config's starting model")
-    .option("--tasks <dir>", "override the config's tasks folder")
-    .option("--out <dir>", "override the config's run folder")
-    .option("--seed <n>", "override the config's seed", intOption)
-    .option("--rounds <n>", "override the config's round count", intOption)
-    .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
-    .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
-    .option("--json", "print the summary as one JSON object on stdout")
-    .option("--quiet", "no progress")
-    .action(async (flags: ItertlFlags) => {
-      const fromFile = readConfigFile(flags.config, ItertlConfig);
-      const config = ItertlConfig.parse({
-        ...fromFile,
-        ...(flags.model !== undefined && { model: flags.model }),
-        ...(flags.tasks !== undefined && { tasks: flags.tasks }),
-        ...(flags.out !== undefined && { out: flags.out }),
-        ...(flags.seed !== undefined && { seed: flags.seed }),
-        ...(flags.rounds !== undefined && { rounds: flags.rounds }),
-      });
-      const tty = process.stderr.isTTY === true;
-      const summary = await trainItertl({
-        config,
-        ...(flags.python !== undefined && { python: flags.python }),
-        ...(flags.db !== undefined && { db: flags.db }),
-        onEvent: (event) => {
-          const line = describe(event);
-          if (flags.quiet || line === undefined) return;
-          process.stderr.write(tty ? `rtlgym train itertl: ${line}\n` : `${JSON.stringify(event)}\n`);
-        },
-      });
-      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : text(summary));
+  recipeTail(
+    recipeCommand(
+      train,
+      "itertl",
+      "ITERTL: rounds of sampling, verified scoring and ranking-loss training (rerun resumes)",
+      "recipes/itertl/testbed.yaml",
+    ).option("--rounds <n>", "override the config's round count", intOption),
+  ).action(async (flags: ItertlFlags) => {
+    const config = recipeConfig(ItertlConfig, flags, () => ({
+      ...(flags.rounds !== undefined && { rounds: flags.rounds }),
+    }));
+    const summary = await trainItertl({
+      config,
+      ...(flags.python !== undefined && { python: flags.python }),
+      ...(flags.db !== undefined && { db: flags.db }),
+      onEvent: recipeProgress("itertl", flags, describe),
     });
+    printSummary(flags, summary, text);
+  });
 }

@@ -1,22 +1,20 @@
 import type { Command } from "commander";
 import { loadProblems, startServer } from "../../server/index.js";
-import { readConfigFile } from "../../train/config.js";
 import { RlConfig, type RlProgress, type RlSummary, trainRl } from "../../train/rl.js";
 import { intOption } from "../options.js";
+import {
+  printSummary,
+  type RecipeFlags,
+  recipeCommand,
+  recipeConfig,
+  recipeProgress,
+  recipeTail,
+} from "./recipe-flags.js";
 
-interface RlFlags {
-  config: string;
-  model?: string;
-  tasks?: string;
-  out?: string;
-  seed?: number;
+interface RlFlags extends RecipeFlags {
   maxSteps?: number;
   rewardUrl?: string;
   fresh?: boolean;
-  python?: string;
-  db?: string;
-  json?: boolean;
-  quiet?: boolean;
 }
 
 const pct = (x: number | null | undefined) => (x == null ? "-" : `${(x * 100).toFixed(1)}%`);
@@ -55,55 +53,39 @@ function text(s: RlSummary): string {
 
 /** `rtlgym train rl --config FILE`: CodeV-R1's RL stage (DAPO on TRL's GRPOTrainer, rewards from rtlgym serve). */
 export function registerTrainRl(train: Command): void {
-  train
-    .command("rl")
-    .description("CodeV-R1 RL: DAPO (TRL GRPOTrainer) with verified rewards from rtlgym serve; rerun resumes")
-    .requiredOption("--config <file>", "recipe config, YAML or JSON (see recipes/codev-r1/testbed.yaml)")
-    .option("--model <dir>", "override the config's starting model")
-    .option("--tasks <dir>", "override the config's tasks folder")
-    .option("--out <dir>", "override the config's run folder")
-    .option("--seed <n>", "override the config's seed", intOption)
-    .option("--max-steps <n>", "override the config's train.maxSteps", intOption)
-    .option("--reward-url <url>", "a running rtlgym serve (default: the config's, else one is started and stopped)")
-    .option("--fresh", "start over instead of resuming from the run folder's checkpoints")
-    .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
-    .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
-    .option("--json", "print the summary as one JSON object on stdout")
-    .option("--quiet", "no progress")
-    .action(async (flags: RlFlags) => {
-      const fromFile = readConfigFile(flags.config, RlConfig);
-      const config = RlConfig.parse({
-        ...fromFile,
-        ...(flags.model !== undefined && { model: flags.model }),
-        ...(flags.tasks !== undefined && { tasks: flags.tasks }),
-        ...(flags.out !== undefined && { out: flags.out }),
-        ...(flags.seed !== undefined && { seed: flags.seed }),
-        ...(flags.rewardUrl !== undefined && { rewardUrl: flags.rewardUrl }),
-        ...(flags.maxSteps !== undefined && { train: { ...fromFile.train, maxSteps: flags.maxSteps } }),
-      });
-      const tty = process.stderr.isTTY === true;
-      const summary = await trainRl({
-        config,
-        // In-process `rtlgym serve` on a free loopback port, every rtlgym reward available, stopped at the end.
-        startRewardService: async (workers) => {
-          const running = await startServer({
-            host: "127.0.0.1",
-            port: 0,
-            problems: await loadProblems([]),
-            infraErrorReward: null,
-            checker: { workers },
-          });
-          return { url: running.url, close: () => running.close() };
-        },
-        ...(flags.fresh && { fresh: true }),
-        ...(flags.python !== undefined && { python: flags.python }),
-        ...(flags.db !== undefined && { db: flags.db }),
-        onEvent: (event) => {
-          const line = describe(event);
-          if (flags.quiet || line === undefined) return;
-          process.stderr.write(tty ? `rtlgym train rl: ${line}\n` : `${JSON.stringify(event)}\n`);
-        },
-      });
-      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : text(summary));
+  recipeTail(
+    recipeCommand(
+      train,
+      "rl",
+      "CodeV-R1 RL: DAPO (TRL GRPOTrainer) with verified rewards from rtlgym serve; rerun resumes",
+      "recipes/codev-r1/testbed.yaml",
+    )
+      .option("--max-steps <n>", "override the config's train.maxSteps", intOption)
+      .option("--reward-url <url>", "a running rtlgym serve (default: the config's, else one is started and stopped)")
+      .option("--fresh", "start over instead of resuming from the run folder's checkpoints"),
+  ).action(async (flags: RlFlags) => {
+    const config = recipeConfig(RlConfig, flags, (fromFile) => ({
+      ...(flags.rewardUrl !== undefined && { rewardUrl: flags.rewardUrl }),
+      ...(flags.maxSteps !== undefined && { train: { ...fromFile.train, maxSteps: flags.maxSteps } }),
+    }));
+    const summary = await trainRl({
+      config,
+      // In-process `rtlgym serve` on a free loopback port, every rtlgym reward available, stopped at the end.
+      startRewardService: async (workers) => {
+        const running = await startServer({
+          host: "127.0.0.1",
+          port: 0,
+          problems: await loadProblems([]),
+          infraErrorReward: null,
+          checker: { workers },
+        });
+        return { url: running.url, close: () => running.close() };
+      },
+      ...(flags.fresh && { fresh: true }),
+      ...(flags.python !== undefined && { python: flags.python }),
+      ...(flags.db !== undefined && { db: flags.db }),
+      onEvent: recipeProgress("rl", flags, describe),
     });
+    printSummary(flags, summary, text);
+  });
 }

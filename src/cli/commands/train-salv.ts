@@ -1,19 +1,16 @@
 import type { Command } from "commander";
-import { readConfigFile } from "../../train/config.js";
 import { SalvConfig, type SalvEvent, type SalvSummary, trainSalv } from "../../train/salv-recipe.js";
-import { intOption } from "../options.js";
+import {
+  printSummary,
+  type RecipeFlags,
+  recipeCommand,
+  recipeConfig,
+  recipeProgress,
+  recipeTail,
+} from "./recipe-flags.js";
 
-interface SalvFlags {
-  config: string;
-  model?: string;
-  tasks?: string;
-  out?: string;
-  seed?: number;
+interface SalvFlags extends RecipeFlags {
   mask?: "slice" | "response";
-  python?: string;
-  db?: string;
-  json?: boolean;
-  quiet?: boolean;
 }
 
 function describe(e: SalvEvent): string | undefined {
@@ -40,42 +37,21 @@ function text(s: SalvSummary): string {
 
 /** `rtlgym train salv --config FILE`: QiMeng-SALV's signal-aware DPO on the model's own verified samples. */
 export function registerTrainSalv(train: Command): void {
-  train
-    .command("salv")
-    .description(
+  recipeTail(
+    recipeCommand(
+      train,
+      "salv",
       "QiMeng-SALV: sample, verify per signal, DPO on the contrasted signals' code slices; held-out pass@1 before and after (rerun resumes)",
-    )
-    .requiredOption("--config <file>", "recipe config, YAML or JSON (see recipes/salv/testbed.yaml)")
-    .option("--model <dir>", "override the config's model")
-    .option("--tasks <dir>", "override the config's tasks folder")
-    .option("--out <dir>", "override the config's run folder")
-    .option("--seed <n>", "override the config's seed", intOption)
-    .option("--mask <mask>", "override the config's mask: slice (SALV) | response (module-level DPO)")
-    .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
-    .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
-    .option("--json", "print the summary as one JSON object on stdout")
-    .option("--quiet", "no progress")
-    .action(async (flags: SalvFlags) => {
-      const fromFile = readConfigFile(flags.config, SalvConfig);
-      const config = SalvConfig.parse({
-        ...fromFile,
-        ...(flags.model !== undefined && { model: flags.model }),
-        ...(flags.tasks !== undefined && { tasks: flags.tasks }),
-        ...(flags.out !== undefined && { out: flags.out }),
-        ...(flags.seed !== undefined && { seed: flags.seed }),
-        ...(flags.mask !== undefined && { mask: flags.mask }),
-      });
-      const tty = process.stderr.isTTY === true;
-      const summary = await trainSalv({
-        config,
-        ...(flags.python !== undefined && { python: flags.python }),
-        ...(flags.db !== undefined && { db: flags.db }),
-        onEvent: (event) => {
-          const line = describe(event);
-          if (flags.quiet || line === undefined) return;
-          process.stderr.write(tty ? `rtlgym train salv: ${line}\n` : `${JSON.stringify(event)}\n`);
-        },
-      });
-      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : text(summary));
+      "recipes/salv/testbed.yaml",
+    ).option("--mask <mask>", "override the config's mask: slice (SALV) | response (module-level DPO)"),
+  ).action(async (flags: SalvFlags) => {
+    const config = recipeConfig(SalvConfig, flags, () => ({ ...(flags.mask !== undefined && { mask: flags.mask }) }));
+    const summary = await trainSalv({
+      config,
+      ...(flags.python !== undefined && { python: flags.python }),
+      ...(flags.db !== undefined && { db: flags.db }),
+      onEvent: recipeProgress("salv", flags, describe),
     });
+    printSummary(flags, summary, text);
+  });
 }
