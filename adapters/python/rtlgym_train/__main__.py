@@ -131,17 +131,7 @@ def _rl(argv: list[str]) -> int:
     except (ValueError, OSError, TypeError) as e:
         emit("error", kind="bad_input", message=str(e))
         return 2
-    try:
-        train(options, emit)
-    except (ValueError, OSError) as e:
-        traceback.print_exc()
-        emit("error", kind="bad_input", message=str(e))
-        return 2
-    except Exception as e:  # noqa: BLE001 - reported to the orchestrator, then the exit code says crash
-        traceback.print_exc()
-        emit("error", kind="crash", message=f"{type(e).__name__}: {e}")
-        return 1
-    return 0
+    return _run(emit, lambda: train(options, emit), ValueError)
 
 
 def main(argv: list[str] | None = None) -> int:
