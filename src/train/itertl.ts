@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { StoredSample } from "../bench/store.js";
@@ -7,7 +7,7 @@ import { BadInputError } from "../core/errors.js";
 import { getReward, scoreVerdict } from "../reward/index.js";
 import { Rng } from "../tasks/index.js";
 import { evaluateModel, sampleTasks } from "./evaluate.js";
-import { openTrainStore } from "./store.js";
+import { HELDOUT_PASS_AT_1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
 import { runTrainer } from "./trainer.js";
 
 /** Ranking losses of the Python round trainer (adapters/python/rtlgym_train/itertl.py). */
@@ -223,53 +223,34 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
     throw new BadInputError(`model ${startModel} is not a Hugging Face model directory (no config.json)`);
   }
   const answers = referenceAnswers(tasksDir);
-  mkdirSync(out, { recursive: true });
-  const stateFile = join(out, "itertl-state.json");
-  const configKey = JSON.stringify({ ...c, out });
-  const keyFile = join(out, "itertl-config.json");
-  if (existsSync(keyFile) && readFileSync(keyFile, "utf8") !== configKey) {
-    throw new BadInputError(`${out} holds an ITERTL run with other settings; use another out folder`);
-  }
-  writeFileSync(keyFile, configKey);
-  const state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { rounds: [] };
-  const save = () => writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  const { state, save } = openRecipeDir<State>(out, "itertl", "an ITERTL", { ...c, out }, { rounds: [] });
+  const run = { kind: "itertl", data: tasksDir, out, preset: c.loss, seed: c.seed, base: startModel, lora: false };
+  return withTrainRun(options, run, async (store, runId) => {
+    const common = {
+      tasksDir,
+      ...(options.python !== undefined && { python: options.python }),
+      ...(c.threads !== undefined && { threads: c.threads }),
+      ...(options.db !== undefined && { store: options.db }),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onStderr && { onStderr: options.onStderr }),
+    };
+    const evaluate = async (model: string, round: number) => {
+      options.onEvent?.({ kind: "phase", round, phase: "evaluate", detail: `${c.eval.split}: ${model}` });
+      const r = await evaluateModel({
+        ...common,
+        model,
+        split: c.eval.split,
+        n: c.eval.n,
+        ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
+        temperature: c.eval.temperature,
+        seed: c.seed,
+        maxTokens: c.sampling.maxTokens,
+        onProgress: (done, total) => options.onEvent?.({ kind: "progress", round, phase: "evaluate", done, total }),
+      });
+      store.addValues(runId, round, { [HELDOUT_PASS_AT_1]: r.passAt1 });
+      return { "pass@1": r.passAt1, runId: r.runId };
+    };
 
-  const store = openTrainStore(...(options.db === undefined ? [] : [options.db]));
-  const runId = store.startRun({
-    kind: "itertl",
-    data: tasksDir,
-    out,
-    preset: c.loss,
-    seed: c.seed,
-    base: startModel,
-    lora: false,
-  });
-  const common = {
-    tasksDir,
-    ...(options.python !== undefined && { python: options.python }),
-    ...(c.threads !== undefined && { threads: c.threads }),
-    ...(options.db !== undefined && { store: options.db }),
-    ...(options.signal && { signal: options.signal }),
-    ...(options.onStderr && { onStderr: options.onStderr }),
-  };
-  const evaluate = async (model: string, round: number) => {
-    options.onEvent?.({ kind: "phase", round, phase: "evaluate", detail: `${c.eval.split}: ${model}` });
-    const r = await evaluateModel({
-      ...common,
-      model,
-      split: c.eval.split,
-      n: c.eval.n,
-      ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
-      temperature: c.eval.temperature,
-      seed: c.seed,
-      maxTokens: c.sampling.maxTokens,
-      onProgress: (done, total) => options.onEvent?.({ kind: "progress", round, phase: "evaluate", done, total }),
-    });
-    store.addValues(runId, round, { "heldout.pass@1": r.passAt1 });
-    return { "pass@1": r.passAt1, runId: r.runId };
-  };
-
-  try {
     if (state.before === undefined) {
       state.before = await evaluate(startModel, 0);
       save();
@@ -367,17 +348,11 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
       after: { "pass@1": after?.passAt1 ?? state.before["pass@1"], runId: after?.runId ?? state.before.runId },
       rounds: state.rounds,
       model: current,
-      minutes: Math.round(((Date.now() - started) / 60_000) * 10) / 10,
+      minutes: minutesSince(started),
       runId,
     };
-    store.finishRun(runId, "done", summary as unknown as Record<string, unknown>);
     return summary;
-  } catch (e) {
-    store.finishRun(runId, options.signal?.aborted ? "cancelled" : "failed", { error: String((e as Error).message) });
-    throw e;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 async function evaluatePassAt1(

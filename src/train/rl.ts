@@ -6,8 +6,9 @@ import { loadSuite } from "../bench/suites/registry.js";
 import { BadInputError } from "../core/errors.js";
 import { rewardLabel } from "../tasks/index.js";
 import { type EvaluateModelResult, evaluateModel } from "./evaluate.js";
+import { HELDOUT_PASS_AT_1, withTrainRun } from "./recipe-run.js";
 import { writeRlReport } from "./rl-report.js";
-import { openTrainStore, type TrainStore } from "./store.js";
+import type { TrainStore } from "./store.js";
 import { runTrainer } from "./trainer.js";
 
 /**
@@ -372,8 +373,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
     }
   }
 
-  const store: TrainStore = openTrainStore(...(options.db === undefined ? [] : [options.db]));
-  const runId = store.startRun({
+  const run = {
     kind: "rl",
     data: tasksDir,
     out,
@@ -381,163 +381,157 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
     seed: c.seed,
     base: model,
     lora: false,
-  });
-  for (const s of steps.values()) recordStep(store, runId, s);
-  for (const e of evals.values()) store.addValues(runId, e.step, { "heldout_pass@1": e["pass@1"] });
+  };
+  return withTrainRun(options, run, async (store, runId) => {
+    for (const s of steps.values()) recordStep(store, runId, s);
+    for (const e of evals.values()) store.addValues(runId, e.step, { [HELDOUT_PASS_AT_1]: e["pass@1"] });
 
-  let service: StartedRewardService | undefined;
-  let status: "done" | "failed" | "cancelled" = "failed";
-  let summary: RlSummary | undefined;
-  try {
-    let rewardUrl = c.rewardUrl;
-    if (rewardUrl === undefined) {
-      if (options.startRewardService === undefined) {
-        throw new BadInputError("the config has no rewardUrl and no reward service can be started here");
-      }
-      service = await options.startRewardService(c.rewardWorkers);
-      rewardUrl = service.url;
-      options.onEvent?.({ kind: "phase", phase: "reward-service", detail: `rtlgym serve at ${rewardUrl}` });
-    }
-
-    const evaluate = async (step: number, dir: string): Promise<RlEval> => {
-      const known = evals.get(step);
-      if (known !== undefined && known.model === dir) return known;
-      options.onEvent?.({ kind: "phase", phase: "evaluate", detail: `step ${step}: ${dir} on ${c.eval.split}` });
-      const r: EvaluateModelResult = await evaluateModel({
-        model: dir,
-        tasksDir,
-        split: c.eval.split,
-        n: c.eval.n,
-        temperature: c.eval.temperature,
-        maxTokens: c.eval.maxTokens,
-        seed: c.seed,
-        promptStyle: c.promptStyle,
-        ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
-        ...(c.threads !== undefined && { threads: c.threads }),
-        ...(options.python !== undefined && { python: options.python }),
-        ...(options.db !== undefined && { store: options.db }),
-        ...(options.onStderr && { onStderr: options.onStderr }),
-        ...(options.signal && { signal: options.signal }),
-        onProgress: (done, total) => options.onEvent?.({ kind: "progress", done, total }),
-      });
-      const e: RlEval = {
-        step,
-        model: dir,
-        "pass@1": r.passAt1,
-        passAtK: r.passAtK,
-        problems: r.problems,
-        samples: r.samples,
-        statuses: r.statuses,
-        benchRunId: r.runId,
-        seconds: r.seconds,
-      };
-      evals.set(step, e);
-      writeFileSync(evalsFile, `${JSON.stringify([...evals.values()], null, 2)}\n`);
-      store.addValues(runId, step, { "heldout_pass@1": e["pass@1"] });
-      options.onEvent?.({ kind: "eval", eval: e });
-      return e;
-    };
-
-    const before = c.eval.before ? await evaluate(0, model) : undefined;
-
-    const configFile = join(out, "rtlgym-rl-config.json");
-    const py = pythonOptions(c, rewardUrl, c.promptStyle === "codev" ? await codevRows(tasksDir, out) : undefined);
-    let done: z.infer<typeof RlDone> | undefined;
-    let trainSeconds = 0;
-    // A rerun skips the segments its checkpoints already cover: asking the trainer for fewer steps than a
-    // checkpoint holds would train on past max_steps.
-    const reached = options.fresh ? 0 : lastCheckpointStep(join(out, "checkpoints"));
-    if (reached > c.train.maxSteps) {
-      throw new BadInputError(
-        `${out} already holds ${reached} steps, more than train.maxSteps ${c.train.maxSteps}: pass --fresh or use another out`,
-      );
-    }
-    const ends = segmentEnds(c.train.maxSteps, c.eval.every);
-    for (const [i, end] of ends.entries()) {
-      if (end < reached || (end === reached && i < ends.length - 1)) continue;
-      if (end === reached) {
-        // Finished before: the trainer's own summary of that run, if it got as far as writing it.
-        const previous = readPreviousDone(join(out, RUN_FILE), reached);
-        if (previous !== undefined) {
-          done = previous;
-          break;
+    let service: StartedRewardService | undefined;
+    try {
+      let rewardUrl = c.rewardUrl;
+      if (rewardUrl === undefined) {
+        if (options.startRewardService === undefined) {
+          throw new BadInputError("the config has no rewardUrl and no reward service can be started here");
         }
+        service = await options.startRewardService(c.rewardWorkers);
+        rewardUrl = service.url;
+        options.onEvent?.({ kind: "phase", phase: "reward-service", detail: `rtlgym serve at ${rewardUrl}` });
       }
-      const budget = c.train.timeBudgetS !== undefined ? c.train.timeBudgetS - trainSeconds : undefined;
-      if (budget !== undefined && budget <= 0) break;
-      writeFileSync(
-        configFile,
-        `${JSON.stringify({ ...py, max_steps: end, ...(budget !== undefined && { time_budget_s: budget }) }, null, 2)}\n`,
-      );
-      options.onEvent?.({ kind: "phase", phase: "train", detail: `steps up to ${end} of ${c.train.maxSteps}` });
-      const fresh = options.fresh === true && done === undefined;
-      done = await runTrainer<RlEvent>({
-        args: ["rl", "--config", configFile, ...(fresh ? ["--fresh"] : [])],
-        parse: (json) => {
-          const p = RlEvent.safeParse(json);
-          return p.success ? p.data : undefined;
-        },
-        ...(options.python !== undefined && { python: options.python }),
-        timeoutMs: 6 * 3600_000,
-        ...(options.signal && { signal: options.signal }),
-        ...(options.onStderr && { onStderr: options.onStderr }),
-        resumeHint: `rerun the same command to resume from ${join(out, "checkpoints")}`,
-        onEvent: (e) => {
-          if (e.event !== "step") return;
-          const s = e as RlStep;
-          steps.set(s.step, s);
-          writeFileSync(stepsFile, `${JSON.stringify(s)}\n`, { flag: "a" });
-          recordStep(store, runId, s);
-          options.onEvent?.({ kind: "step", step: s });
-        },
-      });
-      trainSeconds += done.train_seconds;
-      if (done.stopped_by !== "max_steps") break;
-      if (end < c.train.maxSteps) await evaluate(done.steps, out);
-    }
-    if (done === undefined) throw new BadInputError("the training time budget was spent before the first step");
-    const after = await evaluate(done.steps, out);
 
-    const ordered = [...steps.values()].filter((s) => s.step <= done.steps).sort((a, b) => a.step - b.step);
-    const time: Record<string, number> = {};
-    for (const k of ["generation", "reward", "update", "kl"] as const) {
-      time[k] =
-        Math.round(ordered.reduce((a, s) => a + ((s[`${k}_s`] as number | null | undefined) ?? 0), 0) * 100) / 100;
+      const evaluate = async (step: number, dir: string): Promise<RlEval> => {
+        const known = evals.get(step);
+        if (known !== undefined && known.model === dir) return known;
+        options.onEvent?.({ kind: "phase", phase: "evaluate", detail: `step ${step}: ${dir} on ${c.eval.split}` });
+        const r: EvaluateModelResult = await evaluateModel({
+          model: dir,
+          tasksDir,
+          split: c.eval.split,
+          n: c.eval.n,
+          temperature: c.eval.temperature,
+          maxTokens: c.eval.maxTokens,
+          seed: c.seed,
+          promptStyle: c.promptStyle,
+          ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
+          ...(c.threads !== undefined && { threads: c.threads }),
+          ...(options.python !== undefined && { python: options.python }),
+          ...(options.db !== undefined && { store: options.db }),
+          ...(options.onStderr && { onStderr: options.onStderr }),
+          ...(options.signal && { signal: options.signal }),
+          onProgress: (done, total) => options.onEvent?.({ kind: "progress", done, total }),
+        });
+        const e: RlEval = {
+          step,
+          model: dir,
+          "pass@1": r.passAt1,
+          passAtK: r.passAtK,
+          problems: r.problems,
+          samples: r.samples,
+          statuses: r.statuses,
+          benchRunId: r.runId,
+          seconds: r.seconds,
+        };
+        evals.set(step, e);
+        writeFileSync(evalsFile, `${JSON.stringify([...evals.values()], null, 2)}\n`);
+        store.addValues(runId, step, { [HELDOUT_PASS_AT_1]: e["pass@1"] });
+        options.onEvent?.({ kind: "eval", eval: e });
+        return e;
+      };
+
+      const before = c.eval.before ? await evaluate(0, model) : undefined;
+
+      const configFile = join(out, "rtlgym-rl-config.json");
+      const py = pythonOptions(c, rewardUrl, c.promptStyle === "codev" ? await codevRows(tasksDir, out) : undefined);
+      let done: z.infer<typeof RlDone> | undefined;
+      let trainSeconds = 0;
+      // A rerun skips the segments its checkpoints already cover: asking the trainer for fewer steps than a
+      // checkpoint holds would train on past max_steps.
+      const reached = options.fresh ? 0 : lastCheckpointStep(join(out, "checkpoints"));
+      if (reached > c.train.maxSteps) {
+        throw new BadInputError(
+          `${out} already holds ${reached} steps, more than train.maxSteps ${c.train.maxSteps}: pass --fresh or use another out`,
+        );
+      }
+      const ends = segmentEnds(c.train.maxSteps, c.eval.every);
+      for (const [i, end] of ends.entries()) {
+        if (end < reached || (end === reached && i < ends.length - 1)) continue;
+        if (end === reached) {
+          // Finished before: the trainer's own summary of that run, if it got as far as writing it.
+          const previous = readPreviousDone(join(out, RUN_FILE), reached);
+          if (previous !== undefined) {
+            done = previous;
+            break;
+          }
+        }
+        const budget = c.train.timeBudgetS !== undefined ? c.train.timeBudgetS - trainSeconds : undefined;
+        if (budget !== undefined && budget <= 0) break;
+        writeFileSync(
+          configFile,
+          `${JSON.stringify({ ...py, max_steps: end, ...(budget !== undefined && { time_budget_s: budget }) }, null, 2)}\n`,
+        );
+        options.onEvent?.({ kind: "phase", phase: "train", detail: `steps up to ${end} of ${c.train.maxSteps}` });
+        const fresh = options.fresh === true && done === undefined;
+        done = await runTrainer<RlEvent>({
+          args: ["rl", "--config", configFile, ...(fresh ? ["--fresh"] : [])],
+          parse: (json) => {
+            const p = RlEvent.safeParse(json);
+            return p.success ? p.data : undefined;
+          },
+          ...(options.python !== undefined && { python: options.python }),
+          timeoutMs: 6 * 3600_000,
+          ...(options.signal && { signal: options.signal }),
+          ...(options.onStderr && { onStderr: options.onStderr }),
+          resumeHint: `rerun the same command to resume from ${join(out, "checkpoints")}`,
+          onEvent: (e) => {
+            if (e.event !== "step") return;
+            const s = e as RlStep;
+            steps.set(s.step, s);
+            writeFileSync(stepsFile, `${JSON.stringify(s)}\n`, { flag: "a" });
+            recordStep(store, runId, s);
+            options.onEvent?.({ kind: "step", step: s });
+          },
+        });
+        trainSeconds += done.train_seconds;
+        if (done.stopped_by !== "max_steps") break;
+        if (end < c.train.maxSteps) await evaluate(done.steps, out);
+      }
+      if (done === undefined) throw new BadInputError("the training time budget was spent before the first step");
+      const after = await evaluate(done.steps, out);
+
+      const ordered = [...steps.values()].filter((s) => s.step <= done.steps).sort((a, b) => a.step - b.step);
+      const time: Record<string, number> = {};
+      for (const k of ["generation", "reward", "update", "kl"] as const) {
+        time[k] =
+          Math.round(ordered.reduce((a, s) => a + ((s[`${k}_s`] as number | null | undefined) ?? 0), 0) * 100) / 100;
+      }
+      const reportFile = join(out, "report.html");
+      const summary: RlSummary = {
+        recipe: c.recipe,
+        algorithm: c.algorithm,
+        reward: c.reward,
+        before: { "pass@1": before?.["pass@1"] ?? null },
+        after: { "pass@1": after["pass@1"] },
+        split: c.eval.split,
+        seed: c.seed,
+        minutes: Math.round(((Date.now() - started) / 60_000) * 100) / 100,
+        steps: done.steps,
+        stoppedBy: done.stopped_by,
+        evals: [...evals.values()].filter((e) => e.step <= done.steps).sort((a, b) => a.step - b.step),
+        firstQuarter: quarterMeans(ordered, false),
+        lastQuarter: quarterMeans(ordered, true),
+        totals: done.totals,
+        time,
+        model: out,
+        out,
+        runId,
+        report: reportFile,
+      };
+      writeRlReport(reportFile, summary, ordered);
+      writeFileSync(join(out, "rtlgym-rl-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+      return summary;
+    } finally {
+      await service?.close();
     }
-    const reportFile = join(out, "report.html");
-    summary = {
-      recipe: c.recipe,
-      algorithm: c.algorithm,
-      reward: c.reward,
-      before: { "pass@1": before?.["pass@1"] ?? null },
-      after: { "pass@1": after["pass@1"] },
-      split: c.eval.split,
-      seed: c.seed,
-      minutes: Math.round(((Date.now() - started) / 60_000) * 100) / 100,
-      steps: done.steps,
-      stoppedBy: done.stopped_by,
-      evals: [...evals.values()].filter((e) => e.step <= done.steps).sort((a, b) => a.step - b.step),
-      firstQuarter: quarterMeans(ordered, false),
-      lastQuarter: quarterMeans(ordered, true),
-      totals: done.totals,
-      time,
-      model: out,
-      out,
-      runId,
-      report: reportFile,
-    };
-    writeRlReport(reportFile, summary, ordered);
-    writeFileSync(join(out, "rtlgym-rl-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-    status = "done";
-    return summary;
-  } catch (e) {
-    if (options.signal?.aborted) status = "cancelled";
-    throw e;
-  } finally {
-    store.finishRun(runId, status, summary !== undefined ? (summary as unknown as Record<string, unknown>) : null);
-    store.close();
-    await service?.close();
-  }
+  });
 }
 
 /** RL rows of the train split with bench's `codev` chat prompt (what `rtlgym data distill` trains on). */

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../core/errors.js";
 import { Rng } from "../tasks/index.js";
 import { evaluateModel, sampleTasks } from "./evaluate.js";
 import { findPython } from "./python.js";
+import { HELDOUT_PASS_AT_1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
 import { buildSalvPairs, readSalvPairs, type SalvStats, samplesFromRun, writeSalvPairs } from "./salv.js";
-import { openTrainStore } from "./store.js";
 import { runTrainer } from "./trainer.js";
 
 const Sampling = z.strictObject({
@@ -155,56 +155,37 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
     throw new BadInputError(`model ${startModel} is not a Hugging Face model directory (no config.json)`);
   }
   const python = findPython(options.python);
-  mkdirSync(out, { recursive: true });
-  const keyFile = join(out, "salv-config.json");
-  const configKey = JSON.stringify({ ...c, out });
-  if (existsSync(keyFile) && readFileSync(keyFile, "utf8") !== configKey) {
-    throw new BadInputError(`${out} holds a SALV run with other settings; use another out folder`);
-  }
-  writeFileSync(keyFile, configKey);
-  const stateFile = join(out, "salv-state.json");
-  const state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {};
-  const save = () => writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  const { state, save } = openRecipeDir<State>(out, "salv", "a SALV", { ...c, out }, {});
+  const run = { kind: "salv", data: tasksDir, out, preset: c.mask, seed: c.seed, base: startModel, lora: c.train.lora };
+  return withTrainRun(options, run, async (store, runId) => {
+    const common = {
+      tasksDir,
+      python,
+      ...(c.threads !== undefined && { threads: c.threads }),
+      ...(options.db !== undefined && { store: options.db }),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onStderr && { onStderr: options.onStderr }),
+    };
+    const evaluate = async (model: string, phase: "evaluate-before" | "evaluate-after") => {
+      options.onEvent?.({ kind: "phase", phase, detail: `${c.eval.split}: ${model}` });
+      const r = await evaluateModel({
+        ...common,
+        model,
+        split: c.eval.split,
+        n: c.eval.n,
+        ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
+        temperature: c.eval.temperature,
+        seed: c.seed,
+        maxTokens: c.sampling.maxTokens,
+        onProgress: (done, total) => options.onEvent?.({ kind: "progress", phase, done, total }),
+      });
+      return { "pass@1": r.passAt1, runId: r.runId };
+    };
+    const modelDir = join(out, "model");
 
-  const store = openTrainStore(...(options.db === undefined ? [] : [options.db]));
-  const runId = store.startRun({
-    kind: "salv",
-    data: tasksDir,
-    out,
-    preset: c.mask,
-    seed: c.seed,
-    base: startModel,
-    lora: c.train.lora,
-  });
-  const common = {
-    tasksDir,
-    python,
-    ...(c.threads !== undefined && { threads: c.threads }),
-    ...(options.db !== undefined && { store: options.db }),
-    ...(options.signal && { signal: options.signal }),
-    ...(options.onStderr && { onStderr: options.onStderr }),
-  };
-  const evaluate = async (model: string, phase: "evaluate-before" | "evaluate-after") => {
-    options.onEvent?.({ kind: "phase", phase, detail: `${c.eval.split}: ${model}` });
-    const r = await evaluateModel({
-      ...common,
-      model,
-      split: c.eval.split,
-      n: c.eval.n,
-      ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
-      temperature: c.eval.temperature,
-      seed: c.seed,
-      maxTokens: c.sampling.maxTokens,
-      onProgress: (done, total) => options.onEvent?.({ kind: "progress", phase, done, total }),
-    });
-    return { "pass@1": r.passAt1, runId: r.runId };
-  };
-  const modelDir = join(out, "model");
-
-  try {
     if (state.before === undefined) {
       state.before = await evaluate(startModel, "evaluate-before");
-      store.addValues(runId, 0, { "heldout.pass@1": state.before["pass@1"] });
+      store.addValues(runId, 0, { [HELDOUT_PASS_AT_1]: state.before["pass@1"] });
       save();
     }
     if (c.pairs.file !== undefined && state.pairs === undefined) {
@@ -328,7 +309,7 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
     }
     if (state.after === undefined) {
       state.after = await evaluate(modelDir, "evaluate-after");
-      store.addValues(runId, 1, { "heldout.pass@1": state.after["pass@1"] });
+      store.addValues(runId, 1, { [HELDOUT_PASS_AT_1]: state.after["pass@1"] });
       save();
     }
     const summary: SalvSummary = {
@@ -343,15 +324,9 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
       pairs: state.pairs,
       train: state.train,
       model: modelDir,
-      minutes: Math.round(((Date.now() - started) / 60_000) * 10) / 10,
+      minutes: minutesSince(started),
       runId,
     };
-    store.finishRun(runId, "done", summary as unknown as Record<string, unknown>);
     return summary;
-  } catch (e) {
-    store.finishRun(runId, options.signal?.aborted ? "cancelled" : "failed", { error: String((e as Error).message) });
-    throw e;
-  } finally {
-    store.close();
-  }
+  });
 }

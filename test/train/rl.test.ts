@@ -147,8 +147,8 @@ describe("rtlgym train rl", () => {
       }
       expect(at(1, "kl_to_start")).toBeCloseTo(0, 6); // measured before the first update
       expect(at(3, "kl_to_start")).toBeGreaterThan(0);
-      expect(at(0, "heldout_pass@1")).toBe(s.before["pass@1"]);
-      expect(at(3, "heldout_pass@1")).toBe(s.after["pass@1"]);
+      expect(at(0, "heldout.pass@1")).toBe(s.before["pass@1"]);
+      expect(at(3, "heldout.pass@1")).toBe(s.after["pass@1"]);
     } finally {
       store.close();
     }

@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BadInputError } from "../core/errors.js";
+import { openTrainStore, type TrainRunRecord, type TrainStore } from "./store.js";
+
+/** The name under which every recipe records held-out pass@1 in the run store (one name, so reports can compare). */
+export const HELDOUT_PASS_AT_1 = "heldout.pass@1";
+
+/** Minutes since `started`, rounded to a tenth (the summaries' `minutes`). */
+export function minutesSince(started: number): number {
+  return Math.round(((Date.now() - started) / 60_000) * 10) / 10;
+}
+
+/** A recipe's resumable state in its out folder, and the settings it was started with. */
+export interface RecipeRunDir<S> {
+  state: S;
+  /** Writes the state (after each finished phase, so a rerun resumes after it). */
+  save(): void;
+}
+
+/**
+ * Opens (or starts) a recipe's out folder: `<name>-config.json` holds the settings of the run, and a rerun with
+ * other settings is refused (its state would not be this run's); `<name>-state.json` holds what is done.
+ */
+export function openRecipeDir<S>(
+  out: string,
+  name: string,
+  label: string,
+  settings: unknown,
+  initial: S,
+): RecipeRunDir<S> {
+  mkdirSync(out, { recursive: true });
+  const keyFile = join(out, `${name}-config.json`);
+  const key = JSON.stringify(settings);
+  if (existsSync(keyFile) && readFileSync(keyFile, "utf8") !== key) {
+    throw new BadInputError(`${out} holds ${label} run with other settings; use another out folder`, { out });
+  }
+  writeFileSync(keyFile, key);
+  const stateFile = join(out, `${name}-state.json`);
+  const dir: RecipeRunDir<S> = {
+    state: existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as S) : initial,
+    save: () => writeFileSync(stateFile, JSON.stringify(dir.state, null, 2)),
+  };
+  return dir;
+}
+
+/** Where a recipe records its run: the run store path (default `$RTLGYM_HOME/rtlgym.db`) and the cancel signal. */
+export interface TrainRunOptions {
+  db?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a recipe as one training run of the store: starts the run, gives `body` the store and the run id, and ends
+ * the run `done` with the summary `body` returns, `cancelled` when the signal fired, `failed` with the error otherwise.
+ */
+export async function withTrainRun<T extends object>(
+  options: TrainRunOptions,
+  run: Omit<TrainRunRecord, "id" | "createdAt" | "status" | "summary">,
+  body: (store: TrainStore, runId: number) => Promise<T>,
+): Promise<T> {
+  const store = openTrainStore(...(options.db === undefined ? [] : [options.db]));
+  const runId = store.startRun(run);
+  try {
+    const summary = await body(store, runId);
+    store.finishRun(runId, "done", summary as Record<string, unknown>);
+    return summary;
+  } catch (e) {
+    store.finishRun(runId, options.signal?.aborted ? "cancelled" : "failed", { error: String((e as Error).message) });
+    throw e;
+  } finally {
+    store.close();
+  }
+}
