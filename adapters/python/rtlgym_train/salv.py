@@ -216,12 +216,6 @@ def make_classes():
     return SliceDPOTrainer, SliceCollator
 
 
-def _last_checkpoint(folder: Path) -> Path | None:
-    from .sft import last_checkpoint
-
-    return last_checkpoint(folder)
-
-
 def train(o: SalvOptions, emit) -> dict[str, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -233,7 +227,7 @@ def train(o: SalvOptions, emit) -> dict[str, Any]:
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
     from trl import DPOConfig
 
-    from .sft import versions
+    from .sft import prepare_checkpoints, versions
 
     transformers.logging.set_verbosity_error()
     if o.threads:
@@ -241,17 +235,7 @@ def train(o: SalvOptions, emit) -> dict[str, Any]:
     started = time.time()
     ckpt_dir = o.out / CHECKPOINTS
     key = {k: str(v) for k, v in o.__dict__.items() if k not in ("fresh", "threads", "time_budget_s")}
-    key_file = ckpt_dir / "rtlgym-run-key.json"
-    if o.fresh and ckpt_dir.exists():
-        shutil.rmtree(ckpt_dir)
-    resume = None
-    if ckpt_dir.exists():
-        previous = json.loads(key_file.read_text()) if key_file.is_file() else None
-        if previous != key:
-            raise ValueError(f"{ckpt_dir} holds checkpoints of a run with other settings; use fresh or another out")
-        resume = _last_checkpoint(ckpt_dir)
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(json.dumps(key, indent=2))
+    resume = prepare_checkpoints(ckpt_dir, key, o.fresh)
 
     transformers.set_seed(o.seed)
     tokenizer = AutoTokenizer.from_pretrained(o.base)
