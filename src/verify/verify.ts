@@ -62,8 +62,9 @@ const REPLAY_FLOOR_MS = 2000;
  */
 const SHARED_STALL_MS = 400;
 /**
- * Any other run (a candidate alone, a replay, the reference against itself) that prints no progress line for
- * this long is finished as a timeout: it is stuck in a zero-delay loop. The testbench prints a progress line
+ * Any other run (a candidate alone, a replay, the reference against itself) that prints no progress line while
+ * it uses this much CPU time is finished as a timeout: it is stuck in a zero-delay loop. CPU time, not wall-clock
+ * silence (see runProcess stallMs): a correct but slow design sharing its core with other checks is not cut. The testbench prints a progress line
  * at least every 64 steps (every ~25,600 cell-steps for bigger designs), dozens per run of the default budget,
  * so a design whose progress lines are this far apart could not finish within any usual limit anyway; the
  * window only spares waiting for that limit.
@@ -551,14 +552,15 @@ class CheckContext {
         simReport.status = "timeout";
         const stall = o.stalled;
         const at = stall?.lastCycle !== undefined ? ` after cycle ${stall.lastCycle}` : "";
+        const span = stall ? `${stall.afterMs} ms${stall.clock === "cpu" ? " of CPU time" : ""}` : "";
         simReport.reason = stall
-          ? `no simulation progress for ${stall.afterMs} ms${at}`
+          ? `no simulation progress for ${span}${at}`
           : `no verdict within ${this.options.timeoutMs} ms`;
         return this.result({
           status: "timeout",
           decidedBy: "sim",
           message: stall
-            ? `no simulation progress for ${stall.afterMs} ms${at}: the design does not advance time (zero-delay loop?)`
+            ? `no simulation progress for ${span}${at}: the design does not advance time (zero-delay loop?)`
             : `simulation did not finish within ${this.options.timeoutMs} ms (a loop without timing control?)`,
           sim: simReport,
           ...base,
