@@ -25,6 +25,7 @@ import {
   suffixModules,
 } from "../verilog/index.js";
 import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } from "./analyze.js";
+import { checkAssumption } from "./assume.js";
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
@@ -104,6 +105,8 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
   const work = (async () => {
     const versions = await toolVersions();
     const ref = await analyseReference(reference, options.refTop, options.timeoutMs);
+    if (options.assume !== undefined)
+      await checkAssumption(options.assume, ref.iface, Math.min(options.timeoutMs, FRONTEND_LIMIT_MS));
     const frontendStarted = performance.now();
     // Identical candidates (RL groups repeat completions) are checked once. Only byte-identical text (line endings
     // aside, which every tool sees normalised) counts as identical: whitespace can change what a macro expands to.
@@ -468,6 +471,7 @@ class CheckContext {
       exhaustiveBits: this.options.exhaustiveBits,
     };
     if (replay) spec.replay = replay;
+    if (this.options.assume !== undefined) spec.assume = this.options.assume;
     return spec;
   }
 
@@ -673,10 +677,11 @@ class CheckContext {
       bad.length > 0
         ? `not equivalent: ${bad.join(", ")} ${bad.length === 1 ? "differs" : "differ"}`
         : `equivalent (${describeEvidence(simReport, formalReport)})${simSignals ? "" : "; formal only: oscillation and combinational loops are not checked"}`;
+    const under = this.options.assume === undefined ? "" : ` under the input constraint ${this.options.assume}`;
     const r = this.result({
       status: bad.length > 0 ? "fail" : "pass",
       decidedBy,
-      message,
+      message: `${message}${under}`,
       signals,
       sim: simReport,
       formal: formalReport,
@@ -716,6 +721,7 @@ class CheckContext {
       depth: this.options.formalDepth,
       deepDepth: deepFormalDepth(this.ref.iface, this.options.formalDepth),
       modelX: this.refHasUnknowns,
+      ...(this.options.assume !== undefined && { assume: this.options.assume }),
       timeoutMs: formalBudget(this.candidateTimeLeft(), this.options.formalTimeoutMs),
       signal: this.signal,
     };

@@ -115,6 +115,7 @@ export interface OptionFlags {
   depth?: number;
   formalTimeoutMs?: number;
   memoryMb?: number;
+  assume?: string;
 }
 
 export function optionsFromFlags(flags: OptionFlags): VerifyOptions {
@@ -130,5 +131,6 @@ export function optionsFromFlags(flags: OptionFlags): VerifyOptions {
     ...(flags.depth !== undefined && { formalDepth: flags.depth }),
     ...(flags.formalTimeoutMs !== undefined && { formalTimeoutMs: flags.formalTimeoutMs }),
     ...(flags.memoryMb !== undefined && { memoryLimitMb: flags.memoryMb }),
+    ...(flags.assume !== undefined && { assume: flags.assume }),
   };
 }

@@ -79,6 +79,10 @@ export function registerCheck(program: Command): void {
     .option("--depth <n>", "bound of the sequential formal check, in cycles", intOption)
     .option("--formal-timeout-ms <n>", "time formal may take before simulation alone decides", intOption)
     .option("--memory-mb <n>", "memory cap of each simulator and compiler process", intOption)
+    .option(
+      "--assume <expr>",
+      "input constraint (a spec's don't-care), a Verilog expression over the inputs, e.g. '!(s1 && s2)': only inputs that satisfy it are driven and compared; formal assumes it",
+    )
     .option("--no-extract", "do not extract code from model output (fences, <answer> tags)")
     .option("--json", "print one JSON object (a VerifyResult, or {status, code, message, exitCode} on error)")
     .action(async (files: string[], flags: CheckFlags) => {
