@@ -115,6 +115,30 @@ describe("rtlgym check --problem", () => {
   });
 });
 
+describe("rtlgym check --problem: input constraints", () => {
+  it("applies the constraint the spec states (Prob063: shift and count never together), --assume overrides it", async () => {
+    // Count before shift: differs from the reference only when both enables are 1, which the spec rules out.
+    await writeFile(
+      join(dir, "shiftcount.v"),
+      `module TopModule(input clk, input shift_ena, input count_ena, input data, output reg [3:0] q);
+  always @(posedge clk) if (count_ena) q <= q - 1'b1; else if (shift_ena) q <= {q[2:0], data};
+endmodule
+`,
+    );
+    const args = ["check", "--problem", "verilog-eval-v2/Prob063_review2015_shiftcount", join(dir, "shiftcount.v")];
+    const stated = await rtlgym(...args, "--data", BENCHMARKS, "--json");
+    expect(stated.code, stated.stdout).toBe(0);
+    expect(JSON.parse(stated.stdout).message).toMatch(/under the input constraint !\(shift_ena && count_ena\)/);
+    expect(stated.stderr).toMatch(/states an input constraint/);
+    const none = await rtlgym(...args, "--data", BENCHMARKS, "--json", "--assume", "1'b1");
+    expect(none.code).toBe(1);
+    expect(JSON.parse(none.stdout).status).toBe("fail");
+    const bad = await rtlgym(...args, "--data", BENCHMARKS, "--json", "--assume", "nosuch == 1");
+    expect(bad.code).toBe(2);
+    expect(CheckError.parse(JSON.parse(bad.stdout)).message).toMatch(/only the reference's inputs/);
+  });
+});
+
 describe("rtlgym check --batch", () => {
   it("answers every line in input order, bad lines as error lines, and exits with the worst code", async () => {
     const ref = await readFile(join(ROOT, "suites", "builtin", "b002_mux2_8bit", "ref.v"), "utf8");

@@ -10,6 +10,7 @@ import {
   VerifyOptionsSchema,
   verifyGroupAny,
 } from "../../verify/index.js";
+import { problemConstraint } from "./check-constraints.js";
 import {
   type CheckError,
   checkErrorOf,
@@ -187,11 +188,13 @@ async function prepare(
   let reference: string;
   let refTop = row.refTop;
   let candTop = row.candTop;
+  let stated: string | undefined;
   if (row.problem !== undefined) {
     const problem = await resolveProblem(row.problem, settings.dataDir);
     reference = problem.reference;
     refTop ??= problem.refTop;
     candTop ??= problem.candTop;
+    stated = problemConstraint(problem.suite, problem.id);
   } else if (row.referenceFile !== undefined)
     reference = await readSource(resolve(base, row.referenceFile), "reference");
   else reference = row.reference as string;
@@ -205,6 +208,7 @@ async function prepare(
     candidate = extractCandidate(candidate, undefined, refLang).code;
   }
   const options = resolveOptions({
+    ...(stated !== undefined && { assume: stated }),
     ...settings.options,
     ...row.options,
     ...(refTop !== undefined && { refTop }),

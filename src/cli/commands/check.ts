@@ -4,6 +4,7 @@ import { verifyAny } from "../../verify/index.js";
 import { formatResult } from "../format.js";
 import { intOption } from "../options.js";
 import { runBatch } from "./check-batch.js";
+import { problemConstraint } from "./check-constraints.js";
 import {
   checkErrorOf,
   exitCodeFor,
@@ -143,6 +144,11 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<void> {
     refTop ??= problem.refTop;
     candTop ??= problem.candTop;
     problemLang = problem.language ?? "verilog";
+    const stated = problemConstraint(problem.suite, problem.id);
+    if (stated !== undefined && options.assume === undefined) {
+      options.assume = stated;
+      process.stderr.write(`rtlgym: note: the spec of ${flags.problem} states an input constraint: ${stated}\n`);
+    }
   } else {
     if (flags.data !== undefined) throw new BadInputError("--data applies to --problem and --batch only");
     refPath = files[0] as string;
