@@ -69,6 +69,8 @@ export function portList(iface: DesignInterface): string {
  */
 export async function checkAssumption(expr: string, iface: DesignInterface, timeoutMs: number): Promise<void> {
   const body = renderAssumption(expr, iface, (p) => p.name);
+  const key = `${portList(iface)}\u0000${body}`;
+  if (valid.has(key)) return;
   const top = "rtlgym_assume";
   const source = `module ${top}(${portList(iface)});\n  wire rtlgym_ok = (${body});\nendmodule\n`;
   const run = await elaborateSources({ "assume.v": source }, [top], { timeoutMs });
@@ -76,4 +78,10 @@ export async function checkAssumption(expr: string, iface: DesignInterface, time
     throw new BadInputError(
       `assume is not a valid expression over the inputs: ${run.timedOut ? "timed out" : run.log.split("\n")[0]}`,
     );
+  if (valid.size >= VALID_LIMIT) valid.clear();
+  valid.add(key);
 }
+
+/** Constraints already compiled against an interface: a batch or an RL run checks the same one many times. */
+const valid = new Set<string>();
+const VALID_LIMIT = 1000;
