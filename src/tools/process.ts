@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,11 @@ export interface RunOptions {
   memoryLimitMb?: number;
   env?: NodeJS.ProcessEnv;
   stdin?: string;
-  /** Kill the group when it has printed nothing on stdout for this long (a stuck run, told from a slow one). */
+  /**
+   * Kill the group when it has spent this much CPU time (its own and its descendants') without printing on stdout:
+   * a stuck run spins, a slow one under load gets little CPU and is spared. Judged by wall-clock silence only where
+   * /proc cannot tell the CPU time. `timeoutMs` stays the hard wall-clock bound either way.
+   */
   stallMs?: number;
   /**
    * Run inside the OS sandbox (see sandbox.ts): set for every tool that reads candidate code. Only `cwd` is
@@ -35,6 +39,8 @@ export interface RunResult {
   timedOut: boolean;
   /** Killed by the stall watchdog (`stallMs`): also counted in timedOut. */
   stalled: boolean;
+  /** How the watchdog measured the silence that ended the run: CPU time (/proc), or wall clock (fallback). */
+  stallClock?: "cpu" | "wall";
   outputCapped: boolean;
   durationMs: number;
   /** The spawn itself failed (ENOENT: the tool is not installed). */
@@ -87,6 +93,63 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux ABI Node runs on). */
+const USER_HZ = 100;
+
+/** Own plus reaped children's CPU time of one process, in ms, from /proc/<pid>/stat; undefined when unreadable. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its closing ')'.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
+    return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Children of every thread of `pid` (Linux /proc), empty when unknown. */
+function allChildrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const t of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").trim().split(/\s+/))
+        if (c) out.push(Number(c));
+    } catch {
+      // thread gone
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU time, in ms, that `pid` and its live descendants have used (reaped ones count through their parent's
+ * cutime/cstime): what a stall watchdog should judge by, since a child starved of CPU by other load prints slowly
+ * without being stuck. Undefined when `pid` itself cannot be read (not Linux, already gone).
+ */
+export function treeCpuMs(pid: number): number | undefined {
+  const own = processCpuMs(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  const seen = new Set([pid]);
+  const stack = allChildrenOf(pid);
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    total += processCpuMs(p) ?? 0;
+    stack.push(...allChildrenOf(p));
+  }
+  return total;
 }
 
 /** How many tool processes are running (tests check that none outlives its check). */
@@ -175,22 +238,36 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
     let stallTimer: NodeJS.Timeout | undefined;
+    let stallClock: "cpu" | "wall" | undefined;
     let lastOutput = performance.now();
+    /** The tree's CPU time when output was last seen (taken at the first tick after it), ms. */
+    let cpuAtOutput: number | undefined;
+    let outputSinceTick = false;
     const stallMs = options.stallMs;
+    // CPU time is sampled a few times per window: a stuck child is ended within about 1.25 windows of CPU.
+    const tick = stallMs === undefined ? 0 : Math.min(Math.max(Math.floor(stallMs / 4), 20), 250);
     const checkStall = () => {
       // Decided in the check phase, after the poll phase has delivered any output already waiting: a busy event
       // loop must never make a printing child look silent.
       setImmediate(() => {
         if (settled || stallMs === undefined) return;
-        const quiet = performance.now() - lastOutput;
+        const now = performance.now();
+        const cpu = pid === undefined ? undefined : treeCpuMs(pid);
+        let quiet: number;
+        if (cpu !== undefined) {
+          if (outputSinceTick || cpuAtOutput === undefined) cpuAtOutput = cpu;
+          outputSinceTick = false;
+          quiet = cpu - cpuAtOutput;
+        } else quiet = now - lastOutput;
         if (quiet >= stallMs) {
           stalled = true;
+          stallClock = cpu !== undefined ? "cpu" : "wall";
           timedOut = true;
           killGroup();
-        } else stallTimer = setTimeout(checkStall, stallMs - quiet);
+        } else stallTimer = setTimeout(checkStall, cpu !== undefined ? tick : Math.max(stallMs - quiet, 1));
       });
     };
-    if (stallMs !== undefined) stallTimer = setTimeout(checkStall, stallMs);
+    if (stallMs !== undefined) stallTimer = setTimeout(checkStall, tick);
 
     const collect = (chunks: Buffer[], chunk: Buffer, which: "out" | "err") => {
       const used = which === "out" ? outBytes : errBytes;
@@ -205,6 +282,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     };
     child.stdout.on("data", (c: Buffer) => {
       lastOutput = performance.now();
+      outputSinceTick = true;
       collect(out, c, "out");
     });
     child.stderr.on("data", (c: Buffer) => collect(err, c, "err"));
@@ -232,6 +310,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         durationMs: performance.now() - started,
       };
       if (spawnError) result.spawnError = spawnError;
+      if (stallClock !== undefined) result.stallClock = stallClock;
       resolve(result);
     };
     child.on("error", (e: NodeJS.ErrnoException) => finish(null, null, e));

@@ -1,6 +1,7 @@
 import type { DesignInterface } from "../contracts/index.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { yosysCompatible } from "../verilog/index.js";
+import { portList, renderAssumption } from "./assume.js";
 import type { Stimulus } from "./testbench.js";
 
 export interface FormalJob {
@@ -21,6 +22,8 @@ export interface FormalJob {
   perSignal?: string[];
   /** The reference writes x/z literals: model undef bits so its X matches anything (2-5x slower SAT). */
   modelX: boolean;
+  /** Input constraint (checked beforehand, see assume.ts), assumed at every step of every proof. */
+  assume?: string;
   signal?: AbortSignal;
 }
 
@@ -111,9 +114,19 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
   if (limitation) return { kind: "skipped", reason: limitation, durationMs: 0 };
   const { iface } = job;
   const files = Object.fromEntries(Object.entries(job.sources).map(([k, v]) => [k, yosysCompatible(v)]));
+  // A constraint: the gold side becomes a wrapper with the same ports that assumes it (sat -set-assumes).
+  let gold = job.gold;
+  if (job.assume !== undefined) {
+    gold = `${job.gold}_assumed`;
+    const body = renderAssumption(job.assume, iface, (p) => p.name);
+    const conns = iface.ports.map((p) => `.${p.name}(${p.name})`).join(", ");
+    files["rtlgym_assume.v"] =
+      `module ${gold}(${portList(iface)});\n  ${job.gold} rtlgym_u (${conns});\n  always @* assume (${body});\nendmodule\n`;
+  }
   // `-ignore_gold_x` needs undef modelling: without it the miter is blind to real differences. A reference
   // with no x/z literal never drives X here (state starts at zero), so two-valued SAT is enough and faster.
   const common: string[] = job.modelX ? ["-show-inputs", "-enable_undef", "-set-def-inputs"] : ["-show-inputs"];
+  if (job.assume !== undefined) common.push("-set-assumes");
   const proofs: Proof[] = job.perSignal
     ? job.perSignal.map((s, i) => ({
         log: `sat_${i}.log`,
@@ -127,7 +140,7 @@ export async function runFormal(job: FormalJob): Promise<FormalOutcome> {
     "proc -norom",
     "async2sync",
     "memory",
-    `miter -equiv -flatten -make_outputs${job.modelX ? " -ignore_gold_x" : ""} ${job.gold} ${job.gate} rtlgym_miter`,
+    `miter -equiv -flatten -make_outputs${job.modelX ? " -ignore_gold_x" : ""} ${gold} ${job.gate} rtlgym_miter`,
     "hierarchy -top rtlgym_miter",
     // Cells the two sides share (most of a near-copy) merge, so SAT sees only what differs.
     "opt_expr",

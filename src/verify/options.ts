@@ -22,12 +22,18 @@ export const VerifyOptionsSchema = z.object({
   timeoutMs: z.number().int().positive().max(3_600_000).optional(),
   /** Address-space cap of each simulator and compiler process. */
   memoryLimitMb: z.number().int().min(64).max(65_536).optional(),
+  /**
+   * Input constraint (a spec's don't-care): a Verilog expression over the reference's inputs that legal inputs
+   * satisfy. Simulation drives and compares only inputs that satisfy it; formal assumes it (see assume.ts).
+   */
+  assume: z.string().trim().min(1).max(4000).optional(),
 });
 export type VerifyOptions = z.infer<typeof VerifyOptionsSchema>;
-type Tunables = Omit<VerifyOptions, "refTop" | "candTop">;
+type Tunables = Omit<VerifyOptions, "refTop" | "candTop" | "assume">;
 export type ResolvedVerifyOptions = { [K in keyof Tunables]-?: NonNullable<Tunables[K]> } & {
   refTop?: string;
   candTop?: string;
+  assume?: string;
 };
 
 export const DEFAULT_VERIFY_OPTIONS = {

@@ -29,8 +29,11 @@ export type SimOutcome =
   | {
       kind: "timeout";
       durationMs: number;
-      /** Set when the run was ended by the stall watchdog (no progress line for `afterMs`), not the time limit. */
-      stalled?: { afterMs: number; lastCycle?: number };
+      /**
+       * Set when the run was ended by the stall watchdog (no progress line while it used `afterMs` of CPU time, or
+       * of wall-clock time where CPU time cannot be read: `clock`), not by the time limit.
+       */
+      stalled?: { afterMs: number; clock: "cpu" | "wall"; lastCycle?: number };
     }
   | { kind: "error"; reason: string; log: string; durationMs: number };
 
@@ -78,7 +81,11 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
         return {
           kind: "timeout",
           durationMs: elapsed(),
-          stalled: { afterMs: limits.stallMs, ...(cycle !== undefined && { lastCycle: cycle }) },
+          stalled: {
+            afterMs: limits.stallMs,
+            clock: ran.stallClock ?? "wall",
+            ...(cycle !== undefined && { lastCycle: cycle }),
+          },
         };
       }
       return { kind: "timeout", durationMs: elapsed() };

@@ -1,4 +1,5 @@
 import type { DesignInterface, Port } from "../contracts/index.js";
+import { renderAssumption } from "./assume.js";
 
 /** One input assignment per step: input name -> Verilog literal (e.g. "4'b1010"). */
 export type Stimulus = Array<Record<string, string>>;
@@ -18,6 +19,12 @@ export interface TestbenchSpec {
   exhaustiveBits: number;
   /** Replay exactly these input steps instead of the generated stimulus (formal counterexamples). */
   replay?: Stimulus;
+  /**
+   * Input constraint over the reference's inputs (checked beforehand, see assume.ts): random draws are retried
+   * until it holds, a tick whose inputs break it draws new ones, and samples are compared only where it holds
+   * (sequential: and no edge has seen it broken since the last reset).
+   */
+  assume?: string;
 }
 
 export interface Testbench {
@@ -149,6 +156,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   const inVar = (i: number) => `rg_i${i}`;
   const inIdx = new Map(inputs.map((p, i) => [p.name, i]));
   const varOf = (p: Port) => inVar(inIdx.get(p.name) ?? -1);
+  const assumed = spec.assume === undefined ? undefined : renderAssumption(spec.assume, iface, varOf);
   const L: string[] = [];
   const emit = (s: string): void => {
     L.push(s);
@@ -177,6 +185,11 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   emit("  reg [63:0] rg_s;");
   emit("  reg [63:0] rg_m;");
   emit("  integer rg_cyc, rg_samples, rg_r, rg_j, rg_held, rg_deep, rg_len, rg_kind;");
+  if (assumed !== undefined) {
+    emit("  integer rg_ok, rg_t, rg_taint;");
+    // An if treats X as false: inputs that leave the constraint undefined do not satisfy it.
+    emit(`  task rg_eval; begin if (${assumed}) rg_ok = 1; else rg_ok = 0; end endtask`);
+  }
   outputs.forEach((p, o) => {
     emit(`  integer rg_d${o};`);
     for (let k = 0; k < K; k++) {
@@ -198,6 +211,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   // as "pre"; not counted in `samples`, since how many probes run depends on the random draws).
   emit("  task rg_check(input integer ph); begin");
   emit("    if (ph != 2) rg_samples = rg_samples + 1;");
+  if (assumed !== undefined) emit("    rg_eval; if (rg_ok != 0 && rg_taint == 0) begin");
   outputs.forEach((_p, o) => {
     emit(`    if (^rg_r${o} !== 1'bx) rg_d${o} = rg_d${o} + 1;`);
     for (let k = 0; k < K; k++) {
@@ -212,11 +226,12 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       emit("    end");
     }
   });
+  if (assumed !== undefined) emit("    end");
   emit("  end endtask");
 
   // New values for the data inputs. Each input draws a mode: zeros, ones, hold, one-hot, sign boundary, or
   // uniform. `sticky` (1) keeps an input unchanged with probability 15/16, for long runs that reach deep states.
-  emit("  task rg_random_inputs(input integer sticky); begin");
+  emit(`  task ${assumed === undefined ? "rg_random_inputs" : "rg_draw"}(input integer sticky); begin`);
   dataInputs.forEach((p, j) => {
     const v = varOf(p);
     const w = p.width;
@@ -248,6 +263,13 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     emit("    end");
   });
   emit("  end endtask");
+  if (assumed !== undefined) {
+    // Draws until the constraint holds (a few dozen tries; a tick still breaking it taints the state).
+    emit("  task rg_random_inputs(input integer sticky); begin");
+    emit("    rg_draw(sticky); rg_eval; rg_t = 0;");
+    emit("    while (rg_ok == 0 && rg_t < 64) begin rg_draw(0); rg_eval; rg_t = rg_t + 1; end");
+    emit("  end endtask");
+  }
 
   const resets = iface.resets;
   emit("  task rg_reset(input integer which); begin");
@@ -270,13 +292,23 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
 
   // Progress lines let the runner tell a slow simulation from a stuck one (a zero-delay loop prints nothing).
   const heartbeat = `if (rg_cyc % ${heartbeatEvery(iface.cells, K)} == 0) begin $display("RTLGYM${n} P %0d", rg_cyc); $fflush; end`;
+  // With a constraint: inputs that break it (directed vectors, held bits) are redrawn before the tick, and an edge
+  // that still sees them broken taints the state until an edge with a reset asserted.
+  const anyReset = resets
+    .map((r) => `${varOf(inputs[inIdx.get(r.name) ?? 0] as Port)} == ${r.activeHigh ? "1'b1" : "1'b0"}`)
+    .join(" || ");
+  const fix = assumed === undefined ? "" : "rg_eval; if (rg_ok == 0) rg_random_inputs(0); ";
+  const edge =
+    assumed === undefined
+      ? ""
+      : `rg_eval; if (${anyReset || "1'b0"}) rg_taint = 0; else if (rg_ok == 0) rg_taint = 1; `;
   if (sequential) {
     emit(
       iface.clockEdges.length > 1
         ? // Flops on both edges: data inputs also change between the rising and the falling edge (mostly held, as
           // sticky draws), or a design that samples only one edge would look the same as one sampling both.
-          `  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); rg_random_inputs(1); #1 rg_check(2); #2 rg_clk = 1'b0; #1 rg_check(2); #1 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`
-        : `  task rg_tick; begin #2 rg_check(0); #1 rg_clk = 1'b1; #2 rg_check(1); #3 rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`,
+          `  task rg_tick; begin ${fix}#2 rg_check(0); #1 ${edge}rg_clk = 1'b1; #2 rg_check(1); rg_random_inputs(1); #1 rg_check(2); #2 ${edge}rg_clk = 1'b0; #1 rg_check(2); #1 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`
+        : `  task rg_tick; begin ${fix}#2 rg_check(0); #1 ${edge}rg_clk = 1'b1; #2 rg_check(1); #3 ${edge}rg_clk = 1'b0; #2 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`,
     );
   } else {
     emit(`  task rg_tick; begin #1 rg_check(0); #1 rg_cyc = rg_cyc + 1; ${heartbeat} end endtask`);
@@ -285,6 +317,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   emit("  initial begin");
   const seed = BigInt.asUintN(64, (BigInt(spec.seed) + 1n) * 0x9e3779b97f4a7c15n).toString(16);
   emit(`    rg_s = 64'h${seed}; rg_cyc = 0; rg_samples = 0; rg_held = 0;`);
+  if (assumed !== undefined) emit("    rg_ok = 0; rg_t = 0; rg_taint = 0;");
   outputs.forEach((_p, o) => {
     emit(`    rg_d${o} = 0;`);
     for (let k = 0; k < K; k++) emit(`    rg_m${k}_${o} = 0; rg_fc${k}_${o} = 0; rg_fp${k}_${o} = 0;`);

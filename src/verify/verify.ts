@@ -25,6 +25,7 @@ import {
   suffixModules,
 } from "../verilog/index.js";
 import { analyseReference, type ReferenceAnalysis, readCandidateInterfaces } from "./analyze.js";
+import { checkAssumption } from "./assume.js";
 import { type FormalOutcome, formalLimitation, runFormal } from "./formal.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
@@ -62,8 +63,9 @@ const REPLAY_FLOOR_MS = 2000;
  */
 const SHARED_STALL_MS = 400;
 /**
- * Any other run (a candidate alone, a replay, the reference against itself) that prints no progress line for
- * this long is finished as a timeout: it is stuck in a zero-delay loop. The testbench prints a progress line
+ * Any other run (a candidate alone, a replay, the reference against itself) that prints no progress line while
+ * it uses this much CPU time is finished as a timeout: it is stuck in a zero-delay loop. CPU time, not wall-clock
+ * silence (see runProcess stallMs): a correct but slow design sharing its core with other checks is not cut. The testbench prints a progress line
  * at least every 64 steps (every ~25,600 cell-steps for bigger designs), dozens per run of the default budget,
  * so a design whose progress lines are this far apart could not finish within any usual limit anyway; the
  * window only spares waiting for that limit.
@@ -103,6 +105,8 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
   const work = (async () => {
     const versions = await toolVersions();
     const ref = await analyseReference(reference, options.refTop, options.timeoutMs);
+    if (options.assume !== undefined)
+      await checkAssumption(options.assume, ref.iface, Math.min(options.timeoutMs, FRONTEND_LIMIT_MS));
     const frontendStarted = performance.now();
     // Identical candidates (RL groups repeat completions) are checked once. Only byte-identical text (line endings
     // aside, which every tool sees normalised) counts as identical: whitespace can change what a macro expands to.
@@ -467,6 +471,7 @@ class CheckContext {
       exhaustiveBits: this.options.exhaustiveBits,
     };
     if (replay) spec.replay = replay;
+    if (this.options.assume !== undefined) spec.assume = this.options.assume;
     return spec;
   }
 
@@ -551,14 +556,15 @@ class CheckContext {
         simReport.status = "timeout";
         const stall = o.stalled;
         const at = stall?.lastCycle !== undefined ? ` after cycle ${stall.lastCycle}` : "";
+        const span = stall ? `${stall.afterMs} ms${stall.clock === "cpu" ? " of CPU time" : ""}` : "";
         simReport.reason = stall
-          ? `no simulation progress for ${stall.afterMs} ms${at}`
+          ? `no simulation progress for ${span}${at}`
           : `no verdict within ${this.options.timeoutMs} ms`;
         return this.result({
           status: "timeout",
           decidedBy: "sim",
           message: stall
-            ? `no simulation progress for ${stall.afterMs} ms${at}: the design does not advance time (zero-delay loop?)`
+            ? `no simulation progress for ${span}${at}: the design does not advance time (zero-delay loop?)`
             : `simulation did not finish within ${this.options.timeoutMs} ms (a loop without timing control?)`,
           sim: simReport,
           ...base,
@@ -671,10 +677,11 @@ class CheckContext {
       bad.length > 0
         ? `not equivalent: ${bad.join(", ")} ${bad.length === 1 ? "differs" : "differ"}`
         : `equivalent (${describeEvidence(simReport, formalReport)})${simSignals ? "" : "; formal only: oscillation and combinational loops are not checked"}`;
+    const under = this.options.assume === undefined ? "" : ` under the input constraint ${this.options.assume}`;
     const r = this.result({
       status: bad.length > 0 ? "fail" : "pass",
       decidedBy,
-      message,
+      message: `${message}${under}`,
       signals,
       sim: simReport,
       formal: formalReport,
@@ -714,6 +721,7 @@ class CheckContext {
       depth: this.options.formalDepth,
       deepDepth: deepFormalDepth(this.ref.iface, this.options.formalDepth),
       modelX: this.refHasUnknowns,
+      ...(this.options.assume !== undefined && { assume: this.options.assume }),
       timeoutMs: formalBudget(this.candidateTimeLeft(), this.options.formalTimeoutMs),
       signal: this.signal,
     };

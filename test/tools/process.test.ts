@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runProcess, withTempDir } from "../../src/tools/process.js";
+import { loadOneCore } from "../helpers/cpu-load.js";
 
 // Running, not merely a zombie waiting for init to reap it.
 const alive = (pid: number) => {
@@ -25,19 +26,80 @@ describe("runProcess", () => {
     });
   });
 
-  it("ends a run that stops printing, long before its time limit", async () => {
+  it("ends a run that stops printing and spins, long before its time limit", async () => {
     await withTempDir("t", async (cwd) => {
-      const r = await runProcess("bash", ["-c", "for i in 1 2 3; do echo tick; sleep 0.05; done; sleep 30"], {
-        cwd,
-        timeoutMs: 20_000,
-        stallMs: 300,
-      });
+      const r = await runProcess(
+        "bash",
+        ["-c", "for i in 1 2 3; do echo tick; sleep 0.05; done; while :; do :; done"],
+        {
+          cwd,
+          timeoutMs: 20_000,
+          stallMs: 300,
+        },
+      );
       expect(r.stalled).toBe(true);
+      expect(r.stallClock).toBe("cpu");
       expect(r.timedOut).toBe(true);
       expect(r.stdout).toBe("tick\ntick\ntick\n");
       expect(r.durationMs).toBeLessThan(10_000);
     });
   });
+
+  it("judges a sandboxed spinning child by the CPU time of its whole tree", async () => {
+    await withTempDir("t", async (cwd) => {
+      const r = await runProcess("/bin/sh", ["-c", "echo go; while :; do :; done"], {
+        cwd,
+        timeoutMs: 20_000,
+        stallMs: 300,
+        sandbox: true,
+      });
+      expect(r.stalled).toBe(true);
+      expect(r.stallClock).toBe("cpu");
+      expect(r.durationMs).toBeLessThan(10_000);
+    });
+  });
+
+  it("leaves a silent child that uses no CPU to the hard wall-clock limit", async () => {
+    await withTempDir("t", async (cwd) => {
+      const r = await runProcess("bash", ["-c", "echo tick; sleep 30"], { cwd, timeoutMs: 1500, stallMs: 200 });
+      expect(r.stalled).toBe(false);
+      expect(r.timedOut).toBe(true);
+      expect(r.durationMs).toBeGreaterThanOrEqual(1400);
+      expect(r.durationMs).toBeLessThan(10_000);
+    });
+  });
+
+  it("spares a slow child starved of CPU by other load, and still ends a spinning one under the same load", async () => {
+    // The child prints a line after every 120 ms of its own CPU time: under 3 busy loops on its core the lines
+    // are far more than the 300 ms window apart in wall-clock time, which a wall-clock watchdog would call a stall.
+    const slow = `const t0 = Date.now(); const gaps = []; let last = t0;
+for (let i = 0; i < 5; i++) {
+  const c = process.cpuUsage(); while ((process.cpuUsage().user + process.cpuUsage().system) - (c.user + c.system) < 120000) {}
+  const now = Date.now(); gaps.push(now - last); last = now; console.log("line " + i);
+}
+console.log("gaps " + gaps.join(","));`;
+    const load = loadOneCore(3);
+    try {
+      await withTempDir("t", async (cwd) => {
+        const r = await runProcess(process.execPath, ["-e", slow], { cwd, timeoutMs: 60_000, stallMs: 300 });
+        expect(r.stalled).toBe(false);
+        expect(r.exitCode).toBe(0);
+        const gaps = (/gaps (.*)/.exec(r.stdout)?.[1] ?? "").split(",").map(Number);
+        expect(gaps).toHaveLength(5);
+        // The load was real: some gap between lines exceeded the stall window in wall-clock time.
+        expect(Math.max(...gaps)).toBeGreaterThan(300);
+        const hung = await runProcess("bash", ["-c", "echo go; while :; do :; done"], {
+          cwd,
+          timeoutMs: 60_000,
+          stallMs: 300,
+        });
+        expect(hung.stalled).toBe(true);
+        expect(hung.durationMs).toBeLessThan(30_000);
+      });
+    } finally {
+      load.release();
+    }
+  }, 90_000);
 
   it("caps runaway output and stops the writer", async () => {
     await withTempDir("t", async (cwd) => {

@@ -1,26 +1,28 @@
-import { readFile } from "node:fs/promises";
-import type { Command } from "commander";
-import type { VerifyResult } from "../../contracts/index.js";
+import type { Command, CommanderError } from "commander";
 import { BadInputError } from "../../core/errors.js";
-import { languageOfPath, verifyAny } from "../../verify/index.js";
-import { extractVerilog } from "../../verilog/index.js";
-import { extractVhdl } from "../../vhdl/index.js";
-import { EXIT } from "../exit.js";
+import { verifyAny } from "../../verify/index.js";
 import { formatResult } from "../format.js";
 import { intOption } from "../options.js";
+import { runBatch } from "./check-batch.js";
+import { problemConstraint } from "./check-constraints.js";
+import {
+  checkErrorOf,
+  exitCodeFor,
+  extractCandidate,
+  languageFor,
+  type OptionFlags,
+  optionsFromFlags,
+  readSource,
+  resolveProblem,
+} from "./check-input.js";
 
-interface CheckFlags {
+interface CheckFlags extends OptionFlags {
   refTop?: string;
   candTop?: string;
-  engine: "sim" | "formal" | "both";
-  seed?: number;
-  timeoutMs?: number;
-  cycles?: number;
-  vectors?: number;
-  exhaustiveBits?: number;
-  depth?: number;
-  formalTimeoutMs?: number;
-  memoryMb?: number;
+  problem?: string;
+  data?: string;
+  batch?: string;
+  workers?: number;
   extract: boolean;
   json?: boolean;
   lang?: string;
@@ -30,38 +32,26 @@ interface CheckFlags {
   generic: string[];
 }
 
-type Lang = "verilog" | "vhdl";
-
-/** --ref-lang/--cand-lang, else --lang, else the file extension, else the text (an entity and no module: VHDL). */
-function languageFor(which: string | undefined, all: string | undefined, path: string): Lang | undefined {
-  const chosen = which ?? all;
-  if (chosen !== undefined) {
-    if (chosen !== "verilog" && chosen !== "vhdl")
-      throw new BadInputError(`--lang must be verilog or vhdl (got ${chosen})`);
-    return chosen;
-  }
-  return languageOfPath(path);
-}
-
-/** Model output (fences, <answer> tags, [BEGIN]/[DONE]) is reduced to its Verilog; plain files pass through. */
-const LOOKS_LIKE_MODEL_OUTPUT = /```|\[BEGIN\]|<answer>|<think>/;
-
-async function readSource(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    throw new BadInputError(
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-}
+export { exitCodeFor } from "./check-input.js";
 
 export function registerCheck(program: Command): void {
-  program
+  const command = program
     .command("check")
-    .description("check a candidate module against a reference (simulation + formal equivalence)")
-    .argument("<reference>", "reference Verilog or VHDL file (.v/.sv, .vhd/.vhdl)")
-    .argument("<candidate>", "candidate Verilog or VHDL file (or raw model output)")
+    .description(
+      "check a candidate module against a reference (simulation + formal equivalence)\n" +
+        "  rtlgym check REF CAND | rtlgym check --problem SUITE/ID CAND | rtlgym check --batch FILE.jsonl",
+    )
+    .argument("[files...]", "reference and candidate files (with --problem: the candidate only; with --batch: none)")
+    .option(
+      "--problem <suite/id>",
+      "check against a suite problem's reference and tops, e.g. verilog-eval-v2/Prob001_zero",
+    )
+    .option(
+      "--data <dir>",
+      "upstream benchmark data for --problem (default: $RTLGYM_BENCHMARKS); not needed for builtin",
+    )
+    .option("--batch <file>", "JSONL of pairs (- for stdin): one JSON result line per input line, in input order")
+    .option("--workers <n>", "--batch: simultaneous engine calls (default 2)", intOption)
     .option("--ref-top <name>", "top module (or VHDL entity) of the reference (default: the one nothing instantiates)")
     .option(
       "--cand-top <name>",
@@ -81,7 +71,7 @@ export function registerCheck(program: Command): void {
       "auto (validated GHDL translation, else native) | native (GHDL simulation only)",
       "auto",
     )
-    .option("--engine <engine>", "sim | formal | both", "both")
+    .option("--engine <engine>", "sim | formal | both (default both)")
     .option("--seed <n>", "random stimulus seed", intOption)
     .option("--timeout-ms <n>", "wall-clock limit of the check", intOption)
     .option("--cycles <n>", "random clock cycles for sequential designs", intOption)
@@ -90,64 +80,103 @@ export function registerCheck(program: Command): void {
     .option("--depth <n>", "bound of the sequential formal check, in cycles", intOption)
     .option("--formal-timeout-ms <n>", "time formal may take before simulation alone decides", intOption)
     .option("--memory-mb <n>", "memory cap of each simulator and compiler process", intOption)
+    .option(
+      "--assume <expr>",
+      "input constraint (a spec's don't-care), a Verilog expression over the inputs, e.g. '!(s1 && s2)': only inputs that satisfy it are driven and compared; formal assumes it",
+    )
     .option("--no-extract", "do not extract code from model output (fences, <answer> tags)")
-    .option("--json", "print the result as one JSON object")
-    .action(async (refPath: string, candPath: string, flags: CheckFlags) => {
-      if (!["sim", "formal", "both"].includes(flags.engine)) {
-        throw new BadInputError(`--engine must be sim, formal or both (got ${flags.engine})`);
+    .option("--json", "print one JSON object (a VerifyResult, or {status, code, message, exitCode} on error)")
+    .action(async (files: string[], flags: CheckFlags) => {
+      try {
+        await runCheck(files, flags);
+      } catch (e) {
+        if (!flags.json) throw e;
+        const error = checkErrorOf(e);
+        process.stdout.write(`${JSON.stringify(error)}\n`);
+        process.exitCode = error.exitCode;
       }
-      if (!["auto", "native"].includes(flags.vhdlRoute))
-        throw new BadInputError(`--vhdl-route must be auto or native (got ${flags.vhdlRoute})`);
-      const reference = await readSource(refPath, "reference");
-      let candidate = await readSource(candPath, "candidate");
-      const refLang = languageFor(flags.refLang, flags.lang, refPath);
-      let candLang = languageFor(flags.candLang, flags.lang, candPath);
-      if (flags.extract && LOOKS_LIKE_MODEL_OUTPUT.test(candidate)) {
-        // Model output: a ```vhdl fence (or the reference's language) means VHDL.
-        const vhdl = candLang !== "verilog" ? extractVhdl(candidate) : undefined;
-        const wantVhdl =
-          candLang === "vhdl" || vhdl?.method === "fence-vhdl" || (candLang === undefined && refLang === "vhdl");
-        if (vhdl && wantVhdl && vhdl.method !== "none") {
-          candidate = vhdl.code;
-          candLang = "vhdl";
-        } else candidate = extractVerilog(candidate).code;
-      }
-      const options = {
-        engine: flags.engine,
-        ...(flags.refTop !== undefined && { refTop: flags.refTop }),
-        ...(flags.candTop !== undefined && { candTop: flags.candTop }),
-        ...(flags.seed !== undefined && { seed: flags.seed }),
-        ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
-        ...(flags.cycles !== undefined && { cycles: flags.cycles }),
-        ...(flags.vectors !== undefined && { vectors: flags.vectors }),
-        ...(flags.exhaustiveBits !== undefined && { exhaustiveBits: flags.exhaustiveBits }),
-        ...(flags.depth !== undefined && { formalDepth: flags.depth }),
-        ...(flags.formalTimeoutMs !== undefined && { formalTimeoutMs: flags.formalTimeoutMs }),
-        ...(flags.memoryMb !== undefined && { memoryLimitMb: flags.memoryMb }),
-      };
-      const result = await verifyAny({
-        reference,
-        candidate,
-        ...options,
-        ...(refLang && { referenceLanguage: refLang }),
-        ...(candLang && { candidateLanguage: candLang }),
-        vhdlRoute: flags.vhdlRoute === "native" ? "native" : "auto",
-        generics: Object.fromEntries(
-          flags.generic.map((g) => {
-            const eq = g.indexOf("=");
-            if (eq <= 0) throw new BadInputError(`--generic must look like NAME=VALUE (got ${g})`);
-            return [g.slice(0, eq), g.slice(eq + 1)];
-          }),
-        ),
-      });
-      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else process.stdout.write(formatResult(result));
-      process.exitCode = exitCodeFor(result);
     });
+  // A flag commander itself rejects (unknown option, bad integer) is an error like any other under --json.
+  command.exitOverride((err: CommanderError) => {
+    const argv = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+    if (err.exitCode !== 0 && argv.includes("--json")) {
+      const error = { status: "bad_input", code: "USAGE", message: err.message.replace(/^error: /, ""), exitCode: 2 };
+      process.stdout.write(`${JSON.stringify(error)}\n`);
+    }
+    throw err;
+  });
 }
 
-export function exitCodeFor(result: VerifyResult): number {
-  if (result.status === "pass") return EXIT.ok;
-  if (result.status === "infra_error") return EXIT.usage;
-  return EXIT.notEquivalent;
+async function runCheck(files: string[], flags: CheckFlags): Promise<void> {
+  if (!["auto", "native"].includes(flags.vhdlRoute))
+    throw new BadInputError(`--vhdl-route must be auto or native (got ${flags.vhdlRoute})`);
+  const options = optionsFromFlags(flags);
+  if (flags.batch !== undefined) {
+    if (files.length > 0) throw new BadInputError("--batch takes no file arguments (the pairs are in the JSONL)");
+    if (flags.problem !== undefined)
+      throw new BadInputError("--batch and --problem do not mix (put problem in a line)");
+    process.exitCode = await runBatch(flags.batch, {
+      options,
+      ...(flags.data !== undefined && { dataDir: flags.data }),
+      ...(flags.workers !== undefined && { workers: flags.workers }),
+      extract: flags.extract,
+    });
+    return;
+  }
+  if (flags.workers !== undefined) throw new BadInputError("--workers applies to --batch only");
+  const wanted = flags.problem !== undefined ? 1 : 2;
+  if (files.length !== wanted)
+    throw new BadInputError(
+      flags.problem !== undefined
+        ? `--problem takes one file argument, the candidate (got ${files.length})`
+        : `check takes a reference and a candidate file (got ${files.length}); or --problem SUITE/ID CAND, or --batch FILE`,
+    );
+  let reference: string;
+  let refPath: string | undefined;
+  let refTop = flags.refTop;
+  let candTop = flags.candTop;
+  let problemLang: "verilog" | "vhdl" | undefined;
+  if (flags.problem !== undefined) {
+    const problem = await resolveProblem(flags.problem, flags.data);
+    if (problem.excluded)
+      process.stderr.write(`rtlgym: note: ${flags.problem} is excluded from scoring: ${problem.excluded}\n`);
+    reference = problem.reference;
+    refTop ??= problem.refTop;
+    candTop ??= problem.candTop;
+    problemLang = problem.language ?? "verilog";
+    const stated = problemConstraint(problem.suite, problem.id);
+    if (stated !== undefined && options.assume === undefined) {
+      options.assume = stated;
+      process.stderr.write(`rtlgym: note: the spec of ${flags.problem} states an input constraint: ${stated}\n`);
+    }
+  } else {
+    if (flags.data !== undefined) throw new BadInputError("--data applies to --problem and --batch only");
+    refPath = files[0] as string;
+    reference = await readSource(refPath, "reference");
+  }
+  const candPath = files[files.length - 1] as string;
+  let candidate = await readSource(candPath, "candidate");
+  const refLang = problemLang ?? languageFor(flags.refLang, flags.lang, refPath);
+  let candLang = languageFor(flags.candLang, flags.lang, candPath);
+  if (flags.extract) ({ code: candidate, lang: candLang } = extractCandidate(candidate, candLang, refLang));
+  const result = await verifyAny({
+    reference,
+    candidate,
+    ...options,
+    ...(refTop !== undefined && { refTop }),
+    ...(candTop !== undefined && { candTop }),
+    ...(refLang && { referenceLanguage: refLang }),
+    ...(candLang && { candidateLanguage: candLang }),
+    vhdlRoute: flags.vhdlRoute === "native" ? "native" : "auto",
+    generics: Object.fromEntries(
+      flags.generic.map((g) => {
+        const eq = g.indexOf("=");
+        if (eq <= 0) throw new BadInputError(`--generic must look like NAME=VALUE (got ${g})`);
+        return [g.slice(0, eq), g.slice(eq + 1)];
+      }),
+    ),
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(formatResult(result));
+  process.exitCode = exitCodeFor(result);
 }

@@ -1,0 +1,24 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
+
+/**
+ * Real CPU contention for a test: pins this process (so every tool it spawns) to one core and starts `hogs` busy
+ * loops on that same core at this process's priority, so a child gets about 1/(hogs+1) of that core. `release`
+ * stops the loops (by their own pids) and restores the affinity.
+ */
+export function loadOneCore(hogs: number): { release: () => void } {
+  const all = `0-${Math.max(availableParallelism(), 1) - 1}`;
+  const core = String(Math.max(availableParallelism(), 1) - 1);
+  execFileSync("taskset", ["-a", "-p", "-c", core, String(process.pid)], { stdio: "ignore" });
+  const loops: ChildProcess[] = [];
+  for (let i = 0; i < hogs; i++)
+    // Each loop in a session of its own: with scheduler autogroups, CPU is shared between sessions first, and the
+    // sandboxed tools run in sessions of their own too.
+    loops.push(spawn("taskset", ["-c", core, "sh", "-c", "while :; do :; done"], { stdio: "ignore", detached: true }));
+  return {
+    release: () => {
+      for (const l of loops) if (l.pid !== undefined) l.kill("SIGKILL");
+      execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" });
+    },
+  };
+}
