@@ -11,6 +11,7 @@ import { registerSalvPairs } from "./commands/salv.js";
 import { registerSearch } from "./commands/search.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSlice } from "./commands/slice.js";
+import { registerStepData } from "./commands/steps.js";
 import { registerTasks } from "./commands/tasks.js";
 import { registerTrain } from "./commands/train.js";
 import { EXIT } from "./exit.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerModel(program);
   registerData(program);
+  registerStepData(program);
   registerSearch(program);
   registerSalvPairs(program);
   registerRecipe(program);
