@@ -6,6 +6,7 @@ import { registerData } from "./commands/data.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerModel } from "./commands/model.js";
+import { registerPrm } from "./commands/prm.js";
 import { registerRecipe } from "./commands/recipe.js";
 import { registerSalvPairs } from "./commands/salv.js";
 import { registerSearch } from "./commands/search.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerModel(program);
   registerData(program);
   registerStepData(program);
+  registerPrm(program);
   registerSearch(program);
   registerSalvPairs(program);
   registerRecipe(program);
