@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
-import { extractCandidate, type PromptStyle } from "../bench/prompts.js";
+import { buildPrompt, extractCandidate, type PromptStyle } from "../bench/prompts.js";
 import { verifyProblemGroup } from "../bench/score.js";
 import { BadInputError, RtlgymError, ToolMissingError } from "../core/errors.js";
 import type { LlmClient } from "../llm/index.js";
@@ -28,6 +28,12 @@ export interface StepLabelOptions {
   /** Completions per step prefix. */
   rollouts: number;
   promptStyle: PromptStyle;
+  /**
+   * `none` (default): the raw completions prompt `rtlgym search` continues. `chatml`: the chat prompt (system, user)
+   * rendered in ChatML (`<|im_start|>role ... <|im_end|>`), then the assistant's answer prefilled: for models trained
+   * on chat rows with a ChatML template (the testbed's), which end the raw prompt at once.
+   */
+  chatTemplate?: ChatTemplate;
   temperature: number;
   topP?: number;
   maxTokens: number;
@@ -62,6 +68,7 @@ export interface LabelledTrajectory {
   prompt: string;
   /** The step texts (code only, as `rtlgym search` sends steps to a PRM). */
   completions: string[];
+  chatTemplate: ChatTemplate;
   rationales: string[];
   labels: StepLabel[];
   /** Minimum soft label over the steps (Math-Shepherd's trajectory score). */
@@ -91,9 +98,23 @@ export interface StepLabelSummary {
   wallMs: number;
 }
 
+/** How the rollout prompt is written (see {@link StepLabelOptions.chatTemplate}). */
+export const CHAT_TEMPLATES = ["none", "chatml"] as const;
+export type ChatTemplate = (typeof CHAT_TEMPLATES)[number];
+
 /** The prompt and prefill a trajectory's rollouts continue: the problem's search prompt, its header matched up. */
-export function rolloutPrompt(row: TrajectoryRow, style: PromptStyle): SearchPrompt {
-  const prompt = searchPrompt(row.problem, "completions", style);
+export function rolloutPrompt(row: TrajectoryRow, style: PromptStyle, template: ChatTemplate = "none"): SearchPrompt {
+  const raw = searchPrompt(row.problem, "completions", style);
+  let prompt = raw;
+  if (template === "chatml") {
+    const chat = buildPrompt(row.problem, { api: "chat", style });
+    const turn = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
+    prompt = {
+      prompt: `${chat.system !== undefined ? turn("system", chat.system) : ""}${turn("user", chat.prompt)}<|im_start|>assistant\n`,
+      prefill: raw.prefill,
+      stop: [...raw.stop, "<|im_end|>"],
+    };
+  }
   // The trajectory's steps follow the solution's own header; when the prompt's prefill does not end with that header
   // (another spelling, or no header in the prompt), the solution's header is put after the prefill.
   const norm = (s: string) => s.replace(/\s+/g, " ").trim();
@@ -201,17 +222,20 @@ async function labelTrajectory(
   options: StepLabelOptions,
   spent: { calls: number; requests: number; completionTokens: number },
 ): Promise<LabelledTrajectory> {
-  const prompt = rolloutPrompt(row, options.promptStyle);
+  const prompt = rolloutPrompt(row, options.promptStyle, options.chatTemplate);
+  const searchSide = rolloutPrompt(row, options.promptStyle, "none");
   const codes = row.steps.map((s) => s.code);
   // Candidates of every step, verified in one group check: the rollouts of each proper prefix, then the solution.
   const candidates: string[] = [];
   const owner: number[] = [];
   for (let k = 0; k < codes.length - 1; k++) {
-    const prefix = codes.slice(0, k + 1).join("");
+    // The request ends at the prefix's last visible character: a prompt ending in a newline and indentation splits
+    // tokens the model only saw merged (it then repeats the line end); the model writes that whitespace itself.
+    const continued = (prompt.prefill + codes.slice(0, k + 1).join("")).trimEnd();
     const generations = await options.client.generate({
       ...(prompt.system !== undefined && { system: prompt.system }),
       prompt: prompt.prompt,
-      prefill: prompt.prefill + prefix,
+      prefill: continued,
       n: options.rollouts,
       seed: options.seed + k,
       temperature: options.temperature,
@@ -224,7 +248,7 @@ async function labelTrajectory(
     for (const g of generations) {
       spent.completionTokens += g.usage?.completionTokens ?? 0;
       const text = endsDesign(g.text) ? cutAfterEndmodule(g.text) : g.text;
-      candidates.push(extractCandidate(row.problem, prefix + text, { prefill: prompt.prefill }));
+      candidates.push(extractCandidate(row.problem, continued + text));
       owner.push(k);
     }
   }
@@ -251,8 +275,10 @@ async function labelTrajectory(
   return {
     id: row.id,
     problem: row.problem.id,
-    prompt: `${prompt.system !== undefined ? `${prompt.system}\n\n` : ""}${prompt.prompt}${prompt.prefill}`,
+    // What `rtlgym search` tells a PRM (its raw completions prompt), whatever template the rollouts used.
+    prompt: `${searchSide.system !== undefined ? `${searchSide.system}\n\n` : ""}${searchSide.prompt}${searchSide.prefill}`,
     completions: codes,
+    chatTemplate: options.chatTemplate ?? "none",
     rationales: row.steps.map((s) => s.rationale),
     labels,
     score: Math.min(...labels.map((l) => l.soft)),

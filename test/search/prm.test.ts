@@ -57,8 +57,8 @@ const task = (id: string, y: string, z: string): Problem => ({
 /** Rollouts: the right `z` for one problem, a wrong one for the other; whole answers for search: AND/OR. */
 function respond(req: FakeRequest): string[] {
   const text = req.prompt ?? "";
-  if (text.includes("Problem p1")) return ["  assign z = a | b;\nendmodule\n", "  assign z = a;\nendmodule\n"];
-  if (text.includes("Problem p2")) return ["  assign z = a;\nendmodule\n"];
+  if (text.includes("Problem p1")) return ["\n  assign z = a | b;\nendmodule\n", "\n  assign z = a;\nendmodule\n"];
+  if (text.includes("Problem p2")) return ["\n  assign z = a;\nendmodule\n"];
   if (req.stop?.includes("\n"))
     return text.endsWith(`${H2}\n`) ? ["  assign y = a & b;", "  assign y = a;"] : ["endmodule"];
   return ["  assign y = a & b;\n  assign z = a | b;\nendmodule\n", "  assign y = a;\n  assign z = b;\nendmodule\n"];

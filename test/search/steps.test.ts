@@ -122,13 +122,13 @@ describe("step labels and the data commands", () => {
     const text = req.prompt ?? "";
     if (text.includes("Problem two.")) {
       return [
-        "  assign z = a | b;\nendmodule\n```",
-        "  assign z = a ^ b;\nendmodule\n",
-        "  assign z = b | a;\nendmodule\n",
-        "  assign z = (a;\nendmodule\n",
+        "\n  assign z = a | b;\nendmodule\n```",
+        "\n  assign z = a ^ b;\nendmodule\n",
+        "\n  assign z = b | a;\nendmodule\n",
+        "\n  assign z = (a;\nendmodule\n",
       ];
     }
-    return ["  assign z = a;\nendmodule\n"];
+    return ["\n  assign z = a;\nendmodule\n"];
   }
 
   beforeAll(async () => {
@@ -164,9 +164,11 @@ describe("step labels and the data commands", () => {
     });
     expect(summary).toMatchObject({ trajectories: 2, steps: 4, calls: 8, requests: 2, hardRate: 0.5 });
     expect(summary.meanSoft).toBeCloseTo(0.25);
-    // One rollout step per trajectory: the first prefix, continued from the raw prompt, header and `assign y`.
+    // One rollout step per trajectory: the first prefix, continued from the raw prompt, header and `assign y`
+    // (cut at its last visible character: the model writes the line end).
     const first = server.requests[0] as FakeRequest;
-    expect(first.prompt?.endsWith(`\`\`\`verilog\n${H2}\n  assign y = a & b;\n`)).toBe(true);
+    expect(first.prompt?.endsWith(`\`\`\`verilog\n${H2}\n  assign y = a & b;`)).toBe(true);
+    expect(first.prompt?.startsWith("You are an expert")).toBe(true);
     expect(first).toMatchObject({ n: 4, seed: 7, stop: ["```"], maxTokens: 256 });
     const labels = (await readFile(join(dir, "labels", "labels.jsonl"), "utf8"))
       .trim()
@@ -217,10 +219,22 @@ describe("step labels and the data commands", () => {
         "fake-model",
         "--rollouts",
         "2",
+        "--chat-template",
+        "chatml",
         "--json",
       ],
       { timeout: 120_000 },
     );
     expect(JSON.parse(c.stdout)).toMatchObject({ trajectories: 2, steps: 4, calls: 4, rollouts: 2 });
+    // ChatML: the chat prompt rendered once, the answer prefilled up to the prefix.
+    const last = server.requests.at(-1) as FakeRequest;
+    expect(last.prompt?.startsWith("<|im_start|>system\nYou are an expert")).toBe(true);
+    expect(last.prompt?.endsWith(`<|im_end|>\n<|im_start|>assistant\n\`\`\`verilog\n${H2}\n  assign y = a ^ b;`)).toBe(
+      true,
+    );
+    expect(last.stop).toEqual(["```", "<|im_end|>"]);
+    // The PRM rows keep the prompt search sends a PRM (the raw completions prompt), not the ChatML one.
+    const rows = (await readFile(join(dir, "cli-labels", "prm.jsonl"), "utf8")).trim().split("\n");
+    expect(JSON.parse(rows[0] as string).prompt.startsWith("You are an expert")).toBe(true);
   }, 120_000);
 });

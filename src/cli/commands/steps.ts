@@ -3,7 +3,7 @@ import type { PromptStyle } from "../../bench/prompts.js";
 import { BadInputError } from "../../core/errors.js";
 import { createClient } from "../../llm/index.js";
 import { buildStepData } from "../../search/step-data.js";
-import { labelSteps } from "../../search/step-labels.js";
+import { CHAT_TEMPLATES, type ChatTemplate, labelSteps } from "../../search/step-labels.js";
 import { findPython } from "../../train/python.js";
 import { intOption } from "../options.js";
 import { numberOption } from "./bench/shared.js";
@@ -103,6 +103,11 @@ export function registerStepData(program: Command): void {
     .option("--api-key <key>", "bearer token for the endpoint (default: $OPENAI_API_KEY)")
     .option("--rollouts <n>", "completions per step prefix", intOption, 8)
     .option("--prompt-style <style>", "rtlgym | upstream", "rtlgym")
+    .option(
+      "--chat-template <t>",
+      "none (the raw prompt search continues) | chatml (the chat prompt in ChatML, for chat-trained models)",
+      "none",
+    )
     .option("--temperature <t>", "sampling temperature", numberOption, 0.8)
     .option("--top-p <p>", "nucleus sampling", numberOption)
     .option("--max-tokens <n>", "completion length limit", intOption, 512)
@@ -123,6 +128,7 @@ export function registerStepData(program: Command): void {
         apiKey?: string;
         rollouts: number;
         promptStyle: string;
+        chatTemplate: string;
         temperature: number;
         topP?: number;
         maxTokens: number;
@@ -137,6 +143,8 @@ export function registerStepData(program: Command): void {
       }) => {
         if (flags.promptStyle !== "rtlgym" && flags.promptStyle !== "upstream")
           throw new BadInputError(`--prompt-style must be rtlgym or upstream, got ${flags.promptStyle}`);
+        if (!(CHAT_TEMPLATES as readonly string[]).includes(flags.chatTemplate))
+          throw new BadInputError(`--chat-template must be one of ${CHAT_TEMPLATES.join(", ")}`);
         const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
         const client = createClient({
           baseUrl: flags.endpoint,
@@ -155,6 +163,7 @@ export function registerStepData(program: Command): void {
           model: flags.model,
           rollouts: flags.rollouts,
           promptStyle: flags.promptStyle as PromptStyle,
+          chatTemplate: flags.chatTemplate as ChatTemplate,
           temperature: flags.temperature,
           ...(flags.topP !== undefined && { topP: flags.topP }),
           maxTokens: flags.maxTokens,
