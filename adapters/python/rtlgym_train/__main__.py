@@ -137,8 +137,8 @@ def _rl(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if not argv or argv[0] not in ("sft", "serve", "itertl", "rl", "salv", "slice"):
-        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl|rl|salv|slice ..."}))
+    if not argv or argv[0] not in ("sft", "serve", "itertl", "rl", "salv", "slice", "prm"):
+        print(json.dumps({"event": "error", "kind": "bad_input", "message": "usage: rtlgym_train sft|serve|itertl|rl|salv|slice|prm ..."}))
         return 2
     if argv[0] == "sft":
         return _sft(argv[1:])
@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         from .salv import main as salv_main
 
         return salv_main(argv[1:])
+    if argv[0] == "prm":
+        from .prm import main as prm_main
+
+        return prm_main(argv[1:])
     if argv[0] == "slice":
         from .slice import main as slice_main
 

@@ -17,6 +17,7 @@ import {
   treeHtml,
   treeText,
 } from "../../search/index.js";
+import { servePrm } from "../../train/prm.js";
 import { intOption } from "../options.js";
 import { addSuiteFlags, loadSelection, numberOption, pct, type SuiteFlags } from "./bench/shared.js";
 
@@ -40,6 +41,7 @@ interface SearchFlags extends SuiteFlags {
   topP?: number;
   seed: number;
   prm?: string;
+  prmThreads?: number;
   terminalReward: string;
   value: string;
   consistency: boolean;
@@ -113,7 +115,11 @@ export function registerSearch(program: Command): void {
     .option("--temperature <t>", "sampling temperature", numberOption, 0.8)
     .option("--top-p <p>", "nucleus sampling", numberOption)
     .option("--seed <n>", "sampling and stimulus seed", intOption, 1)
-    .option("--prm <url>", "process reward model endpoint: POST {problem, prompt, steps} -> {score}")
+    .option(
+      "--prm <url|dir>",
+      "process reward model: an endpoint (POST {problem, prompt, steps} -> {score}) or a `rtlgym train prm` directory (served for the run)",
+    )
+    .option("--prm-threads <n>", "torch CPU threads of a PRM directory's scorer", intOption)
     .option(
       "--terminal-reward <kind>",
       "inference (elaborates, times the PRM score) | oracle (verification against the reference: an upper bound)",
@@ -191,6 +197,16 @@ export function registerSearch(program: Command): void {
       ...(apiKey && { apiKey }),
     });
     await client.checkModel();
+    // A PRM directory is served for the run (rtlgym_train prm serve, a free local port) and stopped after it.
+    const prmServer =
+      flags.prm !== undefined && !/^https?:\/\//.test(flags.prm)
+        ? await servePrm({
+            model: flags.prm,
+            port: 0,
+            ...(flags.prmThreads !== undefined && { threads: flags.prmThreads }),
+          })
+        : undefined;
+    const prmUrl = prmServer?.url ?? flags.prm;
     const store = openSearchStore(flags.db);
     const active = problems.filter((p) => p.excluded === undefined).length;
     const progress = createProgress({
@@ -218,7 +234,7 @@ export function registerSearch(program: Command): void {
         maxTokens: flags.maxTokens,
         maxDepth: flags.maxDepth,
         tree: { width: flags.width, beam: flags.beam, c: flags.c },
-        ...(flags.prm !== undefined && { prm: createPrmClient(flags.prm) }),
+        ...(prmUrl !== undefined && { prm: createPrmClient(prmUrl) }),
         terminalReward: flags.terminalReward,
         value: flags.value,
         consistency: flags.consistency,
@@ -240,6 +256,7 @@ export function registerSearch(program: Command): void {
       process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : summaryTable(summary));
     } finally {
       store.close();
+      await prmServer?.close();
     }
   });
 

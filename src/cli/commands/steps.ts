@@ -1,0 +1,188 @@
+import type { Command } from "commander";
+import type { PromptStyle } from "../../bench/prompts.js";
+import { BadInputError } from "../../core/errors.js";
+import { createClient } from "../../llm/index.js";
+import { buildStepData } from "../../search/step-data.js";
+import { CHAT_TEMPLATES, type ChatTemplate, labelSteps } from "../../search/step-labels.js";
+import { findPython } from "../../train/python.js";
+import { intOption } from "../options.js";
+import { numberOption } from "./bench/shared.js";
+
+/** Progress on a terminal only: `label done/total`, rewritten in place. */
+function progressLine(
+  label: string,
+  silent: boolean,
+): { tick: (done: number, total: number) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true && !silent;
+  return {
+    tick: (done, total) => {
+      if (tty) process.stderr.write(`\r${label} ${done}/${total}`);
+    },
+    done: () => {
+      if (tty) process.stderr.write("\n");
+    },
+  };
+}
+
+const ENGINES = ["sim", "formal", "both"] as const;
+
+function engineOf(value: string): (typeof ENGINES)[number] {
+  if (!(ENGINES as readonly string[]).includes(value)) throw new BadInputError(`--engine must be sim, formal or both`);
+  return value as (typeof ENGINES)[number];
+}
+
+/** `rtlgym data steps` and `rtlgym data step-labels` (StepPRM-RTL, issue 14 sections 1 and 2). */
+export function registerStepData(program: Command): void {
+  const data = program.commands.find((c) => c.name() === "data");
+  if (!data) throw new Error("the data command must be registered before its step subcommands");
+
+  data
+    .command("steps")
+    .description("verified solutions cut into step trajectories, each prefix a well-formed design with its exact score")
+    .requiredOption(
+      "--input <path>",
+      "a `tasks generate` folder, a split folder, a problems.jsonl or an SFT export JSONL",
+    )
+    .requiredOption("--out <dir>", "output folder (steps.jsonl, manifest.json)")
+    .option("--split <name>", "split of a tasks folder", "train")
+    .option("--limit <n>", "first n solutions only", intOption)
+    .option("--no-slices", "relate steps to outputs by left-hand sides only (no slang)")
+    .option("--python <path>", "Python with rtlgym_train and pyslang (default: .venv-adapters)")
+    .option("--engine <engine>", "per-signal verification of the prefixes: sim | formal | both", "sim")
+    .option("--seed <n>", "stimulus seed", intOption, 1)
+    .option("--timeout-ms <n>", "wall-clock limit of one verification", intOption)
+    .option("--concurrency <n>", "solutions scored at once", intOption, 2)
+    .option("--json", "print one JSON summary on stdout")
+    .action(
+      async (flags: {
+        input: string;
+        out: string;
+        split: string;
+        limit?: number;
+        slices: boolean;
+        python?: string;
+        engine: string;
+        seed: number;
+        timeoutMs?: number;
+        concurrency: number;
+        json?: boolean;
+      }) => {
+        const progress = progressLine("steps", flags.json === true);
+        const summary = await buildStepData({
+          input: flags.input,
+          split: flags.split,
+          out: flags.out,
+          ...(flags.limit !== undefined && { limit: flags.limit }),
+          ...(flags.slices && { python: findPython(flags.python) }),
+          verify: {
+            engine: engineOf(flags.engine),
+            seed: flags.seed,
+            ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
+          },
+          concurrency: flags.concurrency,
+          onProgress: progress.tick,
+        });
+        progress.done();
+        if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else
+          process.stdout.write(
+            `${summary.trajectories} trajectories, ${summary.steps} steps (${summary.slang} with slang slices) in ${summary.out}; ill-formed prefixes ${summary.illFormed}, last step differing from the solution ${summary.lastDiffers}; skipped ${JSON.stringify(summary.skipped)}; ${(summary.wallMs / 1000).toFixed(1)} s\n`,
+          );
+      },
+    );
+
+  data
+    .command("step-labels")
+    .description(
+      "Math-Shepherd labels: N completions from every step prefix, verified (soft, hard) plus the prefix score",
+    )
+    .requiredOption("--steps <path>", "steps.jsonl or the folder `rtlgym data steps` wrote")
+    .requiredOption("--out <dir>", "output folder (labels.jsonl, prm.jsonl, manifest.json)")
+    .requiredOption("--endpoint <url>", "OpenAI-compatible base URL (completions API)")
+    .requiredOption("--model <name>", "model name as the endpoint serves it")
+    .option("--api-key <key>", "bearer token for the endpoint (default: $OPENAI_API_KEY)")
+    .option("--rollouts <n>", "completions per step prefix", intOption, 8)
+    .option("--prompt-style <style>", "rtlgym | upstream", "rtlgym")
+    .option(
+      "--chat-template <t>",
+      "none (the raw prompt search continues) | chatml (the chat prompt in ChatML, for chat-trained models)",
+      "none",
+    )
+    .option("--temperature <t>", "sampling temperature", numberOption, 0.8)
+    .option("--top-p <p>", "nucleus sampling", numberOption)
+    .option("--max-tokens <n>", "completion length limit", intOption, 512)
+    .option("--seed <n>", "request and stimulus seed", intOption, 1)
+    .option("--limit <n>", "first n trajectories only", intOption)
+    .option("--engine <engine>", "verification of the rollouts: sim | formal | both", "sim")
+    .option("--timeout-ms <n>", "wall-clock limit of one verification", intOption)
+    .option("--concurrency <n>", "trajectories labelled at once", intOption, 2)
+    .option("--request-timeout-ms <n>", "per-request timeout", intOption, 600_000)
+    .option("--retries <n>", "retries per request", intOption, 4)
+    .option("--json", "print one JSON summary on stdout")
+    .action(
+      async (flags: {
+        steps: string;
+        out: string;
+        endpoint: string;
+        model: string;
+        apiKey?: string;
+        rollouts: number;
+        promptStyle: string;
+        chatTemplate: string;
+        temperature: number;
+        topP?: number;
+        maxTokens: number;
+        seed: number;
+        limit?: number;
+        engine: string;
+        timeoutMs?: number;
+        concurrency: number;
+        requestTimeoutMs: number;
+        retries: number;
+        json?: boolean;
+      }) => {
+        if (flags.promptStyle !== "rtlgym" && flags.promptStyle !== "upstream")
+          throw new BadInputError(`--prompt-style must be rtlgym or upstream, got ${flags.promptStyle}`);
+        if (!(CHAT_TEMPLATES as readonly string[]).includes(flags.chatTemplate))
+          throw new BadInputError(`--chat-template must be one of ${CHAT_TEMPLATES.join(", ")}`);
+        const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
+        const client = createClient({
+          baseUrl: flags.endpoint,
+          model: flags.model,
+          api: "completions",
+          retries: flags.retries,
+          timeoutMs: flags.requestTimeoutMs,
+          ...(apiKey && { apiKey }),
+        });
+        await client.checkModel();
+        const progress = progressLine("step-labels", flags.json === true);
+        const summary = await labelSteps({
+          steps: flags.steps,
+          out: flags.out,
+          client,
+          model: flags.model,
+          rollouts: flags.rollouts,
+          promptStyle: flags.promptStyle as PromptStyle,
+          chatTemplate: flags.chatTemplate as ChatTemplate,
+          temperature: flags.temperature,
+          ...(flags.topP !== undefined && { topP: flags.topP }),
+          maxTokens: flags.maxTokens,
+          seed: flags.seed,
+          ...(flags.limit !== undefined && { limit: flags.limit }),
+          verify: {
+            engine: engineOf(flags.engine),
+            seed: flags.seed,
+            ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
+          },
+          concurrency: flags.concurrency,
+          onProgress: progress.tick,
+        });
+        progress.done();
+        if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else
+          process.stdout.write(
+            `${summary.trajectories} trajectories, ${summary.steps} steps labelled with ${summary.rollouts} rollouts each (${summary.calls} calls, ${summary.requests} requests) in ${summary.out}; mean soft label ${summary.meanSoft.toFixed(3)}, hard ${summary.hardRate.toFixed(3)}, corr(soft, prefix score) ${summary.softPrefixCorrelation.toFixed(3)}; ${(summary.wallMs / 1000).toFixed(1)} s\n`,
+          );
+      },
+    );
+}
