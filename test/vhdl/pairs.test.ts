@@ -46,7 +46,7 @@ beforeAll(async () => {
       candidates: files.map((file) => readFileSync(join(DIR, f.name, file), "utf8")),
       ...(f.timeoutMs !== undefined && { timeoutMs: f.timeoutMs }),
     });
-    files.forEach((file, i) => results.set(`${f.name}/${file}`, verdicts[i] as VerifyResult));
+    for (const [i, file] of files.entries()) results.set(`${f.name}/${file}`, verdicts[i] as VerifyResult);
   }
 }, 600_000);
 
