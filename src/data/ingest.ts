@@ -71,9 +71,10 @@ function rejectReasonForFile(path: string): string | undefined {
   return undefined;
 }
 
-/** GHDL's first error line, without the temp file's name. */
+/** GHDL's first error line (notes and warnings skipped), without the temp file's name. */
 function ghdlMessage(log: string): string {
-  const line = log.split("\n").find((l) => /error|:\d+:\d+:/.test(l)) ?? log.split("\n")[0] ?? "";
+  const lines = log.split("\n").filter((l) => !/:(note|warning):|\((assertion|report) (note|warning)\)/.test(l));
+  const line = lines.find((l) => /error|bug|:\d+:\d+:/i.test(l)) ?? lines[0] ?? "";
   return (
     line
       .replace(/^.*?design\.vhd:/, "")
