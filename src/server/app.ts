@@ -16,6 +16,7 @@ import {
   scoreVerdict,
 } from "../reward/index.js";
 import { detectLanguage, resolveOptions, toolVersions, type VerifyOptions } from "../verify/index.js";
+import { LruCache } from "./cache.js";
 import {
   type CheckerOptions,
   type CheckOutcome,
@@ -208,8 +209,24 @@ export function createApp(deps: AppDeps = {}): RewardApp {
     given: { language?: HdlLanguage | undefined; referenceLanguage?: HdlLanguage | undefined },
   ): { referenceLanguage: HdlLanguage; language: HdlLanguage } {
     const referenceLanguage =
-      problem !== undefined ? (problem.language ?? "verilog") : (given.referenceLanguage ?? detectLanguage(reference));
+      problem !== undefined ? (problem.language ?? "verilog") : (given.referenceLanguage ?? languageOfText(reference));
     return { referenceLanguage, language: given.language ?? referenceLanguage };
+  }
+
+  /**
+   * detectLanguage, remembered per text (the items of one RL group share their reference), and without lexing a text
+   * that declares a module or never says `entity` (a megabyte inline reference must not stall the event loop).
+   */
+  const detected = new LruCache<HdlLanguage>(256);
+  function languageOfText(text: string): HdlLanguage {
+    if (/^[ \t]*module[ \t\r\n]/m.test(text) || !/\bentity\b/i.test(text)) return "verilog";
+    const key = digest(text).toString("hex");
+    let lang = detected.get(key);
+    if (lang === undefined) {
+      lang = detectLanguage(text);
+      detected.set(key, lang);
+    }
+    return lang;
   }
 
   function rewardOf(name: string | undefined): RewardFunction {
@@ -434,14 +451,14 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       refTop ??= problem.refTop;
       candTop ??= problems.candTopOf(problem);
     } else reference = body.reference as string;
-    // A raw candidate says its own language when the request does not.
-    const { referenceLanguage } = languagesOf(problem, reference, body);
-    const candidateLanguage = body.language ?? detectLanguage(body.candidate);
     const overLimit = tooLong(body.candidate);
     if (overLimit !== undefined) {
       metrics.rejections.inc({ reason: "payload_too_large" });
       throw new HttpError(413, "payload_too_large", overLimit, {}, { limit: maxCandidateChars });
     }
+    // A raw candidate says its own language when the request does not.
+    const { referenceLanguage } = languagesOf(problem, reference, body);
+    const candidateLanguage = body.language ?? languageOfText(body.candidate);
     const options = optionsFor(body.options, {
       ...(refTop !== undefined && { refTop }),
       ...(candTop !== undefined && { candTop }),
