@@ -41,7 +41,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "and2.vhd"), read("and_ref.vhd"));
   const problems = await loadProblems(["builtin-vhdl"]);
   for (const { problem, inferCandTop } of await loadProblemDir(dir, "local")) problems.add(problem, { inferCandTop });
-  s = await startServer({ host: "127.0.0.1", port: 0, problems, verify: { timeoutMs: 2500 } });
+  s = await startServer({ host: "127.0.0.1", port: 0, problems, verify: { timeoutMs: 15_000 } });
 });
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ describe("rtlgym serve with VHDL", () => {
 
   it("POST /v1/verify checks VHDL by problem and by inline reference, with route and GHDL version", async () => {
     const pass = await post("/v1/verify", { problem: "builtin-vhdl/b016_adder8_flags", candidate: ADDER });
-    expect(pass.status).toBe(200);
+    expect(pass.status, JSON.stringify(pass.json)).toBe(200);
     const r = VerifyResult.parse(pass.json);
     expect(r.status).toBe("pass");
     expect(r.route?.kind).toBe("translated");
@@ -93,10 +93,12 @@ describe("rtlgym serve with VHDL", () => {
     const refused = await post("/v1/verify", { problem: "builtin-vhdl/b016_adder8_flags", candidate: textio });
     expect(refused.json.status).toBe("compile_error");
     expect(refused.json.message).toMatch(/forbidden/);
-    const hang = await post("/v1/verify", { problem: "local/and2", candidate: read("and_hang.vhd") });
+    // The client lowers the limit (never above the server's).
+    const hangBody = { problem: "local/and2", candidate: read("and_hang.vhd"), options: { timeoutMs: 2500 } };
+    const hang = await post("/v1/verify", hangBody);
     expect(hang.json.status).toBe("timeout");
     // A timeout is never cached: the check runs again.
-    const hang2 = await post("/v1/verify", { problem: "local/and2", candidate: read("and_hang.vhd") });
+    const hang2 = await post("/v1/verify", hangBody);
     expect(hang2.headers.get("x-rtlgym-cached")).toBe("false");
     const wide = ADDER.replace("sum : out std_logic_vector(7 downto 0)", "sum : out std_logic_vector(8 downto 0)");
     const mismatch = await post("/v1/verify", { problem: "builtin-vhdl/b016_adder8_flags", candidate: wide });
