@@ -32,6 +32,8 @@ export const DataRecord = z.object({
   top: z.string(),
   modules: z.array(z.string()),
   kind: z.enum(["design", "testbench"]),
+  /** The unit's language; Verilog when absent. VHDL units: `modules` are entities, synthesis is GHDL's then Yosys'. */
+  language: z.enum(["verilog", "vhdl"]).optional(),
   missing: z.array(z.string()),
   unresolvedIncludes: z.array(z.string()),
   undefinedMacros: z.array(z.string()),

@@ -178,7 +178,13 @@ export async function decontaminate(
           );
       }
     }
-    if (opts.equivalence && record.kind === "design" && record.synthesizable && record.synth?.ports) {
+    if (
+      opts.equivalence &&
+      record.kind === "design" &&
+      record.language !== "vhdl" &&
+      record.synthesizable &&
+      record.synth?.ports
+    ) {
       const key = portKey(record.synth.ports.map((p) => p.name));
       for (const i of byPorts.get(key) ?? []) equivalenceJobs.push({ record, ref: refs[i] as Indexed });
     }

@@ -167,6 +167,8 @@ export function selectRecords(
   const kept: DataRecord[] = [];
   for (const r of [...records].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (r.kind !== "design") filtered.testbench = (filtered.testbench ?? 0) + 1;
+    // The export's tasks (mutants, completions, specs) are Verilog's.
+    else if (r.language === "vhdl") filtered.vhdl = (filtered.vhdl ?? 0) + 1;
     else if (!r.synthesizable) filtered.notSynthesizable = (filtered.notSynthesizable ?? 0) + 1;
     else if (contaminated.has(r.id)) filtered.contaminated = (filtered.contaminated ?? 0) + 1;
     else if (r.stats.lines > opts.maxLines) filtered.tooLong = (filtered.tooLong ?? 0) + 1;

@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
+import pLimit from "p-limit";
+import { ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { listModules } from "../verilog/index.js";
 import type { DataRecord, Reject, UnitSynth } from "./dataset.js";
@@ -8,6 +10,7 @@ import { type SourceInfo, walkInputs } from "./sources.js";
 import { DEFAULT_SYNTH, type SynthResult, synthesiseUnits } from "./synth.js";
 import { decodeSource, normalisedTokens, tokenHash } from "./text.js";
 import { buildUnits, HDL_EXTENSIONS, prepareFiles, type SourceFile, VHDL_EXTENSIONS } from "./units.js";
+import { buildVhdlUnits, vhdlTokens } from "./vhdl-units.js";
 
 export interface IngestOptions {
   /** Jaccard similarity (token 5-shingles) at or above which two units are near duplicates. */
@@ -63,9 +66,21 @@ const METADATA = /^(licen[cs]e|copying|source\.txt|readme|authors|changelog|noti
 function rejectReasonForFile(path: string): string | undefined {
   const base = posix.basename(path);
   if (METADATA.test(base)) return "metadata file (licence, provenance or readme): not HDL";
-  if (VHDL_EXTENSIONS.test(base)) return "VHDL source: rtlgym reads Verilog and SystemVerilog only";
-  if (!HDL_EXTENSIONS.test(base)) return `not a Verilog source (extension ${posix.extname(base) || "none"})`;
+  if (!HDL_EXTENSIONS.test(base) && !VHDL_EXTENSIONS.test(base))
+    return `not a Verilog or VHDL source (extension ${posix.extname(base) || "none"})`;
   return undefined;
+}
+
+/** GHDL's first error line (notes and warnings skipped), without the temp file's name. */
+function ghdlMessage(log: string): string {
+  const lines = log.split("\n").filter((l) => !/:(note|warning):|\((assertion|report) (note|warning)\)/.test(l));
+  const line = lines.find((l) => /error|bug|:\d+:\d+:/i.test(l)) ?? lines[0] ?? "";
+  return (
+    line
+      .replace(/^.*?design\.vhd:/, "")
+      .trim()
+      .slice(0, 300) || "failed"
+  );
 }
 
 function synthSummary(r: SynthResult | undefined): UnitSynth | null {
@@ -94,6 +109,8 @@ function synthSummary(r: SynthResult | undefined): UnitSynth | null {
 /**
  * Ingests folders or checkouts into dataset records: every file ends up in a unit or in the rejects with a reason.
  * Stages: walk, read (encoding), includes and defines, units per top, Yosys synthesis, exact and near duplicates.
+ * VHDL files (.vhd, .vhdl) make VHDL units (one per entity, see vhdl-units.ts), synthesised by GHDL, whose Verilog
+ * netlist Yosys then reads like any unit (ports, clock, resets, cells).
  */
 export async function ingest(paths: readonly string[], options: Partial<IngestOptions> = {}): Promise<IngestResult> {
   const opts = { ...DEFAULT_INGEST, ...options };
@@ -178,7 +195,63 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
     source: SourceInfo;
   }
   const drafts: Draft[] = [];
-  for (const [source, raw] of bySource) {
+  /** VHDL records: the top entity's own text (near duplicates compare it, not the packages every unit shares). */
+  const vhdlOwn = new Map<string, string>();
+  for (const [source, all] of bySource) {
+    const raw = all.filter((f) => !VHDL_EXTENSIONS.test(f.path));
+    const vhdl = all.filter((f) => VHDL_EXTENSIONS.test(f.path));
+    if (vhdl.length > 0) {
+      const { units, uncovered } = buildVhdlUnits(vhdl);
+      const ids = new Set<string>();
+      for (const u of units) {
+        let id = `${source.name}/${u.path}#${u.top}`;
+        for (let k = 2; ids.has(id); k++) id = `${source.name}/${u.path}#${u.top}~${k}`;
+        ids.add(id);
+        const tokens = vhdlTokens(u.code);
+        vhdlOwn.set(id, u.code.slice(u.ownStart));
+        const encodings = [
+          ...new Set(
+            u.files.map((p) => {
+              const f = vhdl.find((x) => x.path === p);
+              return f?.encodingNote ? `${p}: ${f.encodingNote}` : (f?.encoding ?? "utf-8");
+            }),
+          ),
+        ];
+        drafts.push({
+          source,
+          record: {
+            id,
+            source: source.name,
+            repository: source.repository,
+            commit: source.commit,
+            licence: source.licence,
+            path: u.path,
+            files: u.files,
+            top: u.top,
+            modules: u.entities,
+            kind: u.kind,
+            language: "vhdl",
+            missing: u.missing,
+            unresolvedIncludes: [],
+            undefinedMacros: [],
+            importedMacros: [],
+            encoding: encodings,
+            stats: {
+              lines: u.code.split("\n").length - 1,
+              bytes: Buffer.byteLength(u.code),
+              tokens: tokens.length,
+              modules: u.entities.length,
+              ports: u.ports,
+            },
+            hash: tokenHash(tokens),
+            code: u.code,
+          },
+        });
+      }
+      for (const r of uncovered) rejects.push({ path: r.path, source: source.name, stage: "units", reason: r.reason });
+      counts.filesInUnits += vhdl.length - uncovered.length;
+    }
+    if (raw.length === 0) continue;
     const { files, includedBy } = prepareFiles(raw);
     const byPath = new Map<string, SourceFile>(files.map((f) => [f.path, f]));
     const units = buildUnits(files, includedBy);
@@ -250,12 +323,39 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
   counts.designUnits = drafts.filter((d) => d.record.kind === "design").length;
   counts.testbenchUnits = counts.units - counts.designUnits;
 
-  // Synthesis of design units that can stand alone.
-  const synthJobs = drafts
-    .filter(
-      (d) => d.record.kind === "design" && d.record.missing.length === 0 && d.record.unresolvedIncludes.length === 0,
-    )
-    .map((d) => ({ key: d.record.id, code: d.record.code, top: d.record.top, tokens: d.record.stats.tokens }));
+  // Synthesis of design units that can stand alone. VHDL: GHDL first (its own limits), then its Verilog netlist
+  // joins the Yosys batches.
+  const standalone = drafts.filter(
+    (d) => d.record.kind === "design" && d.record.missing.length === 0 && d.record.unresolvedIncludes.length === 0,
+  );
+  const ghdlErrors = new Map<string, string>();
+  const netlists = new Map<string, string>();
+  const vhdlJobs = opts.noSynth ? [] : standalone.filter((d) => d.record.language === "vhdl");
+  if (vhdlJobs.length > 0) {
+    const limit = pLimit(Math.max(1, opts.concurrency));
+    let done = 0;
+    await Promise.all(
+      vhdlJobs.map((d) =>
+        limit(async () => {
+          const r = await synthesizeVhdl(d.record.code, d.record.top, { timeoutMs: opts.synthTimeoutMs });
+          if (r.kind === "ok") netlists.set(d.record.id, r.verilog);
+          else
+            ghdlErrors.set(
+              d.record.id,
+              r.kind === "timeout"
+                ? `ghdl timed out (${opts.synthTimeoutMs} ms)`
+                : `ghdl ${r.kind === "analyse_error" ? "-a" : "synth"}: ${ghdlMessage(r.log)}`,
+            );
+          opts.onProgress?.({ stage: "ghdl", done: ++done, total: vhdlJobs.length });
+        }),
+      ),
+    );
+    t = lap("ghdl", t);
+  }
+  const synthJobs = standalone.flatMap((d) => {
+    const code = d.record.language === "vhdl" ? netlists.get(d.record.id) : d.record.code;
+    return code === undefined ? [] : [{ key: d.record.id, code, top: d.record.top, tokens: d.record.stats.tokens }];
+  });
   const synth = opts.noSynth
     ? new Map<string, SynthResult>()
     : await synthesiseUnits(synthJobs, {
@@ -267,6 +367,8 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
   t = lap("synth", t);
   const records: DataRecord[] = drafts.map(({ record }) => {
     let s = synthSummary(synth.get(record.id));
+    const ghdlError = ghdlErrors.get(record.id);
+    if (ghdlError !== undefined) s = { ok: false, error: ghdlError };
     if (record.kind === "design" && s === null && !opts.noSynth) {
       s = {
         ok: false,
@@ -309,10 +411,14 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
   // Near duplicates compare the top module's own text: units of one repository share large dependency closures
   // (a whole SoC under every wrapper), which would make every wrapper look like every other.
   const ownText = (r: DataRecord) => {
+    const own = vhdlOwn.get(r.id);
+    if (own !== undefined) return own;
     const m = listModules(r.code).find((x) => x.name === r.top);
     return m ? r.code.slice(m.start, m.end) : r.code;
   };
-  const shingles = unique.map((r) => hasher.shingles(normalisedTokens(ownText(r))));
+  const shingles = unique.map((r) =>
+    hasher.shingles(r.language === "vhdl" ? vhdlTokens(ownText(r)) : normalisedTokens(ownText(r))),
+  );
   const sigs = shingles.map((s) => hasher.signature(s));
   const sets = new DisjointSets(unique.length);
   const sim = new Map<string, number>();
@@ -357,6 +463,7 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
   if (!opts.noSynth) {
     const y = await yosysBackend();
     toolVersions.yosys = `${y.name}: ${await y.version()}`;
+    if (vhdlJobs.length > 0) toolVersions.ghdl = await ghdlVersion();
   }
   const perSource = sources.map((s) => ({
     ...s,

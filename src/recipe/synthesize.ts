@@ -151,7 +151,7 @@ function bucket(rate: number): string {
 export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport> {
   const started = Date.now();
   if (o.n < 1) throw new BadInputError("-n must be at least 1");
-  const designs = o.dataset.records.filter((r) => r.kind === "design" && r.synthesizable);
+  const designs = o.dataset.records.filter((r) => r.kind === "design" && r.synthesizable && r.language !== "vhdl");
   const selected = o.limit !== undefined ? designs.slice(0, o.limit) : designs;
   const tooLong = selected.filter((r) => r.stats.lines > o.maxLines);
   const work = selected.filter((r) => r.stats.lines <= o.maxLines);

@@ -1,4 +1,7 @@
+import type { HdlLanguage } from "../contracts/index.js";
+
 const VERILOG_FENCE = /```[ \t]*(?:verilog|systemverilog|sv|v)\b/i;
+const VHDL_FENCE = /```[ \t]*(?:vhdl|vhd)\b/i;
 const THINK_OPEN = "<think>";
 const THINK_CLOSE = "</think>";
 const ANSWER_OPEN = "<answer>";
@@ -32,12 +35,14 @@ export function thinkAnswerBlock(response: string): string | undefined {
 }
 
 /**
- * Why a response breaks CodeV-R1's format (think block, then an answer block holding a ```verilog fence), or
- * undefined when it holds.
+ * Why a response breaks CodeV-R1's format (think block, then an answer block holding a ```verilog fence, or a
+ * ```vhdl fence when the answer's language is VHDL), or undefined when it holds.
  */
-export function codevFormatError(response: string): string | undefined {
+export function codevFormatError(response: string, language: HdlLanguage = "verilog"): string | undefined {
   const answer = thinkAnswerBlock(response);
   if (answer === undefined) return "the response is not <think>...</think><answer>...</answer>";
+  if (language === "vhdl")
+    return VHDL_FENCE.test(answer) ? undefined : "the <answer> block holds no ```vhdl code block";
   if (!VERILOG_FENCE.test(answer)) return "the <answer> block holds no ```verilog code block";
   return undefined;
 }

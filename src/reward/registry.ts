@@ -1,6 +1,7 @@
-import type { VerifyStatus } from "../contracts/index.js";
+import type { HdlLanguage, VerifyStatus } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { listModules } from "../verilog/index.js";
+import { listEntities } from "../vhdl/index.js";
 import { codevFormatError } from "./format.js";
 import { codeTokens, rougeL } from "./rouge.js";
 import type { RewardFunction, RewardInput, RewardScore } from "./types.js";
@@ -10,11 +11,13 @@ function codev(format: boolean): RewardFunction {
   return {
     name: format ? "codev" : "codev-noformat",
     description: format
-      ? "CodeV-R1: 1 iff the response is <think>...</think><answer>...</answer> and its last ```verilog block is equivalent, else 0"
-      : "CodeV-R1 without the format gate: 1 iff the extracted Verilog is equivalent, else 0",
+      ? "CodeV-R1: 1 iff the response is <think>...</think><answer>...</answer> and its last ```verilog (```vhdl) block is equivalent, else 0"
+      : "CodeV-R1 without the format gate: 1 iff the extracted Verilog (VHDL) is equivalent, else 0",
     range: [0, 1],
     formatErrorReward: 0,
-    ...(format && { formatError: (response: string) => codevFormatError(response) }),
+    ...(format && {
+      formatError: (response: string, _code: string, language?: HdlLanguage) => codevFormatError(response, language),
+    }),
     score: ({ result }) => ({ reward: result.status === "pass" ? 1 : 0, details: { formatGate: format } }),
   };
 }
@@ -34,6 +37,10 @@ const signal: RewardFunction = {
   },
 };
 
+/** Design units a text declares: Verilog modules, or VHDL entities. */
+const designUnits = (code: string, language: HdlLanguage | undefined): number =>
+  language === "vhdl" ? listEntities(code).length : listModules(code).length;
+
 /** A compile error is the only verdict that says the syntax is wrong: every other status got past the compilers. */
 const SYNTAX_FAILURES: ReadonlySet<VerifyStatus> = new Set(["compile_error"]);
 
@@ -41,16 +48,16 @@ function itertl(functional: boolean): RewardFunction {
   return {
     name: functional ? "itertl-functional" : "itertl",
     description: functional
-      ? "ITERTL with a functional term: (1 if equivalent) + Rouge-L to the reference; -1 for a response with several modules"
-      : "ITERTL surrogate: (1 if the code compiles) + Rouge-L to the reference; -1 for a response with several modules",
+      ? "ITERTL with a functional term: (1 if equivalent) + Rouge-L to the reference; -1 for a response with several modules (VHDL: entities)"
+      : "ITERTL surrogate: (1 if the code compiles) + Rouge-L to the reference; -1 for a response with several modules (VHDL: entities)",
     range: [-1, 2],
     formatErrorReward: 0,
-    score: ({ result, code, reference }: RewardInput): RewardScore => {
-      const modules = listModules(code).length;
-      const referenceModules = listModules(reference).length;
+    score: ({ result, code, reference, language }: RewardInput): RewardScore => {
+      const modules = designUnits(code, language);
+      const referenceModules = designUnits(reference, language);
       if (modules > 1) return { reward: -1, details: { modules, referenceModules, penalty: "several modules" } };
       const toolTerm = functional ? (result.status === "pass" ? 1 : 0) : SYNTAX_FAILURES.has(result.status) ? 0 : 1;
-      const rouge = rougeL(codeTokens(code), codeTokens(reference));
+      const rouge = rougeL(codeTokens(code, language), codeTokens(reference, language));
       return {
         reward: toolTerm + rouge,
         details: { [functional ? "functional" : "syntax"]: toolTerm, rougeL: rouge, modules, referenceModules },

@@ -1,18 +1,25 @@
+import type { HdlLanguage } from "../contracts/index.js";
 import { stripComments, tokenize } from "../verilog/index.js";
+import { lexVhdl } from "../vhdl/index.js";
 
 /** Longest sequences compared in full; longer ones are cut so one huge response cannot stall the server. */
 const MAX_TOKENS = 4000;
 
 /**
  * Verilog tokens of a text (comments and whitespace dropped), the unit Rouge-L compares here: the first MAX_TOKENS.
- * Lexes growing prefixes, so a megabyte response costs what its first tokens cost; a prefix's last token may be cut
- * short, so a prefix must yield more than MAX_TOKENS tokens to be used.
+ * VHDL text gives VHDL tokens (identifiers and keywords lower-cased: VHDL ignores their case). Lexes growing
+ * prefixes, so a megabyte response costs what its first tokens cost; a prefix's last token may be cut short, so a
+ * prefix must yield more than MAX_TOKENS tokens to be used.
  */
-export function codeTokens(text: string): string[] {
+export function codeTokens(text: string, language: HdlLanguage = "verilog"): string[] {
+  const lex =
+    language === "vhdl"
+      ? (t: string) => lexVhdl(t).tokens.map((k) => k.norm)
+      : (t: string) => tokenize(stripComments(t)).map((k) => k.text);
   for (let size = 64 * 1024; ; size *= 4) {
     const last = size >= text.length;
-    const tokens = tokenize(stripComments(last ? text : text.slice(0, size)));
-    if (last || tokens.length > MAX_TOKENS) return tokens.slice(0, MAX_TOKENS).map((t) => t.text);
+    const tokens = lex(last ? text : text.slice(0, size));
+    if (last || tokens.length > MAX_TOKENS) return tokens.slice(0, MAX_TOKENS);
   }
 }
 

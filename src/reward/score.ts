@@ -1,5 +1,6 @@
-import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
+import type { HdlLanguage, VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { type ExtractionMethod, extractVerilog } from "../verilog/index.js";
+import { extractVhdl, type VhdlExtraction } from "../vhdl/index.js";
 import type { RewardFunction } from "./types.js";
 
 /** Statuses that carry no verdict on the candidate: the tools broke, or the design cannot be checked. */
@@ -8,20 +9,33 @@ export const NO_VERDICT: ReadonlySet<VerifyStatus> = new Set(["infra_error", "un
 /** What happens to a response before any check: the code pulled out of it, or why it cannot be scored. */
 export interface PreparedResponse {
   code: string;
-  method: ExtractionMethod;
+  /** How the code was found (VHDL answers: the VHDL extractor's methods, `fence-vhdl` for a ```vhdl fence). */
+  method: ExtractionMethod | VhdlExtraction["method"];
   notes: string[];
   /** Set when the response holds no module or breaks the reward's format gate: no check runs, the reward is fixed. */
   formatError?: string;
 }
 
-/** Extracts the Verilog from a raw model response and applies the reward's format gate. */
-export function prepareResponse(fn: RewardFunction, response: string, prefix?: string): PreparedResponse {
-  const extraction = extractVerilog(response, prefix === undefined ? {} : { prefix });
+/**
+ * Extracts the code from a raw model response and applies the reward's format gate: Verilog (`prefix`: the module
+ * header a code-completion answer continues), or with `language` "vhdl" the last ```vhdl fence declaring an entity
+ * (see extractVhdl; a `<think>` section is never read).
+ */
+export function prepareResponse(
+  fn: RewardFunction,
+  response: string,
+  prefix?: string,
+  language: HdlLanguage = "verilog",
+): PreparedResponse {
+  const extraction =
+    language === "vhdl"
+      ? { ...extractVhdl(response), notes: [] }
+      : extractVerilog(response, prefix === undefined ? {} : { prefix });
   const prepared: PreparedResponse = { code: extraction.code, method: extraction.method, notes: extraction.notes };
-  const gate = fn.formatError?.(response, extraction.code);
+  const gate = fn.formatError?.(response, extraction.code, language);
   if (gate !== undefined) prepared.formatError = gate;
   else if (extraction.method === "none" || extraction.code.trim() === "")
-    prepared.formatError = "no Verilog module found";
+    prepared.formatError = language === "vhdl" ? "no VHDL entity found" : "no Verilog module found";
   return prepared;
 }
 
@@ -44,7 +58,7 @@ export interface ScoredResponse {
 /** Scores a verdict with a reward function, applying the no-verdict policy first. */
 export function scoreVerdict(
   fn: RewardFunction,
-  input: { result: VerifyResult; response: string; code: string; reference: string },
+  input: { result: VerifyResult; response: string; code: string; reference: string; language?: HdlLanguage },
   policy: RewardPolicy,
 ): ScoredResponse {
   if (NO_VERDICT.has(input.result.status)) {

@@ -1,4 +1,4 @@
-import type { VerifyResult } from "../contracts/index.js";
+import type { HdlLanguage, VerifyResult } from "../contracts/index.js";
 
 /** What a reward function sees: the verdict, the raw model response, the code extracted from it, the reference. */
 export interface RewardInput {
@@ -6,6 +6,8 @@ export interface RewardInput {
   response: string;
   code: string;
   reference: string;
+  /** Language of the answer and the reference (Verilog when absent). */
+  language?: HdlLanguage;
 }
 
 /** A reward value with the reward-specific evidence behind it (logged by trainers). */
@@ -22,8 +24,11 @@ export interface RewardFunction {
   range: readonly [number, number];
   /** Reward of a response that fails the format gate or holds no Verilog module (no check runs for it). */
   formatErrorReward: number;
-  /** Why the response breaks the format this reward demands, checked before any verification; undefined when it is fine. */
-  formatError?(response: string, code: string): string | undefined;
+  /**
+   * Why the response breaks the format this reward demands, checked before any verification; undefined when it is
+   * fine. `language` is the answer's language (Verilog when absent).
+   */
+  formatError?(response: string, code: string, language?: HdlLanguage): string | undefined;
   /** The reward of a verdict that is not infra_error or unsupported (those get the server's explicit policy). */
   score(input: RewardInput): RewardScore;
 }

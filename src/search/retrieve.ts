@@ -79,7 +79,7 @@ export async function loadCorpus(dir: string): Promise<Corpus> {
     const d = data.manifest.decontamination as { contaminated?: string[] } | undefined;
     const flagged = new Set(d?.contaminated ?? []);
     const docs = data.records
-      .filter((r) => r.kind === "design" && r.synthesizable && !flagged.has(r.id))
+      .filter((r) => r.kind === "design" && r.synthesizable && r.language !== "vhdl" && !flagged.has(r.id))
       .map((r) => ({
         id: r.id,
         spec: r.spec ?? `${r.modules.join(" ")} ${commentText(r.code)}`,

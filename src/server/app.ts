@@ -5,7 +5,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { SignalVerdict, VerifyResult, VerifyStatus } from "../contracts/index.js";
+import type { HdlLanguage, Problem, SignalVerdict, VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import {
   DEFAULT_REWARD,
@@ -15,10 +15,12 @@ import {
   type RewardFunction,
   scoreVerdict,
 } from "../reward/index.js";
-import { type ResolvedVerifyOptions, resolveOptions, toolVersions, type VerifyOptions } from "../verify/index.js";
+import { detectLanguage, resolveOptions, toolVersions, type VerifyOptions } from "../verify/index.js";
+import { LruCache } from "./cache.js";
 import {
   type CheckerOptions,
   type CheckOutcome,
+  type CheckRequest,
   CheckService,
   DEFAULT_CHECKER_OPTIONS,
   QueueFullError,
@@ -115,6 +117,9 @@ interface ScoreJob {
   candTop?: string | undefined;
   /** Module header of a code-completion problem, put in front of a body-only answer. */
   prefix?: string | undefined;
+  /** The reference's language and the answer's (extraction, format gate and check follow it). */
+  referenceLanguage: HdlLanguage;
+  language: HdlLanguage;
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -167,7 +172,8 @@ export function createApp(deps: AppDeps = {}): RewardApp {
 
   /** Server defaults, then the client's options (timeouts capped at the server's), then the tops. */
   function optionsFor(client: ClientOptions | undefined, tops: { refTop?: string; candTop?: string }) {
-    const o: VerifyOptions = { ...serverVerify, ...client };
+    const { vhdlRoute: _route, ...verify } = client ?? {};
+    const o: VerifyOptions = { ...serverVerify, ...verify };
     if (o.timeoutMs !== undefined) o.timeoutMs = Math.min(o.timeoutMs, serverVerify.timeoutMs);
     if (o.formalTimeoutMs !== undefined)
       o.formalTimeoutMs = Math.min(o.formalTimeoutMs, Math.max(serverVerify.formalTimeoutMs, serverVerify.timeoutMs));
@@ -192,6 +198,37 @@ export function createApp(deps: AppDeps = {}): RewardApp {
     return p;
   }
 
+  /**
+   * The languages of a check: a problem's reference is in the problem's language (Verilog when it names none), an
+   * inline one in the language given, else the one its text says (an entity and no module: VHDL). The answer is in
+   * the language given, else the reference's.
+   */
+  function languagesOf(
+    problem: Problem | undefined,
+    reference: string,
+    given: { language?: HdlLanguage | undefined; referenceLanguage?: HdlLanguage | undefined },
+  ): { referenceLanguage: HdlLanguage; language: HdlLanguage } {
+    const referenceLanguage =
+      problem !== undefined ? (problem.language ?? "verilog") : (given.referenceLanguage ?? languageOfText(reference));
+    return { referenceLanguage, language: given.language ?? referenceLanguage };
+  }
+
+  /**
+   * detectLanguage, remembered per text (the items of one RL group share their reference), and without lexing a text
+   * that declares a module or never says `entity` (a megabyte inline reference must not stall the event loop).
+   */
+  const detected = new LruCache<HdlLanguage>(256);
+  function languageOfText(text: string): HdlLanguage {
+    if (/^[ \t]*module[ \t\r\n]/m.test(text) || !/\bentity\b/i.test(text)) return "verilog";
+    const key = digest(text).toString("hex");
+    let lang = detected.get(key);
+    if (lang === undefined) {
+      lang = detectLanguage(text);
+      detected.set(key, lang);
+    }
+    return lang;
+  }
+
   function rewardOf(name: string | undefined): RewardFunction {
     try {
       return getReward(name ?? DEFAULT_REWARD);
@@ -201,10 +238,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
   }
 
   /** Submits checks all-or-nothing and waits for them, mapping service errors onto HTTP ones. */
-  async function runChecks(
-    requests: Array<{ reference: string; candidate: string; options: ResolvedVerifyOptions }>,
-    labels: string[],
-  ): Promise<CheckOutcome[]> {
+  async function runChecks(requests: CheckRequest[], labels: string[]): Promise<CheckOutcome[]> {
     let pending: Array<Promise<CheckOutcome>>;
     try {
       pending = service.submit(requests);
@@ -241,7 +275,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
 
   async function score(jobs: ScoreJob[], client: ClientOptions | undefined): Promise<RewardResult[]> {
     const prepared = await mapYielding(jobs, (j) => {
-      const p = prepareResponse(j.fn, j.response, j.prefix);
+      const p = prepareResponse(j.fn, j.response, j.language === "verilog" ? j.prefix : undefined, j.language);
       const overLimit = p.formatError === undefined ? tooLong(p.code) : undefined;
       return overLimit === undefined ? p : { ...p, formatError: overLimit };
     });
@@ -253,7 +287,16 @@ export function createApp(deps: AppDeps = {}): RewardApp {
         ...(j.refTop !== undefined && { refTop: j.refTop }),
         ...(j.candTop !== undefined && { candTop: j.candTop }),
       };
-      return [{ reference: j.reference, candidate: prepared[i]?.code ?? "", options: optionsFor(client, tops) }];
+      return [
+        {
+          reference: j.reference,
+          candidate: prepared[i]?.code ?? "",
+          options: optionsFor(client, tops),
+          referenceLanguage: j.referenceLanguage,
+          candidateLanguage: j.language,
+          ...(client?.vhdlRoute !== undefined && { vhdlRoute: client.vhdlRoute }),
+        },
+      ];
     });
     const outcomes = await runChecks(
       requests,
@@ -279,7 +322,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       metrics.statuses.inc({ status: outcome.result.status });
       const scored = scoreVerdict(
         j.fn,
-        { result: outcome.result, response: j.response, code: p.code, reference: j.reference },
+        { result: outcome.result, response: j.response, code: p.code, reference: j.reference, language: j.language },
         { noVerdictReward: infraErrorReward, simOnlyScale: deps.simOnlyScale ?? 1 },
       );
       return {
@@ -289,7 +332,12 @@ export function createApp(deps: AppDeps = {}): RewardApp {
         signals: outcome.result.signals,
         message: outcome.result.message,
         cached: outcome.cached,
-        details: { reward: j.fn.name, extraction: p.method, ...scored.details },
+        details: {
+          reward: j.fn.name,
+          extraction: p.method,
+          ...(j.language !== "verilog" && { language: j.language }),
+          ...scored.details,
+        },
       };
     });
   }
@@ -396,22 +444,38 @@ export function createApp(deps: AppDeps = {}): RewardApp {
     let reference: string;
     let refTop = body.refTop;
     let candTop = body.candTop;
+    let problem: Problem | undefined;
     if (body.problem !== undefined) {
-      const p = problemOf(body.problem, "");
-      reference = p.reference;
-      refTop ??= p.refTop;
-      candTop ??= problems.candTopOf(p);
+      problem = problemOf(body.problem, "");
+      reference = problem.reference;
+      refTop ??= problem.refTop;
+      candTop ??= problems.candTopOf(problem);
     } else reference = body.reference as string;
     const overLimit = tooLong(body.candidate);
     if (overLimit !== undefined) {
       metrics.rejections.inc({ reason: "payload_too_large" });
       throw new HttpError(413, "payload_too_large", overLimit, {}, { limit: maxCandidateChars });
     }
+    // A raw candidate says its own language when the request does not.
+    const { referenceLanguage } = languagesOf(problem, reference, body);
+    const candidateLanguage = body.language ?? languageOfText(body.candidate);
     const options = optionsFor(body.options, {
       ...(refTop !== undefined && { refTop }),
       ...(candTop !== undefined && { candTop }),
     });
-    const [outcome] = await runChecks([{ reference, candidate: body.candidate, options }], [""]);
+    const [outcome] = await runChecks(
+      [
+        {
+          reference,
+          candidate: body.candidate,
+          options,
+          referenceLanguage,
+          candidateLanguage,
+          ...(body.options?.vhdlRoute !== undefined && { vhdlRoute: body.options.vhdlRoute }),
+        },
+      ],
+      [""],
+    );
     const result = (outcome as CheckOutcome).result;
     metrics.statuses.inc({ status: result.status });
     c.header("X-Rtlgym-Cached", String((outcome as CheckOutcome).cached));
@@ -432,9 +496,18 @@ export function createApp(deps: AppDeps = {}): RewardApp {
           refTop: item.refTop ?? p.refTop,
           candTop: problems.candTopOf(p),
           prefix: p.task === "code-complete" ? p.header : undefined,
+          ...languagesOf(p, p.reference, item),
         };
       }
-      return { id: item.id, fn, response: item.response, reference: item.reference as string, refTop: item.refTop };
+      const reference = item.reference as string;
+      return {
+        id: item.id,
+        fn,
+        response: item.response,
+        reference,
+        refTop: item.refTop,
+        ...languagesOf(undefined, reference, item),
+      };
     });
     return c.json({ results: await score(jobs, body.options) });
   });
@@ -461,6 +534,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
           reference: inline.data.reference,
           refTop: inline.data.refTop,
           candTop: inline.data.candTop,
+          ...languagesOf(undefined, inline.data.reference, inline.data),
         };
       }
       const p = problemOf(label, `labels.${i}: `);
@@ -471,6 +545,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
         refTop: p.refTop,
         candTop: problems.candTopOf(p),
         prefix: p.task === "code-complete" ? p.header : undefined,
+        ...languagesOf(p, p.reference, {}),
       };
     });
     const results = await score(jobs, undefined);

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
-import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
+import type { HdlLanguage, VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
-import { type ResolvedVerifyOptions, toolVersions, type VerifyGroupInput, verifyGroup } from "../verify/index.js";
+import { type AnyVerifyGroupInput, type ResolvedVerifyOptions, toolVersions, verifyGroupAny } from "../verify/index.js";
 import { normaliseLineEndings } from "../verilog/index.js";
 import { LruCache } from "./cache.js";
 import type { ServiceMetrics } from "./metrics.js";
@@ -12,6 +12,11 @@ export interface CheckRequest {
   reference: string;
   candidate: string;
   options: ResolvedVerifyOptions;
+  /** Languages of the two sides; Verilog when absent. */
+  referenceLanguage?: HdlLanguage;
+  candidateLanguage?: HdlLanguage;
+  /** VHDL vs VHDL: `native` decides by GHDL simulation only (see docs/vhdl.md); `auto` when absent. */
+  vhdlRoute?: "auto" | "native";
 }
 
 /** A verdict and where it came from. */
@@ -94,12 +99,15 @@ interface Batch {
   groupKey: string;
   reference: string;
   options: ResolvedVerifyOptions;
+  referenceLanguage: HdlLanguage;
+  candidateLanguage: HdlLanguage;
+  vhdlRoute: "auto" | "native";
   jobs: Job[];
   openedAt: number;
   open: boolean;
 }
 
-type GroupEngine = (input: VerifyGroupInput) => Promise<VerifyResult[]>;
+type GroupEngine = (input: AnyVerifyGroupInput) => Promise<VerifyResult[]>;
 
 const CORES = Math.max(availableParallelism(), 1);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -112,8 +120,10 @@ function optionsKey(o: ResolvedVerifyOptions): string {
 
 /**
  * Runs checks for the HTTP layer: a bounded LRU cache, de-duplication of identical in-flight checks, admission
- * control, micro-batching of candidates of one reference into a single `verifyGroup` call, a fixed number of
- * workers and a watchdog per engine call.
+ * control, micro-batching of candidates of one reference into a single `verifyGroupAny` call (Verilog: the Verilog
+ * group engine; a VHDL side: the VHDL route of docs/vhdl.md), a fixed number of workers and a watchdog per engine call.
+ * A batch holds candidates of one language against one reference in one language, so its key and the result
+ * cache's key include both languages (and the VHDL route).
  */
 export class CheckService {
   readonly options: Required<Omit<CheckerOptions, "hardTimeoutMs">> & { hardTimeoutMs?: number };
@@ -132,7 +142,7 @@ export class CheckService {
   /** Mean engine time per check, ms (EWMA): sizes Retry-After. */
   #msPerCheck = 50;
 
-  constructor(options: CheckerOptions, metrics: ServiceMetrics, engine: GroupEngine = verifyGroup) {
+  constructor(options: CheckerOptions, metrics: ServiceMetrics, engine: GroupEngine = verifyGroupAny) {
     this.options = { ...DEFAULT_CHECKER_OPTIONS, ...options };
     this.#cache = new LruCache(this.options.cacheEntries);
     this.#metrics = metrics;
@@ -156,7 +166,8 @@ export class CheckService {
   submit(requests: readonly CheckRequest[]): Array<Promise<CheckOutcome>> {
     if (this.#closing) throw new ShuttingDownError();
     const keyed = requests.map((r) => {
-      const groupKey = `${sha256(r.reference)}:${sha256(optionsKey(r.options))}`;
+      const langs = `${r.referenceLanguage ?? "verilog"}:${r.candidateLanguage ?? "verilog"}:${r.vhdlRoute ?? "auto"}`;
+      const groupKey = `${sha256(r.reference)}:${sha256(optionsKey(r.options))}:${langs}`;
       // The exact text the tools will read (line endings are normalised for them too): any looser key, such as
       // one that ignores whitespace, can merge two candidates the preprocessor reads differently (`__LINE__`).
       return { request: r, groupKey, key: `${groupKey}:${sha256(normaliseLineEndings(r.candidate))}` };
@@ -215,6 +226,9 @@ export class CheckService {
         groupKey,
         reference: request.reference,
         options: request.options,
+        referenceLanguage: request.referenceLanguage ?? "verilog",
+        candidateLanguage: request.candidateLanguage ?? "verilog",
+        vhdlRoute: request.vhdlRoute ?? "auto",
         jobs: [],
         openedAt: performance.now(),
         open: true,
@@ -266,12 +280,23 @@ export class CheckService {
     if (Number.isFinite(wait)) this.#timer = setTimeout(() => this.#pump(), Math.max(1, Math.ceil(wait)));
   }
 
-  hardTimeoutFor(batch: { options: ResolvedVerifyOptions; jobs: readonly unknown[] }): number {
+  hardTimeoutFor(batch: {
+    options: ResolvedVerifyOptions;
+    jobs: readonly unknown[];
+    referenceLanguage?: HdlLanguage;
+    candidateLanguage?: HdlLanguage;
+  }): number {
     const o = batch.options;
     // The engine's worst case without a bug: front end, a shared run, then every candidate alone, formally
     // checked and replayed, `cores` at a time. The watchdog sits above it: it catches a wedged engine, not slow work.
-    const perCandidate = o.timeoutMs + o.formalTimeoutMs + 2000;
-    return this.options.hardTimeoutMs ?? 5000 + o.timeoutMs + Math.ceil(batch.jobs.length / CORES) * perCandidate;
+    // A VHDL side adds GHDL's synthesis and a validation run (GHDL and iverilog), each under timeoutMs, per design;
+    // a candidate whose translation is not trusted is then simulated natively by GHDL (one more timeoutMs).
+    const vhdlRef = batch.referenceLanguage === "vhdl" ? 2 * o.timeoutMs : 0;
+    const vhdlCand = batch.candidateLanguage === "vhdl" ? 3 * o.timeoutMs : 0;
+    const perCandidate = o.timeoutMs + o.formalTimeoutMs + 2000 + vhdlCand;
+    return (
+      this.options.hardTimeoutMs ?? 5000 + o.timeoutMs + vhdlRef + Math.ceil(batch.jobs.length / CORES) * perCandidate
+    );
   }
 
   async #run(batch: Batch): Promise<void> {
@@ -292,6 +317,9 @@ export class CheckService {
       reference: batch.reference,
       candidates: batch.jobs.map((j) => j.candidate),
       ...batch.options,
+      referenceLanguage: batch.referenceLanguage,
+      candidateLanguage: batch.candidateLanguage,
+      vhdlRoute: batch.vhdlRoute,
     });
     let outcome: VerifyResult[] | "expired" | { error: unknown };
     try {

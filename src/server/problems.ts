@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { findTop } from "../verilog/index.js";
+import { findTopEntity } from "../vhdl/index.js";
 
 /** Problems the server can name by `<suite>/<id>`. */
 export class ProblemIndex {
@@ -48,9 +49,18 @@ export class ProblemIndex {
 
 const PairMetaTops = z.object({ refTop: z.string().optional(), candTop: z.string().optional() }).passthrough();
 
-function problemFromSource(suite: string, id: string, reference: string, tops: z.infer<typeof PairMetaTops>): Problem {
-  const refTop = tops.refTop ?? findTop(reference);
-  if (!refTop) throw new BadInputError(`${suite}/${id}: the reference contains no module`);
+const VHDL_EXT = [".vhd", ".vhdl"];
+
+function problemFromSource(
+  suite: string,
+  id: string,
+  reference: string,
+  tops: z.infer<typeof PairMetaTops>,
+  language: "verilog" | "vhdl" = "verilog",
+): Problem {
+  const refTop = tops.refTop ?? (language === "vhdl" ? findTopEntity(reference) : findTop(reference));
+  if (!refTop)
+    throw new BadInputError(`${suite}/${id}: the reference contains no ${language === "vhdl" ? "entity" : "module"}`);
   return {
     suite,
     id,
@@ -60,13 +70,15 @@ function problemFromSource(suite: string, id: string, reference: string, tops: z
     refTop,
     candTop: tops.candTop ?? refTop,
     tags: [],
+    ...(language === "vhdl" && { language }),
   };
 }
 
 /**
  * A folder of references as a suite named after the folder: each `<id>.v` / `<id>.sv` file is a problem, and so is
- * each `<id>/ref.v` folder (the fixtures/pairs layout, whose meta.json may name refTop and candTop). Without a
- * named candTop, a candidate's top is inferred (the reference's top name if it declares one, else its top module).
+ * each `<id>/ref.v` folder (the fixtures/pairs layout, whose meta.json may name refTop and candTop). VHDL references
+ * (`<id>.vhd`, `<id>.vhdl`, `<id>/ref.vhd`) make VHDL problems, whose answers are VHDL unless a request says otherwise.
+ * Without a named candTop, a candidate's top is inferred (the reference's top name if it declares one, else its top).
  */
 export async function loadProblemDir(
   dir: string,
@@ -76,23 +88,29 @@ export async function loadProblemDir(
   const problems: Array<{ problem: Problem; inferCandTop: boolean }> = [];
   for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, e.name);
-    if (e.isFile() && [".v", ".sv"].includes(extname(e.name))) {
+    const ext = extname(e.name).toLowerCase();
+    if (e.isFile() && [".v", ".sv", ...VHDL_EXT].includes(ext)) {
       const reference = await readFile(path, "utf8");
+      const language = VHDL_EXT.includes(ext) ? "vhdl" : "verilog";
       problems.push({
-        problem: problemFromSource(suite, basename(e.name, extname(e.name)), reference, {}),
+        problem: problemFromSource(suite, basename(e.name, extname(e.name)), reference, {}, language),
         inferCandTop: true,
       });
-    } else if (e.isDirectory() && existsSync(join(path, "ref.v"))) {
+    } else if (e.isDirectory() && (existsSync(join(path, "ref.v")) || existsSync(join(path, "ref.vhd")))) {
       const metaPath = join(path, "meta.json");
       const meta = existsSync(metaPath) ? PairMetaTops.parse(JSON.parse(await readFile(metaPath, "utf8"))) : {};
-      const reference = await readFile(join(path, "ref.v"), "utf8");
+      const language = existsSync(join(path, "ref.v")) ? "verilog" : "vhdl";
+      const reference = await readFile(join(path, language === "vhdl" ? "ref.vhd" : "ref.v"), "utf8");
       problems.push({
-        problem: problemFromSource(suite, e.name, reference, meta),
+        problem: problemFromSource(suite, e.name, reference, meta, language),
         inferCandTop: meta.candTop === undefined,
       });
     }
   }
-  if (problems.length === 0) throw new BadInputError(`${dir} holds no references (<id>.v files or <id>/ref.v folders)`);
+  if (problems.length === 0)
+    throw new BadInputError(
+      `${dir} holds no references (<id>.v / <id>.vhd files or <id>/ref.v / <id>/ref.vhd folders)`,
+    );
   return problems;
 }
 

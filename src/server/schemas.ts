@@ -16,8 +16,13 @@ export const ClientOptions = z.object({
   formalDepth: z.number().int().min(2).max(200).optional(),
   formalTimeoutMs: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().optional(),
+  /** VHDL vs VHDL: auto (validated GHDL translations through the Verilog engines) or native (GHDL simulation only). */
+  vhdlRoute: z.enum(["auto", "native"]).optional(),
 });
 export type ClientOptions = z.infer<typeof ClientOptions>;
+
+/** An HDL: the language of an answer or a reference. */
+const language = z.enum(["verilog", "vhdl"]);
 
 const exactlyOne = (v: { reference?: string | undefined; problem?: string | undefined }) =>
   (v.reference === undefined) !== (v.problem === undefined);
@@ -31,6 +36,10 @@ export const VerifyBody = z
     candidate: text,
     refTop: name.optional(),
     candTop: name.optional(),
+    /** The candidate's language (else detected from its text). */
+    language: language.optional(),
+    /** The inline reference's language (else detected from its text); a problem's is the problem's. */
+    referenceLanguage: language.optional(),
     options: ClientOptions.optional(),
   })
   .refine(exactlyOne, EXACTLY_ONE);
@@ -44,6 +53,10 @@ export const RewardItem = z
     refTop: name.optional(),
     response: text,
     reward: name.optional(),
+    /** The answer's language: else the problem's, else the inline reference's (detected from its text). */
+    language: language.optional(),
+    /** The inline reference's language (else detected from its text). */
+    referenceLanguage: language.optional(),
   })
   .refine(exactlyOne, EXACTLY_ONE);
 export type RewardItem = z.infer<typeof RewardItem>;
@@ -73,4 +86,11 @@ export const getRewardBody = (maxItems: number) =>
     });
 
 /** An inline ground truth given as an OpenRLHF label (a JSON string). */
-export const InlineLabel = z.object({ reference: text.min(1), refTop: name.optional(), candTop: name.optional() });
+export const InlineLabel = z.object({
+  reference: text.min(1),
+  refTop: name.optional(),
+  candTop: name.optional(),
+  /** The answer's language: else the reference's (given, or detected from its text). */
+  language: language.optional(),
+  referenceLanguage: language.optional(),
+});

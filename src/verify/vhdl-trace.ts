@@ -129,7 +129,16 @@ export function vhdlTraceBench(
     const w = width(p);
     if (p.kind === "bit") return p.typeMark;
     if (p.kind === "bool") return "boolean";
-    if (p.kind === "integer") return "integer";
+    // The port's own range: an unconstrained integer starts at integer'low, out of a ranged input port's bounds
+    // (GHDL stops at time 0 with a bound error before any stimulus).
+    if (p.kind === "integer")
+      return p.range
+        ? `integer range ${p.range.lo} to ${p.range.hi}`
+        : p.typeMark === "positive"
+          ? "positive"
+          : p.typeMark === "natural"
+            ? "natural"
+            : "integer";
     return `${p.typeMark}(${w - 1} downto 0)`;
   };
   const total = stim.inputs.reduce((s, p) => s + p.width, 0);

@@ -313,9 +313,9 @@ async function validate(
   ]);
   const durationMs = performance.now() - started;
   if (native.kind !== "ok")
-    return { ...base, status: "error", durationMs, reason: `native simulation: ${native.kind}`, native };
+    return { ...base, status: "error", durationMs, reason: `native simulation: ${traceError(native)}`, native };
   if (net.kind !== "ok")
-    return { ...base, status: "error", durationMs, reason: `netlist simulation: ${net.kind}`, native };
+    return { ...base, status: "error", durationMs, reason: `netlist simulation: ${traceError(net)}`, native };
   // A reference's netlist may be LESS defined than GHDL's simulation (x where VHDL compared a 'U' register as
   // FALSE, see prepareVhdl), never differently defined: an x in a reference matches anything. A candidate's netlist
   // must match GHDL exactly wherever GHDL is defined.
@@ -651,6 +651,15 @@ function frontendResult(
   };
   if (iface) result.interface = iface;
   return result;
+}
+
+/** What went wrong in a trace run, with the simulator's last message line (a bound error names the signal). */
+function traceError(o: TraceOutcome): string {
+  if (o.kind === "error") {
+    const last = tail(o.log, 1).trim();
+    return `${o.reason}${last ? ` (${last.slice(0, 300)})` : ""}`;
+  }
+  return o.kind;
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -15,11 +15,27 @@ const VHDL_LANGS = new Set(["vhdl", "vhd"]);
 export function extractVhdl(response: string): VhdlExtraction {
   const text = response.replace(/<think>[\s\S]*?(<\/think>|$)/g, "");
   const fences = [...text.matchAll(FENCE)].map((m) => ({ lang: (m[1] ?? "").toLowerCase(), body: m[2] ?? "" }));
-  const declares = (body: string) => listEntities(body).length > 0;
-  const tagged = fences.filter((f) => VHDL_LANGS.has(f.lang) && declares(f.body));
-  if (tagged.length > 0) return { code: (tagged[tagged.length - 1]?.body ?? "").trim(), method: "fence-vhdl" };
-  const any = fences.filter((f) => declares(f.body));
-  if (any.length > 0) return { code: (any[any.length - 1]?.body ?? "").trim(), method: "fence" };
-  if (!text.includes("```") && declares(text)) return { code: text.trim(), method: "raw" };
+  // Only the last fence that declares an entity counts: search from the end, and lex (listEntities) only fences
+  // that contain the word, each at most once, so a megabyte of fences costs one pass over the text.
+  const memo = new Map<number, boolean>();
+  const declares = (i: number) => {
+    let d = memo.get(i);
+    if (d === undefined) {
+      const body = fences[i]?.body ?? "";
+      d = /\bentity\b/i.test(body) && listEntities(body).length > 0;
+      memo.set(i, d);
+    }
+    return d;
+  };
+  const last = (want: (i: number) => boolean) => {
+    for (let i = fences.length - 1; i >= 0; i--) if (want(i)) return fences[i]?.body.trim() ?? "";
+    return undefined;
+  };
+  const tagged = last((i) => VHDL_LANGS.has(fences[i]?.lang ?? "") && declares(i));
+  if (tagged !== undefined) return { code: tagged, method: "fence-vhdl" };
+  const any = last(declares);
+  if (any !== undefined) return { code: any, method: "fence" };
+  if (!text.includes("```") && /\bentity\b/i.test(text) && listEntities(text).length > 0)
+    return { code: text.trim(), method: "raw" };
   return { code: "", method: "none" };
 }

@@ -98,7 +98,48 @@ beforeAll(async () => {
   );
   await writeFile(join(repo, "rtl", "blob.v"), Buffer.from([0x6d, 0, 1, 2, 3, 0]));
   await writeFile(join(repo, "rtl", "pkg.sv"), "package p; localparam int W = 3; endpackage\n");
-  await writeFile(join(repo, "rtl", "core.vhd"), "entity e is end entity;\n");
+  // VHDL: a package in a named design library, an entity using it, a top instantiating that entity, an orphan.
+  await writeFile(
+    join(repo, "rtl", "core.vhd"),
+    "library ieee;\nuse ieee.std_logic_1164.all;\npackage core_pkg is\n  constant W : natural := 4;\nend package;\n",
+  );
+  await writeFile(
+    join(repo, "rtl", "vcount.vhd"),
+    `library ieee, mylib;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use mylib.core_pkg.all;
+entity vcount is
+  port (clk, rst : in std_logic; q : out unsigned(W - 1 downto 0));
+end entity;
+architecture rtl of vcount is
+  signal r : unsigned(W - 1 downto 0);
+begin
+  process (clk) begin
+    if rising_edge(clk) then
+      if rst = '1' then r <= (others => '0'); else r <= r + 1; end if;
+    end if;
+  end process;
+  q <= r;
+end architecture;
+`,
+  );
+  await writeFile(
+    join(repo, "rtl", "vtop.vhd"),
+    `library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+library mylib;
+entity vtop is
+  port (clk, rst : in std_logic; q : out unsigned(3 downto 0));
+end entity;
+architecture rtl of vtop is
+begin
+  u0: entity mylib.vcount port map (clk => clk, rst => rst, q => q);
+end architecture;
+`,
+  );
+  await writeFile(join(repo, "rtl", "orphan.vhd"), "architecture a of nowhere is\nbegin\nend architecture;\n");
   await writeFile(join(repo, "tb", "tb_acc.v"), TB);
   await symlink("../rtl/areg.v", join(repo, "tb", "areg_link.v"));
   const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" });
@@ -173,7 +214,15 @@ describe("rtlgym data ingest", () => {
     // Rejects with reasons.
     const reason = (p: string) => rejects.find((x) => x.path === p)?.reason;
     expect(reason("rtl/blob.v")).toMatch(/binary/);
-    expect(reason("rtl/core.vhd")).toMatch(/VHDL/);
+    expect(reason("rtl/orphan.vhd")).toMatch(/VHDL architecture of an entity defined nowhere/);
+    // VHDL units: the package from another file and the design library renamed to work; GHDL then Yosys.
+    const vcount = byTop.get("vcount");
+    expect(vcount).toMatchObject({ language: "vhdl", kind: "design", modules: ["vcount"], synthesizable: true });
+    expect(vcount?.files.sort()).toEqual(["rtl/core.vhd", "rtl/vcount.vhd"]);
+    expect(vcount?.code).toMatch(/use work\.core_pkg\.all;/);
+    expect(vcount?.synth).toMatchObject({ clocked: true, clock: "clk", resetStyle: "sync", outputBits: 4 });
+    expect(byTop.get("vtop")).toMatchObject({ language: "vhdl", modules: ["vcount", "vtop"], synthesizable: true });
+    expect(byTop.get("acc_top")?.language).toBeUndefined();
     expect(reason("rtl/pkg.sv")).toMatch(/no module/);
     expect(reason("LICENSE")).toMatch(/metadata/);
     expect(reason("tb/areg_link.v")).toMatch(/symbolic link/);

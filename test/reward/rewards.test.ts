@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { VerifyResult, VerifyStatus } from "../../src/contracts/index.js";
 import {
+  codeTokens,
   codevFormatError,
   getReward,
   lcsLength,
@@ -138,5 +139,54 @@ describe("Rouge-L", () => {
     expect(rougeL(["a", "b", "c", "d"], ["a", "c", "d", "e"])).toBeCloseTo(0.75, 10);
     expect(rougeL([], ["a"])).toBe(0);
     expect(rougeL(["x"], ["x"])).toBe(1);
+  });
+});
+
+describe("VHDL answers", () => {
+  const VHDL = `library ieee;
+use ieee.std_logic_1164.all;
+-- two gates
+entity TopModule is
+  port (a, b : in std_logic; y, z : out std_logic);
+end entity;
+architecture rtl of TopModule is
+begin
+  y <= a and b;
+  z <= a or b;
+end architecture;
+`;
+  const vanswer = (code: string, fence = "vhdl") =>
+    `<think>\nx\n</think>\n<answer>\n\`\`\`${fence}\n${code}\`\`\`\n</answer>`;
+  const vscore = (name: string, result: VerifyResult, code: string) =>
+    scoreVerdict(
+      getReward(name),
+      { result, response: "", code, reference: VHDL, language: "vhdl" },
+      { noVerdictReward: null },
+    );
+
+  it("codev's gate wants a ```vhdl fence for a VHDL answer, a ```verilog one otherwise", () => {
+    expect(codevFormatError(vanswer(VHDL), "vhdl")).toBeUndefined();
+    expect(codevFormatError(vanswer(VHDL, "verilog"), "vhdl")).toMatch(/no ```vhdl/);
+    expect(codevFormatError(vanswer(VHDL))).toMatch(/no ```verilog/);
+    const p = prepareResponse(getReward("codev"), vanswer(VHDL), undefined, "vhdl");
+    expect(p).toMatchObject({ method: "fence-vhdl", code: VHDL.trim() });
+    expect(p.formatError).toBeUndefined();
+    expect(prepareResponse(getReward("codev"), vanswer(REF, "verilog"), undefined, "vhdl").formatError).toMatch(
+      /```vhdl/,
+    );
+    expect(prepareResponse(getReward("signal"), "```vhdl\nno entity\n```", undefined, "vhdl").formatError).toBe(
+      "no VHDL entity found",
+    );
+  });
+
+  it("itertl counts entities and compares VHDL tokens case-insensitively, comments dropped", () => {
+    const same = vscore("itertl", verdict("fail"), VHDL.toUpperCase().replace("-- TWO GATES", "-- other words"));
+    expect(same.reward).toBeCloseTo(2, 10);
+    expect(same.details).toMatchObject({ modules: 1, referenceModules: 1, rougeL: 1 });
+    const two = `${VHDL}entity Extra is port (a : in std_logic); end entity;\narchitecture r of Extra is begin end;\n`;
+    expect(vscore("itertl", verdict("pass"), two).reward).toBe(-1);
+    // Read as Verilog, `--` is no comment and entities are no modules: the language matters.
+    expect(codeTokens(VHDL, "vhdl")).not.toContain("two");
+    expect(codeTokens(VHDL)).toContain("two");
   });
 });

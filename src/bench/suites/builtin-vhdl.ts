@@ -57,7 +57,7 @@ export async function loadBuiltinVhdlSuite(dir: string = builtinVhdlDir()): Prom
 
 export const builtinVhdlSuite: SuiteDefinition = {
   name: SUITE,
-  description: "the builtin suite's VHDL track: VHDL references, same specs, answers in VHDL (started: 27 problems)",
+  description: "the builtin suite's VHDL track: VHDL references, same specs, answers in VHDL (41 problems)",
   embedded: true,
   dataHint: "none needed: the suite ships with rtlgym",
   load: async () => loadBuiltinVhdlSuite(),

@@ -59,7 +59,7 @@ async function problemSource(flags: DistillFlags): Promise<LoadedSuite> {
     return problemsFromRows(`rows:${path.split("/").pop()}`, path, await readFile(path, "utf8"));
   }
   const ds = await readDataset(resolve(flags.dataset as string));
-  const designs = ds.records.filter((r) => r.kind === "design" && r.synthesizable);
+  const designs = ds.records.filter((r) => r.kind === "design" && r.synthesizable && r.language !== "vhdl");
   const text = await readFile(join(ds.dir, DATASET_FILES.records));
   const revision = `dataset+sha256:${createHash("sha256").update(text).digest("hex").slice(0, 8)}`;
   return problemsFromRecords(

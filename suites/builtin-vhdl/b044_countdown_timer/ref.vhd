@@ -1,0 +1,30 @@
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+
+entity TopModule is
+  port (clk, reset, load : in std_logic; value : in unsigned(7 downto 0);
+        count : out unsigned(7 downto 0); done : out std_logic);
+end entity;
+
+architecture rtl of TopModule is
+  signal c : unsigned(7 downto 0);
+begin
+  process (clk) begin
+    if rising_edge(clk) then
+      if reset = '1' then
+        c <= x"00";
+        done <= '0';
+      elsif load = '1' then
+        c <= value;
+        done <= '0';
+      elsif c /= 0 then
+        c <= c - 1;
+        if c = 1 then done <= '1'; else done <= '0'; end if;
+      else
+        done <= '0';
+      end if;
+    end if;
+  end process;
+  count <= c;
+end architecture;

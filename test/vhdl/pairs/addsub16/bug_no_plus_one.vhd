@@ -1,0 +1,21 @@
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+
+-- Subtle bug: subtracts with the one's complement only (forgets the +1).
+entity TopModule is
+  port (a, b : in std_logic_vector(15 downto 0); sub : in std_logic;
+        result : out std_logic_vector(15 downto 0); cout, ovf, zero : out std_logic);
+end entity;
+
+architecture rtl of TopModule is
+  signal bx : std_logic_vector(15 downto 0);
+  signal full : unsigned(16 downto 0);
+begin
+  bx <= not b when sub = '1' else b;
+  full <= resize(unsigned(a), 17) + resize(unsigned(bx), 17);
+  result <= std_logic_vector(full(15 downto 0));
+  cout <= full(16);
+  ovf <= '1' when a(15) = bx(15) and full(15) /= a(15) else '0';
+  zero <= '1' when full(15 downto 0) = 0 else '0';
+end architecture;

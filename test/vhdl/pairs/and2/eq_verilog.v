@@ -1,0 +1,4 @@
+// Equivalent, in Verilog against the VHDL reference (mixed): De Morgan.
+module and2(input a, input b, output y);
+  assign y = ~(~a | ~b);
+endmodule
