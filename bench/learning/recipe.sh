@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One recipe, 3 seeds, from the testbed's SFT model: `rtlgym train <recipe> --config CONFIG` per seed, then the table of
+# held-out pass@1 before -> after (mean and spread over the seeds) in $OUT/<NAME>.md and $OUT/<NAME>.json.
+#   bench/learning/recipe.sh RECIPE CONFIG NAME        RECIPE: itertl | salv | rl
+#   OUT=DIR       holds tiny/ and tasks/ (bench/learning/baseline.sh writes them); runs go to $OUT/<NAME>-s<seed>
+#   SEEDS="1 2 3" the seeds
+#   PARALLEL=2    seeds run at once (each with the config's `threads`)
+#   EXTRA="..."   more flags for every run (e.g. --mask response)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -eq 3 ] || { echo "usage: $0 RECIPE CONFIG NAME" >&2; exit 2; }
+RECIPE=$1 CONFIG=$2 NAME=$3
+OUT=${OUT:?set OUT to the folder holding tiny/ and tasks/}
+SEEDS=${SEEDS:-1 2 3}
+PARALLEL=${PARALLEL:-2}
+export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
+[ -d "$OUT/tiny" ] && [ -d "$OUT/tasks" ] || { echo "recipe: $OUT has no tiny/ and tasks/" >&2; exit 2; }
+
+run_seed() {
+  local seed=$1 start
+  start=$(date +%s)
+  echo "recipe: $NAME seed $seed -> $OUT/$NAME-s$seed" >&2
+  # shellcheck disable=SC2086
+  node_modules/.bin/tsx src/cli/main.ts train "$RECIPE" --config "$CONFIG" --model "$OUT/tiny" --tasks "$OUT/tasks" \
+    --out "$OUT/$NAME-s$seed" --seed "$seed" ${EXTRA:-} --json >"$OUT/$NAME-s$seed.json" 2>"$OUT/$NAME-s$seed.err" ||
+    { echo "recipe: $NAME seed $seed failed (exit $?): tail of $OUT/$NAME-s$seed.err" >&2; tail -5 "$OUT/$NAME-s$seed.err" >&2; }
+  echo "recipe: $NAME seed $seed done in $(($(date +%s) - start)) s" >&2
+}
+
+running=0
+for seed in $SEEDS; do
+  run_seed "$seed" &
+  running=$((running + 1))
+  if [ "$running" -ge "$PARALLEL" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+files=()
+for seed in $SEEDS; do files+=("$OUT/$NAME-s$seed.json"); done
+node_modules/.bin/tsx bench/learning/summarize.ts --name "$NAME" --config "$CONFIG" --json "$OUT/$NAME.json" "${files[@]}" \
+  | tee "$OUT/$NAME.md"
