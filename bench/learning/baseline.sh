@@ -38,7 +38,9 @@ else
   log "trained in $(($(date +%s) - start)) s"
 fi
 
-rtlgym model serve "$OUT/tiny" --port 0 >"$OUT/serve.out" 2>"$OUT/serve.err" &
+# exec: $! must be the server itself (a backgrounded shell function is a subshell: killing it would leave the
+# server, and its Python child, running).
+(exec node_modules/.bin/tsx src/cli/main.ts model serve "$OUT/tiny" --port 0 >"$OUT/serve.out" 2>"$OUT/serve.err") &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do grep -q '^listening on ' "$OUT/serve.out" && break; sleep 1; done
