@@ -6,8 +6,8 @@ import { liveProcessCount } from "../../src/tools/process.js";
 import { languageOfPath, verifyGroupAny } from "../../src/verify/index.js";
 
 // VHDL fixture pairs of our own on real GHDL, iverilog and Yosys: test/vhdl/pairs/<family>/cases.json names a
-// reference (its own file, or one of the builtin suite's, reused) and candidates with the exact expected status,
-// failing signals and, where it matters, the route. Each family is ONE verifyGroupAny call (the reference prepared
+// reference and candidates (paths relative to the family: its own files, or another family's or the builtin suite's,
+// reused rather than copied) with the exact expected status, failing signals and, where it matters, the route. Each family is ONE verifyGroupAny call (the reference prepared
 // once, the candidates' Verilog forms in one shared group check), which keeps the CI time small.
 const DIR = join(import.meta.dirname, "pairs");
 
