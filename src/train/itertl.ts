@@ -6,8 +6,8 @@ import type { Problem } from "../contracts/bench.js";
 import { BadInputError } from "../core/errors.js";
 import { getReward, scoreVerdict } from "../reward/index.js";
 import { Rng } from "../tasks/index.js";
-import { evaluateModel, sampleTasks } from "./evaluate.js";
-import { HELDOUT_PASS_AT_1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
+import { sampleTasks } from "./evaluate.js";
+import { HELDOUT_PASS_AT_1, heldoutPassAt1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
 import { runTrainer } from "./trainer.js";
 
 /** Ranking losses of the Python round trainer (adapters/python/rtlgym_train/itertl.py). */
@@ -236,19 +236,18 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
     };
     const evaluate = async (model: string, round: number) => {
       options.onEvent?.({ kind: "phase", round, phase: "evaluate", detail: `${c.eval.split}: ${model}` });
-      const r = await evaluateModel({
-        ...common,
+      const r = await heldoutPassAt1(
+        {
+          ...common,
+          onProgress: (done, total) => options.onEvent?.({ kind: "progress", round, phase: "evaluate", done, total }),
+        },
         model,
-        split: c.eval.split,
-        n: c.eval.n,
-        ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
-        temperature: c.eval.temperature,
-        seed: c.seed,
-        maxTokens: c.sampling.maxTokens,
-        onProgress: (done, total) => options.onEvent?.({ kind: "progress", round, phase: "evaluate", done, total }),
-      });
-      store.addValues(runId, round, { [HELDOUT_PASS_AT_1]: r.passAt1 });
-      return { "pass@1": r.passAt1, runId: r.runId };
+        c.eval,
+        c.seed,
+        c.sampling.maxTokens,
+      );
+      store.addValues(runId, round, { [HELDOUT_PASS_AT_1]: r["pass@1"] });
+      return r;
     };
 
     if (state.before === undefined) {

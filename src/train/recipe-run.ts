@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BadInputError } from "../core/errors.js";
+import { type EvaluateModelOptions, evaluateModel } from "./evaluate.js";
 import { openTrainStore, type TrainRunRecord, type TrainStore } from "./store.js";
 
 /** The name under which every recipe records held-out pass@1 in the run store (one name, so reports can compare). */
@@ -71,4 +72,36 @@ export async function withTrainRun<T extends object>(
   } finally {
     store.close();
   }
+}
+
+/** A recipe config's `eval` block: which held-out split, how many problems and samples, at what temperature. */
+export interface RecipeEval {
+  split: string;
+  n: number;
+  limit?: number | undefined;
+  temperature: number;
+}
+
+/**
+ * Held-out pass@1 of a model as every recipe measures it (before and after training): `evaluateModel` on the
+ * config's split with the run's seed and the recipe's response token limit.
+ */
+export async function heldoutPassAt1(
+  common: Omit<EvaluateModelOptions, "model" | "split" | "n" | "limit" | "temperature" | "seed" | "maxTokens">,
+  model: string,
+  ev: RecipeEval,
+  seed: number,
+  maxTokens: number,
+): Promise<{ "pass@1": number; runId: string }> {
+  const r = await evaluateModel({
+    ...common,
+    model,
+    split: ev.split,
+    n: ev.n,
+    ...(ev.limit !== undefined && { limit: ev.limit }),
+    temperature: ev.temperature,
+    seed,
+    maxTokens,
+  });
+  return { "pass@1": r.passAt1, runId: r.runId };
 }

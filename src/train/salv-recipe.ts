@@ -3,9 +3,9 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../core/errors.js";
 import { Rng } from "../tasks/index.js";
-import { evaluateModel, sampleTasks } from "./evaluate.js";
+import { sampleTasks } from "./evaluate.js";
 import { findPython } from "./python.js";
-import { HELDOUT_PASS_AT_1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
+import { HELDOUT_PASS_AT_1, heldoutPassAt1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
 import { buildSalvPairs, readSalvPairs, type SalvStats, samplesFromRun, writeSalvPairs } from "./salv.js";
 import { runTrainer } from "./trainer.js";
 
@@ -168,18 +168,13 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
     };
     const evaluate = async (model: string, phase: "evaluate-before" | "evaluate-after") => {
       options.onEvent?.({ kind: "phase", phase, detail: `${c.eval.split}: ${model}` });
-      const r = await evaluateModel({
-        ...common,
+      return heldoutPassAt1(
+        { ...common, onProgress: (done, total) => options.onEvent?.({ kind: "progress", phase, done, total }) },
         model,
-        split: c.eval.split,
-        n: c.eval.n,
-        ...(c.eval.limit !== undefined && { limit: c.eval.limit }),
-        temperature: c.eval.temperature,
-        seed: c.seed,
-        maxTokens: c.sampling.maxTokens,
-        onProgress: (done, total) => options.onEvent?.({ kind: "progress", phase, done, total }),
-      });
-      return { "pass@1": r.passAt1, runId: r.runId };
+        c.eval,
+        c.seed,
+        c.sampling.maxTokens,
+      );
     };
     const modelDir = join(out, "model");
 
