@@ -57,10 +57,12 @@ export const ItertlConfig = z.strictObject({
       learningRate: z.number().positive().default(5e-4),
       epochs: z.number().positive().default(1),
       rankWeight: z.number().min(0).default(1),
+      /** How a group's pairwise hinges combine: `sum` (the papers) or `mean` over its ordered pairs. */
+      rankReduction: z.enum(["sum", "mean"]).default("sum"),
       maxLength: z.number().int().positive().default(1024),
       timeBudgetS: z.number().positive().optional(),
     })
-    .default({ learningRate: 5e-4, epochs: 1, rankWeight: 1, maxLength: 1024 }),
+    .default({ learningRate: 5e-4, epochs: 1, rankWeight: 1, rankReduction: "sum", maxLength: 1024 }),
   eval: Eval.default(Eval.parse({})),
   threads: z.number().int().positive().optional(),
 });
@@ -283,7 +285,8 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
           "itertl",
           ...["--data", data, "--base", current, "--out", roundDir, "--loss", c.loss],
           ...["--epochs", String(c.train.epochs), "--learning-rate", String(c.train.learningRate)],
-          ...["--rank-weight", String(c.train.rankWeight), "--max-length", String(c.train.maxLength)],
+          ...["--rank-weight", String(c.train.rankWeight), "--rank-reduction", c.train.rankReduction],
+          ...["--max-length", String(c.train.maxLength)],
           ...["--seed", String(c.seed * 1000 + round)],
           ...(c.threads !== undefined ? ["--threads", String(c.threads)] : []),
           ...(c.train.timeBudgetS !== undefined ? ["--time-budget-s", String(c.train.timeBudgetS)] : []),

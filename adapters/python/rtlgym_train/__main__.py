@@ -56,7 +56,7 @@ def _sft(argv: list[str]) -> int:
 
 def _itertl(argv: list[str]) -> int:
     from .data import DataError
-    from .itertl import LOSSES, RankOptions, train_round
+    from .itertl import LOSSES, REDUCTIONS, RankOptions, train_round
     from .sft import Emitter
 
     ap = argparse.ArgumentParser(prog="python -m rtlgym_train itertl")
@@ -67,6 +67,7 @@ def _itertl(argv: list[str]) -> int:
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--learning-rate", type=float, default=5e-4)
     ap.add_argument("--rank-weight", type=float, default=1.0)
+    ap.add_argument("--rank-reduction", default="sum", choices=REDUCTIONS)
     ap.add_argument("--reference-score", type=float)
     ap.add_argument("--max-length", type=int, default=1024)
     ap.add_argument("--seed", type=int, default=0)
@@ -82,6 +83,7 @@ def _itertl(argv: list[str]) -> int:
         epochs=a.epochs,
         learning_rate=a.learning_rate,
         rank_weight=a.rank_weight,
+        rank_reduction=a.rank_reduction,
         reference_score=a.reference_score,
         max_length=a.max_length,
         seed=a.seed,

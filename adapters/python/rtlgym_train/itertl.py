@@ -22,6 +22,9 @@ from .data import DataError, Pair, render
 from .sft import Emitter, versions
 
 LOSSES = ("itertl", "rrhf", "rtlcoder")
+# How the pairwise hinge terms of a group combine: `sum` is the papers' (RRHF, ITERTL); `mean` divides by the ordered
+# pairs, so a group of K candidates weighs as much against the CE term as a group of 2.
+REDUCTIONS = ("sum", "mean")
 
 
 @dataclass
@@ -33,6 +36,7 @@ class RankOptions:
     epochs: float = 1.0
     learning_rate: float = 5e-4
     rank_weight: float = 1.0
+    rank_reduction: str = "sum"
     reference_score: float | None = None
     max_length: int = 1024
     seed: int = 0
@@ -120,7 +124,7 @@ def sequence_logprobs(model: Any, group: Group, pad_id: int):
     return sums, lengths
 
 
-def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: float = 1.0):
+def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: float = 1.0, reduction: str = "sum"):
     """The round's loss for one group; candidate 0 is the reference.
 
     - itertl: CE on the reference + sum over pairs (r_i < r_j) of max(0, p_i - p_j), p = length-normalised
@@ -128,20 +132,28 @@ def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: flo
     - rrhf: the same ranking term, with the CE on the best-scored candidate instead of the reference.
     - rtlcoder: softmax-normalised p; pairs whose score gap is over 0.2 and whose probability gap is under 0.3 get a
       hinge, and the hinge scales the CE term (RTLCoder's "multiplied into the SFT term").
+    `reduction` (itertl, rrhf): `sum` over the ordered pairs (the papers), or their `mean`.
     Returns (loss, ce, rank) as tensors."""
     import torch
 
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"unknown rank reduction {reduction!r}; known: {', '.join(REDUCTIONS)}")
     p = sums / lengths
     r = torch.tensor(scores, dtype=p.dtype)
     better = r.unsqueeze(0) > r.unsqueeze(1)  # better[i, j]: candidate j scores above candidate i
+
+    def hinge():
+        total = (torch.relu(p.unsqueeze(1) - p.unsqueeze(0)) * better).sum()
+        return total / better.sum().clamp(min=1) if reduction == "mean" else total
+
     if kind == "itertl":
         ce = -p[0]
-        rank = (torch.relu(p.unsqueeze(1) - p.unsqueeze(0)) * better).sum()
+        rank = hinge()
         return ce + rank_weight * rank, ce, rank
     if kind == "rrhf":
         best = int(torch.argmax(r))
         ce = -p[best]
-        rank = (torch.relu(p.unsqueeze(1) - p.unsqueeze(0)) * better).sum()
+        rank = hinge()
         return ce + rank_weight * rank, ce, rank
     if kind == "rtlcoder":
         q = torch.softmax(p, dim=0)
@@ -161,6 +173,8 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
 
     if o.loss not in LOSSES:
         raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {o.loss!r}")
+    if o.rank_reduction not in REDUCTIONS:
+        raise ValueError(f"--rank-reduction must be one of {', '.join(REDUCTIONS)}, got {o.rank_reduction!r}")
     transformers.logging.set_verbosity_error()
     if o.threads:
         torch.set_num_threads(o.threads)
@@ -186,6 +200,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         "start",
         recipe="itertl",
         loss=o.loss,
+        rank_reduction=o.rank_reduction,
         rows=len(rows),
         groups=len(groups),
         dropped=len(rows) - len(groups),
@@ -206,7 +221,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
             rng.shuffle(order)
         group = order.pop()
         sums, lengths = sequence_logprobs(model, group, tokenizer.pad_token_id)
-        loss, ce, rank = ranking_loss(o.loss, sums, lengths, group.scores, o.rank_weight)
+        loss, ce, rank = ranking_loss(o.loss, sums, lengths, group.scores, o.rank_weight, o.rank_reduction)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -232,6 +247,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
     summary = {
         "recipe": "itertl",
         "loss": o.loss,
+        "rank_reduction": o.rank_reduction,
         "base": o.base,
         "groups": len(groups),
         "steps": step,

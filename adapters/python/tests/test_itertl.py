@@ -35,6 +35,17 @@ def test_ranking_gradient_pushes_the_better_sample_up():
     assert float(rank) == pytest.approx(1.0)
 
 
+def test_mean_reduction_divides_the_hinges_by_the_ordered_pairs():
+    # Scores 3 > 1 > 0: three ordered pairs; only (1 below 2) is out of order, by 1.0.
+    p = torch.tensor([-0.5, -1.0, -2.0])
+    _, _, summed = ranking_loss("itertl", p, torch.ones(3), [3.0, 0.0, 1.0], reduction="sum")
+    _, _, mean = ranking_loss("rrhf", p, torch.ones(3), [3.0, 0.0, 1.0], reduction="mean")
+    assert float(summed) == pytest.approx(1.0)
+    assert float(mean) == pytest.approx(1.0 / 3)
+    with pytest.raises(ValueError, match="rank reduction"):
+        ranking_loss("itertl", p, torch.ones(3), [3.0, 0.0, 1.0], reduction="max")
+
+
 def test_rows_are_validated(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"prompt": "p", "reference": "r", "responses": ["a"], "scores": []}) + "\n")
