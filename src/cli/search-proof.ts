@@ -65,6 +65,8 @@ export const StepPrmProofConfig = z.strictObject({
   modelName: z.string().optional(),
   /** torch CPU threads of the model and PRM servers and of PRM training. */
   threads: z.number().int().positive().optional(),
+  /** How long the model and PRM servers may take to load (a busy machine needs minutes). */
+  serveTimeoutS: z.number().positive().default(900),
   promptStyle: z.enum(["rtlgym", "upstream"]).default("rtlgym"),
   chatTemplate: z.enum(CHAT_TEMPLATES).default("chatml"),
   engine: z.enum(["sim", "formal", "both"]).default("sim"),
@@ -232,6 +234,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
         model: c.model,
         port: 0,
         name: "sft",
+        startTimeoutMs: c.serveTimeoutS * 1000,
         ...(c.threads !== undefined && { threads: c.threads }),
         ...(options.onStderr && { onStderr: options.onStderr }),
       });
@@ -350,6 +353,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
             prmServer = await servePrm({
               model: prmDir,
               port: 0,
+              startTimeoutMs: c.serveTimeoutS * 1000,
               ...(c.threads !== undefined && { threads: c.threads }),
               ...(options.onStderr && { onStderr: options.onStderr }),
             });

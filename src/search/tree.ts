@@ -199,7 +199,6 @@ function cutTrimmedStep(ctx: SearchContext, text: string, finish: string | null)
   }
   const line = cut >= 0 ? text.slice(0, cut) : text;
   if (endsDesign(line)) return { step: cutAfterEndmodule(line), end: "endmodule" };
-  if (cut < 0 && endsDesign(text)) return { step: cutAfterEndmodule(text), end: "endmodule" };
   const step = line.trimEnd();
   if (step.trim() === "") return { step: "", end: "empty" };
   // The prompt's own stop (the answer fence) ended the answer within this line.

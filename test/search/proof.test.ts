@@ -83,9 +83,7 @@ beforeAll(async () => {
     join(tasks, "heldout-params", "problems.jsonl"),
     jsonl([task("p1", "a & b", "a | b"), task("p2", "a ^ b", "~b")]),
   );
-  base = join(dir, "base");
-  await run(findPython(), ["-c", TINY, base], { timeout: 120_000 });
-}, 180_000);
+}, 60_000);
 
 afterAll(async () => {
   await server?.close();
@@ -173,6 +171,9 @@ describe("search with --chat-template chatml and trimmed requests", () => {
 
 describe("runProof", () => {
   it("runs steps, labels, the PRM and every variant, then reuses the finished stages", async () => {
+    // The PRM's base: a tiny random causal LM (the scripted endpoint plays the SFT model).
+    base = join(dir, "base");
+    await run(findPython(), ["-c", TINY, base], { timeout: 300_000 });
     broken.length = 0;
     const config = StepPrmProofConfig.parse({
       model: base,
