@@ -17,6 +17,7 @@ export {
 } from "./signals.js";
 export { type NodeRecord, openSearchStore, type SearchStore } from "./store.js";
 export { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
+export { CHAT_TEMPLATES, type ChatTemplate, scoredPrompt, templatedPrompt } from "./template.js";
 export {
   beamSearch,
   DEFAULT_TREE_OPTIONS,

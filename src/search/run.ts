@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { buildPrompt, type PromptStyle } from "../bench/prompts.js";
+import type { PromptStyle } from "../bench/prompts.js";
 import type { LoadedSuite, Problem } from "../contracts/bench.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
@@ -10,7 +10,10 @@ import { withExamples } from "./retrieve.js";
 import { DesignChecker, type PrmClient } from "./signals.js";
 import type { SearchStore } from "./store.js";
 import { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
+import { type ChatTemplate, searchPrompt, templatedPrompt } from "./template.js";
 import type { SearchPrompt, StepOptions, Strategy, TreeOptions } from "./tree.js";
+
+export { searchPrompt } from "./template.js";
 
 export interface SearchRunInput {
   suite: LoadedSuite;
@@ -20,6 +23,8 @@ export interface SearchRunInput {
   model: string;
   api: Api;
   promptStyle: PromptStyle;
+  /** How the completions prompt is written (`chatml`: for chat-trained models; completions API only). */
+  chatTemplate?: ChatTemplate;
   strategies: readonly Strategy[];
   budget: BudgetLimits;
   sampling: { temperature?: number; topP?: number; seed: number };
@@ -73,17 +78,6 @@ export interface SearchSummary {
   results: StrategyResult[];
 }
 
-/** The raw prompt a problem's search continues (completions: rtlgym or upstream style; retrieval examples first). */
-export function searchPrompt(problem: Problem, api: Api, style: PromptStyle): SearchPrompt {
-  const built = buildPrompt(problem, { api, style });
-  return {
-    ...(built.system !== undefined && { system: built.system }),
-    prompt: built.prompt,
-    prefill: built.prefill ?? "",
-    stop: built.stop ?? [],
-  };
-}
-
 /**
  * Runs each strategy over the selected problems at the same budget per problem, verifies what each strategy
  * reports against the reference, and records every problem's outcome and search tree in the store.
@@ -94,6 +88,9 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
       "beam and mcts continue partial designs through the completions API (raw prompt): use --api completions",
     );
   }
+  if (input.api === "chat" && (input.chatTemplate ?? "none") !== "none") {
+    throw new BadInputError("--chat-template renders a completions prompt: use --api completions");
+  }
   const active = input.problems.filter((p) => p.excluded === undefined);
   if (active.length === 0) throw new BadInputError("no problem selected");
   const params = {
@@ -101,6 +98,7 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
     budget: input.budget,
     api: input.api,
     promptStyle: input.promptStyle,
+    chatTemplate: input.chatTemplate ?? "none",
     sampling: input.sampling,
     step: input.step,
     maxTokens: input.maxTokens,
@@ -127,7 +125,10 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
   for (const p of active) {
     const hits = input.retrieval ? input.retrieval.retriever.forProblem(p, input.retrieval.k) : [];
     prompts.set(p.id, {
-      prompt: searchPrompt(withExamples(p, hits), input.api, input.promptStyle),
+      prompt:
+        input.api === "completions"
+          ? templatedPrompt(withExamples(p, hits), input.promptStyle, input.chatTemplate)
+          : searchPrompt(withExamples(p, hits), input.api, input.promptStyle),
       retrieved: hits.map((h) => h.doc.id),
     });
   }

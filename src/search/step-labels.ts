@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
-import { buildPrompt, extractCandidate, type PromptStyle } from "../bench/prompts.js";
+import { extractCandidate, type PromptStyle } from "../bench/prompts.js";
 import { verifyProblemGroup } from "../bench/score.js";
 import { BadInputError, RtlgymError, ToolMissingError } from "../core/errors.js";
 import type { LlmClient } from "../llm/index.js";
 import type { VerifyOptions } from "../verify/index.js";
-import { searchPrompt } from "./run.js";
 import { cutAfterEndmodule, endsDesign } from "./signals.js";
 import { readTrajectories, type TrajectoryRow } from "./step-data.js";
+import { type ChatTemplate, scoredPrompt, templatedPrompt } from "./template.js";
 import type { SearchPrompt } from "./tree.js";
 
 /*
@@ -38,6 +38,8 @@ export interface StepLabelOptions {
   topP?: number;
   maxTokens: number;
   seed: number;
+  /** Only trajectories with at least this many steps (a one-step trajectory has no prefix to roll out). */
+  minSteps?: number;
   limit?: number;
   verify: Omit<VerifyOptions, "refTop" | "candTop">;
   /** Trajectories labelled at once (default 2). */
@@ -99,22 +101,11 @@ export interface StepLabelSummary {
 }
 
 /** How the rollout prompt is written (see {@link StepLabelOptions.chatTemplate}). */
-export const CHAT_TEMPLATES = ["none", "chatml"] as const;
-export type ChatTemplate = (typeof CHAT_TEMPLATES)[number];
+export { CHAT_TEMPLATES, type ChatTemplate } from "./template.js";
 
 /** The prompt and prefill a trajectory's rollouts continue: the problem's search prompt, its header matched up. */
 export function rolloutPrompt(row: TrajectoryRow, style: PromptStyle, template: ChatTemplate = "none"): SearchPrompt {
-  const raw = searchPrompt(row.problem, "completions", style);
-  let prompt = raw;
-  if (template === "chatml") {
-    const chat = buildPrompt(row.problem, { api: "chat", style });
-    const turn = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
-    prompt = {
-      prompt: `${chat.system !== undefined ? turn("system", chat.system) : ""}${turn("user", chat.prompt)}<|im_start|>assistant\n`,
-      prefill: raw.prefill,
-      stop: [...raw.stop, "<|im_end|>"],
-    };
-  }
+  const prompt = templatedPrompt(row.problem, style, template);
   // The trajectory's steps follow the solution's own header; when the prompt's prefill does not end with that header
   // (another spelling, or no header in the prompt), the solution's header is put after the prefill.
   const norm = (s: string) => s.replace(/\s+/g, " ").trim();
@@ -153,6 +144,7 @@ export async function labelSteps(options: StepLabelOptions): Promise<StepLabelSu
     throw new BadInputError("--rollouts must be at least 1");
   const started = performance.now();
   let rows = await readTrajectories(options.steps);
+  if (options.minSteps !== undefined) rows = rows.filter((r) => r.steps.length >= (options.minSteps as number));
   if (options.limit !== undefined) rows = rows.slice(0, options.limit);
   if (rows.length === 0) throw new BadInputError(`${options.steps} holds no trajectory`);
   const spent = { calls: 0, requests: 0, completionTokens: 0 };
@@ -276,7 +268,7 @@ async function labelTrajectory(
     id: row.id,
     problem: row.problem.id,
     // What `rtlgym search` tells a PRM (its raw completions prompt), whatever template the rollouts used.
-    prompt: `${searchSide.system !== undefined ? `${searchSide.system}\n\n` : ""}${searchSide.prompt}${searchSide.prefill}`,
+    prompt: scoredPrompt(searchSide),
     completions: codes,
     chatTemplate: options.chatTemplate ?? "none",
     rationales: row.steps.map((s) => s.rationale),

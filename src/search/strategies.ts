@@ -15,6 +15,7 @@ import {
   endsDesign,
   type PrmClient,
 } from "./signals.js";
+import { scoredPrompt } from "./template.js";
 import {
   beamSearch,
   designOf,
@@ -82,12 +83,24 @@ export interface ProblemOutcome {
   selector?: Record<string, unknown>;
 }
 
-/** The raw prompt a PRM is told about: what the model continued. */
-const rawPrompt = (p: SearchPrompt) => `${p.system !== undefined ? `${p.system}\n\n` : ""}${p.prompt}${p.prefill}`;
+/** The raw prompt a PRM is told about: what the model continued (its raw form when a chat template was rendered). */
+const rawPrompt = scoredPrompt;
 
 /** Splits a whole answer into line steps, as the line-step searches would have produced it (for the PRM). */
 function lineSteps(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/**
+ * The steps a PRM scores for a prefix. With trimmed requests (`step.trim`) a prefix starts with the line end the
+ * prefill's whitespace cut took and ends at a line's last visible character: it is sent as the untrimmed prompt's
+ * continuation, in line steps each ending at its line end, as the PRM's training steps do.
+ */
+function prmSteps(input: ProblemSearchInput, prefix: string, steps: readonly string[]): string[] {
+  if (!input.step.trim) return [...steps];
+  // The line end the trimmed prefill lost is the first thing a continuation writes: it belongs to the prompt.
+  const text = prefix.replace(/^[ \t]*\r?\n/, "");
+  return lineSteps(text.endsWith("\n") || text === "" ? text : `${text}\n`);
 }
 
 /** Keeps what a design check saw on the node, for `search show`. */
@@ -116,7 +129,7 @@ function context(input: ProblemSearchInput, budget: Budget): SearchContext {
       }
       // The empty root has no step to score: a PRM is asked about actual steps only.
       if (prm && steps.length > 0) {
-        const s = await prm.score(problem, rawPrompt(input.prompt), steps);
+        const s = await prm.score(problem, rawPrompt(input.prompt), prmSteps(input, node.prefix, steps));
         node.info.prm = s;
         return s;
       }
@@ -133,7 +146,7 @@ function context(input: ProblemSearchInput, budget: Budget): SearchContext {
       const c = await checks.check(code, top);
       record(node, c);
       if (!c.elaborates || !prm) return drivenFraction(c);
-      const s = await prm.score(problem, rawPrompt(input.prompt), steps);
+      const s = await prm.score(problem, rawPrompt(input.prompt), prmSteps(input, node.prefix, steps));
       node.info.prm = s;
       return drivenFraction(c) * s;
     },
@@ -199,7 +212,11 @@ async function selectBest(
   const driven = checked.map(drivenFraction);
   const prm = input.prm;
   const prmScores = prm
-    ? await Promise.all(samples.map((s) => prm.score(input.problem, rawPrompt(input.prompt), lineSteps(s.prefix))))
+    ? await Promise.all(
+        samples.map((s) =>
+          prm.score(input.problem, rawPrompt(input.prompt), prmSteps(input, s.prefix, lineSteps(s.prefix))),
+        ),
+      )
     : samples.map(() => undefined);
   const signals =
     input.value === "signals"
@@ -277,8 +294,15 @@ async function agreeingChoice(
 }
 
 /** Runs one strategy on one problem within its budget, verifies the answer(s) and returns everything to store. */
-export async function searchProblem(input: ProblemSearchInput): Promise<ProblemOutcome> {
+export async function searchProblem(given: ProblemSearchInput): Promise<ProblemOutcome> {
   const started = performance.now();
+  // Trimmed requests: the prefill ends at its last visible character; the PRM is still told the untrimmed prompt.
+  const input: ProblemSearchInput = given.step.trim
+    ? {
+        ...given,
+        prompt: { ...given.prompt, prefill: given.prompt.prefill.trimEnd(), scored: rawPrompt(given.prompt) },
+      }
+    : given;
   const budget = new Budget(input.budget, input.client);
   const ctx = context(input, budget);
   const { problem, strategy } = input;

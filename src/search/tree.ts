@@ -44,6 +44,11 @@ export interface SearchPrompt {
   prefill: string;
   /** The prompt's own stop sequences (end of the answer). */
   stop: string[];
+  /**
+   * The raw prompt text a PRM is told the model continued, when the request's text differs from it (a chat template
+   * rendered around it); default system, prompt and prefill.
+   */
+  scored?: string;
 }
 
 /** How a step is cut. */
@@ -52,6 +57,13 @@ export interface StepOptions {
   mode: "line" | "tokens";
   /** Token limit of one step request. */
   tokens: number;
+  /**
+   * Requests end at the answer's last visible character (prefill and prefix with trailing whitespace cut), as
+   * `rtlgym data step-labels` does: a prompt ending in a newline and indentation splits tokens the model only saw
+   * merged (`;` then `\n  `). The model writes the whitespace itself; a step is then that whitespace and one line's
+   * text, without its line end, and the line end is not a stop (it comes first). Default false.
+   */
+  trim?: boolean;
 }
 
 /** What the search of one problem needs; the evaluators see no hidden reference unless `oracle` says so. */
@@ -150,10 +162,17 @@ export function designOf(ctx: SearchContext, node: SearchNode): string {
   return extractCandidate(ctx.problem, body, { prefill: ctx.prompt.prefill });
 }
 
+/** The text a continuation of `node` is requested after: prefill and prefix (trailing whitespace cut with `trim`). */
+function requestPrefill(ctx: SearchContext, node: SearchNode): string {
+  const text = ctx.prompt.prefill + node.prefix;
+  return ctx.step.trim ? text.trimEnd() : text;
+}
+
 const mean = (n: SearchNode) => (n.visits > 0 ? n.valueSum / n.visits : (n.score ?? 0));
 
 /** Turns one returned generation into the step it adds, and whether the design ends there. */
 function cutStep(ctx: SearchContext, text: string, finish: string | null): { step: string; end?: Finish } {
+  if (ctx.step.trim) return cutTrimmedStep(ctx, text, finish);
   if (ctx.step.mode === "line") {
     if (text === "" && finish === "stop") return { step: "", end: "empty" };
     const step = finish === "stop" ? `${text}\n` : text;
@@ -166,16 +185,39 @@ function cutStep(ctx: SearchContext, text: string, finish: string | null): { ste
 }
 
 /**
+ * {@link cutStep} for trimmed requests (`step.trim`): the continuation starts with the whitespace the request left
+ * out, so a step is that whitespace and text up to a line end after some visible text (`line`: the first such line
+ * end; `tokens`: the last), without it and without trailing blanks: every prefix again ends at a visible character.
+ */
+function cutTrimmedStep(ctx: SearchContext, text: string, finish: string | null): { step: string; end?: Finish } {
+  const lead = (/^\s*/.exec(text)?.[0] ?? "").length;
+  let cut = -1;
+  if (ctx.step.mode === "line") cut = text.indexOf("\n", lead);
+  else {
+    const last = text.lastIndexOf("\n");
+    cut = last >= lead ? last : -1;
+  }
+  const line = cut >= 0 ? text.slice(0, cut) : text;
+  if (endsDesign(line)) return { step: cutAfterEndmodule(line), end: "endmodule" };
+  const step = line.trimEnd();
+  if (step.trim() === "") return { step: "", end: "empty" };
+  // The prompt's own stop (the answer fence) ended the answer within this line.
+  if (cut < 0 && finish === "stop") return { step, end: "stop" };
+  return { step };
+}
+
+/**
  * Draws up to `n` continuations of `node` (one request) and adds them as children, identical steps merged.
  * Returns the new children (none when the budget is spent).
  */
 export async function expand(ctx: SearchContext, tree: Tree, node: SearchNode, n: number): Promise<SearchNode[]> {
-  const stop = ctx.step.mode === "line" ? [...ctx.prompt.stop, "\n"] : ctx.prompt.stop;
+  // Trimmed requests: the continuation starts with a line end, so a line end cannot stop it (cut here instead).
+  const stop = ctx.step.mode === "line" && !ctx.step.trim ? [...ctx.prompt.stop, "\n"] : ctx.prompt.stop;
   const room = ctx.maxTokens - node.tokens;
   const { generations, tokensEach } = await ctx.budget.generate({
     ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
     prompt: ctx.prompt.prompt,
-    prefill: ctx.prompt.prefill + node.prefix,
+    prefill: requestPrefill(ctx, node),
     n,
     seed: ctx.sampling.seed + ctx.budget.spent.calls,
     ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
@@ -193,7 +235,9 @@ export async function expand(ctx: SearchContext, tree: Tree, node: SearchNode, n
       same.duplicates++;
       continue;
     }
-    const tokens = node.tokens + tokensEach;
+    // Trimmed requests draw past the line they keep: the path's length counts the kept text's share of the tokens.
+    const kept = ctx.step.trim && g.text.length > 0 ? Math.min(1, step.length / g.text.length) : 1;
+    const tokens = node.tokens + tokensEach * kept;
     const depth = node.depth + 1;
     const limit = end === undefined && (tokens >= ctx.maxTokens || depth >= ctx.maxDepth);
     const child = tree.add({
@@ -248,7 +292,7 @@ export async function finishFrom(ctx: SearchContext, tree: Tree, node: SearchNod
     : await ctx.budget.generate({
         ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
         prompt: ctx.prompt.prompt,
-        prefill: ctx.prompt.prefill + node.prefix,
+        prefill: requestPrefill(ctx, node),
         n: 1,
         seed: ctx.sampling.seed + ctx.budget.spent.calls,
         ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),

@@ -17,8 +17,10 @@ import {
   treeHtml,
   treeText,
 } from "../../search/index.js";
+import { CHAT_TEMPLATES, type ChatTemplate } from "../../search/template.js";
 import { servePrm } from "../../train/prm.js";
 import { intOption } from "../options.js";
+import { proofTable, runProofFromFlags } from "../search-proof.js";
 import { addSuiteFlags, loadSelection, numberOption, pct, type SuiteFlags } from "./bench/shared.js";
 
 interface SearchFlags extends SuiteFlags {
@@ -27,6 +29,11 @@ interface SearchFlags extends SuiteFlags {
   apiKey?: string;
   api: string;
   promptStyle: string;
+  chatTemplate: string;
+  trimWhitespace?: boolean;
+  config?: string;
+  tasks?: string;
+  out?: string;
   strategy: string;
   budgetCalls: number;
   budgetTokens?: number;
@@ -102,6 +109,21 @@ export function registerSearch(program: Command): void {
     .option("--api-key <key>", "bearer token for the endpoint (default: $OPENAI_API_KEY)")
     .option("--api <api>", "completions | chat (chat: sample and best-of-n only)", "completions")
     .option("--prompt-style <style>", "rtlgym | upstream", "rtlgym")
+    .option(
+      "--chat-template <t>",
+      "none (rtlgym's raw prompt) | chatml (the chat prompt in ChatML, the answer prefilled: for chat-trained models)",
+      "none",
+    )
+    .option(
+      "--trim-whitespace",
+      "end every request at the answer's last visible character (the model writes the line end and indentation)",
+    )
+    .option(
+      "--config <file>",
+      "run the StepPRM proof from a recipe file (recipes/stepprm/testbed.yaml); --model DIR, --tasks, --out, --seed override it",
+    )
+    .option("--tasks <dir>", "with --config: the tasks folder")
+    .option("--out <dir>", "with --config: the out folder (finished stages in it are reused)")
     .option("--strategy <list>", `one or more of ${STRATEGIES.join(", ")}, comma-separated`, "sample")
     .option("--budget-calls <n>", "model generations per problem (each sample of a request counts)", intOption, 8)
     .option("--budget-tokens <n>", "completion tokens per problem", intOption)
@@ -148,6 +170,20 @@ export function registerSearch(program: Command): void {
   // Checked in the action instead: a mandatory option on the parent would also be demanded by `search show`.
   for (const o of search.options) if (o.long === "--suite") o.mandatory = false;
   search.action(async (flags: SearchFlags) => {
+    if (flags.config !== undefined) {
+      // With --config, --model, --tasks, --out and --seed override the recipe's (the model is its SFT directory).
+      const summary = await runProofFromFlags(flags.config, {
+        ...(flags.model !== undefined && { model: flags.model }),
+        ...(flags.tasks !== undefined && { tasks: flags.tasks }),
+        ...(flags.out !== undefined && { out: flags.out }),
+        ...(search.getOptionValueSource("seed") === "cli" && { seed: flags.seed }),
+        json: flags.json === true,
+        quiet: flags.quiet === true,
+        ...(flags.db !== undefined && { db: flags.db }),
+      });
+      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : proofTable(summary));
+      return;
+    }
     if (!flags.suite) throw new BadInputError("rtlgym search needs --suite (and --data for suites that read files)");
     if (!flags.endpoint || !flags.model) throw new BadInputError("rtlgym search needs --endpoint and --model");
     if (flags.api !== "chat" && flags.api !== "completions")
@@ -172,6 +208,10 @@ export function registerSearch(program: Command): void {
       throw new BadInputError("--budget-tokens must be at least 1");
     if (flags.value !== "inference" && flags.value !== "signals")
       throw new BadInputError(`--value must be inference or signals, got ${flags.value}`);
+    if (!(CHAT_TEMPLATES as readonly string[]).includes(flags.chatTemplate))
+      throw new BadInputError(`--chat-template must be one of ${CHAT_TEMPLATES.join(", ")}`);
+    if (flags.api === "chat" && flags.chatTemplate !== "none")
+      throw new BadInputError("--chat-template renders a completions prompt: use --api completions");
     if (flags.retrieve > 0 && !flags.corpus) throw new BadInputError("--retrieve needs --corpus <dir>");
     const strategies = parseStrategies(flags.strategy);
     if (flags.api === "chat" && strategies.some((s) => s === "beam" || s === "mcts")) {
@@ -223,6 +263,7 @@ export function registerSearch(program: Command): void {
         model: flags.model,
         api: flags.api,
         promptStyle: flags.promptStyle,
+        chatTemplate: flags.chatTemplate as ChatTemplate,
         strategies,
         budget: { calls: flags.budgetCalls, ...(flags.budgetTokens !== undefined && { tokens: flags.budgetTokens }) },
         sampling: {
@@ -230,7 +271,7 @@ export function registerSearch(program: Command): void {
           temperature: flags.temperature,
           ...(flags.topP !== undefined && { topP: flags.topP }),
         },
-        step: { mode: flags.step, tokens: flags.stepTokens },
+        step: { mode: flags.step, tokens: flags.stepTokens, trim: flags.trimWhitespace === true },
         maxTokens: flags.maxTokens,
         maxDepth: flags.maxDepth,
         tree: { width: flags.width, beam: flags.beam, c: flags.c },

@@ -112,7 +112,8 @@ export function registerStepData(program: Command): void {
     .option("--top-p <p>", "nucleus sampling", numberOption)
     .option("--max-tokens <n>", "completion length limit", intOption, 512)
     .option("--seed <n>", "request and stimulus seed", intOption, 1)
-    .option("--limit <n>", "first n trajectories only", intOption)
+    .option("--min-steps <n>", "only trajectories with at least n steps (2: something to roll out)", intOption)
+    .option("--limit <n>", "first n trajectories only (after --min-steps)", intOption)
     .option("--engine <engine>", "verification of the rollouts: sim | formal | both", "sim")
     .option("--timeout-ms <n>", "wall-clock limit of one verification", intOption)
     .option("--concurrency <n>", "trajectories labelled at once", intOption, 2)
@@ -133,6 +134,7 @@ export function registerStepData(program: Command): void {
         topP?: number;
         maxTokens: number;
         seed: number;
+        minSteps?: number;
         limit?: number;
         engine: string;
         timeoutMs?: number;
@@ -168,6 +170,7 @@ export function registerStepData(program: Command): void {
           ...(flags.topP !== undefined && { topP: flags.topP }),
           maxTokens: flags.maxTokens,
           seed: flags.seed,
+          ...(flags.minSteps !== undefined && { minSteps: flags.minSteps }),
           ...(flags.limit !== undefined && { limit: flags.limit }),
           verify: {
             engine: engineOf(flags.engine),

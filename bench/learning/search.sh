@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The StepPRM proof (issue 14 section 4), 3 seeds, from the testbed's SFT model: `rtlgym search --config CONFIG` per
+# seed (steps, labels, PRM, then each search variant with and without retrieval), then the table of held-out pass@1
+# per variant (mean and spread over the seeds) and MCTS+PRM minus plain sampling, in $OUT/<NAME>.md and .json.
+#   bench/learning/search.sh [CONFIG] [NAME]   default recipes/stepprm/testbed.yaml stepprm
+#   OUT=DIR       holds tiny/ and tasks/ (bench/learning/baseline.sh writes them); runs go to $OUT/<NAME>-s<seed>
+#   SEEDS="1 2 3" the seeds
+#   PARALLEL=1    seeds run at once (each serves the SFT model and the PRM; 1 on 2 cores)
+#   EXTRA="..."   more flags for every run
+# A seed's finished stages stay in its out folder: rerunning the script resumes where a run stopped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CONFIG=${1:-recipes/stepprm/testbed.yaml}
+NAME=${2:-stepprm}
+OUT=${OUT:?set OUT to the folder holding tiny/ and tasks/}
+SEEDS=${SEEDS:-1 2 3}
+PARALLEL=${PARALLEL:-1}
+export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
+[ -d "$OUT/tiny" ] && [ -d "$OUT/tasks" ] || { echo "search: $OUT has no tiny/ and tasks/" >&2; exit 2; }
+
+run_seed() {
+  local seed=$1 start
+  start=$(date +%s)
+  echo "search: $NAME seed $seed -> $OUT/$NAME-s$seed" >&2
+  # shellcheck disable=SC2086
+  node_modules/.bin/tsx src/cli/main.ts search --config "$CONFIG" --model "$OUT/tiny" --tasks "$OUT/tasks" \
+    --out "$OUT/$NAME-s$seed" --seed "$seed" ${EXTRA:-} --json >"$OUT/$NAME-s$seed.json" 2>"$OUT/$NAME-s$seed.err" ||
+    { echo "search: $NAME seed $seed failed (exit $?): tail of $OUT/$NAME-s$seed.err" >&2; tail -5 "$OUT/$NAME-s$seed.err" >&2; }
+  echo "search: $NAME seed $seed done in $(($(date +%s) - start)) s" >&2
+}
+
+running=0
+for seed in $SEEDS; do
+  run_seed "$seed" &
+  running=$((running + 1))
+  if [ "$running" -ge "$PARALLEL" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+files=()
+for seed in $SEEDS; do files+=("$OUT/$NAME-s$seed.json"); done
+node_modules/.bin/tsx bench/learning/search-summary.ts --name "$NAME" --config "$CONFIG" --json "$OUT/$NAME.json" \
+  "${files[@]}" | tee "$OUT/$NAME.md"

@@ -1,0 +1,17 @@
+/** Python: a 1-layer Llama with a character vocabulary (printable ASCII and newline), saved as a causal LM directory (argv[1]). */
+export const TINY = `
+import sys, torch
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+chars = ["<pad>", "<eos>", "\\n"] + [chr(c) for c in range(32, 127)]
+vocab = {c: i for i, c in enumerate(chars)}
+tk = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
+tk.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+tok = PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="<eos>")
+cfg = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                  num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,
+                  pad_token_id=0, eos_token_id=1, bos_token_id=None)
+torch.manual_seed(0)
+LlamaForCausalLM(cfg).save_pretrained(sys.argv[1])
+tok.save_pretrained(sys.argv[1])
+`;

@@ -1,0 +1,241 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadSuite } from "../../src/bench/suites/registry.js";
+import { parseVariant, runProof, StepPrmProofConfig } from "../../src/cli/search-proof.js";
+import type { Problem } from "../../src/contracts/bench.js";
+import { createClient } from "../../src/llm/index.js";
+import { openSearchStore, runSearch } from "../../src/search/index.js";
+import { templatedPrompt } from "../../src/search/template.js";
+import { readConfigFile } from "../../src/train/config.js";
+import { findPython } from "../../src/train/python.js";
+import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
+import { TINY } from "../helpers/tiny-model.js";
+
+/*
+ * The StepPRM proof's plumbing: the recipe schema, search with a ChatML prompt and trimmed requests on a scripted
+ * endpoint, and `runProof` (steps, labels, PRM, every variant) end to end on that endpoint with a tiny random PRM base.
+ */
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+
+const H2 = "module TopModule (\n  input a,\n  input b,\n  output y,\n  output z\n);";
+const task = (id: string, y: string, z: string): Problem => ({
+  suite: "tasks",
+  id,
+  task: "spec-to-rtl",
+  prompt: `Problem ${id}: y = ${y}, z = ${z}.`,
+  header: H2,
+  reference: `${H2}\n  assign y = ${y};\n  assign z = ${z};\nendmodule\n`,
+  refTop: "TopModule",
+  candTop: "TopModule",
+  tags: [],
+});
+
+/** Requests that broke the trimmed protocol (prompt ending in whitespace, or a line end as a stop). */
+const broken: string[] = [];
+
+/**
+ * The model's side: it knows problem p1 (and the train tasks) and writes its line ends itself; on p2 it is wrong.
+ * Every request must be a ChatML prompt ending at a visible character.
+ */
+function respond(req: FakeRequest): string[] {
+  const text = req.prompt ?? "";
+  if (!text.startsWith("<|im_start|>system\n")) broken.push(`not ChatML: ${text.slice(0, 40)}`);
+  if (/\s$/.test(text)) broken.push(`ends in whitespace: ${JSON.stringify(text.slice(-20))}`);
+  if (req.stop?.includes("\n")) broken.push("line end as a stop");
+  if (!req.stop?.includes("<|im_end|>")) broken.push("no <|im_end|> stop");
+  const wrong = text.includes("Problem p2");
+  const y = wrong ? "a" : "a & b";
+  const z = wrong ? "b" : "a | b";
+  if (text.endsWith(`assign z = ${z};`) || text.endsWith("assign z = a | b;")) return ["\nendmodule\n```"];
+  if (text.endsWith("assign y = a & b;") || text.endsWith(`assign y = ${y};`))
+    return [`\n  assign z = ${z};\nendmodule\n\`\`\``];
+  if (text.endsWith(");"))
+    return [
+      `\n  assign y = ${y};\n  assign z = ${z};\nendmodule\n\`\`\``,
+      "\n  assign y = a;\n  assign z = b;\nendmodule\n```",
+    ];
+  return ["\nendmodule\n```"];
+}
+
+let dir = "";
+let server: FakeOpenAI;
+let base = "";
+
+beforeAll(async () => {
+  process.env.PYTHONPATH = [join(ROOT, "adapters", "python"), process.env.PYTHONPATH].filter(Boolean).join(":");
+  dir = await mkdtemp(join(tmpdir(), "rtlgym-proof-"));
+  server = await startFakeOpenAI({ respond });
+  const tasks = join(dir, "tasks");
+  await mkdir(join(tasks, "train"), { recursive: true });
+  await mkdir(join(tasks, "heldout-params"), { recursive: true });
+  const jsonl = (ps: Problem[]) => ps.map((p) => `${JSON.stringify(p)}\n`).join("");
+  await writeFile(
+    join(tasks, "train", "problems.jsonl"),
+    jsonl([task("t1", "a & b", "a | b"), task("t2", "a | b", "a & b")]),
+  );
+  await writeFile(
+    join(tasks, "heldout-params", "problems.jsonl"),
+    jsonl([task("p1", "a & b", "a | b"), task("p2", "a ^ b", "~b")]),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("the StepPRM recipe file", () => {
+  it("reads recipes/stepprm/testbed.yaml with its sizes and defaults", () => {
+    const c = readConfigFile(join(ROOT, "recipes", "stepprm", "testbed.yaml"), StepPrmProofConfig);
+    expect(c).toMatchObject({
+      recipe: "stepprm",
+      chatTemplate: "chatml",
+      labels: { trajectories: 200, rollouts: 4, minSteps: 2 },
+      search: { split: "heldout-params", budgetCalls: 8, retrieve: [0, 2], trimWhitespace: true },
+    });
+    expect(c.search.variants).toEqual(["sample", "best-of-n+prm", "best-of-n+signals", "mcts+prm"]);
+  });
+
+  it("refuses unknown keys and variants, and parses variants", () => {
+    const ok = { model: "m", tasks: "t", out: "o" };
+    expect(StepPrmProofConfig.safeParse(ok).success).toBe(true);
+    expect(StepPrmProofConfig.safeParse({ ...ok, search: { variants: ["mcts+oracle"] } }).success).toBe(false);
+    expect(StepPrmProofConfig.safeParse({ ...ok, labels: { rollout: 4 } }).success).toBe(false);
+    expect(parseVariant("mcts+prm")).toEqual({ name: "mcts+prm", strategy: "mcts", value: "inference", prm: true });
+    expect(parseVariant("best-of-n+signals")).toMatchObject({ strategy: "best-of-n", value: "signals", prm: false });
+    expect(() => parseVariant("greedy")).toThrow(/unknown search variant/);
+  });
+});
+
+describe("search with --chat-template chatml and trimmed requests", () => {
+  it("renders ChatML once, ends every request at a visible character and builds the design from line steps", async () => {
+    const p1 = task("p1", "a & b", "a | b");
+    const prompt = templatedPrompt(p1, "rtlgym", "chatml");
+    expect(prompt.prompt.endsWith("<|im_start|>assistant\n")).toBe(true);
+    expect(prompt.prefill).toContain("```verilog");
+    expect(prompt.scored).not.toContain("<|im_start|>");
+
+    broken.length = 0;
+    const suite = await loadSuite("tasks", join(dir, "tasks", "heldout-params"));
+    const db = join(dir, "chatml.db");
+    const store = openSearchStore(db);
+    try {
+      const summary = await runSearch({
+        suite,
+        problems: suite.problems,
+        client: createClient({ baseUrl: server.url, model: "fake", api: "completions", retries: 0 }),
+        endpoint: server.url,
+        model: "fake",
+        api: "completions",
+        promptStyle: "rtlgym",
+        chatTemplate: "chatml",
+        strategies: ["sample", "mcts"],
+        budget: { calls: 4 },
+        sampling: { seed: 1, temperature: 0.8 },
+        step: { mode: "line", tokens: 32, trim: true },
+        maxTokens: 256,
+        maxDepth: 16,
+        tree: { width: 2, beam: 2, c: 1 },
+        terminalReward: "inference",
+        value: "inference",
+        consistency: true,
+        verify: { engine: "sim", seed: 1 },
+        store,
+        concurrency: 1,
+      });
+      expect(broken).toEqual([]);
+      const byStrategy = Object.fromEntries(summary.results.map((r) => [r.strategy, r["pass@1"]]));
+      // sample: p1 half its samples, p2 none; mcts: p1's first line step then the rest of its design.
+      expect(byStrategy.sample).toBeCloseTo(0.25, 6);
+      expect(byStrategy.mcts).toBe(0.5);
+      const nodes = store.nodes(summary.runId, "mcts", "p1");
+      const steps = nodes.filter((n) => n.kind === "step");
+      expect(steps.length).toBeGreaterThan(0);
+      for (const n of steps.filter((x) => !x.terminal)) {
+        expect(n.step.startsWith("\n")).toBe(true);
+        expect(/\s$/.test(n.prefix)).toBe(false);
+      }
+      const chosen = store.problems(summary.runId, "mcts").find((p) => p.problem === "p1");
+      expect(chosen?.code).toContain("assign y = a & b;\n  assign z = a | b;\nendmodule");
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+});
+
+describe("runProof", () => {
+  it("runs steps, labels, the PRM and every variant, then reuses the finished stages", async () => {
+    // The PRM's base: a tiny random causal LM (the scripted endpoint plays the SFT model).
+    base = join(dir, "base");
+    await run(findPython(), ["-c", TINY, base], { timeout: 300_000 });
+    broken.length = 0;
+    const config = StepPrmProofConfig.parse({
+      model: base,
+      tasks: join(dir, "tasks"),
+      out: join(dir, "proof"),
+      endpoint: server.url,
+      modelName: "fake",
+      threads: 1,
+      steps: { slices: false },
+      labels: { trajectories: 2, rollouts: 2, maxTokens: 128 },
+      prm: { epochs: 1, maxSteps: 4, evalFraction: 0, learningRate: 1e-3, maxLength: 512 },
+      search: {
+        variants: ["sample", "best-of-n+signals", "mcts+prm"],
+        retrieve: [0, 1],
+        budgetCalls: 4,
+        width: 2,
+        maxTokens: 256,
+        concurrency: 1,
+      },
+    });
+    const db = join(dir, "proof.db");
+    const logs: string[] = [];
+    const first = await runProof({ config, db, onLog: (m) => logs.push(m) });
+    expect(broken).toEqual([]);
+    expect(first.problems).toBe(2);
+    expect(first.steps).toMatchObject({ trajectories: 2 });
+    expect(first.labels).toMatchObject({ trajectories: 2, rollouts: 2 });
+    expect(first.prm).toMatchObject({ event: "done", label: "hard" });
+    expect(first.results.map((r) => [r.variant, r.strategy, r.retrieval, r.value, r.prm])).toEqual([
+      ["sample", "sample", 0, "inference", false],
+      ["best-of-n+signals", "best-of-n", 0, "signals", false],
+      ["mcts+prm", "mcts", 0, "inference", true],
+      ["sample", "sample", 1, "inference", false],
+      ["best-of-n+signals", "best-of-n", 1, "signals", false],
+      ["mcts+prm", "mcts", 1, "inference", true],
+    ]);
+    for (const r of first.results) {
+      expect(r.budget).toEqual({ calls: 4 });
+      expect(r.calls).toBeLessThanOrEqual(8);
+      expect(r.errors).toBe(0);
+    }
+    // best-of-n on the per-signal score picks p1's right sample; p2 has none.
+    expect(first.results[1]?.["pass@1"]).toBe(0.5);
+    expect(first.target.map((t) => t.retrieval)).toEqual([0, 1]);
+    expect(first.reused).toEqual([]);
+    const store = openSearchStore(db);
+    try {
+      const scored = store.nodes(first.results[2]?.runId as string, "mcts", "p1").filter((n) => "prm" in n.info);
+      expect(scored.length).toBeGreaterThan(0);
+      const retrieved = store.problems(first.results[3]?.runId as string, "sample");
+      expect(retrieved.every((p) => (p.detail.retrieved as string[]).length === 1)).toBe(true);
+    } finally {
+      store.close();
+    }
+
+    const requests = server.requests.length;
+    const again = await runProof({ config, db });
+    expect(server.requests.length).toBe(requests);
+    expect(again.reused).toHaveLength(3 + 6);
+    expect(again.results).toEqual(first.results);
+    await expect(runProof({ config: { ...config, labels: { ...config.labels, rollouts: 3 } }, db })).rejects.toThrow(
+      /other settings/,
+    );
+  }, 600_000);
+});
