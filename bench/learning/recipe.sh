@@ -16,26 +16,6 @@ PARALLEL=${PARALLEL:-2}
 export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
 [ -d "$OUT/tiny" ] && [ -d "$OUT/tasks" ] || { echo "recipe: $OUT has no tiny/ and tasks/" >&2; exit 2; }
 
-run_seed() {
-  local seed=$1 start
-  start=$(date +%s)
-  echo "recipe: $NAME seed $seed -> $OUT/$NAME-s$seed" >&2
-  # shellcheck disable=SC2086
-  node_modules/.bin/tsx src/cli/main.ts train "$RECIPE" --config "$CONFIG" --model "$OUT/tiny" --tasks "$OUT/tasks" \
-    --out "$OUT/$NAME-s$seed" --seed "$seed" ${EXTRA:-} --json >"$OUT/$NAME-s$seed.json" 2>"$OUT/$NAME-s$seed.err" ||
-    { echo "recipe: $NAME seed $seed failed (exit $?): tail of $OUT/$NAME-s$seed.err" >&2; tail -5 "$OUT/$NAME-s$seed.err" >&2; }
-  echo "recipe: $NAME seed $seed done in $(($(date +%s) - start)) s" >&2
-}
-
-running=0
-for seed in $SEEDS; do
-  run_seed "$seed" &
-  running=$((running + 1))
-  if [ "$running" -ge "$PARALLEL" ]; then wait -n; running=$((running - 1)); fi
-done
-wait
-
-files=()
-for seed in $SEEDS; do files+=("$OUT/$NAME-s$seed.json"); done
-node_modules/.bin/tsx bench/learning/summarize.ts --name "$NAME" --config "$CONFIG" --json "$OUT/$NAME.json" "${files[@]}" \
-  | tee "$OUT/$NAME.md"
+# shellcheck source=bench/learning/seeds.sh
+source bench/learning/seeds.sh
+run_seeds recipe bench/learning/summarize.ts train "$RECIPE" --config "$CONFIG"

@@ -2,7 +2,8 @@
 // deviation, range over the seeds) and MCTS+PRM minus plain sampling per seed. Reads the `--json` summaries of
 // `rtlgym search --config`; a missing or failed run is listed, not hidden.
 //   tsx bench/learning/search-summary.ts --name NAME [--config FILE] [--json OUT.json] RUN.json...
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { pct, pp, readSummary, stats, summaryArgs } from "./summary-args.js";
 
 interface Result {
   variant: string;
@@ -22,39 +23,15 @@ interface Run {
 }
 
 function readRun(file: string): Run {
-  if (!existsSync(file)) return { file, results: [], error: "no summary" };
-  const text = readFileSync(file, "utf8").trim();
-  if (text === "") return { file, results: [], error: "empty summary (the run failed: see its .err)" };
-  const s = JSON.parse(text.split("\n").at(-1) as string) as { seed: number; minutes: number; results: Result[] };
+  const read = readSummary<{ seed: number; minutes: number; results: Result[] }>(file);
+  if ("error" in read) return { file, results: [], error: read.error };
+  const s = read.summary;
   return { file, seed: s.seed, minutes: s.minutes, results: s.results };
 }
 
-function stats(xs: number[]): { mean: number; sd: number; min: number; max: number } | null {
-  if (xs.length === 0) return null;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
-}
-
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-};
-const name = flag("--name") ?? "stepprm";
-const config = flag("--config");
-const jsonOut = flag("--json");
-if (args.length === 0) {
-  console.error("usage: search-summary.ts --name NAME [--config FILE] [--json OUT.json] RUN.json...");
-  process.exit(2);
-}
-const runs = args.map(readRun);
+const { name, config, jsonOut, files } = summaryArgs("search-summary.ts", "stepprm");
+const runs = files.map(readRun);
 const ok = runs.filter((r) => r.error === undefined);
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const pp = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
 const keys: Array<{ variant: string; retrieval: number }> = [];
 for (const r of ok.flatMap((x) => x.results)) {
   if (!keys.some((k) => k.variant === r.variant && k.retrieval === r.retrieval)) keys.push(r);
