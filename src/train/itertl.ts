@@ -59,10 +59,12 @@ export const ItertlConfig = z.strictObject({
       rankWeight: z.number().min(0).default(1),
       /** How a group's pairwise hinges combine: `sum` (the papers) or `mean` over its ordered pairs. */
       rankReduction: z.enum(["sum", "mean"]).default("sum"),
+      /** Linear warm-up steps of each round's learning rate before its cosine decay (0: none, as the papers). */
+      warmupSteps: z.number().int().min(0).default(0),
       maxLength: z.number().int().positive().default(1024),
       timeBudgetS: z.number().positive().optional(),
     })
-    .default({ learningRate: 5e-4, epochs: 1, rankWeight: 1, rankReduction: "sum", maxLength: 1024 }),
+    .default({ learningRate: 5e-4, epochs: 1, rankWeight: 1, rankReduction: "sum", warmupSteps: 0, maxLength: 1024 }),
   eval: Eval.default(Eval.parse({})),
   threads: z.number().int().positive().optional(),
 });
@@ -286,7 +288,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
           ...["--data", data, "--base", current, "--out", roundDir, "--loss", c.loss],
           ...["--epochs", String(c.train.epochs), "--learning-rate", String(c.train.learningRate)],
           ...["--rank-weight", String(c.train.rankWeight), "--rank-reduction", c.train.rankReduction],
-          ...["--max-length", String(c.train.maxLength)],
+          ...["--warmup-steps", String(c.train.warmupSteps), "--max-length", String(c.train.maxLength)],
           ...["--seed", String(c.seed * 1000 + round)],
           ...(c.threads !== undefined ? ["--threads", String(c.threads)] : []),
           ...(c.train.timeBudgetS !== undefined ? ["--time-budget-s", String(c.train.timeBudgetS)] : []),

@@ -68,6 +68,7 @@ def _itertl(argv: list[str]) -> int:
     ap.add_argument("--learning-rate", type=float, default=5e-4)
     ap.add_argument("--rank-weight", type=float, default=1.0)
     ap.add_argument("--rank-reduction", default="sum", choices=REDUCTIONS)
+    ap.add_argument("--warmup-steps", type=int, default=0)
     ap.add_argument("--reference-score", type=float)
     ap.add_argument("--max-length", type=int, default=1024)
     ap.add_argument("--seed", type=int, default=0)
@@ -84,6 +85,7 @@ def _itertl(argv: list[str]) -> int:
         learning_rate=a.learning_rate,
         rank_weight=a.rank_weight,
         rank_reduction=a.rank_reduction,
+        warmup_steps=a.warmup_steps,
         reference_score=a.reference_score,
         max_length=a.max_length,
         seed=a.seed,

@@ -37,6 +37,7 @@ class RankOptions:
     learning_rate: float = 5e-4
     rank_weight: float = 1.0
     rank_reduction: str = "sum"
+    warmup_steps: int = 0
     reference_score: float | None = None
     max_length: int = 1024
     seed: int = 0
@@ -166,6 +167,15 @@ def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: flo
     raise ValueError(f"unknown ranking loss {kind!r}; known: {', '.join(LOSSES)}")
 
 
+def lr_factor(step: int, steps: int, warmup: int) -> float:
+    """Linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`. A fresh AdamW at the full rate moves a
+    fitted model far in its first steps (measured on the testbed: the reference CE went from 0.12 to 0.4 a token)."""
+    if warmup > 0 and step < warmup:
+        return (step + 1) / warmup
+    span = max(1, steps - warmup)
+    return 0.5 * (1 + math.cos(math.pi * min(step - warmup, span) / span))
+
+
 def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
     import torch
     import transformers
@@ -193,9 +203,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=o.learning_rate, weight_decay=0.0)
     steps = max(1, round(len(groups) * o.epochs))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
-    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps, o.warmup_steps))
     emit(
         "start",
         recipe="itertl",

@@ -35,6 +35,16 @@ def test_ranking_gradient_pushes_the_better_sample_up():
     assert float(rank) == pytest.approx(1.0)
 
 
+def test_learning_rate_warms_up_then_decays_to_zero():
+    from rtlgym_train.itertl import lr_factor
+
+    assert [lr_factor(s, 10, 4) for s in range(4)] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert lr_factor(4, 10, 4) == pytest.approx(1.0)
+    assert lr_factor(10, 10, 4) == pytest.approx(0.0)
+    assert lr_factor(0, 10, 0) == pytest.approx(1.0)  # no warm-up: the cosine from the first step
+    assert 0 < lr_factor(7, 10, 4) < 1
+
+
 def test_mean_reduction_divides_the_hinges_by_the_ordered_pairs():
     # Scores 3 > 1 > 0: three ordered pairs; only (1 below 2) is out of order, by 1.0.
     p = torch.tensor([-0.5, -1.0, -2.0])
