@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { bandIds, DifficultyFilter } from "../bench/difficulty.js";
 import type { StoredSample } from "../bench/store.js";
 import type { Problem } from "../contracts/bench.js";
 import { BadInputError } from "../core/errors.js";
@@ -42,6 +43,8 @@ export const ItertlConfig = z.strictObject({
   rounds: z.number().int().min(1).max(7).default(3),
   /** Training prompts drawn per round (a fresh seeded draw each round). */
   prompts: z.number().int().positive().default(200),
+  /** Draw prompts only from the problems the start model solves sometimes (a `rtlgym data difficulty` report). */
+  difficulty: DifficultyFilter.optional(),
   /** Samples per prompt (the paper's K - 1: the reference is the K-th candidate). */
   samples: z.number().int().min(1).default(4),
   sampling: Sampling.default(Sampling.parse({})),
@@ -227,6 +230,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
     throw new BadInputError(`model ${startModel} is not a Hugging Face model directory (no config.json)`);
   }
   const answers = referenceAnswers(tasksDir);
+  const band = c.difficulty !== undefined ? bandIds(resolve(c.difficulty.report), c.difficulty.band) : undefined;
   const { state, save } = openRecipeDir<State>(out, "itertl", "an ITERTL", { ...c, out }, { rounds: [] });
   const run = { kind: "itertl", data: tasksDir, out, preset: c.loss, seed: c.seed, base: startModel, lora: false };
   return withTrainRun(options, run, async (store, runId) => {
@@ -267,7 +271,10 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
         ...common,
         model: current,
         split: "train",
-        problems: (all) => rng.shuffle(all.filter((p) => answers.has(p.id))).slice(0, c.prompts),
+        problems: (all) =>
+          rng
+            .shuffle(all.filter((p) => answers.has(p.id) && (band === undefined || band.has(p.id))))
+            .slice(0, c.prompts),
         n: c.samples,
         seed: c.seed * 1000 + round,
         temperature: c.sampling.temperature,

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { bandIds, DifficultyFilter } from "../bench/difficulty.js";
 import { buildPrompt } from "../bench/prompts.js";
 import { loadSuite } from "../bench/suites/registry.js";
 import { BadInputError } from "../core/errors.js";
@@ -112,6 +113,11 @@ export const RlConfig = z.strictObject({
   rewardUrl: z.url().optional(),
   /** Simultaneous checks of the service the command starts. */
   rewardWorkers: z.number().int().positive().default(2),
+  /**
+   * Train only on the problems the start model solves sometimes (CodeV-R1's difficulty filter of its RL data): a
+   * `rtlgym data difficulty` report and a pass-rate band. Without it, every training problem.
+   */
+  difficulty: DifficultyFilter.optional(),
   train: Train.default(Train.parse({})),
   eval: Eval.default(Eval.parse({})),
   threads: z.number().int().positive().optional(),
@@ -216,6 +222,8 @@ export interface RlSummary {
   after: { "pass@1": number };
   split: string;
   seed: number;
+  /** Training prompts the run drew from (after the difficulty filter, if any). */
+  prompts: number;
   minutes: number;
   steps: number;
   stoppedBy: string;
@@ -440,7 +448,12 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
       const before = c.eval.before ? await evaluate(0, model) : undefined;
 
       const configFile = join(out, "rtlgym-rl-config.json");
-      const py = pythonOptions(c, rewardUrl, c.promptStyle === "codev" ? await codevRows(tasksDir, out) : undefined);
+      const rows = c.promptStyle === "codev" ? await codevRows(tasksDir, out) : join(tasksDir, "train", "rl.jsonl");
+      const data = c.difficulty !== undefined ? bandRows(rows, c.difficulty, out) : rows;
+      const prompts = readFileSync(data, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() !== "").length;
+      const py = pythonOptions(c, rewardUrl, data);
       let done: z.infer<typeof RlDone> | undefined;
       let trainSeconds = 0;
       // A rerun skips the segments its checkpoints already cover: asking the trainer for fewer steps than a
@@ -512,6 +525,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
         after: { "pass@1": after["pass@1"] },
         split: c.eval.split,
         seed: c.seed,
+        prompts,
         minutes: Math.round(((Date.now() - started) / 60_000) * 100) / 100,
         steps: done.steps,
         stoppedBy: done.stopped_by,
@@ -532,6 +546,20 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
       await service?.close();
     }
   });
+}
+
+/** The RL rows whose problem lies in the difficulty band, written to `out/rl-band.jsonl`. */
+export function bandRows(rows: string, filter: DifficultyFilter, out: string): string {
+  const ids = bandIds(resolve(filter.report), filter.band);
+  const kept = readFileSync(rows, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && ids.has((JSON.parse(line) as { id: string }).id));
+  if (kept.length === 0) {
+    throw new BadInputError(`none of the ${ids.size} problems in the band of ${filter.report} is a row of ${rows}`);
+  }
+  const file = join(out, "rl-band.jsonl");
+  writeFileSync(file, `${kept.join("\n")}\n`);
+  return file;
 }
 
 /** RL rows of the train split with bench's `codev` chat prompt (what `rtlgym data distill` trains on). */

@@ -10,6 +10,7 @@ import { DEFAULT_EXPORT, EXPORT_FORMATS, type ExportFormat, exportDataset } from
 import { DEFAULT_INGEST, ingest } from "../../data/ingest.js";
 import { readDataset, writeDataset, writeManifest } from "../../data/store.js";
 import { intOption } from "../options.js";
+import { registerDifficulty } from "./difficulty.js";
 import { registerDistill } from "./distill.js";
 import { registerRaft } from "./search.js";
 import { registerSynthesize } from "./synthesize.js";
@@ -87,6 +88,7 @@ export function registerData(program: Command): void {
     .command("data")
     .description("datasets from real RTL: ingest, synthesize, decontaminate, export; distillation data");
   registerDistill(data);
+  registerDifficulty(data);
   registerSynthesize(data);
   registerRaft(data);
 
