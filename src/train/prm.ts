@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { BadInputError, RtlgymError, tail } from "../core/errors.js";
-import { packageRoot } from "../core/paths.js";
-import { findPython, pythonEnv } from "./python.js";
-import { type StreamResult, spawnStreaming } from "./stream.js";
+import { BadInputError } from "../core/errors.js";
+import { startPythonServer, urlHost } from "./python-server.js";
+import type { StreamResult } from "./stream.js";
 import { runTrainer } from "./trainer.js";
 
 /** Which label the PRM learns (see adapters/python/rtlgym_train/prm.py). */
@@ -127,59 +126,23 @@ export async function servePrm(o: {
   if (!existsSync(join(model, "rtlgym_prm.json"))) {
     throw new BadInputError(`${o.model} is not a PRM written by \`rtlgym train prm\` (no rtlgym_prm.json)`);
   }
-  const python = findPython(o.python);
   const host = o.host ?? "127.0.0.1";
   const args = ["-m", "rtlgym_train", "prm", "serve", model, "--host", host, "--port", String(o.port ?? 0)];
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
-  let announce: (port: number) => void = () => {};
-  const listening = new Promise<number>((r) => {
-    announce = r;
-  });
-  let failure: string | undefined;
-  const handle = spawnStreaming(python, args, {
-    cwd: packageRoot(),
-    env: pythonEnv(),
-    timeoutMs: 0,
-    ...(o.signal && { signal: o.signal }),
+  const server = await startPythonServer({
+    args,
+    what: "the PRM server",
+    startTimeoutMs: o.startTimeoutMs ?? 180_000,
+    ...(o.python !== undefined && { python: o.python }),
     ...(o.onStderr && { onStderr: o.onStderr }),
-    onLine: (line) => {
-      try {
-        const e = JSON.parse(line) as { event?: string; port?: number; message?: string };
-        if (e.event === "listening" && typeof e.port === "number") announce(e.port);
-        else if (e.event === "error") failure = e.message;
-      } catch {
-        // a library printing
-      }
-    },
+    ...(o.signal && { signal: o.signal }),
   });
-  const startTimeoutMs = o.startTimeoutMs ?? 180_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((r) => {
-    timer = setTimeout(() => r("timeout"), startTimeoutMs);
-  });
-  const first = await Promise.race([listening, handle.done, timeout]);
-  clearTimeout(timer);
-  if (typeof first !== "number") {
-    handle.stop(1000);
-    const result = await handle.done;
-    if (result.spawnError) throw new BadInputError(`cannot run ${python}: ${result.spawnError.message}`);
-    const why = first === "timeout" ? `not listening after ${startTimeoutMs} ms` : `exited (${result.exitCode})`;
-    throw new RtlgymError("TOOL_CRASHED", `the PRM server ${why}${failure ? `: ${failure}` : ""}`, {
-      command: python,
-      args,
-      exitCode: result.exitCode,
-      stderrTail: tail(result.stderrTail),
-    });
-  }
-  const h = host.includes(":") ? `[${host}]` : host;
+  const { port } = server.listening;
   return {
-    url: `http://${h}:${first}/score`,
-    port: first,
-    pid: handle.pid,
-    done: handle.done,
-    close: async () => {
-      handle.stop(3000);
-      return handle.done;
-    },
+    url: `http://${urlHost(host)}:${port}/score`,
+    port,
+    pid: server.pid,
+    done: server.done,
+    close: server.close,
   };
 }

@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { BadInputError, RtlgymError, tail } from "../core/errors.js";
-import { packageRoot } from "../core/paths.js";
-import { findPython, pythonEnv } from "./python.js";
-import { type StreamResult, spawnStreaming } from "./stream.js";
+import { basename, join, resolve } from "node:path";
+import { BadInputError } from "../core/errors.js";
+import { startPythonServer, urlHost } from "./python-server.js";
+import type { StreamResult } from "./stream.js";
 
 /** Options of {@link serveModel}. */
 export interface ModelServeOptions {
@@ -49,61 +48,25 @@ export async function serveModel(options: ModelServeOptions): Promise<ServedMode
   if (!existsSync(join(model, "config.json"))) {
     throw new BadInputError(`${o.model} is not a model directory (no config.json)`, { model });
   }
-  const python = findPython(o.python);
   const args = ["-m", "rtlgym_train", "serve", model, "--host", o.host, "--port", String(o.port)];
   if (o.name !== undefined) args.push("--name", o.name);
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
-  let announce: (value: { port: number; model: string }) => void = () => {};
-  const listening = new Promise<{ port: number; model: string }>((r) => {
-    announce = r;
-  });
-  let failure: string | undefined;
-  const handle = spawnStreaming(python, args, {
-    cwd: packageRoot(),
-    env: pythonEnv(),
-    timeoutMs: 0,
-    ...(o.signal && { signal: o.signal }),
+  const server = await startPythonServer({
+    args,
+    what: "the model server",
+    startTimeoutMs: o.startTimeoutMs,
+    ...(o.python !== undefined && { python: o.python }),
     ...(o.onStderr && { onStderr: o.onStderr }),
-    onLine: (line) => {
-      try {
-        const event = JSON.parse(line) as { event?: string; port?: number; model?: string; message?: string };
-        if (event.event === "listening" && typeof event.port === "number" && typeof event.model === "string") {
-          announce({ port: event.port, model: event.model });
-        } else if (event.event === "error") failure = event.message;
-      } catch {
-        // not ours: uvicorn or a library printing
-      }
-    },
+    ...(o.signal && { signal: o.signal }),
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((r) => {
-    timer = setTimeout(() => r("timeout"), o.startTimeoutMs);
-  });
-  const first = await Promise.race([listening, handle.done, timeout]);
-  clearTimeout(timer);
-  if (first === "timeout" || "exitCode" in first) {
-    handle.stop(1000);
-    const result = await handle.done;
-    if (result.spawnError) throw new BadInputError(`cannot run ${python}: ${result.spawnError.message}`);
-    const why = first === "timeout" ? `not listening after ${o.startTimeoutMs} ms` : `exited (${result.exitCode})`;
-    throw new RtlgymError("TOOL_CRASHED", `the model server ${why}${failure ? `: ${failure}` : ""}`, {
-      command: python,
-      args,
-      exitCode: result.exitCode,
-      stderrTail: tail(result.stderrTail),
-    });
-  }
-  const host = o.host.includes(":") ? `[${o.host}]` : o.host;
+  const { port, model: name } = server.listening;
   return {
-    url: `http://${host}:${first.port}`,
+    url: `http://${urlHost(o.host)}:${port}`,
     host: o.host,
-    port: first.port,
-    model: first.model,
-    pid: handle.pid,
-    done: handle.done,
-    close: async () => {
-      handle.stop(3000);
-      return handle.done;
-    },
+    port,
+    model: name ?? basename(model),
+    pid: server.pid,
+    done: server.done,
+    close: server.close,
   };
 }

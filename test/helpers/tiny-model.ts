@@ -1,3 +1,5 @@
+import type { Problem } from "../../src/contracts/bench.js";
+
 /** Python: a 1-layer Llama with a character vocabulary (printable ASCII and newline), saved as a causal LM directory (argv[1]). */
 export const TINY = `
 import sys, torch
@@ -15,3 +17,19 @@ torch.manual_seed(0)
 LlamaForCausalLM(cfg).save_pretrained(sys.argv[1])
 tok.save_pretrained(sys.argv[1])
 `;
+
+/** The header of the two-output problems the search tests use. */
+export const H2 = "module TopModule (\n  input a,\n  input b,\n  output y,\n  output z\n);";
+
+/** A two-output combinational problem: y and z as expressions of a and b. */
+export const twoOutputTask = (id: string, y: string, z: string): Problem => ({
+  suite: "tasks",
+  id,
+  task: "spec-to-rtl",
+  prompt: `Problem ${id}: y = ${y}, z = ${z}.`,
+  header: H2,
+  reference: `${H2}\n  assign y = ${y};\n  assign z = ${z};\nendmodule\n`,
+  refTop: "TopModule",
+  candTop: "TopModule",
+  tags: [],
+});

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Problem } from "../../src/contracts/bench.js";
 import { createClient } from "../../src/llm/index.js";
 import { createPrmClient, openSearchStore } from "../../src/search/index.js";
 import { buildStepData } from "../../src/search/step-data.js";
@@ -13,7 +12,7 @@ import { labelSteps } from "../../src/search/step-labels.js";
 import { servePrm, trainPrm } from "../../src/train/prm.js";
 import { findPython } from "../../src/train/python.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-import { TINY } from "../helpers/tiny-model.js";
+import { H2, TINY, twoOutputTask } from "../helpers/tiny-model.js";
 
 /*
  * The StepPRM plumbing end to end, small: steps from two solutions, Math-Shepherd labels from a scripted endpoint,
@@ -24,18 +23,7 @@ const run = promisify(execFile);
 const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
 
-const H2 = "module TopModule (\n  input a,\n  input b,\n  output y,\n  output z\n);";
-const task = (id: string, y: string, z: string): Problem => ({
-  suite: "tasks",
-  id,
-  task: "spec-to-rtl",
-  prompt: `Problem ${id}: y = ${y}, z = ${z}.`,
-  header: H2,
-  reference: `${H2}\n  assign y = ${y};\n  assign z = ${z};\nendmodule\n`,
-  refTop: "TopModule",
-  candTop: "TopModule",
-  tags: [],
-});
+const task = twoOutputTask;
 
 /** Rollouts: the right `z` for one problem, a wrong one for the other; whole answers for search: AND/OR. */
 function respond(req: FakeRequest): string[] {

@@ -13,7 +13,7 @@ import { templatedPrompt } from "../../src/search/template.js";
 import { readConfigFile } from "../../src/train/config.js";
 import { findPython } from "../../src/train/python.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-import { TINY } from "../helpers/tiny-model.js";
+import { TINY, twoOutputTask } from "../helpers/tiny-model.js";
 
 /*
  * The StepPRM proof's plumbing: the recipe schema, search with a ChatML prompt and trimmed requests on a scripted
@@ -23,18 +23,7 @@ import { TINY } from "../helpers/tiny-model.js";
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
 
-const H2 = "module TopModule (\n  input a,\n  input b,\n  output y,\n  output z\n);";
-const task = (id: string, y: string, z: string): Problem => ({
-  suite: "tasks",
-  id,
-  task: "spec-to-rtl",
-  prompt: `Problem ${id}: y = ${y}, z = ${z}.`,
-  header: H2,
-  reference: `${H2}\n  assign y = ${y};\n  assign z = ${z};\nendmodule\n`,
-  refTop: "TopModule",
-  candTop: "TopModule",
-  tags: [],
-});
+const task = twoOutputTask;
 
 /** Requests that broke the trimmed protocol (prompt ending in whitespace, or a line end as a stop). */
 const broken: string[] = [];
