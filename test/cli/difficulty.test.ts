@@ -7,9 +7,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bandIds, readDifficulty } from "../../src/bench/difficulty.js";
 import { referenceAsCandidate } from "../../src/bench/samples.js";
 import { loadSuite } from "../../src/bench/suites/registry.js";
+import { difficultyOverride, recipeConfig } from "../../src/cli/commands/recipe-flags.js";
 import { BenchSummary, type Problem } from "../../src/contracts/index.js";
 import { BadInputError } from "../../src/core/errors.js";
-import { bandRows } from "../../src/train/rl.js";
+import { bandRows, RlConfig } from "../../src/train/rl.js";
 
 const run = promisify(execFile);
 const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
@@ -94,6 +95,19 @@ describe("rtlgym data difficulty", () => {
     expect(kept.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual([SOMETIMES]);
     await writeFile(rows, `${JSON.stringify({ id: "other", prompt: "p" })}\n`);
     expect(() => bandRows(rows, { report, band: [0.1, 0.9] }, dir)).toThrow(BadInputError);
+  });
+
+  it("--difficulty replaces the config's report and keeps its band", async () => {
+    const config = join(dir, "rl.yaml");
+    await writeFile(config, "model: m\ntasks: t\nout: o\ndifficulty: { report: old.json, band: [0.2, 0.8] }\n");
+    const flags = { config, difficulty: report };
+    const c = recipeConfig(RlConfig, flags, (fromFile) => difficultyOverride(flags, fromFile));
+    expect(c.difficulty).toEqual({ report, band: [0.2, 0.8] });
+    await writeFile(config, "model: m\ntasks: t\nout: o\n");
+    const d = recipeConfig(RlConfig, flags, (fromFile) => difficultyOverride(flags, fromFile));
+    expect(d.difficulty).toEqual({ report, band: [0.1, 0.9] });
+    const none = recipeConfig(RlConfig, { config }, (fromFile) => difficultyOverride({}, fromFile));
+    expect(none.difficulty).toBeUndefined();
   });
 
   it("rejects bad usage with one clear line", async () => {

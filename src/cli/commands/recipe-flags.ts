@@ -72,3 +72,19 @@ export function recipeProgress<E>(
 export function printSummary<T>(flags: RecipeFlags, summary: T, text: (summary: T) => string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : text(summary));
 }
+
+/** `--difficulty FILE` of the recipes that can train on a pass-rate band (rl, itertl). */
+export function difficultyFlag(command: Command): Command {
+  return command.option(
+    "--difficulty <file>",
+    "train only on the problems of this `rtlgym data difficulty` report in the config's band (default 0.1-0.9)",
+  );
+}
+
+/** The config override of `--difficulty`: the report replaced, the band kept from the file. */
+export function difficultyOverride(
+  flags: { difficulty?: string },
+  fromFile: { difficulty?: { report: string; band?: unknown } | undefined },
+): Record<string, unknown> {
+  return flags.difficulty !== undefined ? { difficulty: { ...fromFile.difficulty, report: flags.difficulty } } : {};
+}

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { ItertlConfig, type ItertlEvent, type ItertlSummary, trainItertl } from "../../train/itertl.js";
 import { intOption } from "../options.js";
 import {
+  difficultyFlag,
+  difficultyOverride,
   printSummary,
   type RecipeFlags,
   recipeCommand,
@@ -11,6 +13,7 @@ import {
 } from "./recipe-flags.js";
 
 interface ItertlFlags extends RecipeFlags {
+  difficulty?: string;
   rounds?: number;
 }
 
@@ -47,14 +50,17 @@ function text(s: ItertlSummary): string {
 /** `rtlgym train itertl --config FILE`: ITERTL's rounds of sample, verify, rank-train. */
 export function registerTrainItertl(train: Command): void {
   recipeTail(
-    recipeCommand(
-      train,
-      "itertl",
-      "ITERTL: rounds of sampling, verified scoring and ranking-loss training (rerun resumes)",
-      "recipes/itertl/testbed.yaml",
+    difficultyFlag(
+      recipeCommand(
+        train,
+        "itertl",
+        "ITERTL: rounds of sampling, verified scoring and ranking-loss training (rerun resumes)",
+        "recipes/itertl/testbed.yaml",
+      ),
     ).option("--rounds <n>", "override the config's round count", intOption),
   ).action(async (flags: ItertlFlags) => {
-    const config = recipeConfig(ItertlConfig, flags, () => ({
+    const config = recipeConfig(ItertlConfig, flags, (fromFile) => ({
+      ...difficultyOverride(flags, fromFile),
       ...(flags.rounds !== undefined && { rounds: flags.rounds }),
     }));
     const summary = await trainItertl({

@@ -3,6 +3,8 @@ import { loadProblems, startServer } from "../../server/index.js";
 import { RlConfig, type RlProgress, type RlSummary, trainRl } from "../../train/rl.js";
 import { intOption } from "../options.js";
 import {
+  difficultyFlag,
+  difficultyOverride,
   printSummary,
   type RecipeFlags,
   recipeCommand,
@@ -12,6 +14,7 @@ import {
 } from "./recipe-flags.js";
 
 interface RlFlags extends RecipeFlags {
+  difficulty?: string;
   maxSteps?: number;
   rewardUrl?: string;
   fresh?: boolean;
@@ -54,17 +57,20 @@ function text(s: RlSummary): string {
 /** `rtlgym train rl --config FILE`: CodeV-R1's RL stage (DAPO on TRL's GRPOTrainer, rewards from rtlgym serve). */
 export function registerTrainRl(train: Command): void {
   recipeTail(
-    recipeCommand(
-      train,
-      "rl",
-      "CodeV-R1 RL: DAPO (TRL GRPOTrainer) with verified rewards from rtlgym serve; rerun resumes",
-      "recipes/codev-r1/testbed.yaml",
+    difficultyFlag(
+      recipeCommand(
+        train,
+        "rl",
+        "CodeV-R1 RL: DAPO (TRL GRPOTrainer) with verified rewards from rtlgym serve; rerun resumes",
+        "recipes/codev-r1/testbed.yaml",
+      ),
     )
       .option("--max-steps <n>", "override the config's train.maxSteps", intOption)
       .option("--reward-url <url>", "a running rtlgym serve (default: the config's, else one is started and stopped)")
       .option("--fresh", "start over instead of resuming from the run folder's checkpoints"),
   ).action(async (flags: RlFlags) => {
     const config = recipeConfig(RlConfig, flags, (fromFile) => ({
+      ...difficultyOverride(flags, fromFile),
       ...(flags.rewardUrl !== undefined && { rewardUrl: flags.rewardUrl }),
       ...(flags.maxSteps !== undefined && { train: { ...fromFile.train, maxSteps: flags.maxSteps } }),
     }));
