@@ -27,7 +27,10 @@ export interface SftOptions {
   timeBudgetS?: number;
   threads?: number;
   python?: string;
-  /** Hard wall-clock limit of the whole trainer process. */
+  /**
+   * Hard wall-clock limit of the whole trainer process; default 45 minutes, or the time budget plus 15 minutes when
+   * that is longer (the budget stops training cleanly; this limit only catches a hung trainer).
+   */
   timeoutMs?: number;
   /** Run store; default `$RTLGYM_HOME/rtlgym.db`. `false`: record nothing. */
   db?: string | false;
@@ -46,6 +49,13 @@ export const DEFAULT_SFT_OPTIONS = {
   fresh: false,
   timeoutMs: 45 * 60_000,
 } as const;
+
+/** The trainer's hard limit: the given one, else 45 minutes or the time budget plus 15 minutes, whichever is longer. */
+export function sftTimeoutMs(o: Pick<SftOptions, "timeoutMs" | "timeBudgetS">): number {
+  if (o.timeoutMs !== undefined) return o.timeoutMs;
+  const budget = o.timeBudgetS !== undefined ? (o.timeBudgetS + 15 * 60) * 1000 : 0;
+  return Math.max(DEFAULT_SFT_OPTIONS.timeoutMs, budget);
+}
 
 const Num = z.number().nullish();
 
@@ -98,7 +108,7 @@ export interface SftResult {
  * or options, RtlgymError (TOOL_CRASHED) when the trainer fails.
  */
 export async function trainSft(options: SftOptions): Promise<SftResult> {
-  const o = { ...DEFAULT_SFT_OPTIONS, ...options };
+  const o = { ...DEFAULT_SFT_OPTIONS, ...options, timeoutMs: sftTimeoutMs(options) };
   if (!(SFT_PRESETS as readonly string[]).includes(o.preset)) {
     throw new BadInputError(`unknown preset ${o.preset}; presets: ${SFT_PRESETS.join(", ")}`);
   }
