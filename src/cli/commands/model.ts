@@ -8,6 +8,7 @@ interface ModelServeFlags {
   name?: string;
   threads?: number;
   python?: string;
+  startTimeoutS: number;
   verbose?: boolean;
 }
 
@@ -24,6 +25,7 @@ export function registerModel(program: Command): void {
     .option("--name <name>", "model name clients send (default: the directory's name)")
     .option("--threads <n>", "torch CPU threads", intOption)
     .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
+    .option("--start-timeout-s <n>", "how long loading may take (a loaded machine needs more)", intOption, 180)
     .option("--verbose", "show the server's own log on stderr")
     .action(async (dir: string, flags: ModelServeFlags) => {
       const log = (line: string) => process.stderr.write(`rtlgym model serve: ${line}\n`);
@@ -31,6 +33,7 @@ export function registerModel(program: Command): void {
         model: dir,
         host: flags.host,
         port: flags.port,
+        startTimeoutMs: flags.startTimeoutS * 1000,
         ...(flags.name !== undefined && { name: flags.name }),
         ...(flags.threads !== undefined && { threads: flags.threads }),
         ...(flags.python !== undefined && { python: flags.python }),
