@@ -145,7 +145,9 @@ function eligibleTokens(tokens: readonly VhdlToken[]): boolean[] {
     for (let j = k + 5; j < end; j++) {
       const word = at(tokens, j);
       let stop = -1;
-      if (DECLARATIONS.has(word) && (at(tokens, j - 1) === ";" || at(tokens, j - 1) === "is" || j === k + 5)) {
+      // These words only start declarations (a process's `variable` follows its sensitivity list's `)`), except
+      // as attribute names (`x'subtype`).
+      if (DECLARATIONS.has(word) && at(tokens, j - 1) !== "'") {
         if (word === "type" && scanTo(tokens, j, new Set([";", "record"])) >= 0) {
           const r = scanTo(tokens, j, new Set([";", "record"]));
           stop = at(tokens, r) === "record" ? scanTo(tokens, r, new Set(["end"])) + 2 : r;
