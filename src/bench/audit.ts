@@ -1,8 +1,10 @@
 import pLimit from "p-limit";
 import type { LoadedSuite, OfficialVerdict, Problem } from "../contracts/bench.js";
 import type { ToolVersions, VerifyResult, VerifyStatus } from "../contracts/verify.js";
-import { generateMutants } from "../data/mutate.js";
+import { generateMutants, type Mutant } from "../data/mutate.js";
+import { vhdlMutantsThatAnalyse } from "../data/mutate-vhdl.js";
 import type { VerifyOptions } from "../verify/index.js";
+import { architectureSpans, entityDeclaration, lexVhdl, listEntities, type VhdlPort } from "../vhdl/index.js";
 import { runOfficial } from "./official.js";
 import { referenceAsCandidate } from "./samples.js";
 import { verifyProblemGroup } from "./score.js";
@@ -48,6 +50,8 @@ export interface AuditRow {
   rtlgymPassesOfficialRejects: string[];
   /** A wrong design that prints the suite's pass line: what our hardened run says (must never be pass). */
   forgedVerdict: OfficialVerdict["verdict"] | "none";
+  /** The same forged sample through rtlgym's own check (must never be pass); `none` when no wrong design was found. */
+  forgedRtlgym: VerifyStatus | "none";
   durationMs: number;
 }
 
@@ -59,10 +63,18 @@ const FORGED_LINE: Record<string, string> = {
 
 /**
  * Inserts an `initial` block that prints the suite's pass line and stops the simulation into the candidate's
- * top module: the cheapest forgery against stdout-grepping harnesses.
+ * top module: the cheapest forgery against stdout-grepping harnesses. VHDL candidates get the same as a process
+ * in their last architecture: `report` of the pass line, then `std.env.stop`.
  */
-export function forge(candidate: string, kind: string): string {
+export function forge(candidate: string, kind: string, language: "verilog" | "vhdl" = "verilog"): string {
   const line = FORGED_LINE[kind] ?? FORGED_LINE["verilog-eval"];
+  if (language === "vhdl") {
+    const { tokens } = lexVhdl(candidate);
+    const end = tokens[architectureSpans(tokens).at(-1)?.end ?? -1];
+    if (end === undefined) return candidate;
+    const process = `  forged_verdict: process\n  begin\n    report "${line}" severity note;\n    std.env.stop;\n    wait;\n  end process;\n`;
+    return `${candidate.slice(0, end.start)}${process}${candidate.slice(end.start)}`;
+  }
   const at = candidate.lastIndexOf("endmodule");
   if (at < 0) return candidate;
   return `${candidate.slice(0, at)}  initial begin #1 $display("${line}"); $finish; end\n${candidate.slice(at)}`;
@@ -81,6 +93,12 @@ async function wrongDesign(
 ): Promise<string | undefined> {
   const i = mutants.findIndex((_m, k) => verdicts[k + 1]?.status === "fail");
   if (i >= 0) return mutants[i]?.source;
+  if (problem.language === "vhdl") {
+    const constant = constantVhdl(problem);
+    if (constant === undefined) return undefined;
+    const [check] = await verifyProblemGroup(problem, [constant], { engine: "sim", ...options.verify });
+    return check?.status === "fail" ? constant : undefined;
+  }
   const ports = self.interface?.ports;
   if (!ports || ports.length === 0) return undefined;
   const decl = ports
@@ -93,6 +111,30 @@ async function wrongDesign(
   const constant = `module ${problem.candTop}(${decl});\n${assigns}\nendmodule\n`;
   const [check] = await verifyProblemGroup(problem, [constant], { engine: "sim", ...options.verify });
   return check?.status === "fail" ? constant : undefined;
+}
+
+/** The reference's top entity with an architecture that drives every output with a constant (all ones). */
+function constantVhdl(problem: Problem): string | undefined {
+  const entity = entityDeclaration(problem.reference, problem.refTop);
+  const ports = listEntities(problem.reference).find(
+    (e) => e.name.toLowerCase() === problem.refTop.toLowerCase(),
+  )?.ports;
+  if (entity === undefined || ports === undefined) return undefined;
+  const value = (p: VhdlPort) =>
+    p.kind === "bit"
+      ? "'1'"
+      : p.kind === "bool"
+        ? "true"
+        : p.kind === "vector"
+          ? "(others => '1')"
+          : `${p.range?.hi ?? 1}`;
+  const drives = ports
+    .filter((p) => p.direction === "output")
+    .map((p) => `  ${p.name} <= ${value(p)};`)
+    .join("\n");
+  const head = "library ieee;\nuse ieee.std_logic_1164.all;\nuse ieee.numeric_std.all;\n\n";
+  const renamed = entity.replace(new RegExp(`\\b${problem.refTop}\\b`, "gi"), problem.candTop);
+  return `${head}${renamed}\n\narchitecture constant of ${problem.candTop} is\nbegin\n${drives}\nend architecture;\n`;
 }
 
 /**
@@ -124,12 +166,18 @@ async function auditProblem(problem: Problem, options: AuditOptions): Promise<Au
     testbenchMisses: [],
     rtlgymPassesOfficialRejects: [],
     forgedVerdict: "none",
+    forgedRtlgym: "none",
     durationMs: 0,
   };
   if (problem.excluded !== undefined) return { ...base, excluded: problem.excluded };
 
   const reference = referenceAsCandidate(problem);
-  const mutants = generateMutants(reference, { limit: options.mutants ?? 4, seed: options.seed ?? 1 });
+  const mutateOptions = { limit: options.mutants ?? 4, seed: options.seed ?? 1 };
+  // VHDL mutants are kept only when GHDL analyses them: an illegal mutant would only measure the compiler.
+  const mutants: Mutant[] =
+    problem.language === "vhdl"
+      ? await vhdlMutantsThatAnalyse(reference, mutateOptions)
+      : generateMutants(reference, mutateOptions);
   const verdicts = await verifyProblemGroup(problem, [reference, ...mutants.map((m) => m.source)], {
     engine: "both",
     ...options.verify,
@@ -141,12 +189,17 @@ async function auditProblem(problem: Problem, options: AuditOptions): Promise<Au
     problem.testbench && options.official !== false
       ? runOfficial(problem, code, { timeoutMs: options.officialTimeoutMs ?? 30_000 })
       : undefined;
+  // A forged sample (a wrong design printing the pass line) must pass neither the suite's testbench nor rtlgym.
+  const wrong = await wrongDesign(problem, mutants, verdicts, self, options);
+  const forged =
+    wrong === undefined ? undefined : forge(wrong, problem.testbench?.kind ?? "verilog-eval", problem.language);
+  if (forged !== undefined) {
+    const [check] = await verifyProblemGroup(problem, [forged], { engine: "both", ...options.verify });
+    row.forgedRtlgym = check?.status ?? "none";
+  }
   if (problem.testbench && options.official !== false) {
     row.referenceOfficial = ((await official(reference)) as OfficialVerdict).verdict;
-    const wrong = await wrongDesign(problem, mutants, verdicts, self, options);
-    if (wrong !== undefined) {
-      row.forgedVerdict = ((await official(forge(wrong, problem.testbench.kind))) as OfficialVerdict).verdict;
-    }
+    if (forged !== undefined) row.forgedVerdict = ((await official(forged)) as OfficialVerdict).verdict;
   }
   for (const [i, m] of mutants.entries()) {
     const v = verdicts[i + 1] as VerifyResult;
@@ -193,7 +246,7 @@ export interface AuditReport {
     problemsWithFormalOnlyMisses: string[];
     referencesFailingOfficial: string[];
     referencesFailingSelf: string[];
-    /** Problems where a forged sample passed the hardened testbench run (must stay empty). */
+    /** Problems where a forged sample passed the hardened testbench run or rtlgym's check (must stay empty). */
     forgeable: string[];
     rtlgymPassesOfficialRejects: number;
   };
@@ -234,7 +287,7 @@ export function auditReport(
       referencesFailingSelf: active
         .filter((r) => r.referenceSelf !== "pass")
         .map((r) => `${r.id} (${r.referenceSelf})`),
-      forgeable: active.filter((r) => r.forgedVerdict === "pass").map((r) => r.id),
+      forgeable: active.filter((r) => r.forgedVerdict === "pass" || r.forgedRtlgym === "pass").map((r) => r.id),
       rtlgymPassesOfficialRejects: sum((r) => r.rtlgymPassesOfficialRejects.length),
     },
     problems: [...rows],
@@ -242,6 +295,10 @@ export function auditReport(
     createdAt: new Date().toISOString(),
   };
 }
+
+/** Audited (not excluded) problems of the report for which `f` holds. */
+const active = (r: AuditReport, f: (row: AuditRow) => boolean) =>
+  r.problems.filter((p) => p.excluded === undefined && f(p)).length;
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -278,27 +335,33 @@ export function renderAuditMarkdown(r: AuditReport): string {
     out.push(
       `- **testbenches that accept a wrong design: ${t.problemsWithMisses.length} problems** (${t.testbenchMisses} mutants)${t.problemsWithFormalOnlyMisses.length ? `; found by formal: ${t.problemsWithFormalOnlyMisses.length}` : ""}`,
     );
-    out.push(`- forged samples passing the hardened testbench run: ${t.forgeable.length}`);
+    out.push(`- forged samples passing the hardened testbench run: ${active(r, (p) => p.forgedVerdict === "pass")}`);
     out.push(`- mutants rtlgym passes but the testbench rejects: ${t.rtlgymPassesOfficialRejects}`);
   }
+  out.push(
+    `- forged samples (a wrong design printing the pass line) rtlgym passes: ${active(r, (p) => p.forgedRtlgym === "pass")}`,
+  );
   out.push("");
   if (hasTestbench) {
     out.push(
-      "| problem | ref vs testbench | ref vs itself | mutants | non-equivalent | testbench caught | testbench misses | forged sample |",
+      "| problem | ref vs testbench | ref vs itself | mutants | non-equivalent | testbench caught | testbench misses | forged sample: testbench, rtlgym |",
       "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
     );
   } else {
-    out.push("| problem | ref vs itself | mutants | non-equivalent |", "| --- | --- | ---: | ---: |");
+    out.push(
+      "| problem | ref vs itself | mutants | non-equivalent | forged sample (rtlgym) |",
+      "| --- | --- | ---: | ---: | --- |",
+    );
   }
   for (const row of r.problems) {
     if (row.excluded !== undefined) {
-      out.push(`| ${row.id} | excluded: ${cell(row.excluded)} |${hasTestbench ? " | | | | | |" : " | |"}`);
+      out.push(`| ${row.id} | excluded: ${cell(row.excluded)} |${hasTestbench ? " | | | | | |" : " | | |"}`);
     } else if (hasTestbench) {
       out.push(
-        `| ${row.id} | ${row.referenceOfficial} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} | ${row.officialCaught} | ${row.testbenchMisses.length} | ${row.forgedVerdict} |`,
+        `| ${row.id} | ${row.referenceOfficial} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} | ${row.officialCaught} | ${row.testbenchMisses.length} | ${row.forgedVerdict}, ${row.forgedRtlgym} |`,
       );
     } else {
-      out.push(`| ${row.id} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} |`);
+      out.push(`| ${row.id} | ${row.referenceSelf} | ${row.mutants} | ${row.nonEquivalent} | ${row.forgedRtlgym} |`);
     }
   }
   const misses = r.problems.filter((p) => p.testbenchMisses.length > 0);

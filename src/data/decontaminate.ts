@@ -1,10 +1,12 @@
 import pLimit from "p-limit";
 import type { Problem } from "../contracts/bench.js";
-import { verify } from "../verify/index.js";
+import { synthesizeVhdl } from "../tools/ghdl.js";
+import { verifyAny } from "../verify/index.js";
 import { moduleHeaderPortNames } from "../verilog/index.js";
+import { listEntities } from "../vhdl/index.js";
 import type { DataRecord } from "./dataset.js";
 import { synthesiseUnits } from "./synth.js";
-import { abstractTokens, commentText, ngramSet, normalisedTokens, words } from "./text.js";
+import { abstractTokensOf, commentTextOf, ngramSet, normalisedTokensOf, type TextLanguage, words } from "./text.js";
 
 export interface DecontaminateOptions {
   /** Tokens per code n-gram. */
@@ -63,6 +65,7 @@ export interface DecontaminationResult {
 
 interface Indexed {
   problem: Problem;
+  language: TextLanguage;
   raw: Set<number>;
   abs: Set<number>;
   spec: Set<number>;
@@ -94,7 +97,9 @@ function containment(recordGrams: Set<number>, index: Map<number, number[]>, siz
 /**
  * Finds records overlapping benchmark problems: code n-grams (as written and with identifiers abstracted, so a
  * renamed and reformatted copy is still found), specification n-grams against the record's comments and spec, and
- * rtlgym equivalence to the reference wherever the record's ports equal the reference's ports by name.
+ * rtlgym equivalence to the reference wherever the record's ports equal the reference's ports by name. VHDL
+ * records and references are tokenized by the VHDL lexer (identifiers lower-cased, `--` comments); equivalence
+ * pairs either language with either (`verifyAny`).
  */
 export async function decontaminate(
   records: readonly DataRecord[],
@@ -102,13 +107,17 @@ export async function decontaminate(
   options: Partial<DecontaminateOptions> = {},
 ): Promise<DecontaminationResult> {
   const opts = { ...DEFAULT_DECONTAMINATE, ...options };
-  const refs: Indexed[] = problems.map((p) => ({
-    problem: p,
-    raw: ngramSet(stripTop(normalisedTokens(p.reference), p.refTop), opts.codeN),
-    abs: ngramSet(abstractTokens(p.reference), opts.codeN),
-    spec: ngramSet(words(p.prompt), opts.specN),
-    ports: portKey(moduleHeaderPortNames(p.reference, p.refTop)),
-  }));
+  const refs: Indexed[] = problems.map((p) => {
+    const language = p.language ?? "verilog";
+    return {
+      problem: p,
+      language,
+      raw: ngramSet(stripTop(normalisedTokensOf(p.reference, language), p.refTop, language), opts.codeN),
+      abs: ngramSet(abstractTokensOf(p.reference, language), opts.codeN),
+      spec: ngramSet(words(p.prompt), opts.specN),
+      ports: portKey(referencePortNames(p, language)),
+    };
+  });
   const rawIndex = buildIndex(refs.map((r) => r.raw));
   const absIndex = buildIndex(refs.map((r) => r.abs));
   const specIndex = buildIndex(refs.map((r) => r.spec));
@@ -133,8 +142,9 @@ export async function decontaminate(
   for (const p of problems) benchmarks[p.suite] = (benchmarks[p.suite] ?? 0) + 1;
 
   for (const record of records) {
-    const raw = ngramSet(stripTop(normalisedTokens(record.code), record.top), opts.codeN);
-    const abs = ngramSet(abstractTokens(record.code), opts.codeN);
+    const language = record.language ?? "verilog";
+    const raw = ngramSet(stripTop(normalisedTokensOf(record.code, language), record.top, language), opts.codeN);
+    const abs = ngramSet(abstractTokensOf(record.code, language), opts.codeN);
     for (const { i, share, shared } of containment(raw, rawIndex, rawSizes)) {
       const ref = refs[i] as Indexed;
       if (ref.raw.size >= opts.minCodeGrams && share >= opts.codeThreshold)
@@ -161,7 +171,7 @@ export async function decontaminate(
           ),
         );
     }
-    const prose = words(`${commentText(record.code)}\n${record.spec ?? ""}`);
+    const prose = words(`${commentTextOf(record.code, language)}\n${record.spec ?? ""}`);
     if (prose.length >= opts.specN) {
       const spec = ngramSet(prose, opts.specN);
       for (const { i, share, shared } of containment(spec, specIndex, specSizes)) {
@@ -178,28 +188,39 @@ export async function decontaminate(
           );
       }
     }
-    if (
-      opts.equivalence &&
-      record.kind === "design" &&
-      record.language !== "vhdl" &&
-      record.synthesizable &&
-      record.synth?.ports
-    ) {
+    // Either language against either: verifyAny checks VHDL natively or through a validated GHDL translation.
+    if (opts.equivalence && record.kind === "design" && record.synthesizable && record.synth?.ports) {
       const key = portKey(record.synth.ports.map((p) => p.name));
-      for (const i of byPorts.get(key) ?? []) equivalenceJobs.push({ record, ref: refs[i] as Indexed });
+      const matched = (byPorts.get(key) ?? []).map((i) => refs[i] as Indexed);
+      // Twins (the same problem id in both languages, e.g. builtin and builtin-vhdl) are equivalent references:
+      // one check, in the record's own language when there is one, is enough.
+      for (const ref of matched) {
+        const twins = matched.filter((r) => r.problem.id === ref.problem.id && r.language !== ref.language);
+        if (ref.language !== language && twins.some((r) => r.language === language)) continue;
+        equivalenceJobs.push({ record, ref });
+      }
     }
   }
 
   // Names alone match too often (clk/reset/in/out): keep the pairs whose ports also agree in direction and width,
-  // read from the references by Yosys (batched, like ingest).
+  // read from the references by Yosys (batched, like ingest; a VHDL reference through GHDL's netlist first).
   const refKeys = [...new Set(equivalenceJobs.map((j) => j.ref))];
+  const ghdlLimit = pLimit(Math.max(1, opts.concurrency));
+  const refCode = await Promise.all(
+    refKeys.map(async (r) => {
+      if (r.language !== "vhdl") return r.problem.reference;
+      const netlist = await ghdlLimit(() =>
+        synthesizeVhdl(r.problem.reference, r.problem.refTop, { timeoutMs: opts.equivalenceTimeoutMs }),
+      );
+      return netlist.kind === "ok" ? netlist.verilog : undefined;
+    }),
+  );
   const refPorts = await synthesiseUnits(
-    refKeys.map((r) => ({
-      key: `${r.problem.suite}/${r.problem.id}`,
-      code: r.problem.reference,
-      top: r.problem.refTop,
-      tokens: r.problem.reference.length / 4,
-    })),
+    refKeys.flatMap((r, i) => {
+      const code = refCode[i];
+      if (code === undefined) return [];
+      return [{ key: `${r.problem.suite}/${r.problem.id}`, code, top: r.problem.refTop, tokens: code.length / 4 }];
+    }),
     { concurrency: opts.concurrency },
   );
   const shape = (ports: ReadonlyArray<{ name: string; direction: string; width: number }>) =>
@@ -219,9 +240,11 @@ export async function decontaminate(
   await Promise.all(
     equivalenceJobs.map(({ record, ref }) =>
       limit(async () => {
-        const result = await verify({
+        const result = await verifyAny({
           reference: ref.problem.reference,
           candidate: record.code,
+          referenceLanguage: ref.language,
+          candidateLanguage: record.language ?? "verilog",
           refTop: ref.problem.refTop,
           candTop: record.top,
           timeoutMs: opts.equivalenceTimeoutMs,
@@ -257,8 +280,17 @@ export async function decontaminate(
 }
 
 /** The reference's own module name is not evidence: a renamed copy must match as well as a verbatim one. */
-function stripTop(tokens: string[], top: string): string[] {
-  return tokens.map((t) => (t === top ? "$top" : t));
+function stripTop(tokens: string[], top: string, language: TextLanguage): string[] {
+  // VHDL tokens are lower-cased (a basic identifier's case means nothing).
+  const name = language === "vhdl" ? top.toLowerCase() : top;
+  return tokens.map((t) => (t === name ? "$top" : t));
+}
+
+/** Port names of the reference's top, as declared (GHDL's netlist and Yosys keep VHDL's declared spelling). */
+function referencePortNames(p: Problem, language: TextLanguage): string[] {
+  if (language === "verilog") return moduleHeaderPortNames(p.reference, p.refTop);
+  const entity = listEntities(p.reference).find((e) => e.name.toLowerCase() === p.refTop.toLowerCase());
+  return entity?.ports.map((port) => port.name) ?? [];
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -2,11 +2,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parquetWriteFile, type SchemaElement } from "hyparquet-writer";
 import pLimit from "p-limit";
-import { verifyGroup } from "../verify/index.js";
+import { verifyGroup, verifyGroupAny } from "../verify/index.js";
 import { closingIndex, isPunct, listModules, tokenize } from "../verilog/index.js";
+import { entityDeclaration } from "../vhdl/index.js";
 import type { DataRecord, Manifest } from "./dataset.js";
-import { generateMutants } from "./mutate.js";
-import { commentText } from "./text.js";
+import { generateMutants, type Mutant } from "./mutate.js";
+import { vhdlMutantsThatAnalyse } from "./mutate-vhdl.js";
+import { commentText, commentTextOf } from "./text.js";
 
 export const EXPORT_FORMATS = ["sft", "rl", "dpo", "ranking", "verl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -42,6 +44,12 @@ export interface ChatMessage {
 
 const SYSTEM =
   "You are an expert digital hardware designer. Answer with the complete Verilog module in one ```verilog fenced block.";
+const SYSTEM_VHDL =
+  "You are an expert digital hardware designer. Answer with the complete VHDL design (entity and architecture) in one ```vhdl fenced block.";
+
+const isVhdl = (record: DataRecord) => record.language === "vhdl";
+/** The system message of a record's rows: its answer's language. */
+export const systemOf = (record: DataRecord) => (isVhdl(record) ? SYSTEM_VHDL : SYSTEM);
 
 /** The top module's header (`module name #(...) (...);`), from the unit's code. */
 export function moduleHeader(code: string, top: string): string {
@@ -56,21 +64,29 @@ export function moduleHeader(code: string, top: string): string {
   return semi && isPunct(semi, ";") ? text.slice(0, semi.end) : text.slice(0, (tokens[i - 1]?.end ?? 0) || text.length);
 }
 
-/** The description a row asks for: the record's spec when it has one, else its header and its own comments. */
-export function promptOf(record: DataRecord): string {
-  if (record.spec) return `${record.spec.trim()}\n\nName the module ${record.top}.`;
-  const header = moduleHeader(record.code, record.top);
-  const m = listModules(record.code).find((x) => x.name === record.top);
-  const notes = commentText(m ? record.code.slice(0, m.end) : record.code)
+/** Comment lines of a source worth showing as a description: licence boilerplate dropped, at most 40. */
+function describingLines(comments: string): string {
+  return comments
     .split("\n")
-    .map((l) => l.replace(/^[\s*/]+/, "").trimEnd())
+    .map((l) => l.replace(/^[\s*/-]+/, "").trimEnd())
     .filter(
       (l) =>
         l.length > 0 &&
-        !/copyright|permission|licen[cs]e|warrant|liab|\bmerchant|the software|furnished|sublicense|notice/i.test(l),
+        !/copyright|permission|licen[cs]e|warrant|liab|\bmerchant|the software|furnished|sublicense|notice/i.test(l) &&
+        // VHDL banners (`-- ######`, `-- =====`) carry no words.
+        /[A-Za-z0-9]/.test(l),
     )
     .slice(0, 40)
     .join("\n");
+}
+
+/**
+ * The description a row asks for: the record's spec when it has one, else its header (a VHDL record: its entity
+ * declaration) and its own comments.
+ */
+export function promptOf(record: DataRecord): string {
+  const unit = isVhdl(record) ? "entity" : "module";
+  if (record.spec) return `${record.spec.trim()}\n\nName the ${unit} ${record.top}.`;
   const facts: string[] = [];
   const s = record.synth;
   if (s?.ok) {
@@ -80,6 +96,18 @@ export function promptOf(record: DataRecord): string {
         `Reset: ${s.resets.map((r) => `\`${r.name}\` (${r.kind}, active ${r.activeHigh ? "high" : "low"})`).join(", ")}.`,
       );
   }
+  if (isVhdl(record)) {
+    const entity = entityDeclaration(record.code, record.top) ?? `entity ${record.top}`;
+    const notes = describingLines(commentTextOf(record.code, "vhdl"));
+    const deps =
+      record.modules.length > 1
+        ? ` It may use entities and packages of its own (the original uses ${record.modules.length - 1} other entities).`
+        : "";
+    return `Implement the VHDL entity \`${record.top}\` (with its architecture) with exactly this interface:\n\n\`\`\`vhdl\n${entity}\n\`\`\`\n\n${facts.join(" ")}${deps}${notes ? `\n\nDescription (from the original source):\n${notes}` : ""}`.trim();
+  }
+  const header = moduleHeader(record.code, record.top);
+  const m = listModules(record.code).find((x) => x.name === record.top);
+  const notes = describingLines(commentText(m ? record.code.slice(0, m.end) : record.code));
   const deps =
     record.modules.length > 1
       ? ` It may use sub-modules of its own (the original uses ${record.modules.length - 1}).`
@@ -87,11 +115,21 @@ export function promptOf(record: DataRecord): string {
   return `Implement the Verilog module \`${record.top}\` with exactly this interface:\n\n\`\`\`verilog\n${header}\n\`\`\`\n\n${facts.join(" ")}${deps}${notes ? `\n\nDescription (from the original source):\n${notes}` : ""}`.trim();
 }
 
-const fence = (code: string) => `\`\`\`verilog\n${code.endsWith("\n") ? code : `${code}\n`}\`\`\``;
+/** The answer block of a record's rows, in its language. */
+const fenceOf = (record: DataRecord, code: string) =>
+  `\`\`\`${isVhdl(record) ? "vhdl" : "verilog"}\n${code.endsWith("\n") ? code : `${code}\n`}\`\`\``;
 
-/** The inline-reference label `rtlgym serve` and the adapters accept as ground truth. */
+/**
+ * The inline-reference label `rtlgym serve` and the adapters accept as ground truth. A VHDL record's names both
+ * languages, so the reward service extracts a ```vhdl answer and checks it with GHDL.
+ */
 export function rewardLabel(record: DataRecord): string {
-  return JSON.stringify({ reference: record.code, refTop: record.top, candTop: record.top });
+  return JSON.stringify({
+    reference: record.code,
+    refTop: record.top,
+    candTop: record.top,
+    ...(isVhdl(record) && { language: "vhdl", referenceLanguage: "vhdl" }),
+  });
 }
 
 export interface ExportSummary {
@@ -167,8 +205,6 @@ export function selectRecords(
   const kept: DataRecord[] = [];
   for (const r of [...records].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     if (r.kind !== "design") filtered.testbench = (filtered.testbench ?? 0) + 1;
-    // The export's tasks (mutants, completions, specs) are Verilog's.
-    else if (r.language === "vhdl") filtered.vhdl = (filtered.vhdl ?? 0) + 1;
     else if (!r.synthesizable) filtered.notSynthesizable = (filtered.notSynthesizable ?? 0) + 1;
     else if (contaminated.has(r.id)) filtered.contaminated = (filtered.contaminated ?? 0) + 1;
     else if (r.stats.lines > opts.maxLines) filtered.tooLong = (filtered.tooLong ?? 0) + 1;
@@ -183,15 +219,20 @@ async function failingMutants(
   record: DataRecord,
   opts: ExportOptions,
 ): Promise<Array<{ code: string; kind: string; matched: number }>> {
-  const mutants = generateMutants(record.code, { limit: opts.mutants, seed: opts.seed });
+  const mutants: Mutant[] = isVhdl(record)
+    ? await vhdlMutantsThatAnalyse(record.code, { limit: opts.mutants, seed: opts.seed })
+    : generateMutants(record.code, { limit: opts.mutants, seed: opts.seed });
   if (mutants.length === 0) return [];
-  const results = await verifyGroup({
+  const check = {
     reference: record.code,
     candidates: mutants.map((m) => m.source),
     refTop: record.top,
     candTop: record.top,
     timeoutMs: opts.verifyTimeoutMs,
-  });
+  };
+  const results = isVhdl(record)
+    ? await verifyGroupAny({ ...check, referenceLanguage: "vhdl", candidateLanguage: "vhdl" })
+    : await verifyGroup(check);
   return mutants
     .map((m, i) => ({ m, r: results[i] }))
     .filter(({ r }) => r?.status === "fail")
@@ -224,20 +265,20 @@ export async function exportDataset(
   });
   const extraSchema = struct("extra_info", [str("split"), int("index"), str("id"), str("source"), str("licence")]);
   const chat = (r: DataRecord): ChatMessage[] => [
-    { role: "system", content: SYSTEM },
+    { role: "system", content: systemOf(r) },
     { role: "user", content: promptOf(r) },
   ];
 
   if (format === "sft") {
     tables.push({
       name: "sft",
-      rows: kept.map((r) => ({ id: r.id, messages: [...chat(r), { role: "assistant", content: fence(r.code) }] })),
+      rows: kept.map((r) => ({ id: r.id, messages: [...chat(r), { role: "assistant", content: fenceOf(r, r.code) }] })),
       schema: [str("id"), ...messages("messages")],
       columns: ["id", "messages"],
     });
     tables.push({
       name: "sft-completion",
-      rows: kept.map((r) => ({ id: r.id, prompt: promptOf(r), completion: fence(r.code) })),
+      rows: kept.map((r) => ({ id: r.id, prompt: promptOf(r), completion: fenceOf(r, r.code) })),
       schema: [str("id"), str("prompt"), str("completion")],
       columns: ["id", "prompt", "completion"],
     });
@@ -247,7 +288,7 @@ export async function exportDataset(
       const base = {
         data_source: opts.dataSource,
         prompt: chat(r),
-        ability: "verilog",
+        ability: isVhdl(r) ? "vhdl" : "verilog",
         reward_model: { style: "rule", ground_truth: label },
         extra_info: extra(r, index),
       };
@@ -307,8 +348,8 @@ export async function exportDataset(
         rows: usable.map(({ r, m }) => ({
           id: r.id,
           prompt: chat(r),
-          chosen: [{ role: "assistant", content: fence(r.code) }],
-          rejected: [{ role: "assistant", content: fence((m[0] as { code: string }).code) }],
+          chosen: [{ role: "assistant", content: fenceOf(r, r.code) }],
+          rejected: [{ role: "assistant", content: fenceOf(r, (m[0] as { code: string }).code) }],
           rejected_kind: (m[0] as { kind: string }).kind,
         })),
         schema: [
@@ -332,7 +373,7 @@ export async function exportDataset(
           return {
             id: r.id,
             prompt: chat(r),
-            completions: ranked.map((x) => fence(x.code)),
+            completions: ranked.map((x) => fenceOf(r, x.code)),
             scores: ranked.map((x) => x.score),
           };
         }),

@@ -78,7 +78,8 @@ const STATEMENT_WORDS = new Set([
 
 const CLOCK_NAME = /cl(oc)?k/i;
 
-interface Site {
+/** One place a mutation operator applies, as text edits of the source. */
+export interface MutationSite {
   kind: string;
   start: number;
   description: string;
@@ -96,7 +97,7 @@ interface Site {
 export function generateMutants(source: string, options: MutateOptions = {}): Mutant[] {
   const tokens = tokenize(source);
   const eligible = eligibleTokens(source, tokens);
-  const sites: Site[] = [
+  const sites: MutationSite[] = [
     ...binopSites(tokens, eligible),
     ...literalSites(tokens, eligible),
     ...edgeSites(tokens, eligible),
@@ -105,7 +106,15 @@ export function generateMutants(source: string, options: MutateOptions = {}): Mu
     ...negationSites(tokens, eligible),
     ...reductionSites(tokens, eligible),
   ];
+  return rankMutants(source, sites, options);
+}
 
+/**
+ * Mutants from candidate sites: applied, deduped on whitespace (none equal to the source), shuffled by the seed
+ * within each kind and in kind order, then taken round-robin so a small limit mixes operators. Shared by the
+ * Verilog and VHDL mutators.
+ */
+export function rankMutants(source: string, sites: readonly MutationSite[], options: MutateOptions = {}): Mutant[] {
   const seen = new Set<string>([normalise(source)]);
   const byKind = new Map<string, Mutant[]>();
   for (const site of sites) {
@@ -154,7 +163,7 @@ function position(src: string, offset: number): { line: number; col: number } {
   return { line, col: offset - before.lastIndexOf("\n") };
 }
 
-function applyEdits(src: string, edits: ReadonlyArray<[number, number, string]>): string {
+export function applyEdits(src: string, edits: ReadonlyArray<[number, number, string]>): string {
   let out = "";
   let from = 0;
   for (const [start, end, text] of [...edits].sort((a, b) => a[0] - b[0])) {
@@ -298,9 +307,9 @@ function comparisonLe(tokens: readonly Token[]): Set<number> {
   return comparisons;
 }
 
-function binopSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
+function binopSites(tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
   const le = comparisonLe(tokens);
-  const sites: Site[] = [];
+  const sites: MutationSite[] = [];
   tokens.forEach((t, i) => {
     if (!ok[i] || t.kind !== "punct") return;
     const to = BINOP_FLIPS[t.text];
@@ -368,8 +377,8 @@ function flipLiteral(text: string): string | undefined {
   return undefined;
 }
 
-function literalSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
-  const sites: Site[] = [];
+function literalSites(tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
+  const sites: MutationSite[] = [];
   tokens.forEach((t, i) => {
     if (!ok[i] || t.kind !== "number") return;
     const to = flipLiteral(t.text);
@@ -379,8 +388,8 @@ function literalSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] 
   return sites;
 }
 
-function edgeSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
-  const sites: Site[] = [];
+function edgeSites(tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
+  const sites: MutationSite[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (!isPunct(tokens[i], "@") || !isPunct(tokens[i + 1], "(")) continue;
     const close = closingIndex(tokens, i + 1);
@@ -409,8 +418,8 @@ function edgeSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
   return sites;
 }
 
-function ifSites(src: string, tokens: readonly Token[], ok: readonly boolean[]): Site[] {
-  const sites: Site[] = [];
+function ifSites(src: string, tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
+  const sites: MutationSite[] = [];
   tokens.forEach((t, i) => {
     if (!ok[i] || !isWord(t, "if") || !isPunct(tokens[i + 1], "(")) return;
     const close = closingIndex(tokens, i + 1);
@@ -454,8 +463,8 @@ function armEnd(tokens: readonly Token[], from: number): number {
   return -1;
 }
 
-function ternarySites(src: string, tokens: readonly Token[], ok: readonly boolean[]): Site[] {
-  const sites: Site[] = [];
+function ternarySites(src: string, tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
+  const sites: MutationSite[] = [];
   tokens.forEach((t, i) => {
     if (!ok[i] || !isPunct(t, "?")) return;
     const colon = armEnd(tokens, i + 1);
@@ -480,8 +489,8 @@ function ternarySites(src: string, tokens: readonly Token[], ok: readonly boolea
   return sites;
 }
 
-function negationSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
-  const sites: Site[] = [];
+function negationSites(tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
+  const sites: MutationSite[] = [];
   tokens.forEach((t, i) => {
     if (!ok[i] || !(isPunct(t, "~") || isPunct(t, "!"))) return;
     const next = tokens[i + 1];
@@ -498,8 +507,8 @@ function negationSites(tokens: readonly Token[], ok: readonly boolean[]): Site[]
 
 const REDUCTION_FLIPS: Record<string, string> = { "&": "|", "|": "&", "~&": "~|", "~|": "~&" };
 
-function reductionSites(tokens: readonly Token[], ok: readonly boolean[]): Site[] {
-  const sites: Site[] = [];
+function reductionSites(tokens: readonly Token[], ok: readonly boolean[]): MutationSite[] {
+  const sites: MutationSite[] = [];
   tokens.forEach((t, i) => {
     if (!ok[i] || t.kind !== "punct") return;
     const to = REDUCTION_FLIPS[t.text];

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Token, tokenize } from "../verilog/index.js";
 import { KEYWORDS } from "../verilog/modules.js";
+import { lexVhdl, normaliseVhdl, RESERVED } from "../vhdl/index.js";
 import { shingleHashes } from "./minhash.js";
 
 /** How a file's bytes were turned into text. */
@@ -110,4 +111,60 @@ export function commentText(src: string): string {
 /** Lower-case words of prose (letters and digits), for specification overlap. */
 export function words(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9_]+/g) ?? [];
+}
+
+export type TextLanguage = "verilog" | "vhdl";
+
+/**
+ * Names from VHDL's standard libraries a renamed copy keeps (types, conversions, edge functions): left in place by
+ * `abstractTokensOf`, like Verilog keywords, so they still carry evidence.
+ */
+const VHDL_LIBRARY_NAMES = new Set(
+  (
+    "ieee std work std_logic_1164 numeric_std numeric_std_unsigned std_logic std_ulogic std_logic_vector " +
+    "std_ulogic_vector unsigned signed bit bit_vector boolean integer natural positive true false rising_edge " +
+    "falling_edge to_unsigned to_signed to_integer resize shift_left shift_right rotate_left rotate_right " +
+    "std_match to_01 length range high low left right event"
+  ).split(" "),
+);
+
+/**
+ * `normalisedTokens` in either language. VHDL: its lexer's tokens, comments dropped and basic identifiers and
+ * reserved words lower-cased (VHDL ignores their case, so `Count` and `COUNT` are the same name).
+ */
+export function normalisedTokensOf(src: string, language: TextLanguage = "verilog"): string[] {
+  if (language === "verilog") return normalisedTokens(src);
+  return lexVhdl(normaliseVhdl(src)).tokens.map((t) => t.norm);
+}
+
+/** `abstractTokens` in either language: VHDL identifiers other than reserved words and standard names become `$id`. */
+export function abstractTokensOf(src: string, language: TextLanguage = "verilog"): string[] {
+  if (language === "verilog") return abstractTokens(src);
+  return lexVhdl(normaliseVhdl(src)).tokens.map((t) =>
+    (t.kind === "id" && !RESERVED.has(t.norm) && !VHDL_LIBRARY_NAMES.has(t.norm)) || t.kind === "extid"
+      ? "$id"
+      : t.norm,
+  );
+}
+
+/**
+ * `commentText` in either language. VHDL: `--` line comments and block comments, read from the gaps between
+ * the lexer's tokens (so `--` inside a string is never taken for a comment).
+ */
+export function commentTextOf(src: string, language: TextLanguage = "verilog"): string {
+  if (language === "verilog") return commentText(src);
+  const code = normaliseVhdl(src);
+  const { tokens } = lexVhdl(code);
+  const parts: string[] = [];
+  const gaps: Array<[number, number]> = [];
+  let from = 0;
+  for (const t of tokens) {
+    gaps.push([from, t.start]);
+    from = t.end;
+  }
+  gaps.push([from, code.length]);
+  for (const [a, b] of gaps) {
+    for (const m of code.slice(a, b).matchAll(/--([^\n]*)|\/\*([\s\S]*?)(?:\*\/|$)/g)) parts.push(m[1] ?? m[2] ?? "");
+  }
+  return parts.join("\n");
 }

@@ -101,7 +101,9 @@ function parseFile(path: string, text: string): DesignUnit[] {
   spans.forEach((s, k) => {
     const endTok = k + 1 < spans.length ? (spans[k + 1]?.from ?? tokens.length) : tokens.length;
     const slice = tokens.slice(s.from, endTok);
-    const startChar = tokens[s.from]?.start ?? 0;
+    // The file's first unit keeps the comments above it (a header describing the design, its licence): they are
+    // the unit's documentation, and decontamination reads comments for pasted benchmark specifications.
+    const startChar = k === 0 ? 0 : (tokens[s.from]?.start ?? 0);
     const endChar = endTok < tokens.length ? (tokens[endTok]?.start ?? text.length) : text.length;
     const uses: DesignUnit["uses"] = [];
     const libraries: string[] = [];

@@ -327,3 +327,53 @@ export function entityDeclaration(source: string, name: string): string | undefi
   }
   return undefined;
 }
+
+/** An architecture body in the token list: `architecture` .. the last token before the next design unit. */
+export interface ArchitectureSpan {
+  name: string;
+  /** The entity it belongs to, lower-cased. */
+  entity: string;
+  /** Token index of `architecture`, and of its closing `end`. */
+  start: number;
+  end: number;
+}
+
+const UNIT_WORDS = new Set(["entity", "architecture", "package", "configuration", "context", "library", "use"]);
+
+/**
+ * Every architecture (`architecture A of E is ... end [architecture] [A];`) of the tokens: it runs to the last `end`
+ * before the next design unit, i.e. the next context or unit keyword that follows a `;` and is not a `use` of the
+ * architecture's declarative part (a `use` after the architecture's own `end ...;`).
+ */
+export function architectureSpans(tokens: readonly VhdlToken[]): ArchitectureSpan[] {
+  const at = (k: number) => tokens[k]?.norm ?? "";
+  const spans: ArchitectureSpan[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    if (at(k) !== "architecture" || at(k + 2) !== "of" || at(k + 4) !== "is" || at(k - 1) === "end") continue;
+    let stop = tokens.length;
+    for (let j = k + 5; j < tokens.length; j++) {
+      if (!UNIT_WORDS.has(at(j)) || at(j - 1) !== ";") continue;
+      // A `use` inside the declarative part follows a `;` as well: only one after `end ...;` starts a unit.
+      if (at(j) === "use" && !endsWithEnd(tokens, j - 1)) continue;
+      stop = j;
+      break;
+    }
+    let end = -1;
+    for (let j = stop - 1; j > k; j--) {
+      if (at(j) === "end") {
+        end = j;
+        break;
+      }
+    }
+    if (end < 0) continue;
+    spans.push({ name: at(k + 1), entity: at(k + 3), start: k, end });
+    k = end;
+  }
+  return spans;
+}
+
+/** Whether the statement ending with the `;` at `semi` is `end [word] [name] ;`. */
+function endsWithEnd(tokens: readonly VhdlToken[], semi: number): boolean {
+  for (let j = semi - 1; j >= Math.max(semi - 3, 0); j--) if (tokens[j]?.norm === "end") return true;
+  return false;
+}

@@ -1,7 +1,7 @@
 /** Pure text layer for VHDL: lexing, the sanitizer, entity interfaces, extraction from model output. */
 
-export type { VhdlEntity, VhdlGeneric, VhdlPort, VhdlPortKind } from "./entity.js";
-export { entityDeclaration, evalInt, findTopEntity, integerWidth, listEntities } from "./entity.js";
+export type { ArchitectureSpan, VhdlEntity, VhdlGeneric, VhdlPort, VhdlPortKind } from "./entity.js";
+export { architectureSpans, entityDeclaration, evalInt, findTopEntity, integerWidth, listEntities } from "./entity.js";
 export type { VhdlExtraction } from "./extract.js";
 export { extractVhdl } from "./extract.js";
 export type { Lexed, VhdlToken, VhdlTokenKind } from "./lexer.js";

@@ -54,6 +54,8 @@ describe("bench audit", () => {
     const row = rows[0];
     expect(row).toMatchObject({ id: "Prob001_weak", referenceOfficial: "pass", referenceSelf: "pass" });
     expect(row?.forgedVerdict).not.toBe("pass");
+    // rtlgym itself refuses the forged sample (its $finish/$display are filtered out of candidates).
+    expect(row?.forgedRtlgym).not.toMatch(/^(pass|none)$/);
     expect(row?.mutants).toBeGreaterThan(2);
     // Every mutant of this design differs from the reference, and some slip past the four-sample testbench.
     expect(row?.nonEquivalent).toBe(row?.mutants);

@@ -36,7 +36,8 @@ class RewardInfraError(RewardServiceError):
 def parse_ground_truth(gt: Any) -> dict[str, Any]:
     """Turn a verl ``ground_truth`` / TRL column value / OpenRLHF label into the item fields of /v1/rewards.
 
-    Accepted: a problem id ``"<suite>/<id>"``; a JSON object string ``{"reference": "...", "refTop"?: "..."}``
+    Accepted: a problem id ``"<suite>/<id>"``; a JSON object string ``{"reference": "...", "refTop"?: "...",
+    "language"?: "vhdl", "referenceLanguage"?: "vhdl"}``
     (or ``{"problem": "..."}``); the same as a dict; or raw reference Verilog (a string containing ``endmodule``).
     """
     if isinstance(gt, bytes):
@@ -68,6 +69,13 @@ def parse_ground_truth(gt: Any) -> dict[str, Any]:
             out["reference"] = str(reference)
         if ref_top is not None:
             out["refTop"] = str(ref_top)
+        # A VHDL label (`rtlgym data export` of VHDL records) names its languages: the service extracts ```vhdl.
+        language = gt.get("language")
+        reference_language = gt.get("referenceLanguage", gt.get("reference_language"))
+        if language is not None:
+            out["language"] = str(language)
+        if reference_language is not None:
+            out["referenceLanguage"] = str(reference_language)
         if "problem" not in out and "reference" not in out:
             raise ValueError(f"ground truth object needs 'problem' or 'reference'; keys: {sorted(gt)}")
         return out

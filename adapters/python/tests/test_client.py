@@ -91,6 +91,13 @@ def test_ground_truth_forms():
     }
     assert parse_ground_truth({"reference": ADDER, "ref_top": "adder"}) == {"reference": ADDER, "refTop": "adder"}
     assert parse_ground_truth(ADDER) == {"reference": ADDER}
+    vhdl = '{"reference": "entity e is end;", "refTop": "e", "candTop": "e", "language": "vhdl", "referenceLanguage": "vhdl"}'
+    assert parse_ground_truth(vhdl) == {
+        "reference": "entity e is end;",
+        "refTop": "e",
+        "language": "vhdl",
+        "referenceLanguage": "vhdl",
+    }
     with pytest.raises(ValueError):
         parse_ground_truth("not a problem id")
     with pytest.raises(ValueError):

@@ -41,7 +41,10 @@ const floatOption = (v: string) => {
   return n;
 };
 
-/** Benchmark problems to decontaminate against: builtin, every upstream suite found under --data, task splits. */
+/**
+ * Benchmark problems to decontaminate against: builtin and its VHDL track, every upstream suite found under --data,
+ * task splits.
+ */
 async function benchmarkProblems(flags: {
   data?: string;
   tasks?: string[];
@@ -53,7 +56,7 @@ async function benchmarkProblems(flags: {
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean)
-    : ["builtin", ...(dataDir ? UPSTREAM_SUITES : [])];
+    : ["builtin", "builtin-vhdl", ...(dataDir ? UPSTREAM_SUITES : [])];
   const problems: Problem[] = [];
   const skipped: Record<string, string> = {};
   for (const name of names) {
@@ -173,7 +176,10 @@ export function registerData(program: Command): void {
     .description("flag records that overlap benchmark problems (code and spec n-grams, equivalence to references)")
     .requiredOption("--dataset <dir>", "dataset folder written by rtlgym data ingest")
     .option("--data <dir>", "benchmarks folder (verilog-eval/, rtllm/) as for rtlgym bench; default RTLGYM_BENCHMARKS")
-    .option("--suites <names>", "only these suites (comma-separated); default builtin + every upstream suite found")
+    .option(
+      "--suites <names>",
+      "only these suites (comma-separated); default builtin, builtin-vhdl + every upstream suite found",
+    )
     .option("--tasks <dir>", "a tasks output folder or split folder (repeatable)", (v: string, prev: string[] = []) => [
       ...prev,
       v,
