@@ -228,7 +228,17 @@ export type JobHandler = (data: unknown, info: { id: string; kind: string }) => 
 export interface WorkerOptions extends StallTiming {
   concurrency: number;
   /** Job start and end (and failures), for logs: the worker's name is host:pid. */
-  onEvent?: (e: { event: "start" | "done" | "failed"; id: string; kind: string; ms?: number; error?: string }) => void;
+  /**
+   * Job log: "start"; "finished" when the handler returned; "done" once Redis took the result (a run that lost its
+   * lock, see StallTiming, finishes but is never "done"); "failed".
+   */
+  onEvent?: (e: {
+    event: "start" | "finished" | "done" | "failed";
+    id: string;
+    kind: string;
+    ms?: number;
+    error?: string;
+  }) => void;
 }
 
 export interface QueueWorker {
@@ -260,7 +270,7 @@ export function startWorker(
       const started = performance.now();
       try {
         const result = await handler(job.data, { id, kind: job.name });
-        opts.onEvent?.({ event: "done", id, kind: job.name, ms: Math.round(performance.now() - started) });
+        opts.onEvent?.({ event: "finished", id, kind: job.name, ms: Math.round(performance.now() - started) });
         return result;
       } catch (e) {
         opts.onEvent?.({ event: "failed", id, kind: job.name, error: (e as Error).message });
@@ -284,6 +294,7 @@ export function startWorker(
     connection.disconnect();
     done();
   });
+  worker.on("completed", (job) => opts.onEvent?.({ event: "done", id: job.id as string, kind: job.name }));
   worker.on("error", (e) => opts.onEvent?.({ event: "failed", id: "", kind: "", error: e.message }));
   return {
     name: workerName,
