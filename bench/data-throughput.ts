@@ -1,12 +1,13 @@
 /**
  * Ingest throughput in-process against the Redis queue (docs/data-queue.md), by hand, not in tests:
  *
- *   npx tsx bench/data-throughput.ts [PATH...] [--workers 1,2] [--worker-concurrency 1] [--concurrency 2]
+ *   npx tsx bench/data-throughput.ts [PATH...] [--workers 1,2] [--worker-concurrency 1] [--concurrency 2] [--batch 24]
  *
  * PATH defaults to ../shared/corpus. Runs the in-process ingest (`--concurrency` yosys processes), then for each count
  * in `--workers` a queued ingest served by that many `rtlgym data worker` processes (each running
  * `--worker-concurrency` jobs) on a redis-server started here on a free port. Reports files/s, units/s, the time per
- * stage, and whether the queued records equal the in-process ones (they must). Timings depend on the machine's load:
+ * stage, and whether the queued records equal the in-process ones (they must). `--batch`: units per Yosys batch, so
+ * per job (a small input needs small batches to make enough jobs to share). Timings depend on the machine's load:
  * run it when nothing else runs if the figures are to mean anything.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -24,11 +25,13 @@ const { values: args, positionals } = parseArgs({
     workers: { type: "string", default: "1,2" },
     "worker-concurrency": { type: "string", default: "1" },
     concurrency: { type: "string", default: "2" },
+    batch: { type: "string", default: "24" },
   },
 });
 const paths = positionals.length > 0 ? positionals.map((p) => resolve(p)) : [join(ROOT, "..", "shared", "corpus")];
 const counts = (args.workers ?? "1,2").split(",").map(Number);
 const concurrency = Number(args.concurrency);
+const synthBatch = Number(args.batch);
 
 const figures = (name: string, r: IngestResult, seconds: number, extra: Record<string, unknown> = {}) => ({
   name,
@@ -47,7 +50,7 @@ const progress = (label: string) => (e: { stage: string; done: number; total: nu
 
 const rows: Array<Record<string, unknown>> = [];
 let t = performance.now();
-const local = await ingest(paths, { concurrency, onProgress: progress("in-process") });
+const local = await ingest(paths, { concurrency, synthBatch, onProgress: progress("in-process") });
 rows.push(figures(`in-process (${concurrency} yosys at once)`, local, (performance.now() - t) / 1000));
 process.stderr.write(`\n${JSON.stringify(rows.at(-1))}\n`);
 
@@ -74,7 +77,7 @@ try {
       );
     const executor = queueExecutor(redis.url, DATA_QUEUE, { sweepMs: 2_000 });
     t = performance.now();
-    const queued = await ingest(paths, { concurrency, executor, onProgress: progress(`queue x${n}`) });
+    const queued = await ingest(paths, { concurrency, synthBatch, executor, onProgress: progress(`queue x${n}`) });
     const seconds = (performance.now() - t) / 1000;
     const stats = executor.stats[0];
     rows.push(
@@ -96,6 +99,7 @@ console.log(
     {
       paths,
       cores: availableParallelism(),
+      batch: synthBatch,
       files: local.counts.filesWalked,
       units: local.counts.units,
       note: "wall-clock figures on a shared machine: see load (1, 5, 15 min averages) per row",

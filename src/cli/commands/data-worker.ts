@@ -2,11 +2,13 @@ import type { Command } from "commander";
 import { INGEST_SYNTH, type IngestSynthJob, runIngestSynthJob } from "../../data/ingest.js";
 import { DATA_QUEUE, DEFAULT_STALL } from "../../queue/executor.js";
 import type { JobHandler, QueueRunStats } from "../../queue/index.js";
+import { runSynthesizeDesignJob, SYNTHESIZE_DESIGN, type SynthesizeDesignJob } from "../../recipe/synthesize.js";
 import { intOption } from "../options.js";
 
 /** Every job kind a data worker serves. */
 const HANDLERS: Record<string, JobHandler> = {
   [INGEST_SYNTH]: (data) => runIngestSynthJob(data as IngestSynthJob),
+  [SYNTHESIZE_DESIGN]: (data) => runSynthesizeDesignJob(data as SynthesizeDesignJob),
 };
 
 /** `--queue URL` on a data command: the executor that runs its jobs there, with progress on stderr. */
