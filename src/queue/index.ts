@@ -75,7 +75,7 @@ export interface RunQueuedOptions {
   sweepMs: number;
   /** Jobs kept in Redis after the run (default: removed once every result is in). */
   keep: boolean;
-  /** Called on every newly collected result, and every `sweepMs` while waiting. */
+  /** Called every `sweepMs` while waiting. */
   onProgress?: (p: QueueProgress) => void;
 }
 
@@ -90,7 +90,7 @@ export interface QueueProgress {
 /** What the coordinator saw: one result per job id, and how each job got there. */
 export interface QueueRunStats {
   jobs: number;
-  /** Jobs whose result was already in Redis when the run started (a previous, interrupted run). */
+  /** Jobs found completed at the first check, right after enqueuing: left by an earlier, interrupted run. */
   reused: number;
   /** Stalled events seen (a worker died or hung mid-job; the job was re-queued). */
   stalled: number;
@@ -151,9 +151,6 @@ export async function runQueued<T, R>(
   events.on("stalled", ({ jobId }) => {
     if (ids.has(jobId)) stats.stalled++;
   });
-  events.on("failed", ({ jobId }) => {
-    if (ids.has(jobId)) wake?.(); // the sweep reads whether it is final
-  });
   const jobOpts = (id: string) => ({
     jobId: id,
     attempts: opts.attempts,
@@ -196,14 +193,19 @@ export async function runQueued<T, R>(
     await events.waitUntilReady();
     await add(jobs);
     await sweep(true);
+    let swept = Date.now();
     while (results.size + failures.size < ids.size) {
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, opts.sweepMs);
+        setTimeout(resolve, Math.max(0, swept + opts.sweepMs - Date.now()));
       });
       wake = undefined;
+      // A completion wakes the loop only to see whether all are in; the full sweep (one read per awaited job)
+      // runs every sweepMs, not per event, so waiting on n jobs costs O(n) reads per sweep, not O(n^2) in all.
+      if (Date.now() - swept < opts.sweepMs) continue;
       opts.onProgress?.({ done: results.size, total: ids.size, workers: await queue.getWorkersCount() });
       await sweep(false);
+      swept = Date.now();
     }
     if (failures.size > 0) {
       const list = [...failures].map(([id, reason]) => ({ id, kind: byId.get(id)?.kind ?? "", reason }));
