@@ -45,6 +45,30 @@ const figures = (name: string, r: IngestResult, seconds: number, extra: Record<s
 const same = (a: IngestResult, b: IngestResult) =>
   JSON.stringify([a.records, a.duplicates, a.rejects, a.counts]) ===
   JSON.stringify([b.records, b.duplicates, b.rejects, b.counts]);
+/** Which records differ and how (the synthesis verdicts, mostly: a unit that timed out in one run only). */
+const differences = (a: IngestResult, b: IngestResult) => {
+  const index = (r: IngestResult) => new Map([...r.records, ...r.duplicates].map((x) => [x.id, x]));
+  const x = index(a);
+  const y = index(b);
+  const out: Array<{ id: string; field: string; inProcess: unknown; queued: unknown }> = [];
+  for (const id of new Set([...x.keys(), ...y.keys()])) {
+    const p = x.get(id) as unknown as Record<string, unknown> | undefined;
+    const q = y.get(id) as unknown as Record<string, unknown> | undefined;
+    if (!p || !q) {
+      out.push({ id, field: "(record)", inProcess: p !== undefined, queued: q !== undefined });
+      continue;
+    }
+    for (const k of new Set([...Object.keys(p), ...Object.keys(q)]))
+      if (JSON.stringify(p[k]) !== JSON.stringify(q[k]))
+        out.push({
+          id,
+          field: k,
+          inProcess: JSON.stringify(p[k])?.slice(0, 200),
+          queued: JSON.stringify(q[k])?.slice(0, 200),
+        });
+  }
+  return out;
+};
 const progress = (label: string) => (e: { stage: string; done: number; total: number }) =>
   process.stderr.write(`\r${label} ${e.stage} ${e.done}/${e.total}      `);
 
@@ -70,11 +94,23 @@ try {
             redis.url,
             "--concurrency",
             args["worker-concurrency"] ?? "1",
-            "--quiet",
           ],
-          { stdio: "inherit" },
+          { stdio: ["ignore", "inherit", "pipe"] },
         ),
       );
+    // The clock starts once every worker is serving: their start-up (a few seconds of tsx) is not ingest time.
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((ready) => {
+            let log = "";
+            w.stderr?.on("data", (d: Buffer) => {
+              log = (log + d.toString()).slice(-10_000);
+              if (log.includes('"event":"ready"')) ready();
+            });
+          }),
+      ),
+    );
     const executor = queueExecutor(redis.url, DATA_QUEUE, { sweepMs: 2_000 });
     t = performance.now();
     const queued = await ingest(paths, { concurrency, synthBatch, executor, onProgress: progress(`queue x${n}`) });
@@ -85,6 +121,7 @@ try {
         jobs: stats?.jobs,
         stalled: stats?.stalled,
         sameRecords: same(local, queued),
+        ...(!same(local, queued) && { differences: differences(local, queued).slice(0, 20) }),
       }),
     );
     process.stderr.write(`\n${JSON.stringify(rows.at(-1))}\n`);
