@@ -8,6 +8,7 @@ const RANK: Record<string, number> = {
   verilog: 1,
   vhdl: 1,
   tools: 1,
+  queue: 1,
   verify: 2,
   llm: 2,
   reward: 3,

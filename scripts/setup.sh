@@ -12,6 +12,8 @@ command -v verilator >/dev/null 2>&1 || missing+=(verilator)
 command -v ghdl >/dev/null 2>&1 || missing+=(ghdl)
 # The OS sandbox around every tool that reads candidate code (docs/security.md).
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+# The job queue of the data pipeline past one machine, and its tests (docs/data-queue.md).
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
   sudo_cmd=()

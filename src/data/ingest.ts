@@ -1,13 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
-import pLimit from "p-limit";
+import { ToolCrashError } from "../core/errors.js";
+import { type Executor, inProcessExecutor, jobId } from "../queue/executor.js";
 import { ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { listModules } from "../verilog/index.js";
 import type { DataRecord, Reject, UnitSynth } from "./dataset.js";
 import { DisjointSets, jaccard, lshCandidates, MinHasher } from "./minhash.js";
 import { type SourceInfo, walkInputs } from "./sources.js";
-import { DEFAULT_SYNTH, type SynthResult, synthesiseUnits } from "./synth.js";
+import { DEFAULT_SYNTH, planBatches, type SynthResult, synthesiseUnits } from "./synth.js";
 import { decodeSource, normalisedTokens, tokenHash } from "./text.js";
 import { buildUnits, HDL_EXTENSIONS, prepareFiles, type SourceFile, VHDL_EXTENSIONS } from "./units.js";
 import { buildVhdlUnits, vhdlTokens } from "./vhdl-units.js";
@@ -23,9 +24,11 @@ export interface IngestOptions {
   /** Skip Yosys (every unit unclassified for synthesis): for quick looks at a corpus. */
   noSynth: boolean;
   onProgress?: (event: { stage: string; done: number; total: number }) => void;
+  /** Where the synthesis jobs run: in this process by default (`concurrency` at once), or on a queue. */
+  executor?: Executor;
 }
 
-export const DEFAULT_INGEST: Omit<IngestOptions, "onProgress"> = {
+export const DEFAULT_INGEST: Omit<IngestOptions, "onProgress" | "executor"> = {
   nearThreshold: 0.85,
   maxFileBytes: 2 << 20,
   synthBatch: DEFAULT_SYNTH.batch,
@@ -329,41 +332,31 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
     (d) => d.record.kind === "design" && d.record.missing.length === 0 && d.record.unresolvedIncludes.length === 0,
   );
   const ghdlErrors = new Map<string, string>();
-  const netlists = new Map<string, string>();
-  const vhdlJobs = opts.noSynth ? [] : standalone.filter((d) => d.record.language === "vhdl");
-  if (vhdlJobs.length > 0) {
-    const limit = pLimit(Math.max(1, opts.concurrency));
-    let done = 0;
-    await Promise.all(
-      vhdlJobs.map((d) =>
-        limit(async () => {
-          const r = await synthesizeVhdl(d.record.code, d.record.top, { timeoutMs: opts.synthTimeoutMs });
-          if (r.kind === "ok") netlists.set(d.record.id, r.verilog);
-          else
-            ghdlErrors.set(
-              d.record.id,
-              r.kind === "timeout"
-                ? `ghdl timed out (${opts.synthTimeoutMs} ms)`
-                : `ghdl ${r.kind === "analyse_error" ? "-a" : "synth"}: ${ghdlMessage(r.log)}`,
-            );
-          opts.onProgress?.({ stage: "ghdl", done: ++done, total: vhdlJobs.length });
-        }),
-      ),
-    );
-    t = lap("ghdl", t);
-  }
-  const synthJobs = standalone.flatMap((d) => {
-    const code = d.record.language === "vhdl" ? netlists.get(d.record.id) : d.record.code;
-    return code === undefined ? [] : [{ key: d.record.id, code, top: d.record.top, tokens: d.record.stats.tokens }];
+  const synth = new Map<string, SynthResult>();
+  const tools = new Map<string, Set<string>>();
+  const jobs = opts.noSynth
+    ? []
+    : ingestSynthJobs(
+        standalone.map((d) => d.record),
+        opts,
+      );
+  const unitsTotal = jobs.reduce((n, j) => n + j.data.units.length, 0);
+  let unitsDone = 0;
+  const executor = opts.executor ?? inProcessExecutor(opts.concurrency);
+  const results = await executor.run(INGEST_SYNTH, jobs, runIngestSynthJob, (_id, r) => {
+    unitsDone += r.units.length;
+    opts.onProgress?.({ stage: "synth", done: unitsDone, total: unitsTotal });
   });
-  const synth = opts.noSynth
-    ? new Map<string, SynthResult>()
-    : await synthesiseUnits(synthJobs, {
-        batch: opts.synthBatch,
-        concurrency: opts.concurrency,
-        timeoutMs: opts.synthTimeoutMs,
-        onProgress: (done, total) => opts.onProgress?.({ stage: "synth", done, total }),
-      });
+  // Reduced in job order (not arrival order), so the queued and in-process runs build the same maps.
+  for (const job of jobs) {
+    const r = results.get(job.id);
+    if (!r) throw new ToolCrashError(`ingest: no result for synthesis job ${job.id}`, { job: job.id });
+    for (const u of r.units) {
+      if (u.ghdlError !== undefined) ghdlErrors.set(u.key, u.ghdlError);
+      if (u.synth !== undefined) synth.set(u.key, u.synth);
+    }
+    for (const [k, v] of Object.entries(r.tools)) tools.set(k, (tools.get(k) ?? new Set()).add(v));
+  }
   t = lap("synth", t);
   const records: DataRecord[] = drafts.map(({ record }) => {
     let s = synthSummary(synth.get(record.id));
@@ -459,12 +452,10 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
   counts.rejectedFiles = rejects.length;
   lap("dedup", t);
 
+  // The versions the jobs ran with (several if the workers of a queued run differ: the manifest says so).
   const toolVersions: Record<string, string> = {};
-  if (!opts.noSynth) {
-    const y = await yosysBackend();
-    toolVersions.yosys = `${y.name}: ${await y.version()}`;
-    if (vhdlJobs.length > 0) toolVersions.ghdl = await ghdlVersion();
-  }
+  if (!opts.noSynth && jobs.length === 0) toolVersions.yosys = await yosysVersion();
+  for (const [k, v] of [...tools].sort(([a], [b]) => (a < b ? -1 : 1))) toolVersions[k] = [...v].sort().join(" | ");
   const perSource = sources.map((s) => ({
     ...s,
     files: walked.filter((f) => f.source === s).length,
@@ -482,4 +473,79 @@ export async function ingest(paths: readonly string[], options: Partial<IngestOp
     durationMs: Math.round(performance.now() - started),
     timings,
   };
+}
+
+/** The job kind of ingest's synthesis step (a queue worker's handler for it is runIngestSynthJob). */
+export const INGEST_SYNTH = "ingest.synth";
+
+/** One synthesis job: a batch of stand-alone design units (VHDL ones through GHDL first), self-contained JSON. */
+export interface IngestSynthJob {
+  units: Array<{ key: string; code: string; top: string; tokens: number; language: "verilog" | "vhdl" }>;
+  timeoutMs: number;
+}
+
+/** Per unit: what Yosys made of it, or GHDL's error; and the tool versions the job ran with. */
+export interface IngestSynthJobResult {
+  units: Array<{ key: string; synth?: SynthResult; ghdlError?: string }>;
+  tools: Record<string, string>;
+}
+
+/**
+ * The synthesis jobs of an ingest: units batched as the in-process run always batched them (planBatches), each job
+ * named by a hash of its content, so the same input gives the same jobs and ids on every run and every path.
+ */
+export function ingestSynthJobs(
+  records: ReadonlyArray<Pick<DataRecord, "id" | "code" | "top" | "language" | "stats">>,
+  opts: Pick<IngestOptions, "synthBatch" | "synthTimeoutMs">,
+): Array<{ id: string; data: IngestSynthJob }> {
+  const units = records.map((r) => ({
+    key: r.id,
+    code: r.code,
+    top: r.top,
+    tokens: r.stats.tokens,
+    language: r.language === "vhdl" ? ("vhdl" as const) : ("verilog" as const),
+  }));
+  return planBatches(units, { batch: opts.synthBatch, batchTokens: DEFAULT_SYNTH.batchTokens }).map((batch) => {
+    const data: IngestSynthJob = { units: batch, timeoutMs: opts.synthTimeoutMs };
+    return { id: jobId(INGEST_SYNTH, data), data };
+  });
+}
+
+let versions: Promise<string> | undefined;
+const yosysVersion = () => {
+  versions ??= yosysBackend().then(async (y) => `${y.name}: ${await y.version()}`);
+  return versions;
+};
+
+/** Runs one synthesis job (in this process or on a queue worker): GHDL for VHDL units, then one Yosys batch. */
+export async function runIngestSynthJob(job: IngestSynthJob): Promise<IngestSynthJobResult> {
+  const tools: Record<string, string> = { yosys: await yosysVersion() };
+  const out = new Map<string, { key: string; synth?: SynthResult; ghdlError?: string }>();
+  const verilog: Array<{ key: string; code: string; top: string; tokens: number }> = [];
+  for (const u of job.units) {
+    if (u.language !== "vhdl") {
+      verilog.push(u);
+      continue;
+    }
+    tools.ghdl ??= await ghdlVersion();
+    const r = await synthesizeVhdl(u.code, u.top, { timeoutMs: job.timeoutMs });
+    if (r.kind === "ok") verilog.push({ ...u, code: r.verilog });
+    else
+      out.set(u.key, {
+        key: u.key,
+        ghdlError:
+          r.kind === "timeout"
+            ? `ghdl timed out (${job.timeoutMs} ms)`
+            : `ghdl ${r.kind === "analyse_error" ? "-a" : "synth"}: ${ghdlMessage(r.log)}`,
+      });
+  }
+  const synth = await synthesiseUnits(verilog, {
+    // The job is one batch: the planning happened when the jobs were made.
+    batch: Math.max(1, verilog.length),
+    batchTokens: Number.POSITIVE_INFINITY,
+    concurrency: 1,
+    timeoutMs: job.timeoutMs,
+  });
+  for (const [key, r] of synth) out.set(key, { key, synth: r });
+  return { units: job.units.flatMap((u) => out.get(u.key) ?? []), tools };
 }

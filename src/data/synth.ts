@@ -118,8 +118,22 @@ export async function synthesiseUnits(
     }
     opts.onProgress?.(done, jobs.length);
   };
-  const batches: SynthJob[][] = [];
-  let current: SynthJob[] = [];
+  const batches = planBatches(jobs, opts);
+  await Promise.all(batches.map((b) => limit(() => runBatch(b))));
+  return results;
+}
+
+/**
+ * Groups units into yosys batches of at most `batch` units and `batchTokens` tokens, in input order, largest batch
+ * first (so a slow one does not start last and leave a core idle). Deterministic: the queued ingest makes one job per
+ * batch and names it by its content.
+ */
+export function planBatches<J extends { tokens: number }>(
+  jobs: readonly J[],
+  opts: Pick<SynthOptions, "batch" | "batchTokens">,
+): J[][] {
+  const batches: J[][] = [];
+  let current: J[] = [];
   let tokens = 0;
   for (const job of jobs) {
     if (current.length > 0 && (current.length >= opts.batch || tokens + job.tokens > opts.batchTokens)) {
@@ -131,8 +145,7 @@ export async function synthesiseUnits(
     tokens += job.tokens;
   }
   if (current.length > 0) batches.push(current);
-  // Largest batches first, so a slow one does not start last and leave a core idle.
-  batches.sort((a, b) => b.reduce((s, j) => s + j.tokens, 0) - a.reduce((s, j) => s + j.tokens, 0));
-  await Promise.all(batches.map((b) => limit(() => runBatch(b))));
-  return results;
+  const size = (b: readonly J[]) => b.reduce((s, j) => s + j.tokens, 0);
+  // Stable sort: equal sizes keep input order.
+  return batches.sort((a, b) => size(b) - size(a));
 }

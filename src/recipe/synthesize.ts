@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import pLimit from "p-limit";
 import { type ScoreOptions, scoreProblem } from "../bench/score.js";
-import type { RunParams, Store, StoredSample } from "../bench/store.js";
+import type { Generation, RunParams, SampleKey, Store, StoredSample } from "../bench/store.js";
 import type { Problem, SampleScore } from "../contracts/bench.js";
 import { BadInputError } from "../core/errors.js";
 import type { DataRecord } from "../data/dataset.js";
 import { DATASET_FILES, type LoadedDataset } from "../data/store.js";
-import type { LlmClient } from "../llm/index.js";
+import { createClient, type LlmClient } from "../llm/index.js";
+import { type Executor, inProcessExecutor, jobId } from "../queue/executor.js";
 import type { ChatMessage, SftChatRow } from "../tasks/export.js";
 import { writeSftParquet } from "../tasks/export.js";
 import { extractVerilog } from "../verilog/index.js";
@@ -68,6 +68,10 @@ export interface SynthesizeOptions {
   fresh?: boolean;
   onStart?: (info: { runId: string; resumed: boolean; todo: number }) => void;
   onRecord?: (outcome: RecordOutcome) => void;
+  /** Where the per-design jobs run: in this process by default (`concurrency` at once), or on a queue. */
+  executor?: Executor;
+  /** Client settings a queue worker uses for its own client (the API key never goes in a job). */
+  clientOptions?: SynthesizeDesignJob["client"];
 }
 
 /** What happened to one design unit. */
@@ -123,7 +127,7 @@ export function specOf(response: string): string {
   return text;
 }
 
-function asProblem(record: DataRecord, suite: string): Problem {
+function asProblem(record: Pick<DataRecord, "id" | "code" | "top" | "spec">, suite: string): Problem {
   return {
     suite,
     id: record.id,
@@ -186,126 +190,64 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
   for (const s of o.store.samplesOf(runId)) stored.set(s.problem, [...(stored.get(s.problem) ?? []), s]);
   o.onStart?.({ runId, resumed, todo: work.length });
 
-  const spec = TEMPLATES[SPEC_TEMPLATE];
   const code = TEMPLATES[CODE_TEMPLATE];
-  const limit = pLimit(Math.max(1, o.concurrency));
   const outcomes = new Map<string, RecordOutcome>();
   const specs = new Map<string, string>();
   /** Kept units' equivalent regenerations (sample, raw response), for --traces. */
   const passing = new Map<string, Array<{ sample: number; raw: string }>>();
 
-  const one = async (record: DataRecord): Promise<RecordOutcome> => {
-    const base = { id: record.id, n: o.n, scored: 0, passes: 0, statuses: {} as Record<string, number> };
-    // 1. The specification (one per unit, kept once written).
-    let text = stored.get(SPEC_KEY(record.id))?.find((s) => s.raw !== null)?.raw ?? null;
-    if (text === null) {
-      const prompt = { system: spec.system, prompt: spec.prompt(record.top, record.code) };
-      try {
-        const [g] = await o.client.generate({
-          ...prompt,
-          n: 1,
-          seed: o.seed,
-          temperature: o.specTemperature,
-          ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
-        });
-        text = g?.text ?? null;
-        o.store.putGeneration(runId, SPEC_KEY(record.id), 0, { prompt, raw: text, code: null });
-      } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
-        o.store.putGeneration(runId, SPEC_KEY(record.id), 0, { prompt, raw: null, code: null, error });
-        return { ...base, status: "incomplete", reason: `specification request failed: ${error}` };
-      }
-    }
-    const described = text === null ? "" : specOf(text);
-    if (described === "") return { ...base, status: "dropped", reason: "the specification is empty" };
-    specs.set(record.id, described);
-
-    // 2. n regenerations from the specification alone.
-    const samples = stored.get(record.id) ?? [];
-    const have = new Set(samples.filter((s) => s.raw !== null).map((s) => s.sample));
-    const todo = Array.from({ length: o.n }, (_, i) => i).filter((i) => !have.has(i));
-    const prompt = { system: code.system, prompt: code.prompt(record.top, described) };
-    const fresh: Array<{ sample: number; code: string | null }> = [];
-    const responses = new Map<number, string>();
-    for (const x of samples) if (x.raw !== null) responses.set(x.sample, x.raw);
-    if (todo.length > 0) {
-      try {
-        const gens = await o.client.generate({
-          ...prompt,
-          n: todo.length,
-          seed: o.seed + 1 + (todo[0] ?? 0),
-          temperature: o.temperature,
-          ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
-        });
-        const items = todo.map((sample, i) => {
-          const raw = gens[i]?.text ?? null;
-          const extracted = raw === null ? null : extractVerilog(raw).code || null;
-          return {
-            problem: record.id,
-            sample,
-            prompt,
-            raw,
-            code: extracted,
-            ...(raw === null && { error: `the endpoint returned ${gens.length} of ${todo.length} samples` }),
-          };
-        });
-        o.store.putGenerations(runId, items);
-        for (const it of items) {
-          if (it.raw === null) continue;
-          fresh.push({ sample: it.sample, code: it.code });
-          responses.set(it.sample, it.raw);
-        }
-      } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
-        o.store.putGenerations(
-          runId,
-          todo.map((sample) => ({ problem: record.id, sample, prompt, raw: null, code: null, error })),
-        );
-      }
-    }
-
-    // 3. rtlgym's verdicts: every unscored regeneration against the original in one group check.
-    const unscored = [
-      ...samples.filter((s) => s.raw !== null && s.score === null).map((s) => ({ sample: s.sample, code: s.code })),
-      ...fresh,
-    ];
-    let scores: SampleScore[] = samples.flatMap((s) => (s.score ? [s.score] : []));
-    if (unscored.length > 0) {
-      const now = await scoreProblem(asProblem(record, suite), unscored, { verify: o.verify, official: false });
-      o.store.putScores(runId, now);
-      scores = [...scores, ...now];
-    }
-    scores = scores.filter((s) => s.sample < o.n);
-    const statuses: Record<string, number> = {};
-    for (const s of scores) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-    const passes = scores.filter((s) => s.status === "pass").length;
-    const out = { ...base, scored: scores.length, passes, statuses };
-    if (passes > 0 && o.traces) {
-      const ok = scores.filter((s) => s.status === "pass").map((s) => s.sample);
-      passing.set(
-        record.id,
-        ok.flatMap((sample) => (responses.has(sample) ? [{ sample, raw: responses.get(sample) as string }] : [])),
-      );
-    }
-    if (scores.length < o.n) {
-      // Kept already if one passed; the pass rate waits for the missing regenerations.
-      return { ...out, status: "incomplete", reason: `${o.n - scores.length} of ${o.n} regenerations missing` };
-    }
-    const passRate = passes / o.n;
-    return passes > 0
-      ? { ...out, status: "kept", passRate }
-      : { ...out, status: "dropped", reason: `no regenerated code equivalent (0/${o.n})`, passRate };
+  const roundTrip: RoundTripParams = {
+    n: o.n,
+    seed: o.seed,
+    specTemperature: o.specTemperature,
+    temperature: o.temperature,
+    ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
+    verify: o.verify,
+    suite,
+    traces: o.traces,
   };
-
-  await Promise.all(
-    work.map((r) =>
-      limit(async () => {
-        const outcome = await one(r);
-        outcomes.set(r.id, outcome);
-        o.onRecord?.(outcome);
-      }),
-    ),
+  const storeSink: RoundTripSink = {
+    putGeneration: (problem, sample, g) => o.store.putGeneration(runId, problem, sample, g),
+    putGenerations: (items) => o.store.putGenerations(runId, items),
+    putScores: (scores) => o.store.putScores(runId, scores),
+  };
+  // One job per design: its record, what the store already holds for it, the parameters. In-process the handler
+  // writes to the store as it goes; on a queue the worker returns its writes and they are applied here, in job order.
+  const jobs = work.map((r) => {
+    const prior = [...(stored.get(SPEC_KEY(r.id)) ?? []), ...(stored.get(r.id) ?? [])].map((x) => ({
+      problem: x.problem,
+      sample: x.sample,
+      raw: x.raw,
+      code: x.code,
+      score: x.score,
+    }));
+    const data: SynthesizeDesignJob = {
+      record: { id: r.id, code: r.code, top: r.top },
+      stored: prior,
+      params: roundTrip,
+      endpoint: o.endpoint,
+      model: o.model,
+      client: o.clientOptions ?? {},
+    };
+    return { id: jobId(SYNTHESIZE_DESIGN, data), data };
+  });
+  const byJob = new Map(jobs.map((j, i) => [j.id, work[i] as DataRecord]));
+  const executor = o.executor ?? inProcessExecutor(o.concurrency);
+  const results = await executor.run(
+    SYNTHESIZE_DESIGN,
+    jobs,
+    async (job) => ({ ...(await roundTripRecord(job.record, job.stored, roundTrip, o.client, storeSink)), writes: [] }),
+    (id, r) => {
+      const record = byJob.get(id) as DataRecord;
+      applyWrites(storeSink, r.writes);
+      outcomes.set(record.id, r.outcome);
+      if (r.spec !== undefined) specs.set(record.id, r.spec);
+      if (r.passing !== undefined) passing.set(record.id, r.passing);
+      o.onRecord?.(r.outcome);
+    },
   );
+  if (results.size !== jobs.length)
+    throw new BadInputError(`synthesize: ${jobs.length - results.size} jobs gave no result`);
 
   // Output: a dataset folder (readable by `data export`/`decontaminate`) holding the kept units with their spec.
   await mkdir(o.out, { recursive: true });
@@ -416,4 +358,201 @@ export async function synthesize(o: SynthesizeOptions): Promise<SynthesizeReport
   await writeFile(join(o.out, DATASET_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
   o.store.finishRun(runId, null, incomplete === 0 ? "done" : "failed");
   return report;
+}
+
+/** Where a round trip writes its prompts, responses and verdicts: the run store, or a list a queue job returns. */
+export interface RoundTripSink {
+  putGeneration(problem: string, sample: number, generation: Generation): void;
+  putGenerations(items: readonly (SampleKey & Generation)[]): void;
+  putScores(scores: readonly SampleScore[]): void;
+}
+
+/** A stored sample as a round trip reads it (no run id, no timestamps: a queue job carries these). */
+export type PriorSample = Pick<StoredSample, "problem" | "sample" | "raw" | "code" | "score">;
+
+/** The parameters of one record's round trip (plain JSON: a queue job carries them). */
+export interface RoundTripParams {
+  n: number;
+  seed: number;
+  specTemperature: number;
+  temperature: number;
+  maxTokens?: number;
+  verify: NonNullable<ScoreOptions["verify"]>;
+  suite: string;
+  traces: boolean;
+}
+
+export interface RoundTripResult {
+  outcome: RecordOutcome;
+  spec?: string;
+  /** The equivalent regenerations (sample, raw response), when traces are asked for. */
+  passing?: Array<{ sample: number; raw: string }>;
+}
+
+/**
+ * One design unit's round trip: the specification (unless stored), the missing regenerations, rtlgym's verdicts on
+ * the unscored ones. Everything new goes to `sink` as it arrives; `stored` is what earlier runs left.
+ */
+export async function roundTripRecord(
+  record: Pick<DataRecord, "id" | "code" | "top">,
+  stored: readonly PriorSample[],
+  o: RoundTripParams,
+  client: LlmClient,
+  sink: RoundTripSink,
+): Promise<RoundTripResult> {
+  const spec = TEMPLATES[SPEC_TEMPLATE];
+  const code = TEMPLATES[CODE_TEMPLATE];
+  const found: { spec?: string; passing?: Array<{ sample: number; raw: string }> } = {};
+  const base = { id: record.id, n: o.n, scored: 0, passes: 0, statuses: {} as Record<string, number> };
+  // 1. The specification (one per unit, kept once written).
+  let text = stored.find((s) => s.problem === SPEC_KEY(record.id) && s.raw !== null)?.raw ?? null;
+  if (text === null) {
+    const prompt = { system: spec.system, prompt: spec.prompt(record.top, record.code) };
+    try {
+      const [g] = await client.generate({
+        ...prompt,
+        n: 1,
+        seed: o.seed,
+        temperature: o.specTemperature,
+        ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
+      });
+      text = g?.text ?? null;
+      sink.putGeneration(SPEC_KEY(record.id), 0, { prompt, raw: text, code: null });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      sink.putGeneration(SPEC_KEY(record.id), 0, { prompt, raw: null, code: null, error });
+      return { ...found, outcome: { ...base, status: "incomplete", reason: `specification request failed: ${error}` } };
+    }
+  }
+  const described = text === null ? "" : specOf(text);
+  if (described === "")
+    return { ...found, outcome: { ...base, status: "dropped", reason: "the specification is empty" } };
+  found.spec = described;
+
+  // 2. n regenerations from the specification alone.
+  const samples = stored.filter((s) => s.problem === record.id);
+  const have = new Set(samples.filter((s) => s.raw !== null).map((s) => s.sample));
+  const todo = Array.from({ length: o.n }, (_, i) => i).filter((i) => !have.has(i));
+  const prompt = { system: code.system, prompt: code.prompt(record.top, described) };
+  const fresh: Array<{ sample: number; code: string | null }> = [];
+  const responses = new Map<number, string>();
+  for (const x of samples) if (x.raw !== null) responses.set(x.sample, x.raw);
+  if (todo.length > 0) {
+    try {
+      const gens = await client.generate({
+        ...prompt,
+        n: todo.length,
+        seed: o.seed + 1 + (todo[0] ?? 0),
+        temperature: o.temperature,
+        ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
+      });
+      const items = todo.map((sample, i) => {
+        const raw = gens[i]?.text ?? null;
+        const extracted = raw === null ? null : extractVerilog(raw).code || null;
+        return {
+          problem: record.id,
+          sample,
+          prompt,
+          raw,
+          code: extracted,
+          ...(raw === null && { error: `the endpoint returned ${gens.length} of ${todo.length} samples` }),
+        };
+      });
+      sink.putGenerations(items);
+      for (const it of items) {
+        if (it.raw === null) continue;
+        fresh.push({ sample: it.sample, code: it.code });
+        responses.set(it.sample, it.raw);
+      }
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      sink.putGenerations(todo.map((sample) => ({ problem: record.id, sample, prompt, raw: null, code: null, error })));
+    }
+  }
+
+  // 3. rtlgym's verdicts: every unscored regeneration against the original in one group check.
+  const unscored = [
+    ...samples.filter((s) => s.raw !== null && s.score === null).map((s) => ({ sample: s.sample, code: s.code })),
+    ...fresh,
+  ];
+  let scores: SampleScore[] = samples.flatMap((s) => (s.score ? [s.score] : []));
+  if (unscored.length > 0) {
+    const now = await scoreProblem(asProblem(record, o.suite), unscored, { verify: o.verify, official: false });
+    sink.putScores(now);
+    scores = [...scores, ...now];
+  }
+  scores = scores.filter((s) => s.sample < o.n);
+  const statuses: Record<string, number> = {};
+  for (const s of scores) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+  const passes = scores.filter((s) => s.status === "pass").length;
+  const out = { ...base, scored: scores.length, passes, statuses };
+  if (passes > 0 && o.traces) {
+    const ok = scores.filter((s) => s.status === "pass").map((s) => s.sample);
+    found.passing = ok.flatMap((sample) =>
+      responses.has(sample) ? [{ sample, raw: responses.get(sample) as string }] : [],
+    );
+  }
+  if (scores.length < o.n) {
+    // Kept already if one passed; the pass rate waits for the missing regenerations.
+    return {
+      ...found,
+      outcome: { ...out, status: "incomplete", reason: `${o.n - scores.length} of ${o.n} regenerations missing` },
+    };
+  }
+  const passRate = passes / o.n;
+  const outcome: RecordOutcome =
+    passes > 0
+      ? { ...out, status: "kept", passRate }
+      : { ...out, status: "dropped", reason: `no regenerated code equivalent (0/${o.n})`, passRate };
+  return { ...found, outcome };
+}
+
+/** The job kind of round-trip synthesis (one design unit); its worker handler is runSynthesizeDesignJob. */
+export const SYNTHESIZE_DESIGN = "synthesize.design";
+
+export interface SynthesizeDesignJob {
+  record: Pick<DataRecord, "id" | "code" | "top">;
+  stored: PriorSample[];
+  params: RoundTripParams;
+  endpoint: string;
+  model: string;
+  /** Client settings (never the API key: a worker reads its own OPENAI_API_KEY, so no secret sits in Redis). */
+  client: { retries?: number; timeoutMs?: number; fanOut?: boolean };
+}
+
+type Write =
+  | { op: "generation"; problem: string; sample: number; generation: Generation }
+  | { op: "generations"; items: Array<SampleKey & Generation> }
+  | { op: "scores"; scores: SampleScore[] };
+
+export type SynthesizeDesignResult = RoundTripResult & { writes: Write[] };
+
+function applyWrites(sink: RoundTripSink, writes: readonly Write[]): void {
+  for (const w of writes) {
+    if (w.op === "generation") sink.putGeneration(w.problem, w.sample, w.generation);
+    else if (w.op === "generations") sink.putGenerations(w.items);
+    else sink.putScores(w.scores);
+  }
+}
+
+/** A queue worker's round trip of one design: its own client to the endpoint; the store writes are returned. */
+export async function runSynthesizeDesignJob(job: SynthesizeDesignJob): Promise<SynthesizeDesignResult> {
+  const apiKey = process.env.OPENAI_API_KEY;
+  const client = createClient({
+    baseUrl: job.endpoint,
+    model: job.model,
+    api: "chat",
+    ...(job.client.retries !== undefined && { retries: job.client.retries }),
+    ...(job.client.timeoutMs !== undefined && { timeoutMs: job.client.timeoutMs }),
+    ...(job.client.fanOut && { fanOut: true }),
+    ...(apiKey && { apiKey }),
+  });
+  const writes: Write[] = [];
+  const sink: RoundTripSink = {
+    putGeneration: (problem, sample, generation) => writes.push({ op: "generation", problem, sample, generation }),
+    putGenerations: (items) => writes.push({ op: "generations", items: [...items] }),
+    putScores: (scores) => writes.push({ op: "scores", scores: [...scores] }),
+  };
+  const r = await roundTripRecord(job.record, job.stored, job.params, client, sink);
+  return { ...r, writes };
 }

@@ -10,6 +10,7 @@ import { DEFAULT_EXPORT, EXPORT_FORMATS, type ExportFormat, exportDataset } from
 import { DEFAULT_INGEST, ingest } from "../../data/ingest.js";
 import { readDataset, writeDataset, writeManifest } from "../../data/store.js";
 import { intOption } from "../options.js";
+import { dataQueue, queueSummary, registerWorker } from "./data-worker.js";
 import { registerDifficulty } from "./difficulty.js";
 import { registerDistill } from "./distill.js";
 import { registerRaft } from "./search.js";
@@ -94,6 +95,7 @@ export function registerData(program: Command): void {
   registerDifficulty(data);
   registerSynthesize(data);
   registerRaft(data);
+  registerWorker(data);
 
   data
     .command("ingest")
@@ -109,6 +111,7 @@ export function registerData(program: Command): void {
     .option("--batch <n>", "units per yosys process", intOption, DEFAULT_INGEST.synthBatch)
     .option("--workers <n>", "yosys processes at once", intOption, DEFAULT_INGEST.concurrency)
     .option("--no-synth", "skip Yosys (no synthesizability, clock or reset classification)")
+    .option("--queue <url>", "run the synthesis jobs on this Redis queue (redis://host:port) served by `data worker`s")
     .option("--json", "print one JSON summary on stdout")
     .option("--quiet", "no progress on stderr")
     .action(
@@ -120,18 +123,24 @@ export function registerData(program: Command): void {
           batch: number;
           workers: number;
           synth: boolean;
+          queue?: string;
           json?: boolean;
           quiet?: boolean;
         },
       ) => {
         const report = progress(flags.quiet === true);
+        const executor = flags.queue !== undefined ? await dataQueue(flags.queue, flags.quiet === true) : undefined;
         const options = {
           nearThreshold: flags.near,
           synthBatch: flags.batch,
           concurrency: flags.workers,
           noSynth: !flags.synth,
         };
-        const result = await ingest(paths, { ...options, onProgress: (e) => report(e.stage, e.done, e.total) });
+        const result = await ingest(paths, {
+          ...options,
+          onProgress: (e) => report(e.stage, e.done, e.total),
+          ...(executor && { executor }),
+        });
         const out = resolve(flags.out);
         const summary = await writeDataset(
           out,
@@ -160,6 +169,7 @@ export function registerData(program: Command): void {
               inUnits: [...result.records, ...result.duplicates]
                 .flatMap((r) => r.files.map((f) => `${r.source}/${f}`))
                 .filter((v, i, a) => a.indexOf(v) === i).length,
+              ...(executor && { queue: queueSummary(executor.stats) }),
             })}\n`,
           );
           return;

@@ -9,6 +9,7 @@ import { DATASET_FILES, readDataset } from "../../data/store.js";
 import { synthesize } from "../../recipe/synthesize.js";
 import { intOption } from "../options.js";
 import { numberOption } from "./bench/shared.js";
+import { dataQueue, queueSummary } from "./data-worker.js";
 import { addEndpointFlags, type EndpointFlags, endpointClient } from "./endpoint.js";
 
 interface SynthFlags extends EndpointFlags {
@@ -30,6 +31,7 @@ interface SynthFlags extends EndpointFlags {
   resume?: string;
   fresh?: boolean;
   db?: string;
+  queue?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -59,6 +61,7 @@ export function registerSynthesize(data: Command): void {
     .option("--resume <run-id>", "resume this run (default: the newest unfinished run with the same parameters)")
     .option("--fresh", "start a new run even if an unfinished one with the same parameters exists")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
+    .option("--queue <url>", "run the per-design jobs on this Redis queue (redis://host:port) served by `data worker`s")
     .option("--json", "print the report as one JSON object on stdout")
     .option("--quiet", "no progress output");
   addEndpointFlags(cmd);
@@ -75,6 +78,7 @@ export function registerSynthesize(data: Command): void {
         throw new BadInputError(`${out} is not empty and is not an rtlgym dataset`);
     }
     const client = await endpointClient(flags.endpoint, flags.model, "chat", flags);
+    const executor = flags.queue !== undefined ? await dataQueue(flags.queue, flags.quiet === true) : undefined;
     const store = openStore(flags.db);
     const silent = flags.quiet === true || flags.json === true;
     let progress = createProgress({ total: 0, label: "", silent: true });
@@ -94,6 +98,14 @@ export function registerSynthesize(data: Command): void {
         maxLines: flags.maxLines,
         ...(flags.limit !== undefined && { limit: flags.limit }),
         concurrency: flags.workers,
+        ...(executor && {
+          executor,
+          clientOptions: {
+            retries: flags.retries,
+            timeoutMs: flags.requestTimeoutMs,
+            ...(flags.fanOut && { fanOut: true }),
+          },
+        }),
         verify: {
           engine: flags.engine,
           seed: flags.seed,
@@ -113,7 +125,10 @@ export function registerSynthesize(data: Command): void {
         },
       });
       progress.done();
-      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (flags.json)
+        process.stdout.write(
+          `${JSON.stringify({ ...report, ...(executor && { queue: queueSummary(executor.stats) }) })}\n`,
+        );
       else
         process.stdout.write(
           `${report.units} units (${report.skipped} skipped as too long): ${report.specs} specs, ` +
