@@ -108,7 +108,7 @@ describe("rtlgym train rl", () => {
         "",
       ].join("\n"),
     );
-    const s = JSON.parse(await cli(["train", "rl", "--config", config, "--db", db, "--json"], 400_000)) as Summary;
+    const s = JSON.parse(await cli(["train", "rl", "--config", config, "--db", db, "--json"], 700_000)) as Summary;
     expect(s.recipe).toBe("codev-r1");
     expect(s.algorithm).toBe("dapo");
     expect(s.split).toBe("heldout-params");
