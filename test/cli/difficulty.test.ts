@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bandIds, readDifficulty } from "../../src/bench/difficulty.js";
 import { referenceAsCandidate } from "../../src/bench/samples.js";
@@ -11,20 +9,10 @@ import { difficultyOverride, recipeConfig } from "../../src/cli/commands/recipe-
 import { BenchSummary, type Problem } from "../../src/contracts/index.js";
 import { BadInputError } from "../../src/core/errors.js";
 import { bandRows, RlConfig } from "../../src/train/rl.js";
+import { rtlgym as runCli } from "../data/cli.js";
 
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
-const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
-
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
+/** The real CLI in a child process (test/data/cli.ts), with the arguments spread. */
+const rtlgym = (...args: string[]) => runCli(args);
 
 // Two samples each: the first problem always passes, the second sometimes, the third never.
 const ALWAYS = "b001_basic_gates";
