@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { INGEST_SYNTH, type IngestSynthJob, runIngestSynthJob } from "../../data/ingest.js";
 import { DATA_QUEUE, DEFAULT_STALL } from "../../queue/executor.js";
-import type { JobHandler, QueueRunStats } from "../../queue/index.js";
+import type { JobHandler, QueueProgress, QueueRunStats } from "../../queue/index.js";
 import { runSynthesizeDesignJob, SYNTHESIZE_DESIGN, type SynthesizeDesignJob } from "../../recipe/synthesize.js";
 import { intOption } from "../options.js";
+import { throttled } from "../throttle.js";
 
 /** Every job kind a data worker serves. */
 const HANDLERS: Record<string, JobHandler> = {
@@ -16,17 +17,15 @@ export async function dataQueue(url: string, quiet: boolean) {
   // Loaded only here: BullMQ and ioredis cost a third of a second at startup, which in-process commands skip.
   const { queueExecutor, redisConnection } = await import("../../queue/index.js");
   redisConnection(url); // a bad URL fails before any work
-  let last = 0;
   return queueExecutor(url, DATA_QUEUE, {
-    onProgress: (p) => {
-      if (quiet || Date.now() - last < 5_000) return;
-      last = Date.now();
+    onProgress: throttled(5_000, (p: QueueProgress) => {
+      if (quiet) return;
       process.stderr.write(`${JSON.stringify({ stage: "queue", done: p.done, total: p.total, workers: p.workers })}\n`);
       if (p.workers === 0 && p.done < p.total)
         process.stderr.write(
           `rtlgym: no worker serves ${url} yet: start one with \`rtlgym data worker --queue ${url}\`\n`,
         );
-    },
+    }),
   });
 }
 

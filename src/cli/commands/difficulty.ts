@@ -13,6 +13,7 @@ import { openStore } from "../../bench/store.js";
 import { BadInputError } from "../../core/errors.js";
 import { sampleTasks } from "../../train/evaluate.js";
 import { intOption } from "../options.js";
+import { throttled } from "../throttle.js";
 import { numberOption } from "./bench/shared.js";
 
 interface DifficultyFlags {
@@ -77,7 +78,6 @@ export function registerDifficulty(data: Command): void {
       if (flags.n < 1) throw new BadInputError("-n must be at least 1");
       let runId = flags.run;
       if (flags.model !== undefined) {
-        let last = 0;
         const sampled = await sampleTasks({
           model: flags.model,
           tasksDir: flags.tasks as string,
@@ -90,11 +90,13 @@ export function registerDifficulty(data: Command): void {
           ...(flags.threads !== undefined && { threads: flags.threads }),
           ...(flags.python !== undefined && { python: flags.python }),
           ...(flags.db !== undefined && { store: flags.db }),
-          onProgress: (done, total) => {
-            if (flags.quiet || (Date.now() - last < 2000 && done < total)) return;
-            last = Date.now();
-            process.stderr.write(`${JSON.stringify({ stage: "sample", done, total })}\n`);
-          },
+          onProgress: throttled(
+            2000,
+            (done: number, total: number) => {
+              if (!flags.quiet) process.stderr.write(`${JSON.stringify({ stage: "sample", done, total })}\n`);
+            },
+            (done, total) => done === total,
+          ),
         });
         runId = sampled.bench.run.id;
       }

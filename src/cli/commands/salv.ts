@@ -9,6 +9,7 @@ import {
   writeSalvPairs,
 } from "../../train/salv.js";
 import { intOption } from "../options.js";
+import { throttled } from "../throttle.js";
 
 interface SalvPairsFlags {
   run?: string;
@@ -62,18 +63,16 @@ export function registerSalvPairs(program: Command): void {
       if (flags.run !== undefined) {
         samples = samplesFromRun(flags.run, flags.db);
       } else {
-        let last = 0;
         samples = await samplesFromFile(
           flags.samples as string,
           flags.suite as string,
           flags.data,
           {},
-          (done, total) => {
-            if (done === total || Date.now() - last > 5000) {
-              last = Date.now();
-              log(`scored ${done}/${total}`);
-            }
-          },
+          throttled(
+            5000,
+            (done: number, total: number) => log(`scored ${done}/${total}`),
+            (done, total) => done === total,
+          ),
         );
       }
       log(`${samples.length} samples; slicing`);
