@@ -204,6 +204,15 @@ describe("rl config", () => {
     const grpo = pythonOptions(RlConfig.parse({ ...base, algorithm: "grpo" }), "http://r");
     expect(grpo).toMatchObject({ loss_type: "grpo", epsilon_high: 0.2, beta: 0.04, dynamic_sampling: false });
     expect(grpo.overlong_buffer).toBe(0);
+    const rft = pythonOptions(RlConfig.parse({ ...base, algorithm: "rft" }), "http://r");
+    expect(rft).toMatchObject({
+      advantage: "pass",
+      loss_type: "dapo",
+      beta: 0,
+      overlong_buffer: 0,
+      dynamic_sampling: true,
+    });
+    expect(dapo.advantage).toBeUndefined();
     const custom = pythonOptions(
       RlConfig.parse({ ...base, train: { epsilonHigh: 0.3, dynamicSampling: false, maxCompletionLength: 48 } }),
       "u",
