@@ -223,6 +223,8 @@ export interface RlEval {
   statuses: Record<string, number>;
   benchRunId: string;
   seconds: number;
+  /** The figures of an earlier identical evaluation (same model files, problems and settings), not sampled again. */
+  reused?: boolean;
 }
 
 /** What `rtlgym train rl --json` prints. */
@@ -449,6 +451,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
           statuses: r.statuses,
           benchRunId: r.runId,
           seconds: r.seconds,
+          ...(r.reused && { reused: true }),
         };
         evals.set(step, e);
         writeFileSync(evalsFile, `${JSON.stringify([...evals.values()], null, 2)}\n`);
