@@ -75,6 +75,8 @@ describe("evaluation reuse", () => {
     writeFileSync(join(model, "model.safetensors"), "weights v3");
     await expect(evaluateModel({ ...options, python: join(dir, "no-python") })).rejects.toThrow(/no-python/);
     writeFileSync(join(model, "model.safetensors"), "weights v1");
-    await expect(evaluateModel({ ...options, reuse: false, python: join(dir, "no-python") })).rejects.toThrow(/no-python/);
+    await expect(evaluateModel({ ...options, reuse: false, python: join(dir, "no-python") })).rejects.toThrow(
+      /no-python/,
+    );
   });
 });
