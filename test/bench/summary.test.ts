@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderHtml, renderMarkdown } from "../../src/bench/report/index.js";
 import { readSamplesFile, referenceAsCandidate } from "../../src/bench/samples.js";
 import { selectProblems } from "../../src/bench/select.js";
-import { renderHtml, renderMarkdown } from "../../src/bench/report/index.js";
 import { summarise } from "../../src/bench/summary.js";
 import {
   BenchSummary,
@@ -182,7 +182,9 @@ describe("minimum strength", () => {
     expect(md).toContain("## Pass strength");
     expect(md).toMatch(/\| simulated \| 3 \|/);
     expect(md).toContain("3 passes fell below it and do not count toward pass@k");
-    expect(md).toMatch(/\| a \| 0 \| simulated \| 100 simulated, toggled 3\/4 state bits, FSM states 2\/3 \| simulated is below bounded \|/);
+    expect(md).toMatch(
+      /\| a \| 0 \| simulated \| 100 simulated, toggled 3\/4 state bits, FSM states 2\/3 \| simulated is below bounded \|/,
+    );
     expect(md).toMatch(/\| a \| 2 \| proved \| formal proof, .* \| - \|/);
     const html = renderHtml(s, input.scores);
     expect(html).toContain("<h2>Pass strength</h2>");

@@ -116,7 +116,8 @@ describe("coverage of the reference's state", () => {
       stateBits: 1,
       unsupported: null,
     };
-    const flop = (name: string) => `module ${name}(input clk, input d, output reg q); always @(posedge clk) q <= d; endmodule\n`;
+    const flop = (name: string) =>
+      `module ${name}(input clk, input d, output reg q); always @(posedge clk) q <= d; endmodule\n`;
     const spec = {
       nonce: "00aa11bb22cc33dd",
       reference: { module: "ref_x", iface },
