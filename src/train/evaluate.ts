@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { PromptStyle } from "../bench/prompts.js";
 import { type BenchRunOutput, runBench } from "../bench/run.js";
 import { selectProblems } from "../bench/select.js";
@@ -10,6 +11,7 @@ import { BadInputError } from "../core/errors.js";
 import { createClient } from "../llm/index.js";
 import { toolVersions } from "../verify/index.js";
 import { serveModel } from "./serve.js";
+import { openTrainStore } from "./store.js";
 
 /** Options of {@link evaluateModel}. */
 export interface EvaluateModelOptions {
@@ -41,6 +43,12 @@ export interface EvaluateModelOptions {
   store?: string;
   /** Called after each scored sample. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * evaluateModel only: reuse a finished evaluation of the same model files with the same problems and settings
+   * (`evaluationKey`) from the run store instead of sampling again; default true. Sampling is seeded, so a rerun
+   * gives the same figures: the recipes' "before" evaluation of one SFT model is the same for every recipe.
+   */
+  reuse?: boolean;
   onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
 }
@@ -58,8 +66,10 @@ export interface EvaluateModelResult {
   statuses: Record<string, number>;
   /** The bench run id in the run store (`rtlgym bench show RUN`). */
   runId: string;
-  /** Wall time: serving, sampling and scoring. */
+  /** Wall time: serving, sampling and scoring (of the original evaluation when reused). */
   seconds: number;
+  /** True when the figures come from an earlier identical evaluation (`reuse`). */
+  reused?: boolean;
 }
 
 /** Options of {@link sampleTasks}: a model, a tasks split, and which of its problems. */
@@ -77,16 +87,9 @@ export interface SampleTasksResult {
   seconds: number;
 }
 
-/**
- * Samples n responses per problem of a tasks split from a model directory and verifies them, as `bench run` does:
- * serves the model (`serveModel`, a free port), samples with rtlgym's OpenAI client, scores with `runBench` (a fresh
- * run each time, kept in the run store), and stops the server. Evaluation and the recipes' rollouts both use it.
- */
-export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTasksResult> {
-  const start = Date.now();
+/** The problems of a tasks split that {@link sampleTasks} would sample, and the suite they come from. */
+async function taskProblems(options: SampleTasksOptions) {
   const split = options.split ?? "heldout-params";
-  const n = options.n ?? 5;
-  if (!Number.isInteger(n) || n < 1) throw new BadInputError(`n must be a positive integer, got ${n}`);
   const data = resolve(options.tasksDir, split);
   if (!existsSync(data)) {
     throw new BadInputError(`no split ${split} in ${options.tasksDir} (expected a \`rtlgym tasks generate\` folder)`, {
@@ -96,7 +99,19 @@ export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTa
   const suite = await loadSuite("tasks", data);
   const chosen =
     typeof options.problems === "function" ? options.problems(suite.problems) : (options.problems ?? suite.problems);
-  const problems = selectProblems(chosen, options.limit !== undefined ? { limit: options.limit } : {});
+  return { suite, problems: selectProblems(chosen, options.limit !== undefined ? { limit: options.limit } : {}) };
+}
+
+/**
+ * Samples n responses per problem of a tasks split from a model directory and verifies them, as `bench run` does:
+ * serves the model (`serveModel`, a free port), samples with rtlgym's OpenAI client, scores with `runBench` (a fresh
+ * run each time, kept in the run store), and stops the server. Evaluation and the recipes' rollouts both use it.
+ */
+export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTasksResult> {
+  const start = Date.now();
+  const n = options.n ?? 5;
+  if (!Number.isInteger(n) || n < 1) throw new BadInputError(`n must be a positive integer, got ${n}`);
+  const { suite, problems } = await taskProblems(options);
   const served = await serveModel({
     model: options.model,
     port: 0,
@@ -143,9 +158,19 @@ export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTa
 
 /** Held-out pass@1 of a model directory on a tasks split, as `bench run` measures it ({@link sampleTasks}). */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
+  const key = options.reuse === false ? undefined : await evaluationKey(options);
+  if (key !== undefined) {
+    const store = openTrainStore(...(options.store === undefined ? [] : [options.store]));
+    try {
+      const hit = store.cachedEvaluation(key);
+      if (hit !== undefined) return { ...(hit as unknown as EvaluateModelResult), reused: true };
+    } finally {
+      store.close();
+    }
+  }
   const { bench, seconds } = await sampleTasks(options);
   const s = bench.summary;
-  return {
+  const result: EvaluateModelResult = {
     passAt1: s.passAtK["1"] ?? 0,
     passAtK: s.passAtK,
     problems: s.attempted,
@@ -154,4 +179,54 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     runId: bench.run.id,
     seconds,
   };
+  if (key !== undefined) {
+    const store = openTrainStore(...(options.store === undefined ? [] : [options.store]));
+    try {
+      store.cacheEvaluation(key, { ...result });
+    } finally {
+      store.close();
+    }
+  }
+  return result;
+}
+
+/** Files of a model directory that decide what it generates: weights, configs, tokenizer, chat template. */
+const MODEL_FILE = /\.(safetensors|bin|json|jinja|model|txt|tiktoken)$/;
+
+/**
+ * sha256 over the model directory's own files (top level, sorted; rtlgym's run records `rtlgym-*` and sub-folders
+ * such as checkpoints/ excluded), so a retrained model never matches its predecessor's evaluation.
+ */
+export async function modelDigest(dir: string): Promise<string> {
+  const hash = createHash("sha256");
+  const names = readdirSync(dir)
+    .filter((f) => MODEL_FILE.test(f) && !f.startsWith("rtlgym-") && statSync(join(dir, f)).isFile())
+    .sort();
+  for (const name of names) {
+    hash.update(`${name}\0`);
+    for await (const chunk of createReadStream(join(dir, name))) hash.update(chunk as Buffer);
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * What an evaluation's figures depend on, hashed: the model files, every chosen problem (id, prompt, reference),
+ * the sampling settings and seed, the prompt style, the engine and the verification tools' versions.
+ */
+export async function evaluationKey(options: EvaluateModelOptions): Promise<string> {
+  const { problems } = await taskProblems(options);
+  const parts = {
+    model: await modelDigest(resolve(options.model)),
+    problems: problems.map((p) => [p.id, p.prompt, p.reference, p.excluded ?? null]),
+    n: options.n ?? 5,
+    temperature: options.temperature ?? 0.2,
+    seed: options.seed ?? 1,
+    maxTokens: options.maxTokens ?? 384,
+    topP: options.topP ?? null,
+    promptStyle: options.promptStyle ?? "upstream",
+    engine: options.engine ?? "sim",
+    tools: await toolVersions(),
+  };
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }

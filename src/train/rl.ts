@@ -15,9 +15,11 @@ import { runTrainer } from "./trainer.js";
 /**
  * `algorithm` presets. `dapo` is CodeV-R1's (token-level loss, clip-higher, no KL, overlong shaping, dynamic
  * sampling with the adaptive draw rule); `grpo` is the baseline without the DAPO pieces (sequence-mean loss,
- * symmetric clip, a KL term, every group trained on). Keys in `train` override either.
+ * symmetric clip, a KL term, every group trained on); `rft` is rejection sampling alone, online (each step samples
+ * the current model, keeps the verified passes and trains on them with token-level cross-entropy; groups without a
+ * pass are redrawn by the same adaptive rule). Keys in `train` override any of them.
  */
-export const RL_ALGORITHMS = ["dapo", "grpo"] as const;
+export const RL_ALGORITHMS = ["dapo", "grpo", "rft"] as const;
 
 const PRESET_OPTIONS: Record<(typeof RL_ALGORITHMS)[number], Record<string, unknown>> = {
   dapo: {
@@ -37,6 +39,16 @@ const PRESET_OPTIONS: Record<(typeof RL_ALGORITHMS)[number], Record<string, unkn
     overlong_buffer: 0,
     dynamic_sampling: false,
     adaptive: false,
+  },
+  rft: {
+    loss_type: "dapo",
+    epsilon: 0.2,
+    epsilon_high: 0.2,
+    beta: 0,
+    overlong_buffer: 0,
+    dynamic_sampling: true,
+    adaptive: true,
+    advantage: "pass",
   },
 };
 
@@ -211,6 +223,8 @@ export interface RlEval {
   statuses: Record<string, number>;
   benchRunId: string;
   seconds: number;
+  /** The figures of an earlier identical evaluation (same model files, problems and settings), not sampled again. */
+  reused?: boolean;
 }
 
 /** What `rtlgym train rl --json` prints. */
@@ -437,6 +451,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
           statuses: r.statuses,
           benchRunId: r.runId,
           seconds: r.seconds,
+          ...(r.reused && { reused: true }),
         };
         evals.set(step, e);
         writeFileSync(evalsFile, `${JSON.stringify([...evals.values()], null, 2)}\n`);

@@ -47,6 +47,9 @@ export interface TrainStore {
   finishRun(runId: number, status: TrainRunRecord["status"], summary: Record<string, unknown> | null): void;
   getRun(runId: number): TrainRunRecord | undefined;
   metrics(runId: number): TrainMetric[];
+  /** A finished evaluation recorded under `key` (see `evaluationKey`), if any. */
+  cachedEvaluation(key: string): Record<string, unknown> | undefined;
+  cacheEvaluation(key: string, result: Record<string, unknown>): void;
   close(): void;
 }
 
@@ -79,6 +82,11 @@ CREATE TABLE IF NOT EXISTS train_values (
   name TEXT NOT NULL,
   value REAL NOT NULL,
   PRIMARY KEY (run_id, step, name)
+);
+CREATE TABLE IF NOT EXISTS eval_cache (
+  key TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  result TEXT NOT NULL
 );`;
 
 interface RunRow {
@@ -124,6 +132,8 @@ export function openTrainStore(path: string = defaultStorePath()): TrainStore {
   const selectMetrics = db.prepare(
     "SELECT step, loss, tokens_per_s, learning_rate, elapsed_s FROM train_metrics WHERE run_id = ? ORDER BY step",
   );
+  const selectEval = db.prepare("SELECT result FROM eval_cache WHERE key = ?");
+  const insertEval = db.prepare("INSERT OR REPLACE INTO eval_cache (key, created_at, result) VALUES (?, ?, ?)");
   return {
     startRun(run) {
       const info = insertRun.run(
@@ -182,6 +192,13 @@ export function openTrainStore(path: string = defaultStorePath()): TrainStore {
         learningRate: r.learning_rate,
         elapsedS: r.elapsed_s,
       }));
+    },
+    cachedEvaluation(key) {
+      const row = selectEval.get(key) as { result: string } | undefined;
+      return row === undefined ? undefined : (JSON.parse(row.result) as Record<string, unknown>);
+    },
+    cacheEvaluation(key, result) {
+      insertEval.run(key, new Date().toISOString(), JSON.stringify(result));
     },
     close() {
       db.close();

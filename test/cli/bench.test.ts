@@ -1,29 +1,15 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { referenceAsCandidate } from "../../src/bench/samples.js";
 import { openStore } from "../../src/bench/store.js";
 import { loadSuite } from "../../src/bench/suites/registry.js";
 import { BenchSummary, type LoadedSuite, type Problem } from "../../src/contracts/index.js";
+import { MAIN, cli as rtlgym, TSX } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
-const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
-
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
 
 const PROBLEMS = ["b001_basic_gates", "b002_mux2_8bit", "b004_decoder_3to8_en", "b005_priority_encoder8"];
 const HANGING = "b005_priority_encoder8";

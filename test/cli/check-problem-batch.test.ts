@@ -1,31 +1,16 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckError } from "../../src/cli/commands/check-input.js";
 import { VerifyResult } from "../../src/contracts/index.js";
+import { ROOT, cli as rtlgym, rtlgym as runCli } from "../helpers/cli.js";
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const BENCHMARKS = process.env.RTLGYM_BENCHMARKS ?? join(ROOT, "..", "shared", "benchmarks");
 const V2 = join(BENCHMARKS, "verilog-eval", "v2", "dataset_spec-to-rtl");
 // The public benchmark data (../shared/benchmarks or RTLGYM_BENCHMARKS), as the integration tests: skipped without it.
 const HAVE_DATA = existsSync(V2);
-
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
 
 let dir = "";
 const MUX_GOOD =
@@ -201,15 +186,9 @@ describe("rtlgym check --batch", () => {
 
   it("reads stdin with -, and exits 0 when every pair passes", async () => {
     const line = JSON.stringify({ problem: "builtin/b002_mux2_8bit", candidate: MUX_GOOD });
-    const child = execFile(TSX, [MAIN, "check", "--batch", "-"], { timeout: 60_000 });
-    child.stdin?.end(`${line}\n${line}\n`);
-    let stdout = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(code).toBe(0);
-    const out = stdout
+    const r = await runCli(["check", "--batch", "-"], { timeoutMs: 60_000, input: `${line}\n${line}\n` });
+    expect(r.code).toBe(0);
+    const out = r.stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));

@@ -9,10 +9,7 @@ import { difficultyOverride, recipeConfig } from "../../src/cli/commands/recipe-
 import { BenchSummary, type Problem } from "../../src/contracts/index.js";
 import { BadInputError } from "../../src/core/errors.js";
 import { bandRows, RlConfig } from "../../src/train/rl.js";
-import { rtlgym as runCli } from "../data/cli.js";
-
-/** The real CLI in a child process (test/data/cli.ts), with the arguments spread. */
-const rtlgym = (...args: string[]) => runCli(args);
+import { cli as rtlgym } from "../helpers/cli.js";
 
 // Two samples each: the first problem always passes, the second sometimes, the third never.
 const ALWAYS = "b001_basic_gates";

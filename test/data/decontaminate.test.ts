@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenize } from "../../src/verilog/index.js";
-import { CORPUS, rtlgym } from "./cli.js";
+import { CORPUS, rtlgym } from "../helpers/cli.js";
+import { decontaminate, ingest } from "../helpers/decontaminate.js";
 
 const BUILTIN = join(import.meta.dirname, "..", "..", "suites", "builtin");
 const SUBSET = [
@@ -123,12 +124,10 @@ endmodule
   );
   for (const name of ["clean", "planted"]) {
     const out = join(root, `${name}-ds`);
-    const ing = await rtlgym(["data", "ingest", join(root, name), "--out", out, "--json", "--quiet"]);
-    expect(ing.code, ing.stderr).toBe(0);
-    const dec = await rtlgym(["data", "decontaminate", "--dataset", out, "--suites", "builtin", "--json", "--quiet"]);
-    expect(dec.code, dec.stderr).toBe(0);
-    if (name === "clean") clean = JSON.parse(dec.stdout);
-    else planted = JSON.parse(dec.stdout);
+    await ingest(join(root, name), out);
+    const result = await decontaminate<typeof clean>(out, "builtin");
+    if (name === "clean") clean = result;
+    else planted = result;
   }
 }, 120_000);
 

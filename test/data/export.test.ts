@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verify } from "../../src/verify/index.js";
-import { rtlgym } from "./cli.js";
+import { rtlgym } from "../helpers/cli.js";
 
 let root = "";
 let ds = "";

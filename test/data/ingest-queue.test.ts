@@ -3,12 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAIN, rtlgym, TSX } from "../helpers/cli.js";
 import { startRedis } from "../helpers/redis.js";
-import { rtlgym } from "./cli.js";
-
-const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
 
 /** Small designs, each its own synthesis job with --batch 1; plus a duplicate, a testbench, a header and a reject. */
 const counter = (name: string, width: number) => `module ${name} (input clk, input rst, output reg [${width - 1}:0] q);
@@ -131,7 +127,7 @@ afterAll(async () => {
 describe("rtlgym data ingest --queue with two worker processes", () => {
   it("gives the in-process records byte for byte after one worker is SIGKILLed mid-job; each job counts once", async () => {
     const common = ["data", "ingest", join(dir, "src"), "--batch", "1", "--json", "--quiet"];
-    const local = await rtlgym([...common, "--out", join(dir, "local")], 600_000);
+    const local = await rtlgym([...common, "--out", join(dir, "local")], { timeoutMs: 600_000 });
     expect(local.code, local.stderr).toBe(0);
     const localSummary = JSON.parse(local.stdout) as { units: number; synthesizable: number };
     expect(localSummary.synthesizable).toBeGreaterThanOrEqual(6);
@@ -140,7 +136,7 @@ describe("rtlgym data ingest --queue with two worker processes", () => {
     // Generous: under `nice -n 19` on a loaded machine a tsx process can take a minute to start.
     await until("both workers ready", () => workers.every((w) => w.events.some((e) => e.event === "ready")), 240_000);
 
-    const queued = rtlgym([...common, "--out", join(dir, "queued"), "--queue", redis.url], 600_000);
+    const queued = rtlgym([...common, "--out", join(dir, "queued"), "--queue", redis.url], { timeoutMs: 600_000 });
     // Kill whichever worker starts a job first, mid-job (its yosys has just been started).
     await until("a job to start", () => workers.some((w) => w.events.some((e) => e.event === "start")), 300_000);
     const victim = workers.find((w) => w.events.some((e) => e.event === "start")) as WorkerProc;

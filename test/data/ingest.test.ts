@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataRecord, Reject } from "../../src/data/dataset.js";
-import { CORPUS, rtlgym } from "./cli.js";
+import { CORPUS, rtlgym } from "../helpers/cli.js";
 
 let root = "";
 let repo = "";

@@ -7,12 +7,10 @@ import { parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CODEV_SYSTEM } from "../../src/bench/prompts.js";
 import { CODEV_R1, openRlhfArgs, verlOverrides } from "../../src/recipe/export.js";
+import { MAIN, ROOT, TSX } from "../helpers/cli.js";
 import { readJsonl, rtlgym } from "./helpers.js";
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
 let dir = "";
 let tasks = "";

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEMPLATES } from "../../src/recipe/synthesize.js";
+import { MAIN, TSX } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 import { startRedis } from "../helpers/redis.js";
-import { readJsonl, rtlgym } from "./helpers.js";
+import { readJsonl, rtlgym, synthesizeArgs } from "./helpers.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const SOURCES: Record<string, string> = {
   adder4: "module adder4(input [3:0] a, input [3:0] b, output [4:0] sum);\n  assign sum = a + b;\nendmodule\n",
   mux2: "module mux2(input s, input [7:0] a, input [7:0] b, output [7:0] y);\n  assign y = s ? b : a;\nendmodule\n",
@@ -64,38 +64,18 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const args = (out: string, db: string, ...more: string[]) => [
-  "data",
-  "synthesize",
-  "--dataset",
-  dataset,
-  "--endpoint",
-  server.url,
-  "--model",
-  "fake-model",
-  "-n",
-  "2",
-  "--engine",
-  "sim",
-  "--out",
-  out,
-  "--db",
-  db,
-  "--json",
-  "--quiet",
-  ...more,
-];
+const args = (out: string, db: string, ...more: string[]) =>
+  synthesizeArgs({ dataset, endpoint: server.url, n: 2, db }, "--out", out, "--quiet", ...more);
 
 describe("rtlgym data synthesize --queue", () => {
   it("gives the in-process records and outcomes, the writes landing in the coordinator's run store", async () => {
     const local = await rtlgym(...args(join(dir, "local"), join(dir, "local.db")));
     expect(local.code, local.stderr).toBe(0);
 
-    worker = spawn(
-      join(ROOT, "node_modules", ".bin", "tsx"),
-      [join(ROOT, "src", "cli", "main.ts"), "data", "worker", "--queue", redis.url, "--concurrency", "2"],
-      { stdio: ["ignore", "ignore", "pipe"], detached: true },
-    );
+    worker = spawn(TSX, [MAIN, "data", "worker", "--queue", redis.url, "--concurrency", "2"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    });
     let log = "";
     worker.stderr?.on("data", (d: Buffer) => {
       log = (log + d.toString()).slice(-100_000);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataset } from "../../src/data/store.js";
 import { specOf, TEMPLATES } from "../../src/recipe/synthesize.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-import { readJsonl, rtlgym } from "./helpers.js";
+import { readJsonl, rtlgym, synthesizeArgs } from "./helpers.js";
 
 const SOURCES: Record<string, string> = {
   adder4: "module adder4(input [3:0] a, input [3:0] b, output [4:0] sum);\n  assign sum = a + b;\nendmodule\n",
@@ -81,25 +81,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const args = (...more: string[]) => [
-  "data",
-  "synthesize",
-  "--dataset",
-  dataset,
-  "--endpoint",
-  server.url,
-  "--model",
-  "fake-model",
-  "-n",
-  "3",
-  "--engine",
-  "sim",
-  "--db",
-  join(dir, "rtlgym.db"),
-  "--json",
-  "--traces",
-  ...more,
-];
+const args = (...more: string[]) =>
+  synthesizeArgs({ dataset, endpoint: server.url, n: 3, db: join(dir, "rtlgym.db") }, "--traces", ...more);
 
 describe("rtlgym data synthesize", () => {
   it("keeps (spec, code) when a regeneration is equivalent, records the pass rate, and resumes a failed run", async () => {

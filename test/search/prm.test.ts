@@ -11,6 +11,7 @@ import { buildStepData } from "../../src/search/step-data.js";
 import { labelSteps } from "../../src/search/step-labels.js";
 import { servePrm, trainPrm } from "../../src/train/prm.js";
 import { findPython } from "../../src/train/python.js";
+import { rtlgymStdout } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 import { H2, TINY, twoOutputTask } from "../helpers/tiny-model.js";
 
@@ -20,8 +21,6 @@ import { H2, TINY, twoOutputTask } from "../helpers/tiny-model.js";
  */
 
 const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
-const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
 
 const task = twoOutputTask;
 
@@ -118,10 +117,8 @@ describe("StepPRM plumbing", () => {
     }
 
     const db = join(dir, "runs.db");
-    const { stdout } = await run(
-      TSX,
+    const stdout = await rtlgymStdout(
       [
-        MAIN,
         "search",
         "--suite",
         "tasks",
@@ -148,7 +145,7 @@ describe("StepPRM plumbing", () => {
         "--json",
         "--quiet",
       ],
-      { timeout: 180_000 },
+      { timeoutMs: 180_000 },
     );
     const result = JSON.parse(stdout) as { runId: string; results: Array<{ strategy: string; prm: boolean }> };
     expect(result.results.map((r) => [r.strategy, r.prm])).toEqual([

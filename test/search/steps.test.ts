@@ -1,8 +1,6 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Problem } from "../../src/contracts/bench.js";
 import { createClient } from "../../src/llm/index.js";
@@ -13,11 +11,8 @@ import { drivenNames, scoreTrajectory, splitSteps } from "../../src/search/steps
 import { sliceDesigns } from "../../src/tools/slice.js";
 import { findPython } from "../../src/train/python.js";
 import { tokenize } from "../../src/verilog/index.js";
+import { rtlgym, rtlgymStdout } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
-const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
 
 const problem = (id: string, reference: string, header?: string): Problem => ({
   suite: "tasks",
@@ -194,19 +189,16 @@ describe("step labels and the data commands", () => {
 
   it("runs through the CLI", async () => {
     const out = join(dir, "cli-steps");
-    const a = await run(TSX, [MAIN, "data", "steps", "--input", dir, "--out", out, "--json"], { timeout: 120_000 });
-    expect(JSON.parse(a.stdout)).toMatchObject({ trajectories: 2, illFormed: 0, lastDiffers: 0, slang: 2 });
+    const a = await rtlgymStdout(["data", "steps", "--input", dir, "--out", out, "--json"], { timeoutMs: 120_000 });
+    expect(JSON.parse(a)).toMatchObject({ trajectories: 2, illFormed: 0, lastDiffers: 0, slang: 2 });
     expect((await readTrajectories(out)).map((r) => r.id).sort()).toEqual(["hard", "two"]);
-    const b = await run(
-      TSX,
-      [MAIN, "data", "step-labels", "--steps", out, "--out", join(dir, "cli-labels"), "--endpoint", server.url],
-      { timeout: 120_000 },
-    ).catch((e: { stderr: string; code: number }) => e);
-    expect("code" in b ? b.code : 0).not.toBe(0); // --model is required
-    const c = await run(
-      TSX,
+    const b = await rtlgym(
+      ["data", "step-labels", "--steps", out, "--out", join(dir, "cli-labels"), "--endpoint", server.url],
+      { timeoutMs: 120_000 },
+    );
+    expect(b.code).not.toBe(0); // --model is required
+    const c = await rtlgymStdout(
       [
-        MAIN,
         "data",
         "step-labels",
         "--steps",
@@ -223,9 +215,9 @@ describe("step labels and the data commands", () => {
         "chatml",
         "--json",
       ],
-      { timeout: 120_000 },
+      { timeoutMs: 120_000 },
     );
-    expect(JSON.parse(c.stdout)).toMatchObject({ trajectories: 2, steps: 4, calls: 4, rollouts: 2 });
+    expect(JSON.parse(c)).toMatchObject({ trajectories: 2, steps: 4, calls: 4, rollouts: 2 });
     // ChatML: the chat prompt rendered once, the answer prefilled up to the prefix.
     const last = server.requests.at(-1) as FakeRequest;
     expect(last.prompt?.startsWith("<|im_start|>system\nYou are an expert")).toBe(true);

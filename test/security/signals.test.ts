@@ -1,13 +1,13 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { MAIN, rtlgym } from "../helpers/cli.js";
 
 // Issue 8 through the CLI: hostile candidates fail `rtlgym check`, and a signal to it leaves no tool process and
 // no temp dir behind (class 6).
 
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 const work = mkdtempSync(join(tmpdir(), "rtlgym-sig-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -42,7 +42,7 @@ function processesIn(dir: string): number[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("rtlgym check refuses hostile candidates", () => {
-  it("forged verdicts, escaped system tasks, DPI and upward references exit 1 and never pass", () => {
+  it("forged verdicts, escaped system tasks, DPI and upward references exit 1 and never pass", async () => {
     writeFileSync(join(work, "ref.v"), REF);
     const stuck = (extra: string) =>
       `module TopModule(input clk, input reset, output reg [31:0] q);\n  always @(posedge clk) q <= 0;\n${extra}\nendmodule\n`;
@@ -55,15 +55,14 @@ describe("rtlgym check refuses hostile candidates", () => {
     ];
     for (const [i, attack] of attacks.entries()) {
       writeFileSync(join(work, `attack${i}.v`), attack);
-      const r = spawnSync(
-        process.execPath,
-        ["--import", "tsx", MAIN, "check", join(work, "ref.v"), join(work, `attack${i}.v`), "--json"],
-        { encoding: "utf8", timeout: 60_000 },
-      );
-      expect(r.status, `attack ${i}: ${r.stderr}`).toBe(1);
+      const r = await rtlgym(["check", join(work, "ref.v"), join(work, `attack${i}.v`), "--json"], {
+        timeoutMs: 60_000,
+      });
+      expect(r.code, `attack ${i}: ${r.stderr}`).toBe(1);
       expect(JSON.parse(r.stdout).status).not.toBe("pass");
     }
-  });
+    // Each check has its own 60 s limit, as when these ran synchronously (which no test timeout could cut short).
+  }, 300_000);
 });
 
 describe("signals end rtlgym without leftovers", () => {

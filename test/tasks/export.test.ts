@@ -9,27 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt } from "../../src/bench/prompts.js";
 import { listSuites, loadSuite } from "../../src/bench/suites/registry.js";
 import { loadProblems, type RunningServer, startServer } from "../../src/server/index.js";
+import { ROOT, rtlgym as runCli } from "../helpers/cli.js";
 import { type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const PYTHON = join(ROOT, ".venv-adapters", "bin", "python");
 
-async function rtlgym(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], {
-      timeout: 120_000,
-      maxBuffer: 64 << 20,
-      env: { ...process.env, RTLGYM_HOME: home },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
+/** The real CLI with this file's own RTLGYM_HOME (made in beforeAll). */
+const rtlgym = (...args: string[]) => runCli(args, { env: { RTLGYM_HOME: home } });
 
 const readJsonl = async (path: string) =>
   (await readFile(path, "utf8"))

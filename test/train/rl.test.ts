@@ -1,13 +1,12 @@
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTrainStore } from "../../src/train/index.js";
 import { pythonOptions, RlConfig, type RlStep, type RlSummary, segmentEnds } from "../../src/train/rl.js";
 import { linePlot, renderRlReport } from "../../src/train/rl-report.js";
+import { ROOT, rtlgym, rtlgymStdout } from "../helpers/cli.js";
 
 /*
  * `rtlgym train rl` end to end through the real CLI and the real stack: generated tasks, a smoke SFT model (a few
@@ -16,23 +15,12 @@ import { linePlot, renderRlReport } from "../../src/train/rl-report.js";
  * run store, and that a rerun resumes instead of training again. Budget: about 1.5 minutes on 2 cores.
  */
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
-
 let dir: string;
 let db: string;
 
-async function cli(args: string[], timeoutMs: number): Promise<string> {
-  const { stdout } = await run(TSX, [MAIN, ...args], {
-    cwd: ROOT,
-    timeout: timeoutMs,
-    maxBuffer: 64 << 20,
-    env: { ...process.env, RTLGYM_HOME: dir },
-  });
-  return stdout;
-}
+/** The CLI's stdout (it must exit 0), run from the checkout with this file's RTLGYM_HOME. */
+const cli = (args: string[], timeoutMs: number) =>
+  rtlgymStdout(args, { timeoutMs, cwd: ROOT, env: { RTLGYM_HOME: dir } });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "rtlgym-train-rl-"));
@@ -164,15 +152,9 @@ describe("rtlgym train rl", () => {
   it("rejects a config with an unknown key, naming it", async () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, `model: m\ntasks: t\nout: o\ntrain:\n  maxStep: 3\n`);
-    const err = await run(TSX, [MAIN, "train", "rl", "--config", bad], {
-      cwd: ROOT,
-      env: { ...process.env, RTLGYM_HOME: dir },
-    }).then(
-      () => "",
-      (e: { stderr: string; code: number }) => `${e.code} ${e.stderr}`,
-    );
-    expect(err).toMatch(/^2 /);
-    expect(err).toContain("maxStep");
+    const r = await rtlgym(["train", "rl", "--config", bad], { cwd: ROOT, env: { RTLGYM_HOME: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("maxStep");
   });
 });
 
@@ -204,6 +186,15 @@ describe("rl config", () => {
     const grpo = pythonOptions(RlConfig.parse({ ...base, algorithm: "grpo" }), "http://r");
     expect(grpo).toMatchObject({ loss_type: "grpo", epsilon_high: 0.2, beta: 0.04, dynamic_sampling: false });
     expect(grpo.overlong_buffer).toBe(0);
+    const rft = pythonOptions(RlConfig.parse({ ...base, algorithm: "rft" }), "http://r");
+    expect(rft).toMatchObject({
+      advantage: "pass",
+      loss_type: "dapo",
+      beta: 0,
+      overlong_buffer: 0,
+      dynamic_sampling: true,
+    });
+    expect(dapo.advantage).toBeUndefined();
     const custom = pythonOptions(
       RlConfig.parse({ ...base, train: { epsilonHigh: 0.3, dynamicSampling: false, maxCompletionLength: 48 } }),
       "u",

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython } from "../../src/train/python.js";
 import type { SalvSummary } from "../../src/train/salv-recipe.js";
+import { ROOT, rtlgymStdout } from "../helpers/cli.js";
 
 /*
  * `rtlgym train salv --config` end to end through the real CLI, model server, bench and TRL, on a tiny random model
@@ -15,9 +16,6 @@ import type { SalvSummary } from "../../src/train/salv-recipe.js";
  */
 
 const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
 const PAIRS = join(ROOT, "adapters", "python", "tests", "fixtures", "salv_pairs.jsonl");
 let dir: string;
 
@@ -39,10 +37,9 @@ tok.save_pretrained(sys.argv[2])
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "salv-train-"));
   await run(findPython(), ["-c", MAKE_MODEL, PAIRS, join(dir, "model")], { cwd: ROOT, timeout: 120_000 });
-  await run(
-    TSX,
-    [MAIN, "tasks", "generate", "--out", join(dir, "tasks"), "--train", "10", "--heldout", "2", "--families", "mux"],
-    { cwd: ROOT, timeout: 120_000 },
+  await rtlgymStdout(
+    ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "10", "--heldout", "2", "--families", "mux"],
+    { cwd: ROOT, timeoutMs: 120_000 },
   );
   await writeFile(
     join(dir, "salv.yaml"),
@@ -67,16 +64,11 @@ afterAll(async () => {
 describe("rtlgym train salv", () => {
   it("evaluates, trains with the slice mask, evaluates again, and resumes with nothing left to do", async () => {
     const cli = async () => {
-      const { stdout } = await run(
-        TSX,
-        [MAIN, "train", "salv", "--config", join(dir, "salv.yaml"), "--json", "--quiet"],
-        {
-          cwd: ROOT,
-          timeout: 400_000,
-          maxBuffer: 16 << 20,
-          env: { ...process.env, RTLGYM_HOME: join(dir, "home") },
-        },
-      );
+      const stdout = await rtlgymStdout(["train", "salv", "--config", join(dir, "salv.yaml"), "--json", "--quiet"], {
+        cwd: ROOT,
+        timeoutMs: 400_000,
+        env: { RTLGYM_HOME: join(dir, "home") },
+      });
       return JSON.parse(stdout) as SalvSummary;
     };
     const s = await cli();

@@ -1,10 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTrainStore } from "../../src/train/index.js";
+import { MAIN, ROOT, rtlgym, rtlgymStdout, TSX } from "../helpers/cli.js";
 
 /*
  * The smoke preset end to end through the real CLI and the real Python stack: train (loss must fall), serve with
@@ -13,10 +13,6 @@ import { openTrainStore } from "../../src/train/index.js";
  * Budget: about 4 minutes on an idle 2-core machine (250 training steps, two 24-sample bench runs).
  */
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
 const PROBLEMS = 12;
 const FAMILIES = "mux,adder,comparator,parity,decoder";
 
@@ -24,15 +20,9 @@ let dir: string;
 let db: string;
 const children: ReturnType<typeof spawn>[] = [];
 
-async function cli(args: string[], timeoutMs: number): Promise<string> {
-  const { stdout } = await run(TSX, [MAIN, ...args], {
-    cwd: ROOT,
-    timeout: timeoutMs,
-    maxBuffer: 64 << 20,
-    env: { ...process.env, RTLGYM_HOME: dir },
-  });
-  return stdout;
-}
+/** The CLI's stdout (it must exit 0), run from the checkout with this file's RTLGYM_HOME. */
+const cli = (args: string[], timeoutMs: number) =>
+  rtlgymStdout(args, { timeoutMs, cwd: ROOT, env: { RTLGYM_HOME: dir } });
 
 /** `rtlgym model serve MODEL --port 0`: resolves with the URL it prints. */
 function serve(model: string): Promise<string> {
@@ -204,18 +194,14 @@ describe("rtlgym train sft --preset smoke, model serve, bench run", () => {
   }, 1_500_000);
 
   it("says how to set Python up when it is missing", async () => {
-    const err = await run(
-      TSX,
-      [MAIN, "train", "sft", "--data", dir, "--out", join(dir, "x"), "--python", "/nonexistent/python"],
+    const r = await rtlgym(
+      ["train", "sft", "--data", dir, "--out", join(dir, "x"), "--python", "/nonexistent/python"],
       {
         cwd: ROOT,
-        env: { ...process.env, RTLGYM_HOME: dir },
+        env: { RTLGYM_HOME: dir },
       },
-    ).then(
-      () => "",
-      (e: { stderr: string; code: number }) => `${e.code} ${e.stderr}`,
     );
-    expect(err).toMatch(/^2 /);
-    expect(err).toContain("setup-python.sh");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("setup-python.sh");
   });
 });

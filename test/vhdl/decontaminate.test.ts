@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { abstractTokensOf, commentTextOf, normalisedTokensOf } from "../../src/data/text.js";
-import { rtlgym } from "../data/cli.js";
+import { decontaminate, ingest } from "../helpers/decontaminate.js";
 
 const SUITES = join(import.meta.dirname, "..", "..", "suites");
 
@@ -97,14 +97,9 @@ beforeAll(async () => {
     `${commented}\nlibrary ieee;\nuse ieee.std_logic_1164.all;\nentity duty_reg is\n  port (clk : in std_logic; d : in std_logic_vector(3 downto 0); q : out std_logic_vector(3 downto 0));\nend entity;\narchitecture rtl of duty_reg is\nbegin\n  q <= d when rising_edge(clk);\nend architecture;\n`,
   );
   const out = join(root, "ds");
-  const ing = await rtlgym(["data", "ingest", src, "--out", out, "--json", "--quiet"]);
-  expect(ing.code, ing.stderr).toBe(0);
-  for (const suites of ["builtin,builtin-vhdl", "builtin"]) {
-    const dec = await rtlgym(["data", "decontaminate", "--dataset", out, "--suites", suites, "--json", "--quiet"]);
-    expect(dec.code, dec.stderr).toBe(0);
-    if (suites === "builtin") verilogOnly = JSON.parse(dec.stdout);
-    else both = JSON.parse(dec.stdout);
-  }
+  await ingest(src, out);
+  both = await decontaminate<Result>(out, "builtin,builtin-vhdl");
+  verilogOnly = await decontaminate<Result>(out, "builtin");
 }, 180_000);
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataset } from "../../src/data/store.js";
 import { loadProblems, type RunningServer, startServer } from "../../src/server/index.js";
-import { rtlgym } from "../data/cli.js";
+import { rtlgym } from "../helpers/cli.js";
 
 const SUITES = join(import.meta.dirname, "..", "..", "suites");
 

@@ -16,7 +16,17 @@ from pathlib import Path
 import pytest
 from conftest import ADDER
 
-from rtlgym_train.rl import AdaptiveDraw, RtlgymReward, informative_groups, overlong_penalty, step_stats
+from rtlgym_train.rl import (
+    AdaptiveDraw,
+    RlOptions,
+    RtlgymReward,
+    grpo_config,
+    informative_groups,
+    overlong_penalty,
+    passing_groups,
+    rejection_sampling,
+    step_stats,
+)
 
 # --------------------------------------------------------------------------------------------------------------
 # The rules, without a model.
@@ -242,6 +252,32 @@ def base_config(model: Path, data: Path, out: Path, url: str) -> dict:
     }
 
 
+def test_rejection_sampling_keeps_groups_with_a_pass_and_trains_on_the_passes_alone():
+    import torch
+
+    statuses = ["fail", "pass", "fail", "fail", "compile_error", "fail", "timeout", "fail"]
+    assert passing_groups(statuses, 4) == [True, False]
+    assert passing_groups(statuses, 2) == [True, False, False, False]
+    assert passing_groups(["pass"] * 4, 2) == [True, True]
+    with pytest.raises(ValueError):
+        passing_groups(statuses, 3)
+    batch = {"advantages": torch.tensor([0.5, -0.5, 1.2, -1.2]), "completion_mask": torch.ones(4, 3, dtype=torch.int)}
+    batch["completion_mask"][3, 2] = 0
+    rejection_sampling(batch, [False, True, False, True])
+    assert batch["advantages"].tolist() == [0.0, 1.0, 0.0, 1.0]
+    assert batch["completion_mask"].tolist() == [[0, 0, 0], [1, 1, 1], [0, 0, 0], [1, 1, 0]]
+    with pytest.raises(ValueError, match="advantage"):
+        RlOptions.from_dict({"model": "m", "data": "d", "out": "o", "reward_url": "u", "advantage": "best"})
+
+
+def test_cpu_runs_in_float32_unless_the_config_asks(tmp_path):
+    # TRL defaults bf16 to True even on CPU; autocast to bf16 there made every update ~11x slower.
+    cfg = {"model": "m", "data": "d.jsonl", "out": str(tmp_path), "reward_url": "http://127.0.0.1:1"}
+    assert grpo_config(RlOptions.from_dict(cfg), tmp_path / "ckpt", use_cpu=True).bf16 is False
+    forced = RlOptions.from_dict({**cfg, "extra": {"bf16": True}})
+    assert grpo_config(forced, tmp_path / "ckpt", use_cpu=True).bf16 is True
+
+
 def test_few_dapo_steps_on_cpu_with_the_real_service(tiny, service, tmp_path):
     model, data = tiny
     out = tmp_path / "rl"
@@ -336,6 +372,21 @@ def test_the_grpo_baseline_keeps_every_group_and_a_kl_term(tiny, scripted, tmp_p
     assert [s["rounds"] for s in steps] == [1, 1] and all(s["drawn_groups"] == s["kept_groups"] == 2 for s in steps)
     # The KL log reuses TRL's own reference model (the start model) when the loss has a KL term.
     assert steps[0]["kl_to_start"] == pytest.approx(0.0, abs=1e-6) and steps[1]["kl_to_start"] > 0
+
+
+def test_rejection_sampling_trains_on_the_passing_responses_only(tiny, scripted, tmp_path):
+    model, data = tiny
+    cfg = {**base_config(model, data, tmp_path / "rl", scripted.url), "max_steps": 2, "advantage": "pass",
+           "overlong_buffer": 0, "epsilon_high": 0.2}
+    steps = [e for e in run_rl(cfg, tmp_path) if e["event"] == "step"]
+    assert len(steps) == 2
+    for s in steps:
+        # Half the scripted verdicts are missing and the rest pass or fail by length: the loss holds some of the
+        # scored tokens (the passes), never all of them.
+        if s["kept_groups"]:
+            assert s["statuses"].get("pass", 0) > 0 and 0 < s["loss_tokens"] < s["scored_tokens"]
+        else:
+            assert s["update_skipped"] and s["loss_tokens"] == 0
 
 
 def test_bad_config_is_bad_input(tmp_path):
