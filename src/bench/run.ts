@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import type { BenchSummary, LoadedSuite, Problem, SampleScore } from "../contracts/bench.js";
-import type { ToolVersions } from "../contracts/verify.js";
+import type { StrengthBar, ToolVersions } from "../contracts/verify.js";
 import { BadInputError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
 import { buildPrompt, extractCandidate, type PromptStyle } from "./prompts.js";
@@ -37,6 +37,8 @@ export interface BenchRunInput {
   n: number;
   sampling: Sampling;
   ks?: readonly number[];
+  /** Passes below this bar do not count toward pass@k (the summary only: scores and resumption ignore it). */
+  minStrength?: StrengthBar;
   score: ScoreOptions;
   store: Store;
   toolVersions: ToolVersions;
@@ -137,6 +139,7 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
     problems: input.problems,
     scores,
     ...(input.ks && { ks: input.ks }),
+    ...(input.minStrength && { minStrength: input.minStrength }),
     seed: input.sampling.seed,
     toolVersions: input.toolVersions,
     runId,

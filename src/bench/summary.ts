@@ -1,5 +1,6 @@
 import type { BenchSummary, Problem, ProblemSummary, SampleScore } from "../contracts/bench.js";
-import type { OfficialVerdict, ToolVersions, VerifyResult } from "../contracts/index.js";
+import type { OfficialVerdict, StrengthBar, ToolVersions, VerifyResult } from "../contracts/index.js";
+import { belowBar, passStrength } from "../verify/index.js";
 import { meanPassAtK, passAtK, reportableKs } from "./passk.js";
 
 export interface SummaryInput {
@@ -14,6 +15,8 @@ export interface SummaryInput {
   toolVersions: ToolVersions;
   runId?: string;
   model?: string;
+  /** A pass below this bar stays a pass in the statuses but does not count toward pass@k. */
+  minStrength?: StrengthBar;
 }
 
 function count<T extends string>(values: Iterable<T>): Record<string, number> {
@@ -38,14 +41,19 @@ export function summarise(input: SummaryInput): BenchSummary {
     .filter((p) => p.excluded !== undefined)
     .map((p) => ({ id: p.id, reason: p.excluded as string }));
 
+  const bar = input.minStrength;
+  const below = (s: SampleScore) => bar !== undefined && belowBar(s.result, bar) !== null;
   const counts = attempted.map((p) => {
     const scores = byProblem.get(p.id) ?? [];
     const officials = scores.filter((s) => s.official !== undefined);
+    const passes = scores.filter((s) => s.status === "pass");
     return {
       problem: p,
       scores,
       n: scores.length,
-      c: scores.filter((s) => s.status === "pass").length,
+      c: passes.filter((s) => !below(s)).length,
+      strengths: count(passes.map((s) => passStrength(s.result) ?? "unknown")),
+      belowMin: passes.filter(below).length,
       officialN: officials.length,
       officialC: officials.filter((s) => s.official?.verdict === "pass").length,
     };
@@ -70,6 +78,8 @@ export function summarise(input: SummaryInput): BenchSummary {
       statuses: count(x.scores.map((s) => s.status)),
       failingSignals: failing,
       disagreements: x.scores.filter((s) => s.disagreement).length,
+      ...(Object.keys(x.strengths).length > 0 && { strengths: x.strengths }),
+      ...(bar !== undefined && { belowMinStrength: x.belowMin }),
     };
   });
 
@@ -110,6 +120,10 @@ export function summarise(input: SummaryInput): BenchSummary {
         evidence: disagreementEvidence(s),
       })),
     problems,
+    strength: {
+      counts: count(allScores.filter((s) => s.status === "pass").map((s) => passStrength(s.result) ?? "unknown")),
+      ...(bar !== undefined && { min: bar, belowMin: counts.reduce((sum, x) => sum + x.belowMin, 0) }),
+    },
     toolVersions: Object.fromEntries(
       Object.entries(input.toolVersions).filter((e): e is [string, string | null] => e[1] !== undefined),
     ),

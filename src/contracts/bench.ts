@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { VerifyResult, VerifyStatus } from "./verify.js";
+import { StrengthBar, VerifyResult, VerifyStatus } from "./verify.js";
 
 /** What the model is asked to do: write a module from a spec, or complete a given module header. */
 export const Task = z.enum(["spec-to-rtl", "code-complete"]);
@@ -96,6 +96,10 @@ export const ProblemSummary = z.object({
   /** Output name -> samples in which it was wrong. */
   failingSignals: z.record(z.string(), z.number().int()),
   disagreements: z.number().int().nonnegative(),
+  /** Passes per strength of their evidence (simulated, bounded, proved). */
+  strengths: z.record(z.string(), z.number().int()).optional(),
+  /** Passes below the run's minimum strength: not counted in c. */
+  belowMinStrength: z.number().int().nonnegative().optional(),
 });
 export type ProblemSummary = z.infer<typeof ProblemSummary>;
 
@@ -122,6 +126,16 @@ export const BenchSummary = z.object({
     }),
   ),
   problems: z.array(ProblemSummary),
+  /** The strength of the passes' evidence, and the bar a pass had to clear to count toward pass@k. */
+  strength: z
+    .object({
+      /** Passes per strength, over all samples. */
+      counts: z.record(z.string(), z.number().int()),
+      min: StrengthBar.optional(),
+      /** Passes that fell below `min` (reported as passes in statuses, not counted in pass@k). */
+      belowMin: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
   toolVersions: z.record(z.string(), z.string().nullable()),
   seed: z.number().int(),
   createdAt: z.string(),

@@ -121,6 +121,33 @@ export const ToolVersions = z.object({
 export type ToolVersions = z.infer<typeof ToolVersions>;
 
 /**
+ * What the stimulus reached in the reference's state (sequential designs): flip-flop and latch bits seen to rise
+ * and to fall, and, for the FSMs Yosys finds in the reference (`fsm_detect`), encoded states held and
+ * state-to-state transitions of its transition table taken (summed over the FSMs).
+ */
+export const Coverage = z.object({
+  stateBits: z.number().int().nonnegative(),
+  /** State bits seen both to rise and to fall between samples (before each active edge and around resets). */
+  toggled: z.number().int().nonnegative(),
+  /** State bits the testbench could not name (Yosys-internal nets): counted in stateBits, never as toggled. */
+  unobserved: z.number().int().nonnegative().optional(),
+  fsms: z.number().int().nonnegative().optional(),
+  fsmStates: z.number().int().nonnegative().optional(),
+  fsmStatesVisited: z.number().int().nonnegative().optional(),
+  /** Distinct (from, to) state pairs in the transition tables; absent for FSMs clocked on both edges. */
+  fsmTransitions: z.number().int().nonnegative().optional(),
+  fsmTransitionsSeen: z.number().int().nonnegative().optional(),
+});
+export type Coverage = z.infer<typeof Coverage>;
+
+/**
+ * The evidence behind a pass, weakest first. proved: equal at every depth (a formal proof, or exhaustive simulation
+ * of a combinational design); bounded: formal found no difference within its depth; simulated: simulation alone.
+ */
+export const Strength = z.enum(["simulated", "bounded", "proved"]);
+export type Strength = z.infer<typeof Strength>;
+
+/**
  * How strong a verdict's evidence is. A pass by simulation alone is weaker than one formal also proved; when formal
  * could not run, `formalMissingBecause` says who made it so: a candidate that Yosys cannot read chose its own judge,
  * which rewards may discount (the reward service's `--sim-only-scale`).
@@ -135,8 +162,20 @@ export const Assurance = z.object({
   exhaustive: z.boolean(),
   formalMissingBecause: z.enum(["candidate", "reference", "design", "budget", "options"]).optional(),
   reason: z.string().optional(),
+  /** The strength of the evidence (results from before it was recorded: see passStrength). */
+  strength: Strength.optional(),
+  /** What the simulated stimulus reached in the reference's state; absent for combinational designs. */
+  coverage: Coverage.optional(),
 });
 export type Assurance = z.infer<typeof Assurance>;
+
+/** A bar a pass must clear to count: a strength, and optionally the share of the reference's state bits toggled. */
+export const StrengthBar = z.object({
+  level: Strength,
+  /** 0..1; applies to passes short of `proved` on designs with state. */
+  toggle: z.number().min(0).max(1).optional(),
+});
+export type StrengthBar = z.infer<typeof StrengthBar>;
 
 export const HdlLanguage = z.enum(["verilog", "vhdl"]);
 export type HdlLanguage = z.infer<typeof HdlLanguage>;

@@ -1,4 +1,5 @@
-import type { HdlLanguage, VerifyResult, VerifyStatus } from "../contracts/index.js";
+import type { HdlLanguage, StrengthBar, VerifyResult, VerifyStatus } from "../contracts/index.js";
+import { belowBar, passStrength } from "../verify/index.js";
 import { type ExtractionMethod, extractVerilog } from "../verilog/index.js";
 import { extractVhdl, type VhdlExtraction } from "../vhdl/index.js";
 import type { RewardFunction } from "./types.js";
@@ -47,6 +48,11 @@ export interface RewardPolicy {
    * judged by simulation alone) keeps this share of its reward above the function's floor; 1 (default) is full.
    */
   simOnlyScale?: number;
+  /**
+   * The evidence a pass needs to be rewarded as one (`rtlgym serve --min-strength`): a pass below it is scored as a
+   * fail with no output known to be right, and the details say why.
+   */
+  minStrength?: StrengthBar;
 }
 
 /** A scored response: reward null only for infra_error / unsupported under a null policy. */
@@ -63,6 +69,14 @@ export function scoreVerdict(
 ): ScoredResponse {
   if (NO_VERDICT.has(input.result.status)) {
     return { reward: policy.noVerdictReward, details: { noVerdict: input.result.status } };
+  }
+  const below = policy.minStrength ? belowBar(input.result, policy.minStrength) : null;
+  if (below !== null) {
+    const r = input.result;
+    const demoted: VerifyResult = { ...r, status: "fail", signals: r.signals.map((s) => ({ ...s, ok: false })) };
+    const { reward, details } = fn.score({ ...input, result: demoted });
+    if (!Number.isFinite(reward)) throw new Error(`reward ${fn.name} produced ${reward}`);
+    return { reward, details: { ...details, strength: passStrength(r), belowMinStrength: below } };
   }
   const { reward, details } = fn.score(input);
   if (!Number.isFinite(reward)) throw new Error(`reward ${fn.name} produced ${reward}`);

@@ -5,7 +5,14 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { HdlLanguage, Problem, SignalVerdict, VerifyResult, VerifyStatus } from "../contracts/index.js";
+import type {
+  HdlLanguage,
+  Problem,
+  SignalVerdict,
+  StrengthBar,
+  VerifyResult,
+  VerifyStatus,
+} from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import {
   DEFAULT_REWARD,
@@ -44,6 +51,8 @@ export interface AppDeps {
   infraErrorReward?: number | null;
   /** Share of the reward a pass keeps when Yosys could not read the candidate, so formal never ran (default 1). */
   simOnlyScale?: number;
+  /** The evidence a pass needs to be rewarded as a pass; below it, it scores as a fail (details.belowMinStrength). */
+  minStrength?: StrengthBar;
   /** Largest request body, bytes. */
   maxBodyBytes?: number;
   /** Most items (or samples) in one /v1/rewards or /get_reward request. */
@@ -323,7 +332,11 @@ export function createApp(deps: AppDeps = {}): RewardApp {
       const scored = scoreVerdict(
         j.fn,
         { result: outcome.result, response: j.response, code: p.code, reference: j.reference, language: j.language },
-        { noVerdictReward: infraErrorReward, simOnlyScale: deps.simOnlyScale ?? 1 },
+        {
+          noVerdictReward: infraErrorReward,
+          simOnlyScale: deps.simOnlyScale ?? 1,
+          ...(deps.minStrength && { minStrength: deps.minStrength }),
+        },
       );
       return {
         ...base,

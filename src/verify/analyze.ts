@@ -6,6 +6,7 @@ import { BadInputError, tail } from "../core/errors.js";
 import { translateToVerilog95 } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { findTop, listModules, yosysCompatible } from "../verilog/index.js";
+import { type CoverageProbes, coverageProbes } from "./coverage.js";
 import { interfaceFromYosys, YosysJson } from "./interface.js";
 
 export interface ReferenceAnalysis {
@@ -15,6 +16,8 @@ export interface ReferenceAnalysis {
   formalBlocked?: string;
   /** Content hash of source + top: the key for caches of anything derived from the reference. */
   key: string;
+  /** The reference's state bits and FSMs by name, for the coverage its simulation reaches. */
+  probes?: CoverageProbes;
 }
 
 const ANALYSIS_CACHE_LIMIT = 512;
@@ -48,15 +51,16 @@ async function readInterface(
   source: string,
   top: string,
   timeoutMs: number,
-): Promise<{ iface: DesignInterface; formalBlocked?: string }> {
-  const direct = await yosysInterface(source, top, timeoutMs);
-  if (direct.iface) return { iface: direct.iface };
+): Promise<{ iface: DesignInterface; formalBlocked?: string; probes?: CoverageProbes }> {
+  const direct = await yosysInterface(source, top, timeoutMs, true);
+  if (direct.iface) return { iface: direct.iface, ...(direct.probes && { probes: direct.probes }) };
   // SystemVerilog yosys lacks (packed-array ports, ...): read iverilog's Verilog-95 elaboration instead.
   const translated = await translateToVerilog95(source, timeoutMs);
-  const fallback = translated === undefined ? undefined : await yosysInterface(translated, top, timeoutMs);
+  const fallback = translated === undefined ? undefined : await yosysInterface(translated, top, timeoutMs, true);
   if (fallback?.iface) {
     return {
       iface: fallback.iface,
+      ...(fallback.probes && { probes: fallback.probes }),
       formalBlocked: `yosys cannot read the reference (${direct.error}); simulation decides`,
     };
   }
@@ -67,25 +71,36 @@ async function yosysInterface(
   source: string,
   top: string,
   timeoutMs: number,
-): Promise<{ iface?: DesignInterface; error: string; log: string }> {
+  probe = false,
+): Promise<{ iface?: DesignInterface; probes?: CoverageProbes; error: string; log: string }> {
   const yosys = await yosysBackend();
-  const run = await yosys.run({
-    files: { "ref.v": yosysCompatible(source) },
-    commands: [
-      "read_verilog -sv ref.v",
-      `hierarchy -check -top ${top}`,
-      "proc -norom",
-      "flatten",
-      "opt_dff -nodffe",
-      "write_json ref.json",
-    ],
-    outputs: ["ref.json"],
-    timeoutMs,
-  });
-  const json = run.outputs["ref.json"];
-  const error = run.timedOut ? "timed out" : (run.error ?? "failed");
-  if (!run.ok || json === undefined) return { error, log: tail(run.log) };
-  return { iface: interfaceFromYosys(JSON.parse(json), top), error, log: "" };
+  const read = ["read_verilog -sv ref.v", `hierarchy -check -top ${top}`, "proc -norom", "flatten"];
+  const iface = ["opt_dff -nodffe", "write_json ref.json"];
+  // FSM extraction for coverage runs on a copy of the flattened design (fsm_detect wants the flops before opt_dff
+  // folds sync resets into them), in the same process; -norecode keeps the reference's own state encoding.
+  const fsm = ["design -save flat", ...iface, "design -load flat", "opt -nodffe -nosdff", "fsm -nomap -norecode"];
+  const run = (withFsm: boolean) =>
+    yosys.run({
+      files: { "ref.v": yosysCompatible(source) },
+      commands: withFsm ? [...read, ...fsm, "write_json fsm.json"] : [...read, ...iface],
+      outputs: withFsm ? ["ref.json", "fsm.json"] : ["ref.json"],
+      timeoutMs,
+    });
+  let ran = await run(probe);
+  // FSM extraction is an extra and runs after ref.json is written: if it fails, the interface still stands; if the
+  // whole run timed out (ref.json may be cut short), the design is read again without it.
+  if (probe && ran.timedOut) ran = await run(false);
+  const json = ran.outputs["ref.json"];
+  const error = ran.timedOut ? "timed out" : (ran.error ?? "failed");
+  if (json === undefined || ran.timedOut || (!ran.ok && !probe)) return { error, log: tail(ran.log) };
+  const fsmJson = ran.ok ? ran.outputs["fsm.json"] : undefined;
+  const netlist: unknown = JSON.parse(json);
+  return {
+    iface: interfaceFromYosys(netlist, top),
+    ...(probe && { probes: coverageProbes(netlist, top, fsmJson === undefined ? undefined : JSON.parse(fsmJson)) }),
+    error,
+    log: "",
+  };
 }
 
 /** What yosys read of one candidate: its interface (through iverilog's elaboration when `translated`), or why not. */

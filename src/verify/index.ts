@@ -6,6 +6,7 @@ export {
   type VerifyOptions,
   VerifyOptionsSchema,
 } from "./options.js";
+export { belowBar, describeBar, parseStrengthBar, passStrength, strengthRank, toggleCoverage } from "./strength.js";
 export { toolVersions, type VerifyGroupInput, type VerifyInput, verify, verifyGroup } from "./verify.js";
 export {
   type AnyVerifyGroupInput,

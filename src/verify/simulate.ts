@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Counterexample, Port } from "../contracts/index.js";
+import type { Counterexample, Coverage, Port } from "../contracts/index.js";
 import { compile, simulate } from "../tools/iverilog.js";
 import { type RunResult, withTempDir } from "../tools/process.js";
 import { generateTestbench, type Testbench, type TestbenchSpec } from "./testbench.js";
@@ -24,6 +24,8 @@ export type SimOutcome =
       exhaustive: boolean;
       steps: number;
       samples: number;
+      /** What the stimulus reached in the reference's state, when the testbench sampled it. */
+      coverage?: Coverage;
     }
   | { kind: "compile_error"; log: string; durationMs: number }
   | {
@@ -54,6 +56,23 @@ const SIM_OUTPUT_CAP = 4 << 20;
 
 /** Compiles the generated testbench with the given sources under iverilog and runs it under vvp. */
 export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits: SimLimits): Promise<SimOutcome> {
+  const outcome = await simulateOnce(spec, files, limits);
+  if (outcome.kind !== "compile_error") return outcome;
+  const { coverageFailed, ...failed } = outcome;
+  // Coverage names the reference's registers from its netlist; should iverilog not bind one (a name a translation
+  // changed), the error is the testbench's own: run again without coverage rather than blame a candidate.
+  if (coverageFailed) {
+    const { coverage: _dropped, ...plain } = spec;
+    return simulateOnce(plain, files, limits);
+  }
+  return failed;
+}
+
+async function simulateOnce(
+  spec: TestbenchSpec,
+  files: SimFiles,
+  limits: SimLimits,
+): Promise<SimOutcome & { coverageFailed?: boolean }> {
   const tb = generateTestbench(spec);
   const started = performance.now();
   const elapsed = () => performance.now() - started;
@@ -64,7 +83,13 @@ export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits
     if (compiled.exitCode !== 0) {
       if (compiled.spawnError)
         return { kind: "error", reason: compiled.spawnError.message, log: "", durationMs: elapsed() };
-      return { kind: "compile_error", log: compileLog(compiled), durationMs: elapsed() };
+      const log = compileLog(compiled);
+      return {
+        kind: "compile_error",
+        log,
+        durationMs: elapsed(),
+        ...(tb.coverage && { coverageFailed: log.includes("tb.v:") }),
+      };
     }
     const ran = await simulate({
       cwd: dir,
@@ -138,6 +163,8 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
   const mismatch = new Map<string, { count: number; cycle: number; phase: number; exp: string; got: string }>();
   const first = new Map<number, { cycle: number; phase: number; values: Map<number, string> }>();
   let samples: number | undefined;
+  let toggles: string[] | undefined;
+  const fsmSeen = new Map<number, string[]>();
   for (const line of ran.stdout.split("\n")) {
     if (!line.startsWith(tag)) continue;
     const f = line.slice(tag.length).trim().split(/\s+/);
@@ -160,6 +187,12 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
         break;
       case "V":
         first.get(num(1))?.values.set(num(2), f[3] ?? "");
+        break;
+      case "C":
+        toggles = [f[1] ?? "", f[2] ?? ""];
+        break;
+      case "F":
+        fsmSeen.set(num(1), [f[2] ?? "", f[3] ?? ""]);
         break;
       case "END":
         samples = num(1);
@@ -211,5 +244,47 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
     }
     results.push(result);
   }
-  return { kind: "ok", results, durationMs, exhaustive: tb.exhaustive, steps: tb.steps, samples: tb.samples };
+  const ok: Extract<SimOutcome, { kind: "ok" }> = {
+    kind: "ok",
+    results,
+    durationMs,
+    exhaustive: tb.exhaustive,
+    steps: tb.steps,
+    samples: tb.samples,
+  };
+  if (tb.coverage) ok.coverage = coverageOf(tb.coverage, toggles, fsmSeen);
+  return ok;
+}
+
+/**
+ * Counts the coverage lines: a bit toggled when both its rose and its fell flag printed as 1 (an x means only
+ * transitions through X were seen). Flags print MSB first; bit i of a vector is character (length - 1 - i).
+ */
+function coverageOf(
+  plan: NonNullable<Testbench["coverage"]>,
+  toggles: string[] | undefined,
+  fsmSeen: Map<number, string[]>,
+): Coverage {
+  const [rose = "", fell = ""] = toggles ?? [];
+  let toggled = 0;
+  if (rose.length === plan.bits && fell.length === plan.bits)
+    for (let i = 0; i < plan.bits; i++) if (rose[i] === "1" && fell[i] === "1") toggled++;
+  const coverage: Coverage = { stateBits: plan.bits + plan.unobserved, toggled };
+  if (plan.unobserved > 0) coverage.unobserved = plan.unobserved;
+  if (plan.fsms.length === 0) return coverage;
+  let states = 0;
+  let visited = 0;
+  let transitions = 0;
+  let seen = 0;
+  plan.fsms.forEach((f, i) => {
+    const n = f.states.length;
+    const [v = "", t = ""] = fsmSeen.get(i) ?? [];
+    states += n;
+    for (let j = 0; j < n; j++) if (v[n - 1 - j] === "1") visited++;
+    transitions += f.transitions.length;
+    for (const [from, to] of f.transitions) if (t[n * n - 1 - (from * n + to)] === "1") seen++;
+  });
+  Object.assign(coverage, { fsms: plan.fsms.length, fsmStates: states, fsmStatesVisited: visited });
+  if (plan.transitions) Object.assign(coverage, { fsmTransitions: transitions, fsmTransitionsSeen: seen });
+  return coverage;
 }

@@ -1,5 +1,6 @@
 import type { DesignInterface, Port } from "../contracts/index.js";
 import { renderAssumption } from "./assume.js";
+import type { CoverageProbes, FsmProbe } from "./coverage.js";
 
 /** One input assignment per step: input name -> Verilog literal (e.g. "4'b1010"). */
 export type Stimulus = Array<Record<string, string>>;
@@ -25,6 +26,8 @@ export interface TestbenchSpec {
    * (sequential: and no edge has seen it broken since the last reset).
    */
   assume?: string;
+  /** The reference's state to sample for coverage (sequential designs; ignored on replays). */
+  coverage?: CoverageProbes;
 }
 
 export interface Testbench {
@@ -38,6 +41,8 @@ export interface Testbench {
   /** Inputs the testbench drives (all but the clock), in the order of the verdict lines. */
   inputs: Port[];
   outputs: Port[];
+  /** What the run reports of the reference's coverage (`C` and `F` lines), when it samples any. */
+  coverage?: { bits: number; unobserved: number; fsms: FsmProbe[]; transitions: boolean };
 }
 
 const MAX_WALKING_BITS = 64;
@@ -204,6 +209,41 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     for (const [i, p] of inputs.entries()) emit(`  reg ${range(p.width)}rg_a${k}_${i};`);
   }
 
+  const probes = sequential && !spec.replay ? spec.coverage : undefined;
+  const coverage = probes && (probes.bits > 0 || probes.fsms.length > 0) ? probes : undefined;
+  // FSM transitions pair the states of consecutive pre-edge samples: one active edge apart, unless flops use both.
+  const transitions = iface.clockEdges.length === 1;
+  const covered: string[] = [];
+  if (coverage) {
+    const w = coverage.bits;
+    if (w > 0) {
+      emit(`  reg ${range(w)}rg_cov_s, rg_cov_p, rg_cov_r, rg_cov_f;`);
+      // Sampled before each edge and at every probe: a bit rose (fell) when a sample after a defined 0 (1) holds a
+      // defined 1 (0). X operands leave an X in rg_cov_r/f that a defined toggle later turns into 1; X is not counted.
+      covered.push(
+        `if (ph != 1) begin rg_cov_s = @@RGSTATE@@; rg_cov_r = rg_cov_r | (~rg_cov_p & rg_cov_s); rg_cov_f = rg_cov_f | (rg_cov_p & ~rg_cov_s); rg_cov_p = rg_cov_s; end`,
+      );
+    }
+    if (coverage.fsms.length > 0) emit("  integer rg_fsm_b;");
+    coverage.fsms.forEach((f, i) => {
+      const n = f.states.length;
+      emit(`  reg ${range(f.width)}rg_fsm_q${i};`);
+      emit(`  integer rg_fsm_l${i};`);
+      emit(`  reg ${range(n)}rg_fsm_v${i};`);
+      emit(`  reg ${range(n * n)}rg_fsm_t${i};`);
+      const index = (v: string, into: string) =>
+        `case (${v}) ${f.states.map((st, j) => `${f.width}'b${st}: ${into} = ${j};`).join(" ")} default: ${into} = -1; endcase`;
+      const step = [
+        `if (ph != 1) begin ${index(`@@RGFSM${i}@@`, "rg_fsm_b")} if (rg_fsm_b >= 0) rg_fsm_v${i}[rg_fsm_b] = 1'b1; end`,
+      ];
+      if (transitions)
+        step.push(
+          `if (ph == 0) begin ${index(`@@RGFSM${i}@@`, "rg_fsm_b")} if (rg_fsm_l${i} >= 0 && rg_fsm_b >= 0) rg_fsm_t${i}[rg_fsm_l${i} * ${n} + rg_fsm_b] = 1'b1; rg_fsm_l${i} = rg_fsm_b; end`,
+        );
+      covered.push(...step);
+    });
+  }
+
   // 64-bit LCG (Knuth's MMIX constants): one statement per draw, several times cheaper in vvp than a
   // shift-register generator. Its low bits are weak, so values are taken from the high 32 bits only.
   const DRAW = "rg_s = rg_s * 64'h5851f42d4c957f2d + 64'h14057b7ef767814f;";
@@ -211,6 +251,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   // as "pre"; not counted in `samples`, since how many probes run depends on the random draws).
   emit("  task rg_check(input integer ph); begin");
   emit("    if (ph != 2) rg_samples = rg_samples + 1;");
+  for (const line of covered) emit(`    ${line}`);
   if (assumed !== undefined) emit("    rg_eval; if (rg_ok != 0 && rg_taint == 0) begin");
   outputs.forEach((_p, o) => {
     emit(`    if (^rg_r${o} !== 1'bx) rg_d${o} = rg_d${o} + 1;`);
@@ -323,6 +364,12 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     for (let k = 0; k < K; k++) emit(`    rg_m${k}_${o} = 0; rg_fc${k}_${o} = 0; rg_fp${k}_${o} = 0;`);
   });
   for (let k = 0; k < K; k++) emit(`    rg_any${k} = 0; rg_ac${k} = 0; rg_ap${k} = 0;`);
+  if (coverage) {
+    if (coverage.bits > 0) emit(`    rg_cov_p = {${coverage.bits}{1'bx}}; rg_cov_r = 0; rg_cov_f = 0;`);
+    coverage.fsms.forEach((_f, i) => {
+      emit(`    rg_fsm_l${i} = -1; rg_fsm_v${i} = 0; rg_fsm_t${i} = 0;`);
+    });
+  }
   if (sequential) emit("    #2;");
 
   let steps = 0;
@@ -450,6 +497,12 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     for (const [i, _p] of inputs.entries()) emit(`      $display("${tag} V ${k} ${i} %b", rg_a${k}_${i});`);
     emit("    end");
   }
+  if (coverage) {
+    if (coverage.bits > 0) emit(`    $display("${tag} C %b %b", rg_cov_r, rg_cov_f);`);
+    coverage.fsms.forEach((_f, i) => {
+      emit(`    $display("${tag} F ${i} %b %b", rg_fsm_v${i}, rg_fsm_t${i});`);
+    });
+  }
   emit(`    $display("${tag} END %0d", rg_samples);`);
   emit("    $finish;");
   emit("  end");
@@ -457,6 +510,21 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   const samples = steps * (sequential ? 2 : 1);
   // Every testbench name (tasks, registers, counters) carries the nonce too, so none can be named from a design
   // even if one got past the front end's check that candidates elaborate alone.
-  const source = `${L.join("\n")}\n`.replace(/\brg_/g, `rg${n}_`);
-  return { top, source, samples, steps, exhaustive, inputs, outputs };
+  let source = `${L.join("\n")}\n`.replace(/\brg_/g, `rg${n}_`);
+  if (coverage) {
+    // The reference's own names go in after the renaming: a reference reg may itself start with rg_.
+    const ref = `ref_${n}`;
+    const state = `{${[...coverage.signals]
+      .reverse()
+      .map((x) => `${ref}.${x.expr}`)
+      .join(", ")}}`;
+    source = source.replaceAll("@@RGSTATE@@", state);
+    coverage.fsms.forEach((f, i) => {
+      source = source.replaceAll(`@@RGFSM${i}@@`, `${ref}.${f.path}`);
+    });
+  }
+  const tb: Testbench = { top, source, samples, steps, exhaustive, inputs, outputs };
+  if (coverage)
+    tb.coverage = { bits: coverage.bits, unobserved: coverage.unobserved, fsms: coverage.fsms, transitions };
+  return tb;
 }

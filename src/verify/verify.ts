@@ -471,6 +471,7 @@ class CheckContext {
       exhaustiveBits: this.options.exhaustiveBits,
     };
     if (replay) spec.replay = replay;
+    else if (this.ref.probes) spec.coverage = this.ref.probes;
     if (this.options.assume !== undefined) spec.assume = this.options.assume;
     return spec;
   }
@@ -692,12 +693,16 @@ class CheckContext {
       formalReport.status === "proved" ? "proved" : formalReport.status === "bounded" ? "bounded" : "none";
     if (formalKind === "none" && missing === undefined && ["timeout", "error"].includes(formalReport.status))
       missing = "budget";
+    // Exhaustive simulation proves a combinational candidate only when it holds no state (formal then skips).
+    const enumerated = simReport.exhaustive && p.stateless === true;
     const assurance: Assurance = {
       formal: formalKind,
       simulated: simReport.cycles,
       exhaustive: simReport.exhaustive,
+      strength: formalKind === "proved" || enumerated ? "proved" : formalKind === "bounded" ? "bounded" : "simulated",
     };
     if (formalKind === "bounded" && formalReport.depth !== undefined) assurance.depth = formalReport.depth;
+    if (sim?.outcome.kind === "ok" && sim.outcome.coverage) assurance.coverage = sim.outcome.coverage;
     if (formalKind === "none" && !simReport.exhaustive) {
       if (missing !== undefined) assurance.formalMissingBecause = missing;
       if (formalReport.reason !== undefined) assurance.reason = formalReport.reason;

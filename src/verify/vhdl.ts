@@ -604,6 +604,8 @@ async function nativeCheck(
     formal: "none",
     simulated: stim.steps.length,
     exhaustive: sim.exhaustive,
+    // Two GHDL simulations compared, no formal: even an exhaustive run does not rule out a latch in the candidate.
+    strength: "simulated",
     ...(!sim.exhaustive && { formalMissingBecause: "design" as const, reason: formal.reason }),
   };
   return result;

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderHtml, renderMarkdown } from "../../src/bench/report/index.js";
 import { readSamplesFile, referenceAsCandidate } from "../../src/bench/samples.js";
 import { selectProblems } from "../../src/bench/select.js";
 import { summarise } from "../../src/bench/summary.js";
@@ -114,6 +115,80 @@ describe("summarise", () => {
       toolVersions: { iverilog: null, yosys: null, yosysBackend: null },
     });
     expect(Object.keys(s.passAtK)).toEqual(["1"]);
+  });
+});
+
+describe("minimum strength", () => {
+  const graded = (p: string, sample: number, strength: "simulated" | "bounded" | "proved"): SampleScore => {
+    const s = score(p, sample, "pass");
+    s.result.assurance = {
+      formal: strength === "simulated" ? "none" : strength,
+      simulated: 100,
+      exhaustive: false,
+      strength,
+      coverage: { stateBits: 4, toggled: 3, fsms: 1, fsmStates: 3, fsmStatesVisited: 2 },
+    };
+    return s;
+  };
+  const input = {
+    suite: "t",
+    suiteRevision: "r1",
+    problems: [problem("a", ["seq"]), problem("b", ["seq"])],
+    // a: one pass per strength; b: two simulated passes and a fail.
+    scores: [
+      graded("a", 0, "simulated"),
+      graded("a", 1, "bounded"),
+      graded("a", 2, "proved"),
+      graded("b", 0, "simulated"),
+      graded("b", 1, "simulated"),
+      score("b", 2, "fail"),
+    ],
+    seed: 1,
+    toolVersions: { iverilog: null, yosys: null, yosysBackend: null },
+  };
+
+  it("counts passes per strength, and without a bar every pass counts", () => {
+    const s = summarise(input);
+    expect(s.strength).toEqual({ counts: { simulated: 3, bounded: 1, proved: 1 } });
+    expect(s.problems.map((p) => p.c)).toEqual([3, 2]);
+    expect(s.problems[0]?.strengths).toEqual({ simulated: 1, bounded: 1, proved: 1 });
+    expect(s.problems[0]?.belowMinStrength).toBeUndefined();
+  });
+
+  it("drops passes below the bar from c and pass@k, keeps them in the statuses and says how many", () => {
+    const s = summarise({ ...input, minStrength: { level: "bounded" } });
+    expect(BenchSummary.parse(s)).toBeTruthy();
+    expect(s.statuses).toEqual({ pass: 5, fail: 1 });
+    expect(s.problems.map((p) => [p.c, p.belowMinStrength])).toEqual([
+      [2, 1],
+      [0, 2],
+    ]);
+    expect(s.strength).toEqual({
+      counts: { simulated: 3, bounded: 1, proved: 1 },
+      min: { level: "bounded" },
+      belowMin: 3,
+    });
+    // a: 2 of 3 -> pass@1 2/3; b: 0.
+    expect(s.passAtK["1"]).toBeCloseTo(1 / 3, 12);
+    // A toggle share: bounded passes toggled 3 of 4 bits (75%), so at 80% only the proved pass of a counts.
+    const strict = summarise({ ...input, minStrength: { level: "bounded", toggle: 0.8 } });
+    expect(strict.problems.map((p) => p.c)).toEqual([1, 0]);
+    expect(strict.strength?.belowMin).toBe(4);
+  });
+
+  it("reports show the counts per strength, the bar and each pass's strength and evidence", () => {
+    const s = summarise({ ...input, minStrength: { level: "bounded" } });
+    const md = renderMarkdown(s, input.scores);
+    expect(md).toContain("## Pass strength");
+    expect(md).toMatch(/\| simulated \| 3 \|/);
+    expect(md).toContain("3 passes fell below it and do not count toward pass@k");
+    expect(md).toMatch(
+      /\| a \| 0 \| simulated \| 100 simulated, toggled 3\/4 state bits, FSM states 2\/3 \| simulated is below bounded \|/,
+    );
+    expect(md).toMatch(/\| a \| 2 \| proved \| formal proof, .* \| - \|/);
+    const html = renderHtml(s, input.scores);
+    expect(html).toContain("<h2>Pass strength</h2>");
+    expect(html).toContain("simulated is below bounded");
   });
 });
 

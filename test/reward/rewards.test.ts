@@ -11,6 +11,7 @@ import {
   rougeL,
   scoreVerdict,
 } from "../../src/reward/index.js";
+import { parseStrengthBar } from "../../src/verify/index.js";
 
 const REF =
   "module TopModule(input a, input b, output y, output z);\n  assign y = a & b;\n  assign z = a | b;\nendmodule\n";
@@ -188,5 +189,51 @@ end architecture;
     // Read as Verilog, `--` is no comment and entities are no modules: the language matters.
     expect(codeTokens(VHDL, "vhdl")).not.toContain("two");
     expect(codeTokens(VHDL)).toContain("two");
+  });
+});
+
+describe("minimum strength", () => {
+  const withEvidence = (strength: "simulated" | "bounded" | "proved", toggled?: number): VerifyResult => ({
+    ...verdict("pass"),
+    assurance: {
+      formal: strength === "simulated" ? "none" : strength,
+      simulated: 2000,
+      exhaustive: false,
+      strength,
+      ...(toggled !== undefined && { coverage: { stateBits: 10, toggled } }),
+    },
+  });
+  const scored = (name: string, result: VerifyResult, bar: string) =>
+    scoreVerdict(
+      getReward(name),
+      { result, response: "", code: REF, reference: REF },
+      { noVerdictReward: null, minStrength: parseStrengthBar(bar) },
+    );
+
+  it("scores a pass below the bar as a fail with nothing right, and says why", () => {
+    const weak = scored("codev-noformat", withEvidence("simulated", 10), "bounded");
+    expect(weak.reward).toBe(0);
+    expect(weak.details).toMatchObject({ strength: "simulated", belowMinStrength: "simulated is below bounded" });
+    expect(scored("signal", withEvidence("simulated", 10), "bounded").reward).toBe(0);
+    // itertl-functional keeps its Rouge-L term, as any fail does.
+    expect(scored("itertl-functional", withEvidence("simulated", 10), "bounded").reward).toBeCloseTo(1);
+  });
+
+  it("rewards a pass at or above the bar in full", () => {
+    expect(scored("codev-noformat", withEvidence("bounded", 10), "bounded").reward).toBe(1);
+    expect(scored("codev-noformat", withEvidence("proved"), "bounded").reward).toBe(1);
+    expect(scored("codev-noformat", withEvidence("proved"), "bounded").details.belowMinStrength).toBeUndefined();
+  });
+
+  it("applies the toggle share to passes short of a proof", () => {
+    expect(scored("codev-noformat", withEvidence("bounded", 9), "bounded:0.9").reward).toBe(1);
+    const low = scored("codev-noformat", withEvidence("bounded", 8), "bounded:0.9");
+    expect(low.reward).toBe(0);
+    expect(low.details.belowMinStrength).toBe("toggled 8 of 10 state bits (80%), below 90%");
+    expect(scored("codev-noformat", withEvidence("proved"), "bounded:0.9").reward).toBe(1);
+  });
+
+  it("leaves failures alone", () => {
+    expect(scored("signal", verdict("fail", [true, false]), "proved").reward).toBe(0.5);
   });
 });

@@ -322,6 +322,31 @@ describe("reliability", () => {
     expect(scored.json.extra_logs.status).toEqual(["unsupported"]);
   });
 
+  it("--min-strength: a pass below the bar scores as a fail, with the reason in the details", async () => {
+    const items = [
+      { reference: REF, refTop: "RefModule", response: answer(CORRECT) },
+      { reference: REF, refTop: "RefModule", response: answer(WRONG_ODD), reward: "signal" },
+    ];
+    const simOnly = await serve({ verify: { engine: "sim", timeoutMs: 5000 }, minStrength: { level: "bounded" } });
+    const [weak, failed] = (await post(simOnly, "/v1/rewards", { items })).json.results;
+    expect(weak).toMatchObject({ reward: 0, status: "pass" });
+    expect(weak.details).toMatchObject({ strength: "simulated", belowMinStrength: "simulated is below bounded" });
+    expect(failed).toMatchObject({ reward: 0.5, status: "fail" });
+    expect(failed.details.belowMinStrength).toBeUndefined();
+    // The accumulator's simulation toggles all 4 state bits: a simulated pass clears a full toggle bar.
+    const toggles = await serve({
+      verify: { engine: "sim", timeoutMs: 5000 },
+      minStrength: { level: "simulated", toggle: 1 },
+    });
+    const [covered] = (await post(toggles, "/v1/rewards", { items: items.slice(0, 1) })).json.results;
+    expect(covered).toMatchObject({ reward: 1, status: "pass" });
+    expect(covered.details.belowMinStrength).toBeUndefined();
+    // With formal the same pass is at least bounded.
+    const formal = await serve({ verify: { timeoutMs: 20_000 }, minStrength: { level: "bounded" } });
+    const [strong] = (await post(formal, "/v1/rewards", { items: items.slice(0, 1) })).json.results;
+    expect(strong).toMatchObject({ reward: 1, status: "pass" });
+  });
+
   it("finishes admitted checks on shutdown and refuses new ones", async () => {
     const s = await startServer({ host: "127.0.0.1", port: 0, verify: { timeoutMs: 1500 } });
     const inflight = post(s, "/v1/verify", { reference: REF, candidate: HANG, candTop: "TopModule" });

@@ -1,12 +1,15 @@
 import type { BenchSummary, SampleScore } from "../../contracts/bench.js";
 import {
+  barText,
   clip,
   countList,
   failingSignalVerdicts,
   failuresByProblem,
   fillOptions,
   inputsText,
+  passRows,
   pct,
+  problemStrengths,
   type ReportOptions,
   sortedKs,
   summaryKs,
@@ -124,9 +127,32 @@ export function renderHtml(summary: BenchSummary, scores?: readonly SampleScore[
         .join("")}</table>`,
     );
 
+  body.push("<h2>Pass strength</h2>");
+  const strengthRows = Object.entries(summary.strength?.counts ?? {}).sort(([, a], [, b]) => b - a);
+  if (strengthRows.length === 0) body.push("<p>No passes.</p>");
+  else
+    body.push(
+      `<table>${th(["strength", "passes"], [false, true])}${strengthRows
+        .map(([s, n]) => td([esc(s), String(n)], [false, true]))
+        .join("")}</table>`,
+    );
+  const barLine = barText(summary);
+  if (barLine) body.push(`<p>${esc(barLine)}</p>`);
+
   body.push("<h2>Problems</h2>");
   const hasOfficial = summary.problems.some((p) => p.officialC !== undefined);
-  const pnum = [false, false, true, true, ...(hasOfficial ? [true] : []), ...ks.map(() => true), false, false, true];
+  const pnum = [
+    false,
+    false,
+    true,
+    true,
+    ...(hasOfficial ? [true] : []),
+    ...ks.map(() => true),
+    false,
+    false,
+    true,
+    false,
+  ];
   body.push(
     `<table>${th(
       [
@@ -139,6 +165,7 @@ export function renderHtml(summary: BenchSummary, scores?: readonly SampleScore[
         "statuses",
         "failing signals",
         "disagreements",
+        "pass strength",
       ],
       pnum,
     )}${summary.problems
@@ -154,6 +181,7 @@ export function renderHtml(summary: BenchSummary, scores?: readonly SampleScore[
             esc(countList(p.statuses)),
             esc(countList(p.failingSignals)),
             String(p.disagreements),
+            esc(problemStrengths(p)),
           ],
           pnum,
         ),
@@ -162,6 +190,30 @@ export function renderHtml(summary: BenchSummary, scores?: readonly SampleScore[
   );
 
   if (scores && scores.length > 0) {
+    const passes = passRows(summary, scores);
+    if (passes.rows.length > 0) {
+      const withBar = summary.strength?.min !== undefined;
+      body.push("<h2>Passes</h2>");
+      body.push(
+        `<details><summary>${passes.rows.length + passes.hidden} passes, their strength and evidence</summary><table>${th(
+          ["problem", "sample", "strength", "evidence", ...(withBar ? ["below minimum"] : [])],
+          [false, true, false, false, false],
+        )}${passes.rows
+          .map((r) =>
+            td(
+              [
+                esc(r.problem),
+                String(r.sample),
+                `<span class="${r.below ? "other" : "pass"}">${esc(r.strength)}</span>`,
+                esc(r.evidence),
+                ...(withBar ? [esc(r.below ?? "-")] : []),
+              ],
+              [false, true, false, false, false],
+            ),
+          )
+          .join("")}</table>${passes.hidden > 0 ? `<p>(${passes.hidden} more passes not listed)</p>` : ""}</details>`,
+      );
+    }
     const failures = failuresByProblem(scores, opts.maxFailuresPerProblem);
     if (failures.length > 0) {
       body.push("<h2>Failures</h2>");

@@ -1,12 +1,15 @@
 import type { BenchSummary, SampleScore } from "../../contracts/bench.js";
 import {
+  barText,
   clip,
   countList,
   failingSignalVerdicts,
   failuresByProblem,
   fillOptions,
   inputsText,
+  passRows,
   pct,
+  problemStrengths,
   type ReportOptions,
   sortedKs,
   summaryKs,
@@ -117,6 +120,21 @@ export function renderMarkdown(
       "",
     );
 
+  out.push("## Pass strength", "");
+  const strengthRows = Object.entries(summary.strength?.counts ?? {}).sort(([, a], [, b]) => b - a);
+  if (strengthRows.length === 0) out.push("No passes.", "");
+  else
+    out.push(
+      table(
+        ["strength", "passes"],
+        strengthRows.map(([s, n]) => [mdText(s), String(n)]),
+        ["l", "r"],
+      ),
+      "",
+    );
+  const barLine = barText(summary);
+  if (barLine) out.push(mdText(barLine), "");
+
   out.push("## Problems", "");
   const hasOfficial = summary.problems.some((p) => p.officialC !== undefined);
   out.push(
@@ -131,6 +149,7 @@ export function renderMarkdown(
         "statuses",
         "failing signals",
         "disagreements",
+        "pass strength",
       ],
       summary.problems.map((p) => [
         mdText(p.id),
@@ -142,13 +161,32 @@ export function renderMarkdown(
         mdText(countList(p.statuses)),
         mdText(countList(p.failingSignals)),
         String(p.disagreements),
+        mdText(problemStrengths(p)),
       ]),
-      ["l", "l", "r", "r", ...(hasOfficial ? ["r" as const] : []), ...ks.map(() => "r" as const), "l", "l", "r"],
+      ["l", "l", "r", "r", ...(hasOfficial ? ["r" as const] : []), ...ks.map(() => "r" as const), "l", "l", "r", "l"],
     ),
     "",
   );
 
   if (scores && scores.length > 0) {
+    const passes = passRows(summary, scores);
+    if (passes.rows.length > 0) {
+      out.push("## Passes", "");
+      out.push(
+        table(
+          ["problem", "sample", "strength", "evidence", ...(summary.strength?.min ? ["below minimum"] : [])],
+          passes.rows.map((r) => [
+            mdText(r.problem),
+            String(r.sample),
+            mdText(r.strength),
+            mdText(r.evidence),
+            ...(summary.strength?.min ? [mdText(r.below ?? "-")] : []),
+          ]),
+        ),
+        "",
+      );
+      if (passes.hidden > 0) out.push(`(${passes.hidden} more passes not listed)`, "");
+    }
     const failures = failuresByProblem(scores, opts.maxFailuresPerProblem);
     if (failures.length > 0) {
       out.push("## Failures", "");

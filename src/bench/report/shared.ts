@@ -1,5 +1,6 @@
 import type { BenchSummary, SampleScore } from "../../contracts/bench.js";
-import type { Counterexample, SignalVerdict } from "../../contracts/verify.js";
+import type { Counterexample, SignalVerdict, VerifyResult } from "../../contracts/verify.js";
+import { belowBar, describeBar, passStrength } from "../../verify/index.js";
 
 /** How much per-sample detail a report carries: large runs would otherwise produce huge pages. */
 export interface ReportOptions {
@@ -92,4 +93,60 @@ export function failuresByProblem(scores: readonly SampleScore[], limit: number)
 
 export function failingSignalVerdicts(score: SampleScore): SignalVerdict[] {
   return score.result.signals.filter((s) => !s.ok);
+}
+
+/** The evidence behind a pass in a few words: formal depth, simulated cycles, the coverage reached on the reference. */
+export function evidenceText(result: VerifyResult): string {
+  const a = result.assurance;
+  if (!a) return "-";
+  const parts: string[] = [];
+  if (a.formal === "proved") parts.push("formal proof");
+  else if (a.formal === "bounded") parts.push(`formal to depth ${a.depth ?? "?"}`);
+  parts.push(`${a.simulated} ${a.exhaustive ? "vectors (exhaustive)" : "simulated"}`);
+  const c = a.coverage;
+  if (c) {
+    parts.push(`toggled ${c.toggled}/${c.stateBits} state bits`);
+    if (c.fsmStates !== undefined) parts.push(`FSM states ${c.fsmStatesVisited ?? 0}/${c.fsmStates}`);
+    if (c.fsmTransitions !== undefined) parts.push(`transitions ${c.fsmTransitionsSeen ?? 0}/${c.fsmTransitions}`);
+  }
+  return parts.join(", ");
+}
+
+export interface PassRow {
+  problem: string;
+  sample: number;
+  strength: string;
+  evidence: string;
+  /** Why the pass falls below the run's minimum strength, if it does. */
+  below: string | null;
+}
+
+/** Most passes a report lists one by one. */
+export const MAX_PASS_ROWS = 500;
+
+/** Every pass with its strength and evidence (at most MAX_PASS_ROWS; `hidden` counts the rest). */
+export function passRows(summary: BenchSummary, scores: readonly SampleScore[]): { rows: PassRow[]; hidden: number } {
+  const bar = summary.strength?.min;
+  const passes = scores.filter((s) => s.status === "pass");
+  const rows = passes.slice(0, MAX_PASS_ROWS).map((s) => ({
+    problem: s.problem,
+    sample: s.sample,
+    strength: passStrength(s.result) ?? "unknown",
+    evidence: evidenceText(s.result),
+    below: bar ? belowBar(s.result, bar) : null,
+  }));
+  return { rows, hidden: passes.length - rows.length };
+}
+
+/** One line on the bar and how many passes it turned away, or null when the run set none. */
+export function barText(summary: BenchSummary): string | null {
+  const st = summary.strength;
+  if (!st?.min) return null;
+  return `Minimum strength: ${describeBar(st.min)}; ${st.belowMin ?? 0} passes fell below it and do not count toward pass@k.`;
+}
+
+/** A problem's passes per strength, with the ones below the bar. */
+export function problemStrengths(p: BenchSummary["problems"][number]): string {
+  const list = countList(p.strengths ?? {});
+  return p.belowMinStrength ? `${list} (${p.belowMinStrength} below min)` : list || "-";
 }

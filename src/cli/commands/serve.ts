@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
+import type { StrengthBar } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { closeOnSignals, DEFAULT_CHECKER_OPTIONS, loadProblems, startServer } from "../../server/index.js";
-import { intOption } from "../options.js";
+import { intOption, strengthOption } from "../options.js";
 
 interface ServeFlags {
   host: string;
@@ -17,6 +18,7 @@ interface ServeFlags {
   engine?: "sim" | "formal" | "both";
   infraErrorReward: number | null;
   simOnlyScale: number;
+  minStrength?: StrengthBar;
   batchWindowMs: number;
   maxBatch: number;
   cache: number;
@@ -79,6 +81,11 @@ export function registerServe(program: Command): void {
       1,
     )
     .option(
+      "--min-strength <level[:toggle]>",
+      "evidence a pass needs to be rewarded as one: simulated < bounded < proved, optionally with the share of the reference's state bits the simulation must toggle (bounded:0.9); a pass below it scores as a fail, the reason in details.belowMinStrength",
+      strengthOption,
+    )
+    .option(
       "--batch-window-ms <n>",
       "how long a micro-batch waits for more candidates of its reference",
       intOption,
@@ -116,6 +123,7 @@ export function registerServe(program: Command): void {
         ...(token !== undefined && { token }),
         infraErrorReward: flags.infraErrorReward,
         simOnlyScale: flags.simOnlyScale,
+        ...(flags.minStrength && { minStrength: flags.minStrength }),
         maxBodyBytes: flags.maxBodyMb * 1024 * 1024,
         maxItems: flags.maxItems,
         verify: {

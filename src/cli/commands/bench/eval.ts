@@ -92,6 +92,7 @@ export function registerEval(bench: Command): void {
         problems,
         scores,
         ...(flags.k && { ks: flags.k }),
+        ...(flags.minStrength && { minStrength: flags.minStrength }),
         seed: flags.seed,
         toolVersions: await toolVersions(),
         runId: run.id,

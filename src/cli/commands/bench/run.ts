@@ -115,6 +115,7 @@ export function registerRun(bench: Command): void {
           ...(flags.stop && { stop: flags.stop }),
         },
         ...(flags.k && { ks: flags.k }),
+        ...(flags.minStrength && { minStrength: flags.minStrength }),
         score: {
           verify: verifyOptions(flags),
           official: flags.official,

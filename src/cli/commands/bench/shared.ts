@@ -3,9 +3,10 @@ import { type Command, InvalidArgumentError } from "commander";
 import { selectProblems } from "../../../bench/select.js";
 import { loadSuite } from "../../../bench/suites/registry.js";
 import type { LoadedSuite, Problem } from "../../../contracts/bench.js";
+import type { StrengthBar } from "../../../contracts/index.js";
 import { BadInputError } from "../../../core/errors.js";
 import type { VerifyOptions } from "../../../verify/index.js";
-import { intOption } from "../../options.js";
+import { intOption, strengthOption } from "../../options.js";
 
 /** Flags every bench command that loads a suite shares. */
 export interface SuiteFlags {
@@ -82,6 +83,7 @@ export interface ReportFlags {
   db?: string;
   json?: boolean;
   quiet?: boolean;
+  minStrength?: StrengthBar;
 }
 
 /** Fractions as percentages for the terminal. */
@@ -117,6 +119,11 @@ export function addVerifyFlags(cmd: Command): Command {
 export function addReportFlags(cmd: Command): Command {
   return cmd
     .option("--k <list>", "k values for pass@k (default: every k up to n)", intList)
+    .option(
+      "--min-strength <level[:toggle]>",
+      "evidence a pass needs to count toward pass@k: simulated < bounded < proved, optionally with the share of the reference's state bits the simulation must toggle (simulated:0.9); passes below it are reported and counted apart",
+      strengthOption,
+    )
     .option("--out <dir>", "write summary.json, report.md and report.html here")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
     .option("--json", "print one summary object on stdout")

@@ -24,6 +24,17 @@ export function summaryText(s: BenchSummary): string {
         .join(", ") || "none"
     }`,
   );
+  const strengths = Object.entries(s.strength?.counts ?? {});
+  if (strengths.length > 0 || s.strength?.min) {
+    const bar = s.strength?.min;
+    lines.push(
+      `pass strength: ${strengths.map(([k, v]) => `${k} ${v}`).join(", ") || "no passes"}${
+        bar
+          ? `; ${s.strength?.belowMin ?? 0} below --min-strength ${bar.level}${bar.toggle !== undefined ? `:${bar.toggle}` : ""} (not counted in pass@k)`
+          : ""
+      }`,
+    );
+  }
   // Namespaced tags (`family:...`) are many; the reports list them, the terminal shows the plain ones.
   const tags = Object.entries(s.passAtKByTag).filter(([t]) => !t.includes(":"));
   if (tags.length > 0 && ks[0] !== undefined) {
