@@ -21,6 +21,8 @@ export interface ReferenceAnalysis {
 }
 
 const ANALYSIS_CACHE_LIMIT = 512;
+/** Below this much time left, FSM extraction (a second, optional Yosys run) is not started. */
+const FSM_MIN_MS = 300;
 const cache = new Map<string, Promise<ReferenceAnalysis>>();
 
 /**
@@ -73,34 +75,39 @@ async function yosysInterface(
   timeoutMs: number,
   probe = false,
 ): Promise<{ iface?: DesignInterface; probes?: CoverageProbes; error: string; log: string }> {
+  const started = performance.now();
   const yosys = await yosysBackend();
+  const files = { "ref.v": yosysCompatible(source) };
   const read = ["read_verilog -sv ref.v", `hierarchy -check -top ${top}`, "proc -norom", "flatten"];
-  const iface = ["opt_dff -nodffe", "write_json ref.json"];
-  // FSM extraction for coverage runs on a copy of the flattened design (fsm_detect wants the flops before opt_dff
-  // folds sync resets into them), in the same process; -norecode keeps the reference's own state encoding.
-  const fsm = ["design -save flat", ...iface, "design -load flat", "opt -nodffe -nosdff", "fsm -nomap -norecode"];
-  const run = (withFsm: boolean) =>
-    yosys.run({
-      files: { "ref.v": yosysCompatible(source) },
-      commands: withFsm ? [...read, ...fsm, "write_json fsm.json"] : [...read, ...iface],
-      outputs: withFsm ? ["ref.json", "fsm.json"] : ["ref.json"],
-      timeoutMs,
-    });
-  let ran = await run(probe);
-  // FSM extraction is an extra and runs after ref.json is written: if it fails, the interface still stands; if the
-  // whole run timed out (ref.json may be cut short), the design is read again without it.
-  if (probe && ran.timedOut) ran = await run(false);
+  const ran = await yosys.run({
+    files,
+    commands: [...read, "opt_dff -nodffe", "write_json ref.json"],
+    outputs: ["ref.json"],
+    timeoutMs,
+  });
   const json = ran.outputs["ref.json"];
   const error = ran.timedOut ? "timed out" : (ran.error ?? "failed");
-  if (json === undefined || ran.timedOut || (!ran.ok && !probe)) return { error, log: tail(ran.log) };
-  const fsmJson = ran.ok ? ran.outputs["fsm.json"] : undefined;
+  if (!ran.ok || json === undefined) return { error, log: tail(ran.log) };
   const netlist: unknown = JSON.parse(json);
-  return {
-    iface: interfaceFromYosys(netlist, top),
-    ...(probe && { probes: coverageProbes(netlist, top, fsmJson === undefined ? undefined : JSON.parse(fsmJson)) }),
-    error,
-    log: "",
-  };
+  const iface = interfaceFromYosys(netlist, top);
+  if (!probe) return { iface, error, log: "" };
+  const plain = coverageProbes(netlist, top);
+  // FSM extraction is an extra for coverage, run only for references that hold state and only in the time this step
+  // has left (the check's wall-clock limit covers it), on the flattened design before opt_dff folds sync resets into
+  // the flops (fsm_detect wants them); -norecode keeps the reference's own state encoding. If it fails or runs out
+  // of time, the coverage has no FSM figures and the interface stands.
+  const left = timeoutMs - (performance.now() - started);
+  if (plain.bits === 0 && plain.unobserved === 0) return { iface, probes: plain, error, log: "" };
+  if (left < FSM_MIN_MS) return { iface, probes: plain, error, log: "" };
+  const fsm = await yosys.run({
+    files,
+    commands: [...read, "opt -nodffe -nosdff", "fsm -nomap -norecode", "write_json fsm.json"],
+    outputs: ["fsm.json"],
+    timeoutMs: left,
+  });
+  const fsmJson = fsm.ok ? fsm.outputs["fsm.json"] : undefined;
+  const probes = fsmJson === undefined ? plain : coverageProbes(netlist, top, JSON.parse(fsmJson));
+  return { iface, probes, error, log: "" };
 }
 
 /** What yosys read of one candidate: its interface (through iverilog's elaboration when `translated`), or why not. */
