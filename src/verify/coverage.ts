@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Bits, YosysCells } from "./interface.js";
 
 /**
  * What simulation can observe of the reference's state, read from its Yosys netlist: every flip-flop (and latch)
@@ -28,7 +29,6 @@ export interface FsmProbe {
   transitions: Array<[number, number]>;
 }
 
-const Bits = z.array(z.union([z.number(), z.string()]));
 const Netlist = z.object({
   modules: z.record(
     z.string(),
@@ -45,14 +45,7 @@ const Netlist = z.object({
           }),
         )
         .default({}),
-      cells: z.record(
-        z.string(),
-        z.object({
-          type: z.string(),
-          parameters: z.record(z.string(), z.unknown()).default({}),
-          connections: z.record(z.string(), Bits).default({}),
-        }),
-      ),
+      cells: YosysCells,
     }),
   ),
 });

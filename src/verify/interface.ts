@@ -2,7 +2,16 @@ import { z } from "zod";
 import type { DesignInterface, Port, Reset } from "../contracts/index.js";
 
 // The parts of `yosys write_json` rtlgym reads; everything else passes through.
-const Bits = z.array(z.union([z.number(), z.string()]));
+export const Bits = z.array(z.union([z.number(), z.string()]));
+/** A module's cells: what the interface, reset and coverage readers look at. */
+export const YosysCells = z.record(
+  z.string(),
+  z.object({
+    type: z.string(),
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    connections: z.record(z.string(), Bits).default({}),
+  }),
+);
 const YosysModule = z.object({
   attributes: z.record(z.string(), z.unknown()).default({}),
   parameter_default_values: z.record(z.string(), z.unknown()).optional(),
@@ -10,14 +19,7 @@ const YosysModule = z.object({
     z.string(),
     z.object({ direction: z.enum(["input", "output", "inout"]), bits: Bits, signed: z.number().optional() }),
   ),
-  cells: z.record(
-    z.string(),
-    z.object({
-      type: z.string(),
-      parameters: z.record(z.string(), z.unknown()).default({}),
-      connections: z.record(z.string(), Bits).default({}),
-    }),
-  ),
+  cells: YosysCells,
 });
 export const YosysJson = z.object({ modules: z.record(z.string(), YosysModule) });
 type YosysModule = z.infer<typeof YosysModule>;
