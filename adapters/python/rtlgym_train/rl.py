@@ -503,7 +503,7 @@ def _concat(parts: list[dict[str, Any]], pad_id: int, pad: Any) -> dict[str, Any
 
     if len(parts) == 1:
         return dict(parts[0])
-    out: dict[str, Any] = {k: [x for p in parts for x in p[k]] for k in ("_rewards", "_passed")}
+    out: dict[str, Any] = {k: [x for p in parts for x in p[k]] for k in ("_rewards", "_passed") if k in parts[0]}
     for k, v in parts[0].items():
         if k in ("_rewards", "_passed"):
             continue
