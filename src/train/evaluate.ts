@@ -88,7 +88,9 @@ export interface SampleTasksResult {
 }
 
 /** The problems of a tasks split that {@link sampleTasks} would sample, and the suite they come from. */
-async function taskProblems(options: SampleTasksOptions) {
+type ChosenProblems = { suite: Awaited<ReturnType<typeof loadSuite>>; problems: readonly Problem[] };
+
+async function taskProblems(options: SampleTasksOptions): Promise<ChosenProblems> {
   const split = options.split ?? "heldout-params";
   const data = resolve(options.tasksDir, split);
   if (!existsSync(data)) {
@@ -108,10 +110,16 @@ async function taskProblems(options: SampleTasksOptions) {
  * run each time, kept in the run store), and stops the server. Evaluation and the recipes' rollouts both use it.
  */
 export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTasksResult> {
+  return sampleChosen(options, await taskProblems(options));
+}
+
+async function sampleChosen(
+  options: SampleTasksOptions,
+  { suite, problems }: ChosenProblems,
+): Promise<SampleTasksResult> {
   const start = Date.now();
   const n = options.n ?? 5;
   if (!Number.isInteger(n) || n < 1) throw new BadInputError(`n must be a positive integer, got ${n}`);
-  const { suite, problems } = await taskProblems(options);
   const served = await serveModel({
     model: options.model,
     port: 0,
@@ -158,36 +166,28 @@ export async function sampleTasks(options: SampleTasksOptions): Promise<SampleTa
 
 /** Held-out pass@1 of a model directory on a tasks split, as `bench run` measures it ({@link sampleTasks}). */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
-  const key = options.reuse === false ? undefined : await evaluationKey(options);
-  if (key !== undefined) {
-    const store = openTrainStore(...(options.store === undefined ? [] : [options.store]));
-    try {
-      const hit = store.cachedEvaluation(key);
-      if (hit !== undefined) return { ...(hit as unknown as EvaluateModelResult), reused: true };
-    } finally {
-      store.close();
-    }
+  const chosen = await taskProblems(options);
+  const key = options.reuse === false ? undefined : await evaluationKey(options, chosen.problems);
+  const cache = key === undefined ? undefined : openTrainStore(...(options.store === undefined ? [] : [options.store]));
+  try {
+    const hit = key === undefined ? undefined : cache?.cachedEvaluation(key);
+    if (hit !== undefined) return { ...(hit as unknown as EvaluateModelResult), reused: true };
+    const { bench, seconds } = await sampleChosen(options, chosen);
+    const s = bench.summary;
+    const result: EvaluateModelResult = {
+      passAt1: s.passAtK["1"] ?? 0,
+      passAtK: s.passAtK,
+      problems: s.attempted,
+      samples: s.scored,
+      statuses: s.statuses,
+      runId: bench.run.id,
+      seconds,
+    };
+    if (key !== undefined) cache?.cacheEvaluation(key, { ...result });
+    return result;
+  } finally {
+    cache?.close();
   }
-  const { bench, seconds } = await sampleTasks(options);
-  const s = bench.summary;
-  const result: EvaluateModelResult = {
-    passAt1: s.passAtK["1"] ?? 0,
-    passAtK: s.passAtK,
-    problems: s.attempted,
-    samples: s.scored,
-    statuses: s.statuses,
-    runId: bench.run.id,
-    seconds,
-  };
-  if (key !== undefined) {
-    const store = openTrainStore(...(options.store === undefined ? [] : [options.store]));
-    try {
-      store.cacheEvaluation(key, { ...result });
-    } finally {
-      store.close();
-    }
-  }
-  return result;
 }
 
 /** Files of a model directory that decide what it generates: weights, configs, tokenizer, chat template. */
@@ -212,10 +212,11 @@ export async function modelDigest(dir: string): Promise<string> {
 
 /**
  * What an evaluation's figures depend on, hashed: the model files, every chosen problem (id, prompt, reference),
- * the sampling settings and seed, the prompt style, the engine and the verification tools' versions.
+ * the sampling settings and seed, the prompt style, the engine and the verification tools' versions. `problems`:
+ * the split's chosen problems when the caller has loaded them already.
  */
-export async function evaluationKey(options: EvaluateModelOptions): Promise<string> {
-  const { problems } = await taskProblems(options);
+export async function evaluationKey(options: EvaluateModelOptions, problems?: readonly Problem[]): Promise<string> {
+  problems ??= (await taskProblems(options)).problems;
   const parts = {
     model: await modelDigest(resolve(options.model)),
     problems: problems.map((p) => [p.id, p.prompt, p.reference, p.excluded ?? null]),
