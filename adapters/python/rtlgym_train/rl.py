@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .hardware import run_arguments
 from .sft import Emitter, prepare_checkpoints, versions
 
 RUN_FILE = "rtlgym-rl.json"
@@ -568,9 +569,8 @@ def run_key(o: RlOptions) -> dict[str, Any]:
     return d
 
 
-def grpo_config(o: RlOptions, ckpt_dir: Path, use_cpu: bool) -> Any:
+def grpo_config(o: RlOptions, ckpt_dir: Path) -> Any:
     """The GRPOConfig of a run: DAPO settings from the options, precision from the hardware, `extra` on top."""
-    import torch
     from trl import GRPOConfig
 
     batch = o.batch_prompts * o.num_generations
@@ -597,20 +597,11 @@ def grpo_config(o: RlOptions, ckpt_dir: Path, use_cpu: bool) -> Any:
         mask_truncated_completions=o.mask_truncated_completions,
         logging_steps=1,
         save_steps=o.save_steps,
-        save_total_limit=2,
-        seed=o.seed,
-        data_seed=o.seed,
-        report_to=[],
-        disable_tqdm=True,
-        use_cpu=use_cpu,
-        dataloader_num_workers=0,
         # The trainer draws its own prompts (dynamic sampling), so there is nothing to skip on resume.
         ignore_data_skip=True,
         log_completions=False,
         gradient_checkpointing=False,
-        # TRL's GRPOConfig turns bf16 on by default, even on CPU, where autocast to bf16 without native bf16
-        # kernels made every forward and backward ~11x slower (measured on the testbed model: 186 s against 17 s).
-        **{"bf16": (not use_cpu) and torch.cuda.is_bf16_supported(), **o.extra},
+        **{**run_arguments(o.seed), **o.extra},
     )
 
 
@@ -652,8 +643,7 @@ def train(o: RlOptions, emit: Emitter) -> dict[str, Any]:
                              overlong_buffer=o.overlong_buffer, overlong_factor=o.overlong_penalty, client=client)
     dataset = Dataset.from_list(rows)
 
-    use_cpu = not torch.cuda.is_available()
-    args = grpo_config(o, ckpt_dir, use_cpu)
+    args = grpo_config(o, ckpt_dir)
     DapoTrainer = _make_trainer_class()
     state: dict[str, Any] = {"stopped_by": "max_steps", "steps": []}
     params = sum(p.numel() for p in model.parameters())

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import DataError, Pair, render
+from .hardware import run_arguments
 
 RUN_FILE = "rtlgym-salv.json"
 CHECKPOINTS = "checkpoints"
@@ -258,7 +259,6 @@ def train(o: SalvOptions, emit) -> dict[str, Any]:
             r=o.lora_r, lora_alpha=o.lora_alpha, lora_dropout=0.05, target_modules="all-linear", task_type="CAUSAL_LM"
         )
     SliceDPOTrainer, SliceCollator = make_classes()
-    use_cpu = not torch.cuda.is_available()
     args = DPOConfig(
         output_dir=str(ckpt_dir),
         beta=o.beta,
@@ -273,15 +273,8 @@ def train(o: SalvOptions, emit) -> dict[str, Any]:
         warmup_steps=0,
         logging_steps=o.logging_steps,
         save_steps=o.save_steps,
-        save_total_limit=2,
-        seed=o.seed,
-        data_seed=o.seed,
-        report_to=[],
-        disable_tqdm=True,
-        use_cpu=use_cpu,
-        bf16=(not use_cpu) and torch.cuda.is_bf16_supported(),
-        dataloader_num_workers=0,
         gradient_checkpointing=False,
+        **run_arguments(o.seed),
     )
     collator = SliceCollator(pad_token_id=tokenizer.pad_token_id, max_length=o.max_length)
     state: dict[str, Any] = {"stopped_by": "steps", "logs": []}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .data import Collator, encode, load_pairs
+from .hardware import run_arguments
 from .presets import PRESETS, Preset
 
 RUN_FILE = "rtlgym-train.json"
@@ -294,8 +295,6 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         def on_save(self, args, tstate, control, **kw):
             emit("checkpoint", step=tstate.global_step, path=str(ckpt_dir / f"checkpoint-{tstate.global_step}"))
 
-    use_cpu = not torch.cuda.is_available()
-    bf16 = (not use_cpu) and torch.cuda.is_bf16_supported()
     args = TrainingArguments(
         output_dir=str(ckpt_dir),
         per_device_train_batch_size=preset.batch_size,
@@ -306,16 +305,9 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         max_steps=preset.max_steps,
         logging_steps=preset.logging_steps,
         save_steps=preset.save_steps,
-        save_total_limit=2,
-        seed=o.seed,
-        data_seed=o.seed,
-        report_to=[],
-        disable_tqdm=True,
-        use_cpu=use_cpu,
-        bf16=bf16,
-        dataloader_num_workers=0,
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length",
+        **run_arguments(o.seed),
     )
     trainer = Trainer(
         model=model,

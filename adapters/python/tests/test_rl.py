@@ -273,9 +273,9 @@ def test_rejection_sampling_keeps_groups_with_a_pass_and_trains_on_the_passes_al
 def test_cpu_runs_in_float32_unless_the_config_asks(tmp_path):
     # TRL defaults bf16 to True even on CPU; autocast to bf16 there made every update ~11x slower.
     cfg = {"model": "m", "data": "d.jsonl", "out": str(tmp_path), "reward_url": "http://127.0.0.1:1"}
-    assert grpo_config(RlOptions.from_dict(cfg), tmp_path / "ckpt", use_cpu=True).bf16 is False
+    assert grpo_config(RlOptions.from_dict(cfg), tmp_path / "ckpt").bf16 is False
     forced = RlOptions.from_dict({**cfg, "extra": {"bf16": True}})
-    assert grpo_config(forced, tmp_path / "ckpt", use_cpu=True).bf16 is True
+    assert grpo_config(forced, tmp_path / "ckpt").bf16 is True
 
 
 def test_few_dapo_steps_on_cpu_with_the_real_service(tiny, service, tmp_path):

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import type { VerifyResult } from "../../contracts/index.js";
+import type { StrengthBar, VerifyResult } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { type CheckRequest, CheckService, ServiceMetrics } from "../../server/index.js";
 import {
@@ -19,6 +19,7 @@ import {
   type Lang,
   readSource,
   resolveProblem,
+  strengthVerdict,
 } from "./check-input.js";
 
 /**
@@ -42,7 +43,14 @@ export type BatchLine = z.infer<typeof BatchLine>;
 
 /** One output line: the verdict (or the error) of the input line `line` (1-based), in input order. */
 export type BatchResult = { line: number; id?: string | number } & (
-  | { status: VerifyResult["status"]; exitCode: number; cached: boolean; result: VerifyResult }
+  | {
+      status: VerifyResult["status"];
+      exitCode: number;
+      cached: boolean;
+      /** Why a pass does not count under `--min-strength` (its exit code is then 1). */
+      belowMinStrength?: string;
+      result: VerifyResult;
+    }
   | CheckError
 );
 
@@ -50,6 +58,8 @@ export interface BatchSettings {
   options: VerifyOptions;
   dataDir?: string;
   workers?: number;
+  /** `--min-strength`: a pass below it gets exit code 1 and `belowMinStrength`. */
+  minStrength?: StrengthBar;
   extract: boolean;
   /** Where result lines go (stdout by default). */
   write?: (line: string) => void;
@@ -82,22 +92,23 @@ export async function runBatch(file: string, settings: BatchSettings): Promise<n
   const done: Array<BatchResult | undefined> = lines.map(() => undefined);
   let next = 0; // first line not yet written
   let worst = 0;
-  const counts = { pass: 0, fail: 0, other: 0, error: 0 };
+  const counts = { pass: 0, below: 0, fail: 0, other: 0, error: 0 };
   const started = performance.now();
   let lastProgress = started;
   const report = (final: boolean) => {
-    const n = counts.pass + counts.fail + counts.other + counts.error;
+    const n = counts.pass + counts.below + counts.fail + counts.other + counts.error;
     const s = (performance.now() - started) / 1000;
     progress(
       `check --batch: ${n}/${lines.length} done in ${s.toFixed(1)} s (${(n / Math.max(s, 1e-3)).toFixed(2)}/s): ` +
-        `pass ${counts.pass}, fail ${counts.fail}, other ${counts.other}, errors ${counts.error}${final ? "" : " ..."}\n`,
+        `pass ${counts.pass}${settings.minStrength ? ` (+${counts.below} below --min-strength)` : ""}, fail ${counts.fail}, ` +
+        `other ${counts.other}, errors ${counts.error}${final ? "" : " ..."}\n`,
     );
   };
   const settle = (index: number, result: BatchResult) => {
     done[index] = result;
     worst = Math.max(worst, result.exitCode);
     if ("result" in result) {
-      if (result.status === "pass") counts.pass++;
+      if (result.status === "pass") result.belowMinStrength === undefined ? counts.pass++ : counts.below++;
       else if (result.status === "fail") counts.fail++;
       else counts.other++;
     } else counts.error++;
@@ -133,7 +144,14 @@ export async function runBatch(file: string, settings: BatchSettings): Promise<n
     try {
       const [outcome] = service.submit([request]) as [ReturnType<CheckService["submit"]>[number]];
       answer = outcome.then(
-        ({ result, cached }) => ({ ...head, status: result.status, exitCode: exitCodeFor(result), cached, result }),
+        ({ result, cached }) => ({
+          ...head,
+          status: result.status,
+          exitCode: exitCodeFor(result, settings.minStrength),
+          cached,
+          ...strengthVerdict(result, settings.minStrength),
+          result,
+        }),
         (e: unknown) => ({ ...head, ...checkErrorOf(e) }),
       );
     } catch (e) {

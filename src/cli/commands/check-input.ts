@@ -2,9 +2,9 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { findProblem, loadSuite } from "../../bench/suites/registry.js";
 import type { LoadedSuite, Problem } from "../../contracts/bench.js";
-import type { VerifyResult } from "../../contracts/index.js";
+import type { StrengthBar, VerifyResult } from "../../contracts/index.js";
 import { BadInputError, RtlgymError } from "../../core/errors.js";
-import { languageOfPath, type VerifyOptions } from "../../verify/index.js";
+import { belowBar, languageOfPath, type VerifyOptions } from "../../verify/index.js";
 import { extractVerilog } from "../../verilog/index.js";
 import { extractVhdl } from "../../vhdl/index.js";
 import { EXIT } from "../exit.js";
@@ -97,11 +97,23 @@ export function checkErrorOf(e: unknown): CheckError {
   return { status: "internal_error", code: "INTERNAL", message, exitCode: EXIT.usage };
 }
 
-/** 0 equivalent, 1 not equivalent (fail, compile error, timeout...), 2 the check itself could not run. */
-export function exitCodeFor(result: VerifyResult): number {
-  if (result.status === "pass") return EXIT.ok;
+/**
+ * 0 equivalent, 1 not equivalent (fail, compile error, timeout...) or a pass whose evidence is below `bar`
+ * (`--min-strength`), 2 the check itself could not run.
+ */
+export function exitCodeFor(result: VerifyResult, bar?: StrengthBar): number {
+  if (result.status === "pass") return bar && belowBar(result, bar) !== null ? EXIT.notEquivalent : EXIT.ok;
   if (result.status === "infra_error") return EXIT.usage;
   return EXIT.notEquivalent;
+}
+
+/**
+ * With a `--min-strength` bar: `{belowMinStrength: why}` for a pass whose evidence falls below it (the output carries
+ * it beside the verdict, which stays `pass`); nothing otherwise.
+ */
+export function strengthVerdict(result: VerifyResult, bar?: StrengthBar): { belowMinStrength?: string } {
+  const below = bar ? belowBar(result, bar) : null;
+  return below === null ? {} : { belowMinStrength: below };
 }
 
 /** The verify options the check flags set (undefined ones left to the defaults). */

@@ -1,8 +1,9 @@
 import type { Command, CommanderError } from "commander";
+import type { StrengthBar } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { verifyAny } from "../../verify/index.js";
 import { formatResult } from "../format.js";
-import { intOption } from "../options.js";
+import { intOption, strengthOption } from "../options.js";
 import { runBatch } from "./check-batch.js";
 import { problemConstraint } from "./check-constraints.js";
 import {
@@ -14,6 +15,7 @@ import {
   optionsFromFlags,
   readSource,
   resolveProblem,
+  strengthVerdict,
 } from "./check-input.js";
 
 interface CheckFlags extends OptionFlags {
@@ -30,6 +32,7 @@ interface CheckFlags extends OptionFlags {
   candLang?: string;
   vhdlRoute: string;
   generic: string[];
+  minStrength?: StrengthBar;
 }
 
 export { exitCodeFor } from "./check-input.js";
@@ -84,6 +87,11 @@ export function registerCheck(program: Command): void {
       "--assume <expr>",
       "input constraint (a spec's don't-care), a Verilog expression over the inputs, e.g. '!(s1 && s2)': only inputs that satisfy it are driven and compared; formal assumes it",
     )
+    .option(
+      "--min-strength <level[:toggle]>",
+      "evidence a pass needs to count (exit 0): simulated | bounded | proved, optionally with the share of the reference's state bits toggled (simulated:0.9); a pass below it exits 1 and says why (belowMinStrength)",
+      strengthOption,
+    )
     .option("--no-extract", "do not extract code from model output (fences, <answer> tags)")
     .option("--json", "print one JSON object (a VerifyResult, or {status, code, message, exitCode} on error)")
     .action(async (files: string[], flags: CheckFlags) => {
@@ -119,6 +127,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<void> {
       options,
       ...(flags.data !== undefined && { dataDir: flags.data }),
       ...(flags.workers !== undefined && { workers: flags.workers }),
+      ...(flags.minStrength && { minStrength: flags.minStrength }),
       extract: flags.extract,
     });
     return;
@@ -176,7 +185,12 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<void> {
       }),
     ),
   });
-  if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else process.stdout.write(formatResult(result));
-  process.exitCode = exitCodeFor(result);
+  const strength = strengthVerdict(result, flags.minStrength);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...result, ...strength })}\n`);
+  else {
+    process.stdout.write(formatResult(result));
+    if (strength.belowMinStrength !== undefined)
+      process.stdout.write(`not accepted: below --min-strength: ${strength.belowMinStrength}\n`);
+  }
+  process.exitCode = exitCodeFor(result, flags.minStrength);
 }
