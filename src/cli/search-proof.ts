@@ -25,6 +25,7 @@ import { PRM_LABELS, type PrmTrainSummary, type ServedPrm, servePrm, trainPrm } 
 import { findPython } from "../train/python.js";
 import { minutesSince } from "../train/recipe-run.js";
 import { type ServedModel, serveModel } from "../train/serve.js";
+import { throttled } from "./throttle.js";
 
 /*
  * `rtlgym search --config recipes/stepprm/testbed.yaml`: the StepPRM proof (issue 14 section 4) from an SFT model.
@@ -197,6 +198,13 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
   const stages: Stages = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as Stages) : {};
   const reused: string[] = [];
   const verify = { engine: c.engine, seed: c.seed } as const;
+  /** A long stage's progress, every 15 s and at the end: `labels: 120/383`. */
+  const progressOf = (name: string) =>
+    throttled(
+      15_000,
+      (done: number, total: number) => log(`${name}: ${done}/${total}`),
+      (done, total) => done === total,
+    );
 
   /** A stage's result: reused when the out folder holds it with the same settings; refused when with others. */
   async function stage<T>(name: string, settings: unknown, run: () => Promise<T>): Promise<{ key: string; result: T }> {
@@ -258,6 +266,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
               ...(c.steps.slices && { python: findPython() }),
               verify,
               concurrency: c.steps.concurrency,
+              onProgress: progressOf("steps"),
             }),
           );
 
@@ -288,6 +297,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
                 limit: c.labels.trajectories,
                 verify,
                 concurrency: c.labels.concurrency,
+                onProgress: progressOf("labels (trajectories)"),
               });
             },
           );
@@ -305,6 +315,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
             { labels: labels.key, prm: c.prm, base: resolve(c.prm.base ?? c.model), seed: c.seed },
             async () => {
               const p = c.prm;
+              const tick = progressOf("prm (steps)");
               return trainPrm({
                 data: labelsDir,
                 base: p.base ?? c.model,
@@ -319,6 +330,9 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
                 seed: c.seed,
                 ...(c.threads !== undefined && { threads: c.threads }),
                 ...(options.onStderr && { onStderr: options.onStderr }),
+                onEvent: (e) => {
+                  if (e.event === "step") tick(e.step, e.steps);
+                },
               });
             },
           );
@@ -359,6 +373,8 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
             });
           }
           const store = openSearchStore(options.db);
+          const tick = progressOf(`${v.name} retrieve=${k} (problems)`);
+          let solved = 0;
           try {
             const summary = await runSearch({
               suite,
@@ -384,6 +400,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
               ...(k > 0 && retriever && { retrieval: { retriever, k } }),
               store,
               concurrency: s.concurrency,
+              onProblem: () => tick(++solved, active),
             });
             const r = summary.results[0] as StrategyResult;
             log(`${v.name} retrieve=${k}: pass@1 ${(100 * r["pass@1"]).toFixed(1)}% (${r.calls} calls)`);

@@ -208,6 +208,10 @@ describe("runProof", () => {
     expect(first.results[1]?.["pass@1"]).toBe(0.5);
     expect(first.target.map((t) => t.retrieval)).toEqual([0, 1]);
     expect(first.reused).toEqual([]);
+    // Each long stage reports its progress, at least its last item.
+    for (const line of ["steps: 2/2", "labels (trajectories): 2/2", "mcts+prm retrieve=1 (problems): 2/2"])
+      expect(logs).toContain(line);
+    expect(logs.some((l) => /^prm \(steps\): (\d+)\/\1$/.test(l))).toBe(true);
     const store = openSearchStore(db);
     try {
       const scored = store.nodes(first.results[2]?.runId as string, "mcts", "p1").filter((n) => "prm" in n.info);
