@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { bandIds, DifficultyFilter } from "../bench/difficulty.js";
 import { BadInputError } from "../core/errors.js";
 import { Rng } from "../tasks/index.js";
 import { sampleTasks } from "./evaluate.js";
@@ -50,6 +51,8 @@ export const SalvConfig = z.strictObject({
   seed: z.number().int().default(1),
   /** Training prompts drawn (seeded) from the train split. */
   prompts: z.number().int().positive().default(400),
+  /** Draw prompts only from the problems the start model solves sometimes (a `rtlgym data difficulty` report). */
+  difficulty: DifficultyFilter.optional(),
   /** Samples per prompt (SALV: 5). */
   samples: z.number().int().min(2).default(5),
   sampling: Sampling.default(Sampling.parse({})),
@@ -140,6 +143,21 @@ interface State {
 }
 
 /**
+ * The training prompts: a seeded draw of `prompts` problems of the train split, only from the difficulty band's
+ * problems (`band`, their ids) when the config has one.
+ */
+export function trainingPrompts<P extends { id: string }>(
+  all: readonly P[],
+  c: Pick<SalvConfig, "prompts" | "seed" | "difficulty">,
+  band?: ReadonlySet<string>,
+): P[] {
+  const pool = band ? all.filter((p) => band.has(p.id)) : [...all];
+  if (pool.length === 0)
+    throw new BadInputError(`no train problem of ${c.difficulty?.report} lies in the band ${c.difficulty?.band}`);
+  return new Rng(c.seed).shuffle(pool).slice(0, c.prompts);
+}
+
+/**
  * QiMeng-SALV on rtlgym: held-out pass@1 of the model, then samples on training prompts verified per signal, DPO
  * pairs on the signals' slices (`data salv-pairs`), DPO with the slice mask (Python, TRL), and held-out pass@1 of the
  * trained model. Each finished phase is recorded in `out/salv-state.json`: rerunning the same command resumes after
@@ -194,13 +212,13 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
       save();
     }
     if (state.samplesRunId === undefined && c.pairs.file === undefined) {
+      const band = c.difficulty !== undefined ? bandIds(resolve(c.difficulty.report), c.difficulty.band) : undefined;
       options.onEvent?.({ kind: "phase", phase: "sample", detail: `${c.prompts} train prompts x ${c.samples}` });
-      const rng = new Rng(c.seed);
       const sampled = await sampleTasks({
         ...common,
         model: startModel,
         split: "train",
-        problems: (all) => rng.shuffle([...all]).slice(0, c.prompts),
+        problems: (all) => trainingPrompts(all, c, band),
         n: c.samples,
         seed: c.seed,
         temperature: c.sampling.temperature,

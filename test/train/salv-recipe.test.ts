@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readConfigFile } from "../../src/train/config.js";
-import { SalvConfig, trainSalv } from "../../src/train/salv-recipe.js";
+import { SalvConfig, trainingPrompts, trainSalv } from "../../src/train/salv-recipe.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -25,5 +25,20 @@ describe("train salv config", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("draws the training prompts from the difficulty band when there is one, seeded", () => {
+    const all = Array.from({ length: 20 }, (_, i) => ({ id: `p${i}` }));
+    const c = SalvConfig.parse({ model: "m", tasks: "t", out: "o", prompts: 4, difficulty: { report: "d.json" } });
+    const band = new Set(["p3", "p5", "p8", "p13", "p17", "p19"]);
+    const drawn = trainingPrompts(all, c, band);
+    expect(drawn).toHaveLength(4);
+    for (const p of drawn) expect(band.has(p.id)).toBe(true);
+    expect(trainingPrompts(all, c, band)).toEqual(drawn);
+    expect(trainingPrompts(all, { ...c, seed: 2 }, band)).not.toEqual(drawn);
+    expect(trainingPrompts(all, c).some((p) => !band.has(p.id))).toBe(true);
+    expect(() => trainingPrompts(all, c, new Set(["elsewhere"]))).toThrow(
+      /no train problem of d.json lies in the band/,
+    );
   });
 });

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { SalvConfig, type SalvEvent, type SalvSummary, trainSalv } from "../../train/salv-recipe.js";
 import {
+  difficultyFlag,
+  difficultyOverride,
   printSummary,
   type RecipeFlags,
   recipeCommand,
@@ -11,6 +13,7 @@ import {
 
 interface SalvFlags extends RecipeFlags {
   mask?: "slice" | "response";
+  difficulty?: string;
 }
 
 function describe(e: SalvEvent): string | undefined {
@@ -38,14 +41,19 @@ function text(s: SalvSummary): string {
 /** `rtlgym train salv --config FILE`: QiMeng-SALV's signal-aware DPO on the model's own verified samples. */
 export function registerTrainSalv(train: Command): void {
   recipeTail(
-    recipeCommand(
-      train,
-      "salv",
-      "QiMeng-SALV: sample, verify per signal, DPO on the contrasted signals' code slices; held-out pass@1 before and after (rerun resumes)",
-      "recipes/salv/testbed.yaml",
+    difficultyFlag(
+      recipeCommand(
+        train,
+        "salv",
+        "QiMeng-SALV: sample, verify per signal, DPO on the contrasted signals' code slices; held-out pass@1 before and after (rerun resumes)",
+        "recipes/salv/testbed.yaml",
+      ),
     ).option("--mask <mask>", "override the config's mask: slice (SALV) | response (module-level DPO)"),
   ).action(async (flags: SalvFlags) => {
-    const config = recipeConfig(SalvConfig, flags, () => ({ ...(flags.mask !== undefined && { mask: flags.mask }) }));
+    const config = recipeConfig(SalvConfig, flags, (fromFile) => ({
+      ...difficultyOverride(flags, fromFile),
+      ...(flags.mask !== undefined && { mask: flags.mask }),
+    }));
     const summary = await trainSalv({
       config,
       ...(flags.python !== undefined && { python: flags.python }),
