@@ -7,6 +7,8 @@
 #   SEEDS="1 2 3" the seeds
 #   PARALLEL=1    seeds run at once (each serves the SFT model and the PRM; 1 on 2 cores)
 #   EXTRA="..."   more flags for every run
+#   SHARE_STAGES=1 the first seed builds the steps, labels and PRM; the others search with them (--stages-from), so
+#                 the seeds differ in their searches only. 0: every seed builds its own.
 # A seed's finished stages stay in its out folder: rerunning the script resumes where a run stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,4 +22,14 @@ export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
 
 # shellcheck source=bench/learning/seeds.sh
 source bench/learning/seeds.sh
-run_seeds search bench/learning/search-summary.ts search --config "$CONFIG"
+if [ "${SHARE_STAGES:-1}" = 1 ]; then
+  read -r -a all <<<"$SEEDS"
+  first=${all[0]}
+  SEEDS=$first run_seeds search bench/learning/search-summary.ts search --config "$CONFIG"
+  if [ "${#all[@]}" -gt 1 ]; then
+    SUMMARY_SEEDS="${all[*]}" SEEDS="${all[*]:1}" EXTRA="${EXTRA:-} --stages-from $OUT/$NAME-s$first" \
+      run_seeds search bench/learning/search-summary.ts search --config "$CONFIG"
+  fi
+else
+  run_seeds search bench/learning/search-summary.ts search --config "$CONFIG"
+fi

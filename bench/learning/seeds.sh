@@ -2,7 +2,8 @@
 #   run_seeds LABEL SUMMARY_SCRIPT RTLGYM_ARGS...
 # Each seed runs `rtlgym RTLGYM_ARGS... --model $OUT/tiny --tasks $OUT/tasks --out $OUT/$NAME-s<seed> --seed <seed>
 # $EXTRA --json` (summary to $OUT/$NAME-s<seed>.json, log to .err); a failed seed is reported and left to the summary,
-# which lists it. Needs OUT, NAME, CONFIG, SEEDS, PARALLEL set by the caller.
+# which lists it. Needs OUT, NAME, CONFIG, SEEDS, PARALLEL set by the caller; SUMMARY_SEEDS (default SEEDS) are the
+# seeds the table covers.
 run_seeds() {
   local label=$1 summary=$2
   shift 2
@@ -25,7 +26,7 @@ run_seeds() {
   done
   wait
   local files=()
-  for seed in $SEEDS; do files+=("$OUT/$NAME-s$seed.json"); done
+  for seed in ${SUMMARY_SEEDS:-$SEEDS}; do files+=("$OUT/$NAME-s$seed.json"); done
   node_modules/.bin/tsx "$summary" --name "$NAME" --config "$CONFIG" --json "$OUT/$NAME.json" "${files[@]}" |
     tee "$OUT/$NAME.md"
 }

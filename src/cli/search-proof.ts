@@ -448,6 +448,8 @@ export interface ProofOverrides {
   tasks?: string;
   out?: string;
   seed?: number;
+  /** Another proof run's out folder: its steps, labels and PRM are used (`from`) instead of running them again. */
+  stagesFrom?: string;
   db?: string;
   json?: boolean;
   quiet?: boolean;
@@ -460,6 +462,7 @@ export async function runProofFromFlags(path: string, o: ProofOverrides): Promis
   if (o.tasks !== undefined) config.tasks = o.tasks;
   if (o.out !== undefined) config.out = o.out;
   if (o.seed !== undefined) config.seed = o.seed;
+  if (o.stagesFrom !== undefined) shareStages(config, o.stagesFrom);
   if (!existsSync(dirname(resolve(config.out)))) {
     throw new BadInputError(`the out folder's parent ${dirname(resolve(config.out))} does not exist`);
   }
@@ -469,6 +472,25 @@ export async function runProofFromFlags(path: string, o: ProofOverrides): Promis
     ...(o.db !== undefined && { db: o.db }),
     ...(!quiet && { onLog: (m: string) => process.stderr.write(`stepprm: ${m}\n`) }),
   });
+}
+
+/**
+ * Points the steps, labels and PRM stages at another run's finished ones (its `stepprm-stages.json` must record
+ * them), so seeds differ only in their searches: one set of labels and one PRM for every seed.
+ */
+export function shareStages(config: StepPrmProofConfig, dir: string): void {
+  const from = resolve(dir);
+  const file = join(from, "stepprm-stages.json");
+  if (!existsSync(file))
+    throw new BadInputError(`--stages-from ${dir}: no stepprm-stages.json (not a proof run's out folder)`);
+  const finished = JSON.parse(readFileSync(file, "utf8")) as Stages;
+  const needPrm = config.search.variants.some((v) => parseVariant(v).prm);
+  for (const name of ["steps", "labels", ...(needPrm ? ["prm"] : [])]) {
+    if (!finished[name]) throw new BadInputError(`--stages-from ${dir}: its ${name} stage has not finished`);
+  }
+  config.steps.from = join(from, "steps");
+  config.labels.from = join(from, "labels");
+  if (needPrm) config.prm.from = join(from, "prm");
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

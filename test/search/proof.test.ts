@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSuite } from "../../src/bench/suites/registry.js";
-import { parseVariant, runProof, StepPrmProofConfig } from "../../src/cli/search-proof.js";
+import { parseVariant, runProof, StepPrmProofConfig, shareStages } from "../../src/cli/search-proof.js";
 import type { Problem } from "../../src/contracts/bench.js";
 import { createClient } from "../../src/llm/index.js";
 import { openSearchStore, runSearch } from "../../src/search/index.js";
@@ -230,5 +230,24 @@ describe("runProof", () => {
     await expect(runProof({ config: { ...config, labels: { ...config.labels, rollouts: 3 } }, db })).rejects.toThrow(
       /other settings/,
     );
+
+    // Another seed on the first run's steps, labels and PRM (`--stages-from`): only its searches run.
+    const seed2 = StepPrmProofConfig.parse({
+      ...structuredClone(config),
+      out: join(dir, "proof-s2"),
+      seed: 2,
+      search: { ...config.search, variants: ["sample", "mcts+prm"], retrieve: [0] },
+    });
+    expect(() => shareStages(seed2, join(dir, "tasks"))).toThrow(/no stepprm-stages.json/);
+    shareStages(seed2, join(dir, "proof"));
+    const before = server.requests.length;
+    const second = await runProof({ config: seed2, db });
+    expect(second.labels).toEqual({ from: join(dir, "proof", "labels") });
+    expect(second.prm).toEqual({ from: join(dir, "proof", "prm") });
+    expect(second.results.map((r) => [r.variant, r.retrieval])).toEqual([
+      ["sample", 0],
+      ["mcts+prm", 0],
+    ]);
+    expect(server.requests.length - before).toBeLessThanOrEqual(2 * 2 * 8); // searches only: 2 problems x 2 x budget
   }, 600_000);
 });

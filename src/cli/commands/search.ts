@@ -32,6 +32,7 @@ interface SearchFlags extends SuiteFlags {
   chatTemplate: string;
   trimWhitespace?: boolean;
   config?: string;
+  stagesFrom?: string;
   tasks?: string;
   out?: string;
   strategy: string;
@@ -124,6 +125,10 @@ export function registerSearch(program: Command): void {
     )
     .option("--tasks <dir>", "with --config: the tasks folder")
     .option("--out <dir>", "with --config: the out folder (finished stages in it are reused)")
+    .option(
+      "--stages-from <dir>",
+      "with --config: use the steps, labels and PRM of another run's out folder (e.g. seed 1's for seeds 2 and 3)",
+    )
     .option("--strategy <list>", `one or more of ${STRATEGIES.join(", ")}, comma-separated`, "sample")
     .option("--budget-calls <n>", "model generations per problem (each sample of a request counts)", intOption, 8)
     .option("--budget-tokens <n>", "completion tokens per problem", intOption)
@@ -176,6 +181,7 @@ export function registerSearch(program: Command): void {
         ...(flags.model !== undefined && { model: flags.model }),
         ...(flags.tasks !== undefined && { tasks: flags.tasks }),
         ...(flags.out !== undefined && { out: flags.out }),
+        ...(flags.stagesFrom !== undefined && { stagesFrom: flags.stagesFrom }),
         ...(search.getOptionValueSource("seed") === "cli" && { seed: flags.seed }),
         json: flags.json === true,
         quiet: flags.quiet === true,
