@@ -6,7 +6,7 @@ import { BadInputError, tail } from "../core/errors.js";
 import { translateToVerilog95 } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { findTop, listModules, yosysCompatible } from "../verilog/index.js";
-import { type CoverageProbes, coverageProbes } from "./coverage.js";
+import { type CoverageProbes, coverageProbes, withFsmProbes } from "./coverage.js";
 import { interfaceFromYosys, YosysJson } from "./interface.js";
 
 export interface ReferenceAnalysis {
@@ -106,7 +106,7 @@ async function yosysInterface(
     timeoutMs: left,
   });
   const fsmJson = fsm.ok ? fsm.outputs["fsm.json"] : undefined;
-  const probes = fsmJson === undefined ? plain : coverageProbes(netlist, top, JSON.parse(fsmJson));
+  const probes = fsmJson === undefined ? plain : withFsmProbes(plain, netlist, top, JSON.parse(fsmJson));
   return { iface, probes, error, log: "" };
 }
 
