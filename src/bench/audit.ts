@@ -1,6 +1,12 @@
 import pLimit from "p-limit";
-import type { LoadedSuite, OfficialVerdict, Problem } from "../contracts/bench.js";
-import type { ToolVersions, VerifyResult, VerifyStatus } from "../contracts/verify.js";
+import type {
+  LoadedSuite,
+  OfficialVerdict,
+  Problem,
+  ToolVersions,
+  VerifyResult,
+  VerifyStatus,
+} from "../contracts/index.js";
 import { generateMutants, type Mutant } from "../data/mutate.js";
 import { vhdlMutantsThatAnalyse } from "../data/mutate-vhdl.js";
 import type { VerifyOptions } from "../verify/index.js";

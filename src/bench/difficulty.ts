@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import type { SampleScore } from "../contracts/bench.js";
+import type { SampleScore } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import type { RunRecord, Store } from "./store.js";
 

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import type { Problem, SampleScore } from "../contracts/bench.js";
+import type { Problem, SampleScore } from "../contracts/index.js";
 import { extractCandidate } from "./prompts.js";
 import type { RawSample } from "./samples.js";
 import { type ProblemSample, type ScoreOptions, scoreProblem } from "./score.js";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { OfficialTestbench, OfficialVerdict, Problem } from "../contracts/bench.js";
+import type { OfficialTestbench, OfficialVerdict, Problem } from "../contracts/index.js";
 import { BadInputError, tail } from "../core/errors.js";
 import { elaborateSources, iverilogPaths } from "../tools/iverilog.js";
 import { type RunResult, runProcess, withTempDir } from "../tools/process.js";

@@ -1,6 +1,6 @@
-import type { Problem } from "../contracts/bench.js";
-import type { Api } from "../llm/openai.js";
-import { type Extraction, extractVerilog } from "../verilog/extract.js";
+import type { Problem } from "../contracts/index.js";
+import type { Api } from "../llm/index.js";
+import { type Extraction, extractVerilog } from "../verilog/index.js";
 import { extractVhdl } from "../vhdl/index.js";
 
 /**

@@ -1,6 +1,5 @@
 import pLimit from "p-limit";
-import type { BenchSummary, LoadedSuite, Problem, SampleScore } from "../contracts/bench.js";
-import type { StrengthBar, ToolVersions } from "../contracts/verify.js";
+import type { BenchSummary, LoadedSuite, Problem, SampleScore, StrengthBar, ToolVersions } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
 import { buildPrompt, extractCandidate, type PromptStyle } from "./prompts.js";

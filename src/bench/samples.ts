@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import type { LoadedSuite, Problem } from "../contracts/bench.js";
+import type { LoadedSuite, Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { renameModules } from "../verilog/index.js";
 

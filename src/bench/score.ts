@@ -1,6 +1,5 @@
 import pLimit from "p-limit";
-import type { OfficialVerdict, Problem, SampleScore } from "../contracts/bench.js";
-import type { VerifyResult } from "../contracts/verify.js";
+import type { OfficialVerdict, Problem, SampleScore, VerifyResult } from "../contracts/index.js";
 import { RtlgymError, ToolMissingError, tail } from "../core/errors.js";
 import {
   reportedOptions,

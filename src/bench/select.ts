@@ -1,4 +1,4 @@
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 
 export interface Selection {

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
-import { BenchSummary, SampleScore } from "../contracts/bench.js";
+import { BenchSummary, SampleScore } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 
 export const RunKind = z.enum(["run", "eval", "audit"]);

@@ -1,5 +1,13 @@
-import type { BenchSummary, Problem, ProblemSummary, SampleScore } from "../contracts/bench.js";
-import type { OfficialVerdict, StrengthBar, ToolVersions, VerifyResult } from "../contracts/index.js";
+import type {
+  BenchSummary,
+  OfficialVerdict,
+  Problem,
+  ProblemSummary,
+  SampleScore,
+  StrengthBar,
+  ToolVersions,
+  VerifyResult,
+} from "../contracts/index.js";
 import { belowBar, passStrength } from "../verify/index.js";
 import { meanPassAtK, passAtK, reportableKs } from "./passk.js";
 

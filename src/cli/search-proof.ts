@@ -7,24 +7,33 @@ import { loadSuite } from "../bench/suites/registry.js";
 import { BadInputError } from "../core/errors.js";
 import { createClient, type LlmClient } from "../llm/index.js";
 import {
+  buildStepData,
+  CHAT_TEMPLATES,
   createPrmClient,
+  labelSteps,
   loadCorpus,
   openSearchStore,
   Retriever,
   runSearch,
   STRATEGIES,
+  type StepDataSummary,
+  type StepLabelSummary,
   type Strategy,
   type StrategyResult,
   type ValueSignal,
 } from "../search/index.js";
-import { buildStepData, type StepDataSummary } from "../search/step-data.js";
-import { labelSteps, type StepLabelSummary } from "../search/step-labels.js";
-import { CHAT_TEMPLATES } from "../search/template.js";
-import { readConfigFile } from "../train/config.js";
-import { PRM_LABELS, type PrmTrainSummary, type ServedPrm, servePrm, trainPrm } from "../train/prm.js";
-import { findPython } from "../train/python.js";
-import { minutesSince } from "../train/recipe-run.js";
-import { type ServedModel, serveModel } from "../train/serve.js";
+import {
+  findPython,
+  minutesSince,
+  PRM_LABELS,
+  type PrmTrainSummary,
+  readConfigFile,
+  type ServedModel,
+  type ServedPrm,
+  serveModel,
+  servePrm,
+  trainPrm,
+} from "../train/index.js";
 import { throttled } from "./throttle.js";
 
 /*

@@ -1,2 +1,3 @@
 export * from "./bench.js";
+export * from "./slice.js";
 export * from "./verify.js";

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { synthesizeVhdl } from "../tools/ghdl.js";
 import { verifyAny } from "../verify/index.js";
 import { moduleHeaderPortNames } from "../verilog/index.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { ToolCrashError } from "../core/errors.js";
-import { type Executor, inProcessExecutor, jobId } from "../queue/executor.js";
+import { type Executor, inProcessExecutor, jobId } from "../queue/index.js";
 import { ghdlVersion, synthesizeVhdl } from "../tools/ghdl.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { listModules } from "../verilog/index.js";

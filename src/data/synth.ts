@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import type { DesignInterface } from "../contracts/index.js";
 import { yosysBackend } from "../tools/yosys.js";
-import { interfaceFromYosys } from "../verify/interface.js";
+import { interfaceFromYosys } from "../verify/index.js";
 import { yosysCompatible } from "../verilog/index.js";
 
 /** What Yosys made of one unit. */

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Token, tokenize } from "../verilog/index.js";
-import { KEYWORDS } from "../verilog/modules.js";
+import { KEYWORDS, type Token, tokenize } from "../verilog/index.js";
 import { lexVhdl, normaliseVhdl, RESERVED } from "../vhdl/index.js";
 import { shingleHashes } from "./minhash.js";
 

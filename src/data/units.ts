@@ -1,6 +1,11 @@
 import { posix } from "node:path";
-import { listModules, type ModuleInfo, moduleHeaderPortNames, tokenize } from "../verilog/index.js";
-import { normaliseLineEndings } from "../verilog/sanitize.js";
+import {
+  listModules,
+  type ModuleInfo,
+  moduleHeaderPortNames,
+  normaliseLineEndings,
+  tokenize,
+} from "../verilog/index.js";
 
 /** One HDL file of a source, read and with its `include`s expanded. */
 export interface SourceFile {

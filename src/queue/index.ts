@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Job } from "bullmq";
+import type { Redis, RedisOptions } from "ioredis";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import { DEFAULT_STALL, type Executor, type StallTiming } from "./executor.js";
 
@@ -40,9 +40,18 @@ export class QueueJobError extends RtlgymError {
  * built here. Each Queue, QueueEvents and Worker gets its own (QueueEvents and Worker block on reads); the caller
  * closes them after the BullMQ object.
  */
-function client(url: string): Redis {
-  return new Redis(redisConnection(url));
+function client(lib: { Redis: typeof Redis }, url: string): Redis {
+  return new lib.Redis(redisConnection(url));
 }
+
+/**
+ * bullmq and ioredis take about 0.5 s of CPU to load, and this index is imported at CLI start-up (data, recipe use
+ * its in-process executor): they are loaded on the first queue run or worker, not with the module.
+ */
+const libraries = async () => {
+  const [bullmq, ioredis] = await Promise.all([import("bullmq"), import("ioredis")]);
+  return { bullmq, ioredis };
+};
 
 /** redis://[:password@]host[:port][/db] (rediss:// for TLS) into ioredis options. */
 export function redisConnection(url: string): RedisOptions {
@@ -118,7 +127,10 @@ export async function runQueued<T, R>(
   const ids = new Set(jobs.map((j) => j.id));
   if (ids.size !== jobs.length) throw new BadInputError("runQueued: job ids must be unique");
   const byId = new Map(jobs.map((j) => [j.id, j]));
-  const clients = [client(url), client(url)];
+  redisConnection(url); // a bad URL fails before the libraries load
+  const { bullmq, ioredis } = await libraries();
+  const { Job, Queue, QueueEvents } = bullmq;
+  const clients = [client(ioredis, url), client(ioredis, url)];
   const queue = new Queue(name, { connection: clients[0] as Redis });
   const events = new QueueEvents(name, { connection: clients[1] as Redis });
   const results = new Map<string, R>();
@@ -260,47 +272,57 @@ export function startWorker(
 ): QueueWorker {
   const opts = { ...DEFAULT_STALL, concurrency: 1, ...options };
   const workerName = `${hostname()}:${process.pid}`;
-  const connection = client(url);
-  const worker = new Worker(
-    name,
-    async (job) => {
-      const handler = handlers[job.name];
-      const id = job.id as string;
-      // A kind this worker does not know (an older or newer rtlgym on the queue): retrying cannot help.
-      if (!handler) throw new UnrecoverableError(`no handler for job kind "${job.name}" in worker ${workerName}`);
-      opts.onEvent?.({ event: "start", id, kind: job.name });
-      const started = performance.now();
-      try {
-        const result = await handler(job.data, { id, kind: job.name });
-        opts.onEvent?.({ event: "finished", id, kind: job.name, ms: Math.round(performance.now() - started) });
-        return result;
-      } catch (e) {
-        opts.onEvent?.({ event: "failed", id, kind: job.name, error: (e as Error).message });
-        throw e;
-      }
-    },
-    {
-      connection,
-      name: workerName,
-      concurrency: Math.max(1, opts.concurrency),
-      lockDuration: opts.lockDurationMs,
-      stalledInterval: opts.stalledIntervalMs,
-      maxStalledCount: opts.maxStalledCount,
-    },
-  );
+  redisConnection(url); // a bad URL throws here, as it did before the libraries were loaded lazily
   let done: () => void = () => {};
-  const closed = new Promise<void>((resolve) => {
+  let fail: (e: unknown) => void = () => {};
+  const closed = new Promise<void>((resolve, reject) => {
     done = resolve;
+    fail = reject;
   });
-  worker.on("closed", () => {
-    connection.disconnect();
-    done();
+  // The worker starts once bullmq has loaded (see `libraries`); close() waits for it.
+  const running = libraries().then(({ bullmq, ioredis }) => {
+    const { UnrecoverableError, Worker } = bullmq;
+    const connection = client(ioredis, url);
+    const worker = new Worker(
+      name,
+      async (job) => {
+        const handler = handlers[job.name];
+        const id = job.id as string;
+        // A kind this worker does not know (an older or newer rtlgym on the queue): retrying cannot help.
+        if (!handler) throw new UnrecoverableError(`no handler for job kind "${job.name}" in worker ${workerName}`);
+        opts.onEvent?.({ event: "start", id, kind: job.name });
+        const started = performance.now();
+        try {
+          const result = await handler(job.data, { id, kind: job.name });
+          opts.onEvent?.({ event: "finished", id, kind: job.name, ms: Math.round(performance.now() - started) });
+          return result;
+        } catch (e) {
+          opts.onEvent?.({ event: "failed", id, kind: job.name, error: (e as Error).message });
+          throw e;
+        }
+      },
+      {
+        connection,
+        name: workerName,
+        concurrency: Math.max(1, opts.concurrency),
+        lockDuration: opts.lockDurationMs,
+        stalledInterval: opts.stalledIntervalMs,
+        maxStalledCount: opts.maxStalledCount,
+      },
+    );
+    worker.on("closed", () => {
+      connection.disconnect();
+      done();
+    });
+    worker.on("completed", (job) => opts.onEvent?.({ event: "done", id: job.id as string, kind: job.name }));
+    worker.on("error", (e) => opts.onEvent?.({ event: "failed", id: "", kind: "", error: e.message }));
+    return { worker, connection };
   });
-  worker.on("completed", (job) => opts.onEvent?.({ event: "done", id: job.id as string, kind: job.name }));
-  worker.on("error", (e) => opts.onEvent?.({ event: "failed", id: "", kind: "", error: e.message }));
+  running.catch(fail);
   return {
     name: workerName,
     close: async () => {
+      const { worker, connection } = await running;
       await worker.close();
       connection.disconnect();
       done();

@@ -3,17 +3,17 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildPrompt } from "../bench/prompts.js";
 import { type BenchRunInput, runBench } from "../bench/run.js";
-import type { LoadedSuite, Problem } from "../contracts/bench.js";
+import type { LoadedSuite, Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { normalisedTokens, tokenHash } from "../data/text.js";
-import { codevFormatError } from "../reward/format.js";
+import { codevFormatError } from "../reward/index.js";
 import {
   type ChatMessage,
   type SftChatRow,
   type SftCompletionRow,
   writeSftCompletionParquet,
   writeSftParquet,
-} from "../tasks/export.js";
+} from "../tasks/index.js";
 
 /** Everything `runBench` needs except the prompt style, which is always CodeV-R1's. */
 export type DistillInput = Omit<BenchRunInput, "promptStyle"> & {

@@ -2,8 +2,8 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parquetWriteFile, type SchemaElement } from "hyparquet-writer";
 import { buildPrompt } from "../bench/prompts.js";
-import type { Problem } from "../contracts/bench.js";
-import { type ChatMessage, rewardLabel } from "../tasks/export.js";
+import type { Problem } from "../contracts/index.js";
+import { type ChatMessage, rewardLabel } from "../tasks/index.js";
 
 export const RECIPES = ["codev-r1"] as const;
 export type Recipe = (typeof RECIPES)[number];

@@ -3,14 +3,14 @@ import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ScoreOptions, scoreProblem } from "../bench/score.js";
 import type { Generation, RunParams, SampleKey, Store, StoredSample } from "../bench/store.js";
-import type { Problem, SampleScore } from "../contracts/bench.js";
+import type { Problem, SampleScore } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import type { DataRecord } from "../data/dataset.js";
 import { DATASET_FILES, type LoadedDataset } from "../data/store.js";
 import { createClient, type LlmClient } from "../llm/index.js";
-import { type Executor, inProcessExecutor, jobId } from "../queue/executor.js";
-import type { ChatMessage, SftChatRow } from "../tasks/export.js";
-import { writeSftParquet } from "../tasks/export.js";
+import { type Executor, inProcessExecutor, jobId } from "../queue/index.js";
+import type { ChatMessage, SftChatRow } from "../tasks/index.js";
+import { writeSftParquet } from "../tasks/index.js";
 import { extractVerilog } from "../verilog/index.js";
 
 /**

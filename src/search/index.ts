@@ -15,6 +15,8 @@ export {
   drivenFraction,
   type PrmClient,
 } from "./signals.js";
+export { buildStepData, type StepDataSummary } from "./step-data.js";
+export { labelSteps, type StepLabelSummary } from "./step-labels.js";
 export { type NodeRecord, openSearchStore, type SearchStore } from "./store.js";
 export { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
 export { CHAT_TEMPLATES, type ChatTemplate, scoredPrompt, templatedPrompt } from "./template.js";

@@ -1,5 +1,5 @@
 import { verifyProblemGroup } from "../bench/score.js";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import type { VerifyOptions } from "../verify/index.js";
 import { closeOff } from "./signals.js";
 

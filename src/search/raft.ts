@@ -3,8 +3,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { buildPrompt } from "../bench/prompts.js";
 import { BadInputError } from "../core/errors.js";
-import { writeSftCompletionParquet, writeSftParquet } from "../tasks/export.js";
-import { type GeneratedTask, type PromptSet, SPLITS, sftChatRow, sftCompletionRow, TaskMeta } from "../tasks/index.js";
+import {
+  type GeneratedTask,
+  type PromptSet,
+  SPLITS,
+  sftChatRow,
+  sftCompletionRow,
+  TaskMeta,
+  writeSftCompletionParquet,
+  writeSftParquet,
+} from "../tasks/index.js";
 import { type CorpusDoc, designKey, Retriever, readTaskRows, withExamples } from "./retrieve.js";
 
 export interface RaftOptions {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import MiniSearch from "minisearch";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { DATASET_FILES, readDataset } from "../data/store.js";
 import { commentText, normalisedTokens, tokenHash } from "../data/text.js";

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import type { PromptStyle } from "../bench/prompts.js";
-import type { LoadedSuite, Problem } from "../contracts/bench.js";
+import type { LoadedSuite, Problem } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
 import type { VerifyOptions } from "../verify/index.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { BadInputError, RtlgymError, ToolMissingError } from "../core/errors.js";
 import { elaborateSources } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";

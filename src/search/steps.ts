@@ -1,5 +1,4 @@
-import type { Problem } from "../contracts/bench.js";
-import type { SliceAnswer } from "../contracts/slice.js";
+import type { Problem, SliceAnswer } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import type { VerifyOptions } from "../verify/index.js";
 import { listModules, type Token, tokenize } from "../verilog/index.js";

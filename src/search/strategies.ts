@@ -1,7 +1,6 @@
 import { extractCandidate } from "../bench/prompts.js";
 import { verifyProblemGroup } from "../bench/score.js";
-import type { Problem } from "../contracts/bench.js";
-import type { VerifyResult } from "../contracts/verify.js";
+import type { Problem, VerifyResult } from "../contracts/index.js";
 import type { LlmClient } from "../llm/index.js";
 import type { VerifyOptions } from "../verify/index.js";
 import { Budget, type BudgetLimits, type Spent } from "./budget.js";

@@ -1,5 +1,5 @@
 import { buildPrompt, type PromptStyle } from "../bench/prompts.js";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import type { Api } from "../llm/index.js";
 import type { SearchPrompt } from "./tree.js";
 

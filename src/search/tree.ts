@@ -1,5 +1,5 @@
 import { extractCandidate } from "../bench/prompts.js";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import type { Budget } from "./budget.js";
 import { closeOff, cutAfterEndmodule, endsDesign } from "./signals.js";
 

@@ -1,4 +1,4 @@
-import type { VerifyStatus } from "../contracts/verify.js";
+import type { VerifyStatus } from "../contracts/index.js";
 import { verifyGroup } from "../verify/index.js";
 import { assemble, type Family, type Params } from "./family.js";
 import { paramKey } from "./generate.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parquetWriteFile, type SchemaElement } from "hyparquet-writer";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { GENERATOR_VERSION, type GeneratedTask, SPLITS, type Split, TASKS_SUITE } from "./generate.js";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { assemble, type Family, moduleHeader, type Params } from "./family.js";
 import { listFamilies } from "./registry.js";

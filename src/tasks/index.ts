@@ -1,6 +1,8 @@
 /** Procedural Verilog task generation: families, splits, exports and the `tasks` suite. */
+export { type AuditCase, auditFamily } from "./audit.js";
 export {
   answerOf,
+  type ChatMessage,
   type PromptBuilder,
   type PromptSet,
   type RlRow,
@@ -12,6 +14,8 @@ export {
   type SplitSummary,
   sftChatRow,
   sftCompletionRow,
+  writeSftCompletionParquet,
+  writeSftParquet,
   writeSplit,
   writeSplits,
 } from "./export.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type LoadedSuite, Problem } from "../contracts/bench.js";
+import { type LoadedSuite, Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { SPLITS, TASKS_SUITE } from "./generate.js";
 

@@ -1,4 +1,4 @@
-import { type SliceAnswer, SliceAnswerSchema, type Span } from "../contracts/slice.js";
+import { type SliceAnswer, SliceAnswerSchema, type Span } from "../contracts/index.js";
 import { BadInputError, ToolCrashError, tail } from "../core/errors.js";
 import { runProcess, withTempDir } from "./process.js";
 

@@ -6,7 +6,7 @@ import { type BenchRunOutput, runBench } from "../bench/run.js";
 import { selectProblems } from "../bench/select.js";
 import { openStore, type StoredSample } from "../bench/store.js";
 import { loadSuite } from "../bench/suites/registry.js";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { createClient } from "../llm/index.js";
 import { toolVersions } from "../verify/index.js";

@@ -1,3 +1,4 @@
+export { readConfigFile } from "./config.js";
 export {
   type EvaluateModelOptions,
   type EvaluateModelResult,
@@ -6,8 +7,18 @@ export {
   type SampleTasksResult,
   sampleTasks,
 } from "./evaluate.js";
+export { ItertlConfig, type ItertlEvent, type ItertlSummary, trainItertl } from "./itertl.js";
+export {
+  PRM_LABELS,
+  type PrmLabel,
+  type PrmTrainSummary,
+  type ServedPrm,
+  servePrm,
+  trainPrm,
+} from "./prm.js";
 export { findPython, PYTHON_ENV, pythonEnv } from "./python.js";
-export { RL_ALGORITHMS, RlConfig, type RlOptions, type RlSummary, trainRl } from "./rl.js";
+export { minutesSince } from "./recipe-run.js";
+export { RL_ALGORITHMS, RlConfig, type RlOptions, type RlProgress, type RlSummary, trainRl } from "./rl.js";
 export {
   buildSalvPairs,
   type CharSpan,

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { bandIds, DifficultyFilter } from "../bench/difficulty.js";
 import type { StoredSample } from "../bench/store.js";
-import type { Problem } from "../contracts/bench.js";
+import type { Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { getReward, scoreVerdict } from "../reward/index.js";
 import { Rng } from "../tasks/index.js";

@@ -1,3 +1,4 @@
+export { interfaceFromYosys } from "./interface.js";
 export {
   DEFAULT_VERIFY_OPTIONS,
   type ResolvedVerifyOptions,

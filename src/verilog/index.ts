@@ -6,7 +6,7 @@ export { extractVerilog } from "./extract.js";
 export type { Token, TokenKind } from "./lexer.js";
 export { closingIndex, isPunct, isWord, stripComments, tokenize } from "./lexer.js";
 export type { ModuleInfo } from "./modules.js";
-export { findTop, listModules, moduleHeaderPortNames } from "./modules.js";
+export { findTop, KEYWORDS, listModules, moduleHeaderPortNames } from "./modules.js";
 export { renameModules, suffixModules } from "./rename.js";
 export type { Sanitized, SanitizeOptions } from "./sanitize.js";
 export {

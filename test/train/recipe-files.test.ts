@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { StepPrmProofConfig } from "../../src/cli/search-proof.js";
 import { readConfigFile } from "../../src/train/config.js";
-import { RlConfig, SalvConfig } from "../../src/train/index.js";
-import { ItertlConfig } from "../../src/train/itertl.js";
+import { ItertlConfig, RlConfig, SalvConfig } from "../../src/train/index.js";
 import { ROOT } from "../helpers/cli.js";
 
 // Every recipe file a user is pointed at (recipes/*/testbed.yaml, the measured configs of bench/learning) must load

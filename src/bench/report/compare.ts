@@ -1,4 +1,4 @@
-import type { BenchSummary } from "../../contracts/bench.js";
+import type { BenchSummary } from "../../contracts/index.js";
 import { mdText } from "./markdown.js";
 import { pct, sortedKs } from "./shared.js";
 

@@ -1,4 +1,4 @@
-import type { BenchSummary, SampleScore } from "../../contracts/bench.js";
+import type { BenchSummary, SampleScore } from "../../contracts/index.js";
 import {
   barText,
   clip,

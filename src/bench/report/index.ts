@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BenchSummary, type SampleScore } from "../../contracts/bench.js";
+import { BenchSummary, type SampleScore } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";

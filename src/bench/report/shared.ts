@@ -1,5 +1,4 @@
-import type { BenchSummary, SampleScore } from "../../contracts/bench.js";
-import type { Counterexample, SignalVerdict, VerifyResult } from "../../contracts/verify.js";
+import type { BenchSummary, Counterexample, SampleScore, SignalVerdict, VerifyResult } from "../../contracts/index.js";
 import { belowBar, describeBar, passStrength } from "../../verify/index.js";
 
 /** How much per-sample detail a report carries: large runs would otherwise produce huge pages. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { LoadedSuite, Problem } from "../../contracts/bench.js";
+import type { LoadedSuite, Problem } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { packageRoot } from "../../core/paths.js";
 import { entityDeclaration } from "../../vhdl/index.js";

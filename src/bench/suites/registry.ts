@@ -1,6 +1,6 @@
-import type { LoadedSuite, Problem } from "../../contracts/bench.js";
+import type { LoadedSuite, Problem } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
-import { tasksSuite } from "../../tasks/suite.js";
+import { tasksSuite } from "../../tasks/index.js";
 import { builtinSuite } from "./builtin.js";
 import { builtinVhdlSuite } from "./builtin-vhdl.js";
 import { rtllmV11, rtllmV20 } from "./rtllm.js";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { LoadedSuite, Problem } from "../../contracts/bench.js";
+import type { LoadedSuite, Problem } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { findTop, listModules } from "../../verilog/index.js";
 import {

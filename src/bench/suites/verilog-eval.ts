@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import type { LoadedSuite, Problem, Task } from "../../contracts/bench.js";
+import type { LoadedSuite, Problem, Task } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { findTop, renameModules } from "../../verilog/index.js";
 import {

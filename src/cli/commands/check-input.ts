@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { findProblem, loadSuite } from "../../bench/suites/registry.js";
-import type { LoadedSuite, Problem } from "../../contracts/bench.js";
-import type { StrengthBar, VerifyResult } from "../../contracts/index.js";
+import type { LoadedSuite, Problem, StrengthBar, VerifyResult } from "../../contracts/index.js";
 import { BadInputError, RtlgymError } from "../../core/errors.js";
 import { belowBar, languageOfPath, type VerifyOptions } from "../../verify/index.js";
 import { extractVerilog } from "../../verilog/index.js";

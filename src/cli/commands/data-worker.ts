@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { INGEST_SYNTH, type IngestSynthJob, runIngestSynthJob } from "../../data/ingest.js";
-import { DATA_QUEUE, DEFAULT_STALL } from "../../queue/executor.js";
 import type { JobHandler, QueueProgress, QueueRunStats } from "../../queue/index.js";
+import { DATA_QUEUE, DEFAULT_STALL } from "../../queue/index.js";
 import { runSynthesizeDesignJob, SYNTHESIZE_DESIGN, type SynthesizeDesignJob } from "../../recipe/synthesize.js";
 import { intOption } from "../options.js";
 import { throttled } from "../throttle.js";

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { defaultDataDir, loadSuite } from "../../bench/suites/registry.js";
-import type { Problem } from "../../contracts/bench.js";
+import type { Problem } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { DEFAULT_DECONTAMINATE, type DecontaminationResult, decontaminate } from "../../data/decontaminate.js";
 import { DEFAULT_EXPORT, EXPORT_FORMATS, type ExportFormat, exportDataset } from "../../data/export.js";

@@ -11,7 +11,7 @@ import {
 } from "../../bench/difficulty.js";
 import { openStore } from "../../bench/store.js";
 import { BadInputError } from "../../core/errors.js";
-import { sampleTasks } from "../../train/evaluate.js";
+import { sampleTasks } from "../../train/index.js";
 import { intOption } from "../options.js";
 import { throttled } from "../throttle.js";
 import { numberOption } from "./bench/shared.js";

@@ -7,7 +7,7 @@ import { createProgress } from "../../bench/progress.js";
 import { selectProblems } from "../../bench/select.js";
 import { openStore } from "../../bench/store.js";
 import { loadSuite } from "../../bench/suites/registry.js";
-import type { LoadedSuite } from "../../contracts/bench.js";
+import type { LoadedSuite } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { promptOf } from "../../data/export.js";
 import { DATASET_FILES, readDataset } from "../../data/store.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../core/errors.js";
-import { PRM_LABELS, type PrmLabel, servePrm, trainPrm } from "../../train/prm.js";
+import { PRM_LABELS, type PrmLabel, servePrm, trainPrm } from "../../train/index.js";
 import { intOption } from "../options.js";
 import { numberOption } from "./bench/shared.js";
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { z } from "zod";
-import { readConfigFile } from "../../train/config.js";
+import { readConfigFile } from "../../train/index.js";
 import { intOption } from "../options.js";
 
 /** The flags every `rtlgym train <recipe> --config FILE` command takes. */

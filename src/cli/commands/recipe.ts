@@ -3,11 +3,11 @@ import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadSuite } from "../../bench/suites/registry.js";
-import type { Problem } from "../../contracts/bench.js";
+import type { Problem } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { packageRoot } from "../../core/paths.js";
 import { CODEV_R1, ENGINES, type Engine, exportRecipe, RECIPES, type Recipe } from "../../recipe/export.js";
-import { DEFAULT_GENERATE_OPTIONS, generateTasks } from "../../tasks/generate.js";
+import { DEFAULT_GENERATE_OPTIONS, generateTasks } from "../../tasks/index.js";
 import { intOption } from "../options.js";
 
 interface ExportFlags {

@@ -1,13 +1,13 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../core/errors.js";
-import { findPython } from "../../train/python.js";
 import {
   buildSalvPairs,
+  findPython,
   type ScoredSample,
   samplesFromFile,
   samplesFromRun,
   writeSalvPairs,
-} from "../../train/salv.js";
+} from "../../train/index.js";
 import { intOption } from "../options.js";
 import { throttled } from "../throttle.js";
 

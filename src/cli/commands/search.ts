@@ -4,6 +4,8 @@ import { createProgress } from "../../bench/progress.js";
 import { BadInputError } from "../../core/errors.js";
 import { createClient } from "../../llm/index.js";
 import {
+  CHAT_TEMPLATES,
+  type ChatTemplate,
   createPrmClient,
   DEFAULT_TREE_OPTIONS,
   exportRaft,
@@ -17,8 +19,7 @@ import {
   treeHtml,
   treeText,
 } from "../../search/index.js";
-import { CHAT_TEMPLATES, type ChatTemplate } from "../../search/template.js";
-import { servePrm } from "../../train/prm.js";
+import { servePrm } from "../../train/index.js";
 import { intOption } from "../options.js";
 import { proofTable, runProofFromFlags } from "../search-proof.js";
 import { addSuiteFlags, loadSelection, numberOption, pct, type SuiteFlags } from "./bench/shared.js";

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { SliceAnswer } from "../../contracts/slice.js";
+import type { SliceAnswer } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { sliceDesign } from "../../tools/slice.js";
-import { findPython } from "../../train/python.js";
+import { findPython } from "../../train/index.js";
 import { EXIT } from "../exit.js";
 
 interface SliceFlags {

@@ -2,9 +2,8 @@ import type { Command } from "commander";
 import type { PromptStyle } from "../../bench/prompts.js";
 import { BadInputError } from "../../core/errors.js";
 import { createClient } from "../../llm/index.js";
-import { buildStepData } from "../../search/step-data.js";
-import { CHAT_TEMPLATES, type ChatTemplate, labelSteps } from "../../search/step-labels.js";
-import { findPython } from "../../train/python.js";
+import { buildStepData, CHAT_TEMPLATES, type ChatTemplate, labelSteps } from "../../search/index.js";
+import { findPython } from "../../train/index.js";
 import { intOption } from "../options.js";
 import { numberOption } from "./bench/shared.js";
 

@@ -2,10 +2,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { buildPrompt } from "../../bench/prompts.js";
-import type { Problem } from "../../contracts/bench.js";
+import type { Problem } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
-import { type AuditCase, auditFamily } from "../../tasks/audit.js";
 import {
+  type AuditCase,
+  auditFamily,
   DEFAULT_GENERATE_OPTIONS,
   GENERATOR_VERSION,
   generateTasks,

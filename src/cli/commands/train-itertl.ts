@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ItertlConfig, type ItertlEvent, type ItertlSummary, trainItertl } from "../../train/itertl.js";
+import { ItertlConfig, type ItertlEvent, type ItertlSummary, trainItertl } from "../../train/index.js";
 import { intOption } from "../options.js";
 import {
   difficultyFlag,

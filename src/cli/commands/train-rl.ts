@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadProblems, startServer } from "../../server/index.js";
-import { RlConfig, type RlProgress, type RlSummary, trainRl } from "../../train/rl.js";
+import { RlConfig, type RlProgress, type RlSummary, trainRl } from "../../train/index.js";
 import { intOption } from "../options.js";
 import {
   difficultyFlag,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { SalvConfig, type SalvEvent, type SalvSummary, trainSalv } from "../../train/salv-recipe.js";
+import { SalvConfig, type SalvEvent, type SalvSummary, trainSalv } from "../../train/index.js";
 import {
   difficultyFlag,
   difficultyOverride,

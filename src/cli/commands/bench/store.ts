@@ -3,7 +3,7 @@ import type { AuditReport } from "../../../bench/audit.js";
 import { renderAuditMarkdown } from "../../../bench/audit.js";
 import { compareSummaries, renderComparison, renderHtml, renderMarkdown } from "../../../bench/report/index.js";
 import { openStore, type RunRecord, type Store } from "../../../bench/store.js";
-import type { BenchSummary } from "../../../contracts/bench.js";
+import type { BenchSummary } from "../../../contracts/index.js";
 import { BadInputError } from "../../../core/errors.js";
 import { intOption } from "../../options.js";
 import { pct } from "./shared.js";

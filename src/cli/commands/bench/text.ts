@@ -1,4 +1,4 @@
-import type { BenchSummary } from "../../../contracts/bench.js";
+import type { BenchSummary } from "../../../contracts/index.js";
 import { pct } from "./shared.js";
 
 /** A short terminal summary of a bench result; the full detail goes to the report files. */
