@@ -39,8 +39,11 @@ export interface ProblemSample {
 export async function verifyProblemGroup(
   problem: Problem,
   candidates: readonly string[],
-  verify: ScoreOptions["verify"],
+  options: ScoreOptions["verify"],
 ): Promise<VerifyResult[]> {
+  // The spec's input constraint, unless the caller chose one.
+  const verify =
+    problem.assume !== undefined && options?.assume === undefined ? { ...options, assume: problem.assume } : options;
   try {
     if (problem.language === "vhdl")
       return await verifyGroupAny({

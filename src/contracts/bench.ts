@@ -43,6 +43,11 @@ export const Problem = z.object({
   excluded: z.string().optional(),
   /** Language of the reference and of the expected answer; Verilog when absent. */
   language: z.enum(["verilog", "vhdl"]).optional(),
+  /**
+   * The input constraint the spec states ("both control inputs are never 1"), a Verilog expression over the inputs:
+   * checks drive and compare only inputs that satisfy it, and formal assumes it (VerifyOptions.assume).
+   */
+  assume: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 

@@ -129,6 +129,8 @@ interface ScoreJob {
   /** The reference's language and the answer's (extraction, format gate and check follow it). */
   referenceLanguage: HdlLanguage;
   language: HdlLanguage;
+  /** The input constraint a named problem's spec states (the request's `options.assume` replaces it). */
+  assume?: string | undefined;
 }
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -180,9 +182,9 @@ export function createApp(deps: AppDeps = {}): RewardApp {
   ready.catch(() => undefined);
 
   /** Server defaults, then the client's options (timeouts capped at the server's), then the tops. */
-  function optionsFor(client: ClientOptions | undefined, tops: { refTop?: string; candTop?: string }) {
+  function optionsFor(client: ClientOptions | undefined, tops: { refTop?: string; candTop?: string }, stated?: string) {
     const { vhdlRoute: _route, ...verify } = client ?? {};
-    const o: VerifyOptions = { ...serverVerify, ...verify };
+    const o: VerifyOptions = { ...serverVerify, ...(stated !== undefined && { assume: stated }), ...verify };
     if (o.timeoutMs !== undefined) o.timeoutMs = Math.min(o.timeoutMs, serverVerify.timeoutMs);
     if (o.formalTimeoutMs !== undefined)
       o.formalTimeoutMs = Math.min(o.formalTimeoutMs, Math.max(serverVerify.formalTimeoutMs, serverVerify.timeoutMs));
@@ -300,7 +302,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
         {
           reference: j.reference,
           candidate: prepared[i]?.code ?? "",
-          options: optionsFor(client, tops),
+          options: optionsFor(client, tops, j.assume),
           referenceLanguage: j.referenceLanguage,
           candidateLanguage: j.language,
           ...(client?.vhdlRoute !== undefined && { vhdlRoute: client.vhdlRoute }),
@@ -472,10 +474,14 @@ export function createApp(deps: AppDeps = {}): RewardApp {
     // A raw candidate says its own language when the request does not.
     const { referenceLanguage } = languagesOf(problem, reference, body);
     const candidateLanguage = body.language ?? languageOfText(body.candidate);
-    const options = optionsFor(body.options, {
-      ...(refTop !== undefined && { refTop }),
-      ...(candTop !== undefined && { candTop }),
-    });
+    const options = optionsFor(
+      body.options,
+      {
+        ...(refTop !== undefined && { refTop }),
+        ...(candTop !== undefined && { candTop }),
+      },
+      problem?.assume,
+    );
     const [outcome] = await runChecks(
       [
         {
@@ -509,6 +515,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
           refTop: item.refTop ?? p.refTop,
           candTop: problems.candTopOf(p),
           prefix: p.task === "code-complete" ? p.header : undefined,
+          assume: p.assume,
           ...languagesOf(p, p.reference, item),
         };
       }
@@ -558,6 +565,7 @@ export function createApp(deps: AppDeps = {}): RewardApp {
         refTop: p.refTop,
         candTop: problems.candTopOf(p),
         prefix: p.task === "code-complete" ? p.header : undefined,
+        assume: p.assume,
         ...languagesOf(p, p.reference, {}),
       };
     });

@@ -18,6 +18,11 @@ export const ClientOptions = z.object({
   timeoutMs: z.number().int().positive().optional(),
   /** VHDL vs VHDL: auto (validated GHDL translations through the Verilog engines) or native (GHDL simulation only). */
   vhdlRoute: z.enum(["auto", "native"]).optional(),
+  /**
+   * An input constraint (a spec's don't-care) over the reference's inputs, as `check --assume`; it replaces the one
+   * a named problem's spec states. Checked token by token before use (inputs, numbers and operators only).
+   */
+  assume: z.string().trim().min(1).max(4000).optional(),
 });
 export type ClientOptions = z.infer<typeof ClientOptions>;
 

@@ -46,3 +46,26 @@ describe("scoring when rtlgym cannot read a reference", () => {
     expect(rows[1]).toMatchObject({ referenceSelf: "pass" });
   });
 });
+
+describe("scoring under a problem's stated input constraint", () => {
+  // "s1 and s2 are never both 1": the sample differs from the reference only there.
+  const PICK: Problem = {
+    ...READABLE,
+    id: "pick",
+    reference:
+      "module RefModule(input s1, input s2, input a, input b, output y); assign y = s1 ? a : (s2 ? b : 1'b0); endmodule\n",
+    assume: "!(s1 && s2)",
+  };
+  const sample = {
+    sample: 0,
+    code: "module TopModule(input s1, input s2, input a, input b, output y); assign y = s2 ? b : (s1 ? a : 1'b0); endmodule\n",
+  };
+
+  it("passes a sample that differs only where the spec says inputs never go, and the caller's constraint wins", async () => {
+    const verify = { engine: "sim" as const };
+    expect((await scoreProblem(PICK, [sample], { verify }))[0]?.status).toBe("pass");
+    const { assume: _, ...unconstrained } = PICK;
+    expect((await scoreProblem(unconstrained, [sample], { verify }))[0]?.status).toBe("fail");
+    expect((await scoreProblem(PICK, [sample], { verify: { ...verify, assume: "1" } }))[0]?.status).toBe("fail");
+  });
+});

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { knownConstraints } from "../../src/bench/suites/constraints.js";
 import { findProblem, loadSuite } from "../../src/bench/suites/registry.js";
-import { knownConstraints } from "../../src/cli/commands/check-constraints.js";
 import { verify } from "../../src/verify/index.js";
 import { renameModules } from "../../src/verilog/index.js";
 

@@ -3,6 +3,7 @@ import { BadInputError } from "../../core/errors.js";
 import { tasksSuite } from "../../tasks/index.js";
 import { builtinSuite } from "./builtin.js";
 import { builtinVhdlSuite } from "./builtin-vhdl.js";
+import { withStatedConstraints } from "./constraints.js";
 import { rtllmV11, rtllmV20 } from "./rtllm.js";
 import { verilogEvalV1Human, verilogEvalV1Machine, verilogEvalV2, verilogEvalV2CodeComplete } from "./verilog-eval.js";
 
@@ -61,7 +62,7 @@ export function defaultDataDir(): string | undefined {
 /** Loads suite `name` from `dataDir` (or the default data directory). */
 export async function loadSuite(name: string, dataDir?: string): Promise<LoadedSuite> {
   const suite = getSuite(name);
-  return suite.load(dataDir ?? defaultDataDir());
+  return withStatedConstraints(await suite.load(dataDir ?? defaultDataDir()));
 }
 
 /** Finds problem `id` in a loaded suite; BadInputError when absent. */

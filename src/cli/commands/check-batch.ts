@@ -10,7 +10,6 @@ import {
   VerifyOptionsSchema,
   verifyGroupAny,
 } from "../../verify/index.js";
-import { problemConstraint } from "./check-constraints.js";
 import {
   type CheckError,
   checkErrorOf,
@@ -212,7 +211,7 @@ async function prepare(
     reference = problem.reference;
     refTop ??= problem.refTop;
     candTop ??= problem.candTop;
-    stated = problemConstraint(problem.suite, problem.id);
+    stated = problem.assume;
   } else if (row.referenceFile !== undefined)
     reference = await readSource(resolve(base, row.referenceFile), "reference");
   else reference = row.reference as string;

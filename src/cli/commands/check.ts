@@ -5,7 +5,6 @@ import { verifyAny } from "../../verify/index.js";
 import { formatResult } from "../format.js";
 import { intOption, strengthOption } from "../options.js";
 import { runBatch } from "./check-batch.js";
-import { problemConstraint } from "./check-constraints.js";
 import {
   checkErrorOf,
   exitCodeFor,
@@ -153,7 +152,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<void> {
     refTop ??= problem.refTop;
     candTop ??= problem.candTop;
     problemLang = problem.language ?? "verilog";
-    const stated = problemConstraint(problem.suite, problem.id);
+    const stated = problem.assume;
     if (stated !== undefined && options.assume === undefined) {
       options.assume = stated;
       process.stderr.write(`rtlgym: note: the spec of ${flags.problem} states an input constraint: ${stated}\n`);

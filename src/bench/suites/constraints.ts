@@ -1,7 +1,10 @@
+import type { LoadedSuite } from "../../contracts/index.js";
+
 /**
  * Input constraints the specs of suite problems state in words ("the full system doesn't ever use shift_ena and
- * count_ena together", "assume a one-hot code"), as data: `check --problem` and `--batch` problem lines apply them
- * unless the caller gives its own `--assume`. Keyed by problem id, per suite. Don't-cares on outputs are not here:
+ * count_ena together", "assume a one-hot code"), as suite data: `loadSuite` sets them as the problems' `assume`,
+ * which `bench`, `serve` (problems by name), `check --problem` and `--batch` problem lines apply unless the caller
+ * gives its own. Keyed by problem id, per suite. Don't-cares on outputs are not here:
  * the VerilogEval references already write them as x, which matches anything.
  * Read from the VerilogEval v2 prompts (all 156 searched for "don't care", "does not matter", "never", "one-hot",
  * "assume"); the two spec-to-rtl and code-complete tracks share ids and specs.
@@ -27,14 +30,22 @@ const BY_SUITE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "verilog-eval-v2-cc": VERILOG_EVAL_V2,
 };
 
-/** The input constraint a suite problem's spec states, if any. */
-export function problemConstraint(suite: string, id: string): string | undefined {
-  return BY_SUITE[suite]?.[id];
-}
-
 /** Every known constraint, as `suite/id` -> expression (for docs and tests). */
 export function knownConstraints(): Array<{ problem: string; assume: string }> {
   return Object.entries(BY_SUITE).flatMap(([suite, table]) =>
     Object.entries(table).map(([id, assume]) => ({ problem: `${suite}/${id}`, assume })),
   );
+}
+
+/** The suite with each problem's stated constraint as its `assume` (a problem that has its own keeps it). */
+export function withStatedConstraints(suite: LoadedSuite): LoadedSuite {
+  const table = BY_SUITE[suite.name];
+  if (!table) return suite;
+  return {
+    ...suite,
+    problems: suite.problems.map((p) => {
+      const assume = table[p.id];
+      return assume === undefined || p.assume !== undefined ? p : { ...p, assume };
+    }),
+  };
 }
