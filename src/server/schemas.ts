@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VerifyOptionsSchema } from "../verify/index.js";
 
 /** Longest text field (a reference, candidate or model response), in characters. */
 export const MAX_TEXT_CHARS = 1_000_000;
@@ -6,23 +7,23 @@ export const MAX_TEXT_CHARS = 1_000_000;
 const text = z.string().max(MAX_TEXT_CHARS, `at most ${MAX_TEXT_CHARS} characters`);
 const name = z.string().min(1).max(256);
 
-/** The verification options a client may set per request; the server caps timeouts at its own limit. */
-export const ClientOptions = z.object({
-  engine: z.enum(["sim", "formal", "both"]).optional(),
-  seed: z.number().int().nonnegative().optional(),
+/**
+ * The verification options a client may set per request: the check's own schema (one definition), less the memory
+ * cap, with tighter bounds on the work one request may ask for; the server caps timeouts at its own limit.
+ */
+export const ClientOptions = VerifyOptionsSchema.pick({
+  engine: true,
+  seed: true,
+  formalDepth: true,
+  formalTimeoutMs: true,
+  timeoutMs: true,
+  assume: true,
+}).extend({
   cycles: z.number().int().positive().max(200_000).optional(),
   vectors: z.number().int().positive().max(200_000).optional(),
   exhaustiveBits: z.number().int().min(0).max(20).optional(),
-  formalDepth: z.number().int().min(2).max(200).optional(),
-  formalTimeoutMs: z.number().int().positive().optional(),
-  timeoutMs: z.number().int().positive().optional(),
   /** VHDL vs VHDL: auto (validated GHDL translations through the Verilog engines) or native (GHDL simulation only). */
   vhdlRoute: z.enum(["auto", "native"]).optional(),
-  /**
-   * An input constraint (a spec's don't-care) over the reference's inputs, as `check --assume`; it replaces the one
-   * a named problem's spec states. Checked token by token before use (inputs, numbers and operators only).
-   */
-  assume: z.string().trim().min(1).max(4000).optional(),
 });
 export type ClientOptions = z.infer<typeof ClientOptions>;
 
