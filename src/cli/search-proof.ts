@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { selectProblems } from "../bench/select.js";
 import { loadSuite } from "../bench/suites/registry.js";
+import { EngineChoice } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { createClient, type LlmClient } from "../llm/index.js";
 import {
@@ -79,7 +80,7 @@ export const StepPrmProofConfig = z.strictObject({
   serveTimeoutS: z.number().positive().default(900),
   promptStyle: z.enum(["rtlgym", "upstream"]).default("rtlgym"),
   chatTemplate: z.enum(CHAT_TEMPLATES).default("chatml"),
-  engine: z.enum(["sim", "formal", "both"]).default("sim"),
+  engine: EngineChoice.default("sim"),
   steps: z
     .strictObject({
       /** Reuse a `rtlgym data steps` folder instead of building one. */

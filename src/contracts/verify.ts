@@ -56,6 +56,10 @@ export type DesignInterface = z.infer<typeof DesignInterface>;
 export const Engine = z.enum(["sim", "formal"]);
 export type Engine = z.infer<typeof Engine>;
 
+/** The engines a check may run: simulation, formal equivalence, or both (the default). */
+export const EngineChoice = z.enum(["sim", "formal", "both"]);
+export type EngineChoice = z.infer<typeof EngineChoice>;
+
 export const SignalVerdict = z.object({
   name: z.string(),
   ok: z.boolean(),
@@ -223,7 +227,7 @@ export const VerifyResult = z.object({
   route: RouteReport.optional(),
   timings: z.object({ totalMs: z.number(), frontendMs: z.number(), simMs: z.number(), formalMs: z.number() }),
   options: z.object({
-    engine: z.enum(["sim", "formal", "both"]),
+    engine: EngineChoice,
     seed: z.number().int(),
     cycles: z.number().int(),
     vectors: z.number().int(),

@@ -6,7 +6,7 @@ import { type BenchRunOutput, runBench } from "../bench/run.js";
 import { selectProblems } from "../bench/select.js";
 import { openStore, type StoredSample } from "../bench/store.js";
 import { loadSuite } from "../bench/suites/registry.js";
-import type { Problem } from "../contracts/index.js";
+import type { EngineChoice, Problem } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { createClient } from "../llm/index.js";
 import { toolVersions } from "../verify/index.js";
@@ -35,7 +35,7 @@ export interface EvaluateModelOptions {
   /** Prompt style of the questions; default `upstream` (the tasks' own prompt). `codev` for think/answer models. */
   promptStyle?: PromptStyle;
   /** Equivalence engine; default `sim` (formal adds minutes on CPU and the tasks' references are small). */
-  engine?: "sim" | "formal" | "both";
+  engine?: EngineChoice;
   /** Torch CPU threads of the model server. */
   threads?: number;
   python?: string;

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { VerifyResult } from "../contracts/index.js";
+import { EngineChoice, type VerifyResult } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 
 /** Options every check accepts; all optional, resolved against DEFAULT_VERIFY_OPTIONS. */
 export const VerifyOptionsSchema = z.object({
   refTop: z.string().min(1).optional(),
   candTop: z.string().min(1).optional(),
-  engine: z.enum(["sim", "formal", "both"]).optional(),
+  engine: EngineChoice.optional(),
   seed: z.number().int().nonnegative().optional(),
   /** Random clock cycles for sequential designs (split across reset variants). */
   cycles: z.number().int().positive().max(10_000_000).optional(),

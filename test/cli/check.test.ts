@@ -78,3 +78,18 @@ describe("rtlgym doctor", () => {
     expect(report.yosysBackend).toMatch(/^(native|wasm): Yosys/);
   });
 });
+
+describe("--engine on every command that verifies", () => {
+  it("refuses an unknown engine with exit 2 before any work", async () => {
+    for (const args of [
+      ["bench", "run", "--suite", "builtin", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m"],
+      ["serve", "--port", "0"],
+      ["data", "steps", "--input", "nowhere", "--out", "nowhere"],
+      ["search", "--suite", "builtin", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m"],
+    ]) {
+      const r = await rtlgym(...args, "--engine", "magic");
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(/--engine must be sim, formal or both \(got "magic"\)/);
+    }
+  }, 180_000);
+});

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { findProblem, loadSuite } from "../../bench/suites/registry.js";
-import type { LoadedSuite, Problem, StrengthBar, VerifyResult } from "../../contracts/index.js";
+import type { EngineChoice, LoadedSuite, Problem, StrengthBar, VerifyResult } from "../../contracts/index.js";
 import { BadInputError, RtlgymError } from "../../core/errors.js";
 import { belowBar, languageOfPath, type VerifyOptions } from "../../verify/index.js";
 import { extractVerilog } from "../../verilog/index.js";
@@ -117,7 +117,7 @@ export function strengthVerdict(result: VerifyResult, bar?: StrengthBar): { belo
 
 /** The verify options the check flags set (undefined ones left to the defaults). */
 export interface OptionFlags {
-  engine?: string;
+  engine?: EngineChoice;
   seed?: number;
   timeoutMs?: number;
   cycles?: number;
@@ -130,10 +130,8 @@ export interface OptionFlags {
 }
 
 export function optionsFromFlags(flags: OptionFlags): VerifyOptions {
-  if (flags.engine !== undefined && !["sim", "formal", "both"].includes(flags.engine))
-    throw new BadInputError(`--engine must be sim, formal or both (got ${flags.engine})`);
   return {
-    ...(flags.engine !== undefined && { engine: flags.engine as "sim" | "formal" | "both" }),
+    ...(flags.engine !== undefined && { engine: flags.engine }),
     ...(flags.seed !== undefined && { seed: flags.seed }),
     ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
     ...(flags.cycles !== undefined && { cycles: flags.cycles }),

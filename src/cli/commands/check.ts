@@ -3,7 +3,7 @@ import type { StrengthBar } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { verifyAny } from "../../verify/index.js";
 import { formatResult } from "../format.js";
-import { intOption, strengthOption } from "../options.js";
+import { engineOption, intOption, strengthOption } from "../options.js";
 import { runBatch } from "./check-batch.js";
 import {
   checkErrorOf,
@@ -73,7 +73,7 @@ export function registerCheck(program: Command): void {
       "auto (validated GHDL translation, else native) | native (GHDL simulation only)",
       "auto",
     )
-    .option("--engine <engine>", "sim | formal | both (default both)")
+    .option("--engine <engine>", "sim | formal | both (default both)", engineOption)
     .option("--seed <n>", "random stimulus seed", intOption)
     .option("--timeout-ms <n>", "wall-clock limit of the check", intOption)
     .option("--cycles <n>", "random clock cycles for sequential designs", intOption)

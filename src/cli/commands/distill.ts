@@ -7,14 +7,14 @@ import { createProgress } from "../../bench/progress.js";
 import { selectProblems } from "../../bench/select.js";
 import { openStore } from "../../bench/store.js";
 import { loadSuite } from "../../bench/suites/registry.js";
-import type { LoadedSuite } from "../../contracts/index.js";
+import type { EngineChoice, LoadedSuite } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { promptOf } from "../../data/export.js";
 import { DATASET_FILES, readDataset } from "../../data/store.js";
 import type { Api } from "../../llm/index.js";
 import { distill, problemsFromRecords, problemsFromRows } from "../../recipe/distill.js";
 import { toolVersions } from "../../verify/index.js";
-import { intOption } from "../options.js";
+import { engineOption, intOption } from "../options.js";
 import { collect, numberOption } from "./bench/shared.js";
 import { addEndpointFlags, type EndpointFlags, endpointClient } from "./endpoint.js";
 
@@ -36,7 +36,7 @@ interface DistillFlags extends EndpointFlags {
   topP?: number;
   maxTokens?: number;
   requireFormat: boolean;
-  engine: "sim" | "formal" | "both";
+  engine: EngineChoice;
   seed: number;
   timeoutMs?: number;
   resume?: string;
@@ -93,7 +93,7 @@ export function registerDistill(data: Command): void {
     .option("--top-p <p>", "nucleus sampling", numberOption)
     .option("--max-tokens <n>", "response token limit", intOption)
     .option("--no-require-format", "also keep verified responses without the <think>/<answer> format")
-    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", "both")
+    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", engineOption, "both")
     .option("--seed <n>", "stimulus and sampling seed", intOption, 1)
     .option("--timeout-ms <n>", "wall-clock limit of one rtlgym check", intOption)
     .option("--resume <run-id>", "resume this run (default: the newest unfinished run with the same parameters)")
@@ -105,8 +105,6 @@ export function registerDistill(data: Command): void {
   cmd.action(async (flags: DistillFlags) => {
     if (flags.api !== "chat" && flags.api !== "completions")
       throw new BadInputError(`--api must be chat or completions, got ${flags.api}`);
-    if (!["sim", "formal", "both"].includes(flags.engine))
-      throw new BadInputError(`--engine must be sim, formal or both, got ${flags.engine}`);
     if (flags.n < 1) throw new BadInputError("-n must be at least 1");
     const suite = await problemSource(flags);
     const problems = selectProblems(suite.problems, {

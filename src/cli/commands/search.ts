@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { createProgress } from "../../bench/progress.js";
+import type { EngineChoice } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { createClient } from "../../llm/index.js";
 import {
@@ -20,7 +21,7 @@ import {
   treeText,
 } from "../../search/index.js";
 import { servePrm } from "../../train/index.js";
-import { intOption } from "../options.js";
+import { engineOption, intOption } from "../options.js";
 import { proofTable, runProofFromFlags } from "../search-proof.js";
 import { addSuiteFlags, loadSelection, numberOption, pct, type SuiteFlags } from "./bench/shared.js";
 
@@ -56,7 +57,7 @@ interface SearchFlags extends SuiteFlags {
   consistency: boolean;
   retrieve: number;
   corpus?: string;
-  engine: "sim" | "formal" | "both";
+  engine: EngineChoice;
   timeoutMs?: number;
   concurrency: number;
   requestTimeoutMs: number;
@@ -164,7 +165,7 @@ export function registerSearch(program: Command): void {
     )
     .option("--retrieve <k>", "put the k best BM25 matches from --corpus in each prompt", intOption, 0)
     .option("--corpus <dir>", "retrieval corpus: a tasks folder (its train split) or a `data ingest` dataset")
-    .option("--engine <engine>", "verification of the answers: sim | formal | both", "both")
+    .option("--engine <engine>", "verification of the answers: sim | formal | both", engineOption, "both")
     .option("--timeout-ms <n>", "wall-clock limit of one verification", intOption)
     .option("--concurrency <n>", "problems searched at once", intOption, 2)
     .option("--request-timeout-ms <n>", "per-request timeout", intOption, 600_000)

@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
 import { type Command, InvalidArgumentError } from "commander";
-import type { StrengthBar } from "../../contracts/index.js";
+import type { EngineChoice, StrengthBar } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { closeOnSignals, DEFAULT_CHECKER_OPTIONS, loadProblems, startServer } from "../../server/index.js";
-import { intOption, strengthOption } from "../options.js";
+import { engineOption, intOption, strengthOption } from "../options.js";
 
 interface ServeFlags {
   host: string;
@@ -15,7 +15,7 @@ interface ServeFlags {
   queue: number;
   timeoutMs?: number;
   hardTimeoutMs?: number;
-  engine?: "sim" | "formal" | "both";
+  engine?: EngineChoice;
   infraErrorReward: number | null;
   simOnlyScale: number;
   minStrength?: StrengthBar;
@@ -63,7 +63,7 @@ export function registerServe(program: Command): void {
       "watchdog over one engine call (default: above the engine's own worst case for the batch)",
       intOption,
     )
-    .option("--engine <engine>", "sim | formal | both (default both)")
+    .option("--engine <engine>", "sim | formal | both (default both)", engineOption)
     .option(
       "--infra-error-reward <number|null>",
       "reward for checks without a verdict (infra_error, unsupported); null reports it as missing",
@@ -101,9 +101,6 @@ export function registerServe(program: Command): void {
     .option("--max-body-mb <n>", "largest request body, MiB", intOption, 32)
     .option("--max-items <n>", "most items or samples in one request", intOption, 4096)
     .action(async (flags: ServeFlags) => {
-      if (flags.engine !== undefined && !["sim", "formal", "both"].includes(flags.engine)) {
-        throw new BadInputError(`--engine must be sim, formal or both (got ${flags.engine})`);
-      }
       for (const [name, v] of [
         ["--workers", flags.workers],
         ["--queue", flags.queue],

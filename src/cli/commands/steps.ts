@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import type { PromptStyle } from "../../bench/prompts.js";
+import type { EngineChoice } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { createClient } from "../../llm/index.js";
 import { buildStepData, CHAT_TEMPLATES, type ChatTemplate, labelSteps } from "../../search/index.js";
 import { findPython } from "../../train/index.js";
-import { intOption } from "../options.js";
+import { engineOption, intOption } from "../options.js";
 import { numberOption } from "./bench/shared.js";
 
 /** Progress on a terminal only: `label done/total`, rewritten in place. */
@@ -21,13 +22,6 @@ function progressLine(
       if (tty) process.stderr.write("\n");
     },
   };
-}
-
-const ENGINES = ["sim", "formal", "both"] as const;
-
-function engineOf(value: string): (typeof ENGINES)[number] {
-  if (!(ENGINES as readonly string[]).includes(value)) throw new BadInputError(`--engine must be sim, formal or both`);
-  return value as (typeof ENGINES)[number];
 }
 
 /** `rtlgym data steps` and `rtlgym data step-labels` (StepPRM-RTL, issue 14 sections 1 and 2). */
@@ -47,7 +41,7 @@ export function registerStepData(program: Command): void {
     .option("--limit <n>", "first n solutions only", intOption)
     .option("--no-slices", "relate steps to outputs by left-hand sides only (no slang)")
     .option("--python <path>", "Python with rtlgym_train and pyslang (default: .venv-adapters)")
-    .option("--engine <engine>", "per-signal verification of the prefixes: sim | formal | both", "sim")
+    .option("--engine <engine>", "per-signal verification of the prefixes: sim | formal | both", engineOption, "sim")
     .option("--seed <n>", "stimulus seed", intOption, 1)
     .option("--timeout-ms <n>", "wall-clock limit of one verification", intOption)
     .option("--concurrency <n>", "solutions scored at once", intOption, 2)
@@ -60,7 +54,7 @@ export function registerStepData(program: Command): void {
         limit?: number;
         slices: boolean;
         python?: string;
-        engine: string;
+        engine: EngineChoice;
         seed: number;
         timeoutMs?: number;
         concurrency: number;
@@ -74,7 +68,7 @@ export function registerStepData(program: Command): void {
           ...(flags.limit !== undefined && { limit: flags.limit }),
           ...(flags.slices && { python: findPython(flags.python) }),
           verify: {
-            engine: engineOf(flags.engine),
+            engine: flags.engine,
             seed: flags.seed,
             ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
           },
@@ -113,7 +107,7 @@ export function registerStepData(program: Command): void {
     .option("--seed <n>", "request and stimulus seed", intOption, 1)
     .option("--min-steps <n>", "only trajectories with at least n steps (2: something to roll out)", intOption)
     .option("--limit <n>", "first n trajectories only (after --min-steps)", intOption)
-    .option("--engine <engine>", "verification of the rollouts: sim | formal | both", "sim")
+    .option("--engine <engine>", "verification of the rollouts: sim | formal | both", engineOption, "sim")
     .option("--timeout-ms <n>", "wall-clock limit of one verification", intOption)
     .option("--concurrency <n>", "trajectories labelled at once", intOption, 2)
     .option("--request-timeout-ms <n>", "per-request timeout", intOption, 600_000)
@@ -135,7 +129,7 @@ export function registerStepData(program: Command): void {
         seed: number;
         minSteps?: number;
         limit?: number;
-        engine: string;
+        engine: EngineChoice;
         timeoutMs?: number;
         concurrency: number;
         requestTimeoutMs: number;
@@ -172,7 +166,7 @@ export function registerStepData(program: Command): void {
           ...(flags.minSteps !== undefined && { minSteps: flags.minSteps }),
           ...(flags.limit !== undefined && { limit: flags.limit }),
           verify: {
-            engine: engineOf(flags.engine),
+            engine: flags.engine,
             seed: flags.seed,
             ...(flags.timeoutMs !== undefined && { timeoutMs: flags.timeoutMs }),
           },

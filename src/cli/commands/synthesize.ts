@@ -4,10 +4,11 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { createProgress } from "../../bench/progress.js";
 import { openStore } from "../../bench/store.js";
+import type { EngineChoice } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
 import { DATASET_FILES, readDataset } from "../../data/store.js";
 import { synthesize } from "../../recipe/synthesize.js";
-import { intOption } from "../options.js";
+import { engineOption, intOption } from "../options.js";
 import { numberOption } from "./bench/shared.js";
 import { dataQueue, queueSummary } from "./data-worker.js";
 import { addEndpointFlags, type EndpointFlags, endpointClient } from "./endpoint.js";
@@ -24,7 +25,7 @@ interface SynthFlags extends EndpointFlags {
   specTemperature: number;
   maxTokens?: number;
   traces?: boolean;
-  engine: "sim" | "formal" | "both";
+  engine: EngineChoice;
   seed: number;
   timeoutMs?: number;
   workers: number;
@@ -54,7 +55,7 @@ export function registerSynthesize(data: Command): void {
     .option("--spec-temperature <t>", "sampling temperature of the specification", numberOption, 0.2)
     .option("--max-tokens <n>", "response token limit", intOption)
     .option("--traces", "also write the equivalent regenerations as SFT rows (traces/train/sft.{jsonl,parquet})")
-    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", "both")
+    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", engineOption, "both")
     .option("--seed <n>", "stimulus and sampling seed", intOption, 1)
     .option("--timeout-ms <n>", "wall-clock limit of one rtlgym check", intOption)
     .option("--workers <n>", "design units worked on at once", intOption, 2)
@@ -66,8 +67,6 @@ export function registerSynthesize(data: Command): void {
     .option("--quiet", "no progress output");
   addEndpointFlags(cmd);
   cmd.action(async (flags: SynthFlags) => {
-    if (!["sim", "formal", "both"].includes(flags.engine))
-      throw new BadInputError(`--engine must be sim, formal or both, got ${flags.engine}`);
     if (flags.n < 1) throw new BadInputError("-n must be at least 1");
     const dataset = await readDataset(resolve(flags.dataset));
     const out = resolve(flags.out ?? `${dataset.dir.replace(/\/+$/, "")}-roundtrip`);

@@ -2,10 +2,10 @@ import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { selectProblems } from "../../../bench/select.js";
 import { loadSuite } from "../../../bench/suites/registry.js";
-import type { LoadedSuite, Problem, StrengthBar } from "../../../contracts/index.js";
+import type { EngineChoice, LoadedSuite, Problem, StrengthBar } from "../../../contracts/index.js";
 import { BadInputError } from "../../../core/errors.js";
 import type { VerifyOptions } from "../../../verify/index.js";
-import { intOption, strengthOption } from "../../options.js";
+import { engineOption, intOption, strengthOption } from "../../options.js";
 
 /** Flags every bench command that loads a suite shares. */
 export interface SuiteFlags {
@@ -20,7 +20,7 @@ export interface SuiteFlags {
 
 /** Verification flags shared by run, eval and audit. */
 export interface VerifyFlags {
-  engine: "sim" | "formal" | "both";
+  engine: EngineChoice;
   seed: number;
   timeoutMs?: number;
   official: boolean;
@@ -107,7 +107,7 @@ export function addSuiteFlags(cmd: Command): Command {
 /** Verification flags shared by run, eval and audit. */
 export function addVerifyFlags(cmd: Command): Command {
   return cmd
-    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", "both")
+    .option("--engine <engine>", "rtlgym equivalence engine: sim | formal | both", engineOption, "both")
     .option("--seed <n>", "stimulus and sampling seed", intOption, 1)
     .option("--timeout-ms <n>", "wall-clock limit of one rtlgym check", intOption)
     .option("--no-official", "skip the suite's own testbench")
