@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OfficialTestbench, OfficialVerdict, Problem } from "../contracts/index.js";
+import { applyEdits } from "../core/edits.js";
 import { BadInputError, tail } from "../core/errors.js";
 import { elaborateSources, iverilogPaths } from "../tools/iverilog.js";
 import { type RunResult, runProcess, withTempDir } from "../tools/process.js";
@@ -167,14 +168,7 @@ export function hardenTestbench(
       edits.push([after, after, `, "${mark}"`]);
     }
   }
-  edits.sort((a, b) => a[0] - b[0]);
-  let testbench = "";
-  let from = 0;
-  for (const [start, end, text] of edits) {
-    testbench += tb.source.slice(from, start) + text;
-    from = end;
-  }
-  testbench += tb.source.slice(from);
+  const testbench = applyEdits(tb.source, edits);
 
   const hardened: HardenedTestbench = { testbench, top: renames.get(tb.top) ?? tb.top, mark };
   if (reference !== undefined) {

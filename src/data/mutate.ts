@@ -1,3 +1,4 @@
+import { applyEdits } from "../core/edits.js";
 import { closingIndex, isPunct, isWord, listModules, type Token, tokenize } from "../verilog/index.js";
 
 /** One mutated copy of a design: a small, syntactically plausible change made at one token. */
@@ -161,16 +162,6 @@ function position(src: string, offset: number): { line: number; col: number } {
   const before = src.slice(0, offset);
   const line = before.split("\n").length;
   return { line, col: offset - before.lastIndexOf("\n") };
-}
-
-export function applyEdits(src: string, edits: ReadonlyArray<[number, number, string]>): string {
-  let out = "";
-  let from = 0;
-  for (const [start, end, text] of [...edits].sort((a, b) => a[0] - b[0])) {
-    out += src.slice(from, start) + text;
-    from = end;
-  }
-  return out + src.slice(from);
 }
 
 function mulberry32(seed: number): () => number {

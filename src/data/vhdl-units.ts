@@ -1,3 +1,4 @@
+import { applyEdits, type TextEdit } from "../core/edits.js";
 import { lexVhdl, listEntities, type VhdlToken } from "../vhdl/index.js";
 
 /**
@@ -163,7 +164,7 @@ function parseFile(path: string, text: string): DesignUnit[] {
 export function renameLibraries(text: string, local: ReadonlySet<string>): string {
   if (local.size === 0) return text;
   const { tokens } = lexVhdl(text);
-  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const edits: TextEdit[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as VhdlToken;
     if (t.norm === "library" && (i === 0 || tokens[i - 1]?.norm === ";")) {
@@ -174,19 +175,13 @@ export function renameLibraries(text: string, local: ReadonlySet<string>): strin
       const keep = names.filter((n) => !local.has(n.norm));
       if (keep.length === names.length) continue;
       const end = tokens[j]?.end ?? t.end;
-      edits.push({
-        start: t.start,
-        end,
-        text: keep.length > 0 ? `library ${keep.map((n) => n.text).join(", ")};` : "",
-      });
+      edits.push([t.start, end, keep.length > 0 ? `library ${keep.map((n) => n.text).join(", ")};` : ""]);
       i = j;
     } else if (t.kind === "id" && local.has(t.norm) && tokens[i + 1]?.norm === "." && tokens[i - 1]?.norm !== ".") {
-      edits.push({ start: t.start, end: t.end, text: "work" });
+      edits.push([t.start, t.end, "work"]);
     }
   }
-  let out = text;
-  for (const e of edits.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  return applyEdits(text, edits);
 }
 
 /** VHDL tokens of a text (comments and spacing dropped, identifiers lower-cased): duplicate keys and shingles. */

@@ -1,3 +1,4 @@
+import { applyEdits } from "../core/edits.js";
 import type { Token } from "./lexer.js";
 import { isWord, tokenize } from "./lexer.js";
 import { KEYWORDS, listModules } from "./modules.js";
@@ -44,15 +45,13 @@ export function renameModules(
     if (to !== undefined && to !== name) renames.set(name, to);
   }
   if (renames.size === 0) return src;
-  let out = "";
-  let from = 0;
-  for (const t of tokens) {
-    const to = t.kind === "ident" ? renames.get(t.text) : undefined;
-    if (to === undefined) continue;
-    out += src.slice(from, t.start) + to;
-    from = t.end;
-  }
-  return out + src.slice(from);
+  return applyEdits(
+    src,
+    tokens.flatMap((t) => {
+      const to = t.kind === "ident" ? renames.get(t.text) : undefined;
+      return to === undefined ? [] : [[t.start, t.end, to] as const];
+    }),
+  );
 }
 
 /**
