@@ -4,6 +4,7 @@ import type { Counterexample, Coverage, Port } from "../contracts/index.js";
 import { compile, simulate } from "../tools/iverilog.js";
 import { type RunResult, withTempDir } from "../tools/process.js";
 import { generateTestbench, type Testbench, type TestbenchSpec } from "./testbench.js";
+import { lastProgress, readVerdictLines } from "./verdict-lines.js";
 
 export interface SimSignal {
   name: string;
@@ -137,68 +138,23 @@ async function compileTestbench(dir: string, tb: Testbench, files: SimFiles, lim
   });
 }
 
-/** The cycle of the last progress line (`RTLGYM<nonce> P <cycle>`) the run printed, if any. */
-function lastProgress(stdout: string, nonce: string): number | undefined {
-  const tag = `RTLGYM${nonce} P `;
-  let cycle: number | undefined;
-  for (const line of stdout.split("\n")) {
-    if (!line.startsWith(tag)) continue;
-    const n = Number(line.slice(tag.length).trim());
-    if (Number.isFinite(n)) cycle = n;
-  }
-  return cycle;
-}
-
 function compileLog(r: RunResult): string {
   return `${r.stderr}${r.stdout}`.trim();
 }
 
 const bitsLiteral = (width: number, bits: string) => `${width}'b${bits}`;
 
-/** Reads the verdict lines, which carry the nonce; anything else the run printed is ignored. */
+/** The run's verdict (verdict-lines.ts reads the lines that carry the nonce; anything else printed is ignored). */
 function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs: number): SimOutcome {
-  const tag = `RTLGYM${spec.nonce} `;
   const K = spec.candidates.length;
-  const defined = new Map<number, number>();
-  const mismatch = new Map<string, { count: number; cycle: number; phase: number; exp: string; got: string }>();
-  const first = new Map<number, { cycle: number; phase: number; values: Map<number, string> }>();
-  let samples: number | undefined;
-  let toggles: string[] | undefined;
-  const fsmSeen = new Map<number, string[]>();
-  for (const line of ran.stdout.split("\n")) {
-    if (!line.startsWith(tag)) continue;
-    const f = line.slice(tag.length).trim().split(/\s+/);
-    const num = (i: number) => Number(f[i]);
-    switch (f[0]) {
-      case "D":
-        defined.set(num(1), num(2));
-        break;
-      case "M":
-        mismatch.set(`${num(1)}:${num(2)}`, {
-          count: num(3),
-          cycle: num(4),
-          phase: num(5),
-          exp: f[6] ?? "",
-          got: f[7] ?? "",
-        });
-        break;
-      case "A":
-        first.set(num(1), { cycle: num(2), phase: num(3), values: new Map() });
-        break;
-      case "V":
-        first.get(num(1))?.values.set(num(2), f[3] ?? "");
-        break;
-      case "C":
-        toggles = [f[1] ?? "", f[2] ?? ""];
-        break;
-      case "F":
-        fsmSeen.set(num(1), [f[2] ?? "", f[3] ?? ""]);
-        break;
-      case "END":
-        samples = num(1);
-        break;
-    }
-  }
+  const {
+    defined,
+    mismatches: mismatch,
+    first,
+    toggles,
+    fsms: fsmSeen,
+    samples,
+  } = readVerdictLines(ran.stdout, spec.nonce);
   if (samples === undefined || samples !== tb.samples) {
     const why = ran.outputCapped
       ? "simulation output exceeded its cap"
@@ -237,7 +193,7 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
           cycle: at.cycle,
           phase: at.phase === 0 ? "pre" : "post",
           inputs,
-          expected: bitsLiteral(port.width, m.exp),
+          expected: bitsLiteral(port.width, m.expected),
           got: bitsLiteral(port.width, m.got),
         };
       }
@@ -262,8 +218,8 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
  */
 function coverageOf(
   plan: NonNullable<Testbench["coverage"]>,
-  toggles: string[] | undefined,
-  fsmSeen: Map<number, string[]>,
+  toggles: readonly string[] | undefined,
+  fsmSeen: ReadonlyMap<number, readonly string[]>,
 ): Coverage {
   const [rose = "", fell = ""] = toggles ?? [];
   let toggled = 0;

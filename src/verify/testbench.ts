@@ -1,6 +1,7 @@
 import type { DesignInterface, Port } from "../contracts/index.js";
 import { renderAssumption } from "./assume.js";
 import type { CoverageProbes, FsmProbe } from "./coverage.js";
+import { displayVerdict } from "./verdict-lines.js";
 
 /** One input assignment per step: input name -> Verilog literal (e.g. "4'b1010"). */
 export type Stimulus = Array<Record<string, string>>;
@@ -332,7 +333,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   );
 
   // Progress lines let the runner tell a slow simulation from a stuck one (a zero-delay loop prints nothing).
-  const heartbeat = `if (rg_cyc % ${heartbeatEvery(iface.cells, K)} == 0) begin $display("RTLGYM${n} P %0d", rg_cyc); $fflush; end`;
+  const heartbeat = `if (rg_cyc % ${heartbeatEvery(iface.cells, K)} == 0) begin ${displayVerdict(n, "P", "%0d", ["rg_cyc"])} $fflush; end`;
   // With a constraint: inputs that break it (directed vectors, held bits) are redrawn before the tick, and an edge
   // that still sees them broken taints the state until an edge with a reset asserted.
   const anyReset = resets
@@ -482,28 +483,26 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     }
   }
 
-  const tag = `RTLGYM${n}`;
   outputs.forEach((_p, o) => {
-    emit(`    $display("${tag} D ${o} %0d", rg_d${o});`);
+    emit(`    ${displayVerdict(n, "D", `${o} %0d`, [`rg_d${o}`])}`);
     for (let k = 0; k < K; k++) {
-      emit(
-        `    $display("${tag} M ${k} ${o} %0d %0d %0d %b %b", rg_m${k}_${o}, rg_fc${k}_${o}, rg_fp${k}_${o}, rg_fe${k}_${o}, rg_fg${k}_${o});`,
-      );
+      const fields = ["m", "fc", "fp", "fe", "fg"].map((r) => `rg_${r}${k}_${o}`);
+      emit(`    ${displayVerdict(n, "M", `${k} ${o} %0d %0d %0d %b %b`, fields)}`);
     }
   });
   for (let k = 0; k < K; k++) {
     emit(`    if (rg_any${k}) begin`);
-    emit(`      $display("${tag} A ${k} %0d %0d", rg_ac${k}, rg_ap${k});`);
-    for (const [i, _p] of inputs.entries()) emit(`      $display("${tag} V ${k} ${i} %b", rg_a${k}_${i});`);
+    emit(`      ${displayVerdict(n, "A", `${k} %0d %0d`, [`rg_ac${k}`, `rg_ap${k}`])}`);
+    for (const [i, _p] of inputs.entries()) emit(`      ${displayVerdict(n, "V", `${k} ${i} %b`, [`rg_a${k}_${i}`])}`);
     emit("    end");
   }
   if (coverage) {
-    if (coverage.bits > 0) emit(`    $display("${tag} C %b %b", rg_cov_r, rg_cov_f);`);
+    if (coverage.bits > 0) emit(`    ${displayVerdict(n, "C", "%b %b", ["rg_cov_r", "rg_cov_f"])}`);
     coverage.fsms.forEach((_f, i) => {
-      emit(`    $display("${tag} F ${i} %b %b", rg_fsm_v${i}, rg_fsm_t${i});`);
+      emit(`    ${displayVerdict(n, "F", `${i} %b %b`, [`rg_fsm_v${i}`, `rg_fsm_t${i}`])}`);
     });
   }
-  emit(`    $display("${tag} END %0d", rg_samples);`);
+  emit(`    ${displayVerdict(n, "END", "%0d", ["rg_samples"])}`);
   emit("    $finish;");
   emit("  end");
   emit("endmodule");
