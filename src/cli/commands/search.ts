@@ -192,6 +192,8 @@ export function registerSearch(program: Command): void {
       process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : proofTable(summary));
       return;
     }
+    if (flags.stagesFrom !== undefined)
+      throw new BadInputError("--stages-from applies to --config (the StepPRM proof)");
     if (!flags.suite) throw new BadInputError("rtlgym search needs --suite (and --data for suites that read files)");
     if (!flags.endpoint || !flags.model) throw new BadInputError("rtlgym search needs --endpoint and --model");
     if (flags.api !== "chat" && flags.api !== "completions")
