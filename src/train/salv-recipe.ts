@@ -213,7 +213,10 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
     }
     if (state.samplesRunId === undefined && c.pairs.file === undefined) {
       const band = c.difficulty !== undefined ? bandIds(resolve(c.difficulty.report), c.difficulty.band) : undefined;
-      options.onEvent?.({ kind: "phase", phase: "sample", detail: `${c.prompts} train prompts x ${c.samples}` });
+      const drawn = band
+        ? `${Math.min(c.prompts, band.size)} prompts of the difficulty band`
+        : `${c.prompts} train prompts`;
+      options.onEvent?.({ kind: "phase", phase: "sample", detail: `${drawn} x ${c.samples}` });
       const sampled = await sampleTasks({
         ...common,
         model: startModel,
