@@ -80,7 +80,7 @@ const int = (v: unknown): number => (typeof v === "number" ? v : Number.parseInt
  * any, the `$fsm` cells of `fsm.json` (`fsm -nomap -norecode`: states keep the reference's own encoding).
  */
 export function coverageProbes(refJson: unknown, top: string, fsmJson?: unknown): CoverageProbes {
-  const mod = parsed(refJson).modules[top];
+  const mod = Netlist.parse(refJson).modules[top];
   if (!mod) return { signals: [], bits: 0, unobserved: 0, fsms: [] };
   // bit id -> its best name: the shortest path (a port or top-level reg before a flattened submodule's alias).
   const named = new Map<number, { path: string; net: Netname; position: number; depth: number }>();
@@ -125,22 +125,10 @@ export function coverageProbes(refJson: unknown, top: string, fsmJson?: unknown)
   return { signals, bits, unobserved, fsms: fsmJson === undefined ? [] : fsmProbes(fsmJson, top, mod.netnames) };
 }
 
-/** `probes` (from `coverageProbes(refJson, top)`) with the FSMs of `fsmJson`, without walking the netlist again. */
+/** `probes` (from `coverageProbes(refJson, top)`) with the FSMs of `fsmJson`, without walking the state bits again. */
 export function withFsmProbes(probes: CoverageProbes, refJson: unknown, top: string, fsmJson: unknown): CoverageProbes {
-  const mod = parsed(refJson).modules[top];
+  const mod = Netlist.parse(refJson).modules[top];
   return mod ? { ...probes, fsms: fsmProbes(fsmJson, top, mod.netnames) } : probes;
-}
-
-/** The checked netlist of a parsed JSON object, checked once per object (analyze reads one netlist twice). */
-const checked = new WeakMap<object, z.infer<typeof Netlist>>();
-function parsed(json: unknown): z.infer<typeof Netlist> {
-  if (typeof json !== "object" || json === null) return Netlist.parse(json);
-  let netlist = checked.get(json);
-  if (!netlist) {
-    netlist = Netlist.parse(json);
-    checked.set(json, netlist);
-  }
-  return netlist;
 }
 
 function fsmProbes(json: unknown, top: string, netnames: Record<string, Netname>): FsmProbe[] {

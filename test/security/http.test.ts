@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/server/index.js";
+import { postJson } from "../helpers/http.js";
 
 // Issue 8 through every HTTP endpoint: hostile candidates never earn a reward, touch no file, and get the same
 // verdict alone, in a batch and from the cache.
@@ -36,15 +37,7 @@ afterAll(async () => {
   rmSync(PWNED, { force: true });
 });
 
-async function post(path: string, body: unknown) {
-  const res = await fetch(`${s.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: asserted field by field
-  return { status: res.status, json: (await res.json()) as any };
-}
+const post = (path: string, body: unknown) => postJson(s.url, path, body);
 
 describe("hostile candidates through the reward service", () => {
   it("/v1/verify: none passes; the verdict is the same fresh and from the cache", async () => {

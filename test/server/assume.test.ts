@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProblemIndex, type RunningServer, startServer } from "../../src/server/index.js";
+import { postJson } from "../helpers/http.js";
 
 // "Both selects are never 1": the candidate differs from the reference only there.
 const REF =
@@ -19,15 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function post(path: string, body: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: fields asserted one by one
-  return { status: res.status, json: (await res.json()) as any };
-}
+const post = (path: string, body: unknown) => postJson(server.url, path, body);
 
 describe("input constraints over HTTP", () => {
   it("applies a named problem's stated constraint, and a request's own in its place", async () => {
