@@ -14,6 +14,12 @@ import { runTrainer } from "./trainer.js";
 /** Ranking losses of the Python round trainer (adapters/python/rtlgym_train/itertl.py). */
 export const ITERTL_LOSSES = ["itertl", "rrhf", "rtlcoder"] as const;
 
+/**
+ * What the cross-entropy term trains on: `reference`, the task's reference answer, ranked above every sample (the
+ * paper); `verified`, the best-scored sample that passed verification, with the reference left out of the round.
+ */
+export const ITERTL_TARGETS = ["reference", "verified"] as const;
+
 const Sampling = z.strictObject({
   temperature: z.number().min(0).max(2).default(1),
   topP: z.number().gt(0).max(1).default(0.95),
@@ -64,10 +70,19 @@ export const ItertlConfig = z.strictObject({
       rankReduction: z.enum(["sum", "mean"]).default("sum"),
       /** Linear warm-up steps of each round's learning rate before its cosine decay (0: none, as the papers). */
       warmupSteps: z.number().int().min(0).default(0),
+      target: z.enum(ITERTL_TARGETS).default("reference"),
       maxLength: z.number().int().positive().default(1024),
       timeBudgetS: z.number().positive().optional(),
     })
-    .default({ learningRate: 5e-4, epochs: 1, rankWeight: 1, rankReduction: "sum", warmupSteps: 0, maxLength: 1024 }),
+    .default({
+      learningRate: 5e-4,
+      epochs: 1,
+      rankWeight: 1,
+      rankReduction: "sum",
+      warmupSteps: 0,
+      target: "reference",
+      maxLength: 1024,
+    }),
   eval: Eval.default(Eval.parse({})),
   threads: z.number().int().positive().optional(),
 });
@@ -96,6 +111,8 @@ export interface ItertlSummary {
   seed: number;
   score: Record<string, number>;
   loss: string;
+  /** The CE term's answer: the reference (the paper) or the best verified sample. */
+  target: string;
   before: { "pass@1": number; runId: string };
   after: { "pass@1": number; runId: string };
   rounds: ItertlRound[];
@@ -127,6 +144,8 @@ export interface RankedRow {
   reference: string;
   responses: string[];
   scores: number[];
+  /** Per response: did it pass verification (the `verified` target trains on the best of these). */
+  passed: boolean[];
 }
 
 const RoundDone = z.looseObject({ event: z.literal("done"), steps: z.number(), seconds: z.number() });
@@ -191,6 +210,7 @@ export function rankedRows(
     if (problem === undefined || reference === undefined) continue;
     const responses: string[] = [];
     const scores: number[] = [];
+    const verified: boolean[] = [];
     for (const s of group.sort((a, b) => a.sample - b.sample)) {
       const { score, pass } = sampleScore(weights, s, problem);
       if (score === null || s.raw === null) {
@@ -199,11 +219,13 @@ export function rankedRows(
       }
       responses.push(s.raw);
       scores.push(score);
+      verified.push(pass);
       scored++;
       total += score;
       if (pass) passed++;
     }
-    if (responses.length > 0) rows.push({ id, prompt: group[0]?.prompt ?? null, reference, responses, scores });
+    if (responses.length > 0)
+      rows.push({ id, prompt: group[0]?.prompt ?? null, reference, responses, scores, passed: verified });
   }
   return { rows, masked, scored, passed, total };
 }
@@ -296,6 +318,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
           ...["--epochs", String(c.train.epochs), "--learning-rate", String(c.train.learningRate)],
           ...["--rank-weight", String(c.train.rankWeight), "--rank-reduction", c.train.rankReduction],
           ...["--warmup-steps", String(c.train.warmupSteps), "--max-length", String(c.train.maxLength)],
+          ...["--target", c.train.target],
           ...["--seed", String(c.seed * 1000 + round)],
           ...(c.threads !== undefined ? ["--threads", String(c.threads)] : []),
           ...(c.train.timeBudgetS !== undefined ? ["--time-budget-s", String(c.train.timeBudgetS)] : []),
@@ -355,6 +378,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
       seed: c.seed,
       score: c.score,
       loss: c.loss,
+      target: c.train.target,
       before: state.before,
       after: { "pass@1": after?.passAt1 ?? state.before["pass@1"], runId: after?.runId ?? state.before.runId },
       rounds: state.rounds,

@@ -40,6 +40,7 @@ describe("ITERTL ranking rows", () => {
     expect(row?.responses).toHaveLength(2);
     expect(row?.scores[0]).toBeCloseTo(2); // equivalent (1) + Rouge-L 1
     expect(row?.scores[1]).toBeLessThan(1); // no functional point, partial Rouge-L
+    expect(row?.passed).toEqual([true, false]); // what the `verified` CE target trains on
   });
 
   it("weights and sums several rewards; the paper's score gives a compiling wrong design its syntax point", () => {

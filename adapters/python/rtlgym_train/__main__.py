@@ -56,7 +56,7 @@ def _sft(argv: list[str]) -> int:
 
 def _itertl(argv: list[str]) -> int:
     from .data import DataError
-    from .itertl import LOSSES, REDUCTIONS, RankOptions, train_round
+    from .itertl import LOSSES, REDUCTIONS, TARGETS, RankOptions, train_round
     from .sft import Emitter
 
     ap = argparse.ArgumentParser(prog="python -m rtlgym_train itertl")
@@ -69,6 +69,8 @@ def _itertl(argv: list[str]) -> int:
     ap.add_argument("--rank-weight", type=float, default=1.0)
     ap.add_argument("--rank-reduction", default="sum", choices=REDUCTIONS)
     ap.add_argument("--warmup-steps", type=int, default=0)
+    ap.add_argument("--target", default="reference", choices=TARGETS,
+                    help="the CE term's answer: the reference (the paper) or the best verified sample")
     ap.add_argument("--reference-score", type=float)
     ap.add_argument("--max-length", type=int, default=1024)
     ap.add_argument("--seed", type=int, default=0)
@@ -86,6 +88,7 @@ def _itertl(argv: list[str]) -> int:
         rank_weight=a.rank_weight,
         rank_reduction=a.rank_reduction,
         warmup_steps=a.warmup_steps,
+        target=a.target,
         reference_score=a.reference_score,
         max_length=a.max_length,
         seed=a.seed,

@@ -4,9 +4,12 @@ a small loop on transformers; rtlgym (TypeScript) samples, verifies and scores, 
 
 Input rows (JSONL), one per prompt:
     {"id", "prompt": [{role, content}] | "raw prompt", "reference": "answer text",
-     "responses": ["answer text", ...], "scores": [float, ...]}
-The reference is trained with cross-entropy and joins the ranking as a candidate with `reference_score` (higher
-than any sample can get, as in the paper, where the reference is one of the K candidates and scores best)."""
+     "responses": ["answer text", ...], "scores": [float, ...], "passed": [bool, ...] (optional)}
+With `target="reference"` (the paper) the reference is trained with cross-entropy and joins the ranking as a
+candidate with `reference_score` (higher than any sample can get, as in the paper, where the reference is one of the
+K candidates and scores best). With `target="verified"` the reference stays out: the cross-entropy goes to the
+best-scored sample that passed verification (none passed: the ranking term alone), so the round trains only on the
+model's own outputs, as rejection sampling does."""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ LOSSES = ("itertl", "rrhf", "rtlcoder")
 # How the pairwise hinge terms of a group combine: `sum` is the papers' (RRHF, ITERTL); `mean` divides by the ordered
 # pairs, so a group of K candidates weighs as much against the CE term as a group of 2.
 REDUCTIONS = ("sum", "mean")
+# What the cross-entropy term trains on: the reference answer (the paper) or the best verified sample.
+TARGETS = ("reference", "verified")
 
 
 @dataclass
@@ -38,6 +43,7 @@ class RankOptions:
     rank_weight: float = 1.0
     rank_reduction: str = "sum"
     warmup_steps: int = 0
+    target: str = "reference"
     reference_score: float | None = None
     max_length: int = 1024
     seed: int = 0
@@ -48,12 +54,14 @@ class RankOptions:
 
 @dataclass(frozen=True)
 class Group:
-    """One prompt: its candidates (the reference first) as token ids with the answer's span, and their scores."""
+    """One prompt: its candidates as token ids with the answer's span, their scores, and which candidate the
+    cross-entropy term trains on (None: none, the ranking term alone)."""
 
     id: str
     ids: list[list[int]]
     starts: list[int]
     scores: list[float]
+    ce: int | None = 0
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -75,34 +83,54 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
                 raise DataError(f"{path}:{n}: `scores` must hold one number per response")
             if not all(isinstance(s, (int, float)) and math.isfinite(s) for s in scores):
                 raise DataError(f"{path}:{n}: scores must be finite numbers")
+            passed = row.get("passed")
+            if passed is not None and (not isinstance(passed, list) or len(passed) != len(responses)
+                                       or not all(isinstance(x, bool) for x in passed)):
+                raise DataError(f"{path}:{n}: `passed` must hold one boolean per response")
             rows.append(row)
     if not rows:
         raise DataError(f"--data {path}: no rows")
     return rows
 
 
-def encode_group(tokenizer: Any, row: dict[str, Any], reference_score: float, max_length: int) -> Group | None:
+def encode_group(
+    tokenizer: Any, row: dict[str, Any], reference_score: float, max_length: int, target: str = "reference"
+) -> Group | None:
     """Candidates tokenized as the served model sees them (chat template, answer + end of turn); candidates that do
-    not fit are dropped, and a group without its reference or without a second candidate is dropped."""
+    not fit are dropped. `reference` target: the reference is candidate 0 and the CE target, and a group without it or
+    without a second candidate is dropped. `verified` target: the samples alone; the CE target is the best-scored one
+    that passed, and a group needs two candidates or a CE target."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; known: {', '.join(TARGETS)}")
     prompt = row["prompt"]
-    texts = [row["reference"], *row["responses"]]
-    scores = [reference_score, *(float(s) for s in row["scores"])]
-    ids, starts, kept = [], [], []
-    for text, score in zip(texts, scores):
+    responses = [str(r) for r in row["responses"]]
+    sample_scores = [float(s) for s in row["scores"]]
+    if target == "reference":
+        texts, scores, passed = [row["reference"], *responses], [reference_score, *sample_scores], None
+    else:
+        texts, scores, passed = responses, sample_scores, list(row.get("passed") or [False] * len(responses))
+    ids, starts, kept, kept_passed = [], [], [], []
+    for i, (text, score) in enumerate(zip(texts, scores)):
         pair = Pair(prompt, None, text) if isinstance(prompt, list) else Pair(None, str(prompt), text)
         p_text, c_text = render(tokenizer, pair)
         p = tokenizer(p_text, add_special_tokens=False)["input_ids"]
         c = tokenizer(c_text, add_special_tokens=False)["input_ids"]
         if not c or len(p) + len(c) > max_length:
-            if not kept:
+            if target == "reference" and i == 0:
                 return None  # the reference itself does not fit
             continue
         ids.append([*p, *c])
         starts.append(len(p))
         kept.append(score)
-    if len(ids) < 2:
+        kept_passed.append(passed is not None and passed[i])
+    gid = str(row.get("id", ""))
+    if target == "reference":
+        return Group(gid, ids, starts, kept, 0) if len(ids) >= 2 else None
+    verified = [i for i, ok in enumerate(kept_passed) if ok]
+    ce = max(verified, key=lambda i: kept[i]) if verified else None
+    if len(ids) < 2 and ce is None:
         return None
-    return Group(str(row.get("id", "")), ids, starts, kept)
+    return Group(gid, ids, starts, kept, ce)
 
 
 def sequence_logprobs(model: Any, group: Group, pad_id: int):
@@ -125,10 +153,19 @@ def sequence_logprobs(model: Any, group: Group, pad_id: int):
     return sums, lengths
 
 
-def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: float = 1.0, reduction: str = "sum"):
-    """The round's loss for one group; candidate 0 is the reference.
+def ranking_loss(
+    kind: str,
+    sums,
+    lengths,
+    scores: list[float],
+    rank_weight: float = 1.0,
+    reduction: str = "sum",
+    ce_index: int | None = 0,
+):
+    """The round's loss for one group; candidate `ce_index` is the CE target (the reference, or the best verified
+    sample; None: no CE term).
 
-    - itertl: CE on the reference + sum over pairs (r_i < r_j) of max(0, p_i - p_j), p = length-normalised
+    - itertl: CE on the target + sum over pairs (r_i < r_j) of max(0, p_i - p_j), p = length-normalised
       log-probability (RRHF's ranking term without a softmax).
     - rrhf: the same ranking term, with the CE on the best-scored candidate instead of the reference.
     - rtlcoder: softmax-normalised p; pairs whose score gap is over 0.2 and whose probability gap is under 0.3 get a
@@ -148,7 +185,7 @@ def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: flo
         return total / better.sum().clamp(min=1) if reduction == "mean" else total
 
     if kind == "itertl":
-        ce = -p[0]
+        ce = -p[ce_index] if ce_index is not None else p.new_zeros(())
         rank = hinge()
         return ce + rank_weight * rank, ce, rank
     if kind == "rrhf":
@@ -162,7 +199,7 @@ def ranking_loss(kind: str, sums, lengths, scores: list[float], rank_weight: flo
         close = (q.unsqueeze(0) - q.unsqueeze(1)) < 0.3
         pairs = better & gap & close
         rank = (torch.relu(0.3 - (q.unsqueeze(0) - q.unsqueeze(1))) * pairs).sum()
-        ce = -p[0]
+        ce = -p[ce_index] if ce_index is not None else p.new_zeros(())
         return ce * (1 + rank_weight * rank), ce, rank
     raise ValueError(f"unknown ranking loss {kind!r}; known: {', '.join(LOSSES)}")
 
@@ -185,6 +222,8 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         raise ValueError(f"--loss must be one of {', '.join(LOSSES)}, got {o.loss!r}")
     if o.rank_reduction not in REDUCTIONS:
         raise ValueError(f"--rank-reduction must be one of {', '.join(REDUCTIONS)}, got {o.rank_reduction!r}")
+    if o.target not in TARGETS:
+        raise ValueError(f"--target must be one of {', '.join(TARGETS)}, got {o.target!r}")
     transformers.logging.set_verbosity_error()
     if o.threads:
         torch.set_num_threads(o.threads)
@@ -196,9 +235,11 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         tokenizer.pad_token = tokenizer.eos_token
     top = max((max(r["scores"], default=0.0) for r in rows), default=0.0)
     reference_score = o.reference_score if o.reference_score is not None else float(top) + 1.0
-    groups = [g for g in (encode_group(tokenizer, r, reference_score, o.max_length) for r in rows) if g is not None]
+    encoded = (encode_group(tokenizer, r, reference_score, o.max_length, o.target) for r in rows)
+    groups = [g for g in encoded if g is not None]
     if not groups:
-        raise DataError(f"--data {o.data}: no group fits in {o.max_length} tokens with two candidates")
+        need = "two candidates" if o.target == "reference" else "two candidates or a verified one"
+        raise DataError(f"--data {o.data}: no group fits in {o.max_length} tokens with {need}")
     model = AutoModelForCausalLM.from_pretrained(o.base, dtype="auto")
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=o.learning_rate, weight_decay=0.0)
@@ -209,7 +250,9 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         recipe="itertl",
         loss=o.loss,
         rank_reduction=o.rank_reduction,
+        target=o.target,
         rows=len(rows),
+        ce_groups=sum(g.ce is not None for g in groups),
         groups=len(groups),
         dropped=len(rows) - len(groups),
         candidates=sum(len(g.ids) for g in groups),
@@ -229,7 +272,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
             rng.shuffle(order)
         group = order.pop()
         sums, lengths = sequence_logprobs(model, group, tokenizer.pad_token_id)
-        loss, ce, rank = ranking_loss(o.loss, sums, lengths, group.scores, o.rank_weight, o.rank_reduction)
+        loss, ce, rank = ranking_loss(o.loss, sums, lengths, group.scores, o.rank_weight, o.rank_reduction, group.ce)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -256,6 +299,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         "recipe": "itertl",
         "loss": o.loss,
         "rank_reduction": o.rank_reduction,
+        "target": o.target,
         "base": o.base,
         "groups": len(groups),
         "steps": step,

@@ -105,3 +105,36 @@ def test_a_round_raises_the_better_sample_over_the_worse(tmp_path):
 
     assert gap(out) > gap(base)
     assert [e for e, _ in events][0] == "start" and events[-1][0] == "done"
+
+
+def test_verified_target_trains_the_best_passing_sample_and_leaves_the_reference_out(tmp_path):
+    _, tok = _tiny_model(tmp_path)
+    row = {"id": "t", "prompt": "write y;\n", "reference": "assign y = a;",
+           "responses": ["assign y = b;", "assign y = a;", "zzzz", "assign y=a;"],
+           "scores": [0.9, 1.5, -1.0, 1.2], "passed": [False, True, False, True]}
+    g = encode_group(tok, row, 9.0, 128, "verified")
+    assert g.scores == [0.9, 1.5, -1.0, 1.2]  # no reference candidate
+    assert g.ce == 1  # the best-scored of the passing samples
+    nobody = encode_group(tok, {**row, "passed": [False] * 4}, 9.0, 128, "verified")
+    assert nobody.ce is None and len(nobody.ids) == 4  # ranking alone
+    alone = encode_group(tok, {**row, "responses": ["zzzz"], "scores": [0.0], "passed": [False]}, 9.0, 128, "verified")
+    assert alone is None  # one failing sample: nothing to rank, nothing to imitate
+    assert encode_group(tok, row, 9.0, 128).ce == 0  # the paper's target: the reference, candidate 0
+
+
+def test_no_ce_target_leaves_the_ranking_term_alone():
+    p = torch.tensor([-1.0, -2.0], requires_grad=True)
+    loss, ce, rank = ranking_loss("itertl", p, torch.ones(2), [0.0, 1.0], ce_index=None)
+    assert float(ce) == 0.0 and float(loss) == pytest.approx(float(rank)) == pytest.approx(1.0)
+    loss.backward()
+    assert p.grad[0] > 0 and p.grad[1] < 0
+    _, ce1, _ = ranking_loss("itertl", p, torch.ones(2), [0.0, 1.0], ce_index=1)
+    assert float(ce1) == pytest.approx(2.0)
+
+
+def test_passed_flags_are_validated(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"prompt": "p", "reference": "r", "responses": ["a"], "scores": [1.0],
+                               "passed": ["yes"]}) + "\n")
+    with pytest.raises(DataError, match="one boolean per response"):
+        read_rows(bad)
