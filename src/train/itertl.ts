@@ -285,10 +285,12 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
       save();
     }
     let current = state.rounds.at(-1)?.model ?? startModel;
+    const eligible = band === undefined ? answers.size : [...band].filter((id) => answers.has(id)).length;
+    const drawn = Math.min(c.prompts, eligible);
     for (let round = state.rounds.length + 1; round <= c.rounds; round++) {
       const t0 = Date.now();
       const rng = new Rng(c.seed * 1000 + round);
-      options.onEvent?.({ kind: "phase", round, phase: "sample", detail: `${c.prompts} prompts x ${c.samples}` });
+      options.onEvent?.({ kind: "phase", round, phase: "sample", detail: `${drawn} prompts x ${c.samples}` });
       const sampled = await sampleTasks({
         ...common,
         model: current,
