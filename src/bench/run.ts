@@ -4,7 +4,7 @@ import { BadInputError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
 import { buildPrompt, extractCandidate, type PromptStyle } from "./prompts.js";
 import { type ProblemSample, type ScoreOptions, scoreProblem } from "./score.js";
-import type { RunParams, RunRecord, Store } from "./store.js";
+import { canonicalJson, type RunParams, type RunRecord, type Store } from "./store.js";
 import { summarise } from "./summary.js";
 
 /** Sampling parameters sent with every request. */
@@ -89,6 +89,7 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
   if (input.runId !== undefined && !run) {
     throw new BadInputError(`no run "${input.runId}" in ${store.path} (see: rtlgym bench list)`);
   }
+  if (run) assertSameRun(run, query);
   if (!run && !input.fresh) run = store.findResumableRun(query);
   const resumed = run !== undefined;
   if (run) store.reopenRun(run.id);
@@ -146,6 +147,27 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
   });
   store.finishRun(runId, summary, stillMissing === 0 ? "done" : "failed");
   return { run: store.getRun(runId) as RunRecord, resumed, summary, scores, missing: stillMissing };
+}
+
+/**
+ * A run named for resuming must have been asked for the same thing: samples drawn with other settings, another model
+ * or other problems would mix into one pass@k. The endpoint may differ (a served model gets a new port).
+ */
+function assertSameRun(run: RunRecord, query: { suite: string; model: string | null; params: RunParams }): void {
+  const differs: string[] = [];
+  if (run.suite !== query.suite) differs.push(`suite (${run.suite}, now ${query.suite})`);
+  if ((run.model ?? null) !== (query.model ?? null)) differs.push(`model (${run.model}, now ${query.model})`);
+  const stored = run.params as Record<string, unknown>;
+  for (const key of Object.keys({ ...stored, ...query.params }).sort()) {
+    if (canonicalJson(stored[key]) !== canonicalJson((query.params as Record<string, unknown>)[key])) {
+      differs.push(key === "select" ? "the problems" : key);
+    }
+  }
+  if (differs.length > 0) {
+    throw new BadInputError(
+      `run ${run.id} was made with a different ${differs.join(", ")}; resume it with the settings it was made with, or start a new run`,
+    );
+  }
 }
 
 function samplingJson(input: BenchRunInput): Record<string, string | number | string[]> {

@@ -77,6 +77,8 @@ export interface SampleTasksOptions extends Omit<EvaluateModelOptions, "limit"> 
   /** Only these problems of the split (ids), in this order; default all (or the first `limit`). */
   problems?: readonly Problem[] | ((all: readonly Problem[]) => readonly Problem[]);
   limit?: number;
+  /** Resume this bench run (one cut short) instead of starting a fresh one; it must have the same settings. */
+  resume?: string;
 }
 
 /** What {@link sampleTasks} produced: the bench run (summary, scores) and every stored sample with its response. */
@@ -152,7 +154,7 @@ async function sampleChosen(
       score: { verify: { engine: options.engine ?? "sim", seed: options.seed ?? 1 }, official: false },
       store,
       toolVersions: await toolVersions(),
-      fresh: true,
+      ...(options.resume !== undefined ? { runId: options.resume } : { fresh: true }),
       onEvent: (e) => {
         if (e.kind === "scored") options.onProgress?.(++done, total);
       },

@@ -17,6 +17,7 @@ let suite: LoadedSuite;
 let dir = "";
 let server: FakeOpenAI;
 let hang = true;
+let finishedRun = "";
 
 /** The problem a request is about: the one whose spec appears in the prompt. */
 function problemOf(req: FakeRequest): Problem {
@@ -123,7 +124,19 @@ describe("bench run against a loopback OpenAI-compatible server", () => {
       expect(s.score?.problem).toBe(s.problem);
     }
     expect(samples.find((s) => s.sample === 0)?.code).toMatch(/^module TopModule/);
+    finishedRun = summary.runId as string;
   }, 180_000);
+
+  it("refuses to resume a run with other settings, naming what differs", async () => {
+    expect(finishedRun).not.toBe("");
+    const asked = server.requests.length;
+    const args = runArgs();
+    args[args.indexOf("--temperature") + 1] = "0.5";
+    const r = await rtlgym(...args, "--resume", finishedRun);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`run ${finishedRun} was made with a different sampling`);
+    expect(server.requests.length).toBe(asked); // nothing was sampled into it
+  }, 60_000);
 
   it("lists, shows and compares stored runs", async () => {
     const db = join(dir, "runs.db");

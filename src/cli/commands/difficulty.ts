@@ -27,6 +27,7 @@ interface DifficultyFlags {
   maxTokens: number;
   seed: number;
   threads?: number;
+  resume?: string;
   band: string;
   out: string;
   python?: string;
@@ -63,6 +64,7 @@ export function registerDifficulty(data: Command): void {
     .option("--max-tokens <n>", "response token limit (with --model)", intOption, 384)
     .option("--seed <n>", "sampling and stimulus seed (with --model)", intOption, 1)
     .option("--threads <n>", "torch CPU threads of the model server (with --model)", intOption)
+    .option("--resume <run>", "finish this sampling run, cut short before (with --model and the same settings)")
     .option("--band <lo,hi>", "the pass-rate band reported as selected", DEFAULT_BAND.join(","))
     .requiredOption("--out <file>", "the difficulty report (JSON)")
     .option("--python <path>", "the Python with adapters/python installed (with --model)")
@@ -76,6 +78,9 @@ export function registerDifficulty(data: Command): void {
       }
       if (flags.model !== undefined && flags.tasks === undefined) throw new BadInputError("--model needs --tasks DIR");
       if (flags.n < 1) throw new BadInputError("-n must be at least 1");
+      if (flags.resume !== undefined && flags.model === undefined) {
+        throw new BadInputError("--resume needs --model DIR --tasks DIR (with the settings the run was made with)");
+      }
       let runId = flags.run;
       if (flags.model !== undefined) {
         const sampled = await sampleTasks({
@@ -88,6 +93,7 @@ export function registerDifficulty(data: Command): void {
           seed: flags.seed,
           ...(flags.limit !== undefined && { limit: flags.limit }),
           ...(flags.threads !== undefined && { threads: flags.threads }),
+          ...(flags.resume !== undefined && { resume: flags.resume }),
           ...(flags.python !== undefined && { python: flags.python }),
           ...(flags.db !== undefined && { store: flags.db }),
           onProgress: throttled(
