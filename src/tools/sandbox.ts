@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, lstatSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ToolMissingError } from "../core/errors.js";
@@ -26,6 +26,12 @@ const NOBODY = 65534;
 const BWRAP_CANDIDATES = ["/usr/bin/bwrap", "/bin/bwrap"];
 const SETPRIV = "/usr/bin/setpriv";
 /** Host paths shown read-only inside the sandbox (symlinks such as Debian's merged /bin -> usr/bin are recreated). */
+/**
+ * Some container images ship /dev/null without write permission for others (mode 0755), and the sandboxed tools run
+ * as nobody: a tool that writes /dev/null (Verilator does, even when linting) then fails for the machine's sake, not
+ * the design's. On such a host each temp dir gets this empty file, bound over /dev/null inside the sandbox.
+ */
+const DEV_NULL_STANDIN = ".rtlgym-dev-null";
 const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache"];
 
 let status: SandboxStatus | undefined;
@@ -138,6 +144,7 @@ export function wrapCommand(
     "/proc",
     "--dev",
     "/dev",
+    ...(existsSync(join(cwd, DEV_NULL_STANDIN)) ? ["--bind", join(cwd, DEV_NULL_STANDIN), "/dev/null"] : []),
     "--tmpfs",
     "/tmp",
     "--bind",
@@ -168,5 +175,19 @@ export function wrapCommand(
 /** Lets the sandboxed user write the directory (when privileges are dropped to nobody). */
 export function prepareSandboxDir(dir: string): void {
   const s = sandboxStatus();
-  if (s.dropsToNobody) chownSync(dir, NOBODY, NOBODY);
+  if (!s.dropsToNobody) return;
+  chownSync(dir, NOBODY, NOBODY);
+  if (!othersMayWrite("/dev/null")) {
+    const standin = join(dir, DEV_NULL_STANDIN);
+    writeFileSync(standin, "");
+    chownSync(standin, NOBODY, NOBODY);
+  }
+}
+
+function othersMayWrite(path: string): boolean {
+  try {
+    return (statSync(path).mode & 0o002) !== 0;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { secondOpinion } from "../../src/verify/second-opinion.js";
+
+// The second front end behind a compile error: iverilog 11 rejects each of these; Verilator decides whether the
+// rejection counts, and Yosys's netlist is what a legal design is simulated as.
+const LIMITS = { timeoutMs: 30_000 };
+
+// Legal SystemVerilog iverilog 11 refuses ("This assignment requires an explicit cast").
+const ENUM_FROM_CONDITIONAL = `module TopModule(input clk, input reset, input in, output out);
+  typedef enum logic [1:0] {A, B, C} state_t;
+  state_t state, next;
+  always @(*) next = in ? B : A;
+  always @(posedge clk) if (reset) state <= A; else state <= next;
+  assign out = (state == B);
+endmodule
+`;
+
+describe("second opinion on a compile error", () => {
+  it("confirms a real syntax error with Verilator's own log", async () => {
+    const r = await secondOpinion(
+      "module TopModule(input a, output y);\n  assign y = a &;\nendmodule\n",
+      "TopModule",
+      LIMITS,
+    );
+    expect(r.kind).toBe("confirmed");
+    expect(r.kind === "confirmed" && r.log).toMatch(/syntax error/);
+  });
+
+  it("translates a legal design iverilog cannot read into Verilog it can", async () => {
+    const r = await secondOpinion(ENUM_FROM_CONDITIONAL, "TopModule", LIMITS);
+    expect(r.kind).toBe("translated");
+    if (r.kind !== "translated") return;
+    expect(r.source).toMatch(/module TopModule\(/);
+    expect(r.source).not.toMatch(/typedef|enum/);
+    expect(r.source).toMatch(/always @\(posedge clk\)/);
+  });
+
+  it("says no tool here can read a legal design Yosys cannot read either", async () => {
+    const inside =
+      "module TopModule(input [3:0] a, output logic [3:0] y);\n  always_comb y = a inside {4'd1, 4'd2} ? 4'd1 : 4'd0;\nendmodule\n";
+    const r = await secondOpinion(inside, "TopModule", LIMITS);
+    expect(r.kind).toBe("unreadable");
+    expect(r.kind === "unreadable" && r.reason).toMatch(/Verilator accepts it/);
+  });
+
+  it("leaves the error unconfirmed when Verilator cannot run", async () => {
+    const saved = process.env.RTLGYM_VERILATOR_BIN;
+    process.env.RTLGYM_VERILATOR_BIN = "/nonexistent/verilator";
+    try {
+      const r = await secondOpinion(ENUM_FROM_CONDITIONAL, "TopModule", LIMITS);
+      expect(r).toEqual({ kind: "unconfirmed", reason: expect.stringMatching(/not installed/) });
+    } finally {
+      if (saved === undefined) delete process.env.RTLGYM_VERILATOR_BIN;
+      else process.env.RTLGYM_VERILATOR_BIN = saved;
+    }
+  });
+});
