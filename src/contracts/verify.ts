@@ -121,6 +121,8 @@ export const ToolVersions = z.object({
   yosysBackend: z.enum(["native", "wasm"]).nullable(),
   /** Set when a VHDL design took part in the check. */
   ghdl: z.string().nullable().optional(),
+  /** Set when Verilator was asked about a compile error (the second opinion). */
+  verilator: z.string().nullable().optional(),
 });
 export type ToolVersions = z.infer<typeof ToolVersions>;
 
@@ -209,6 +211,19 @@ export const RouteReport = z.object({
 });
 export type RouteReport = z.infer<typeof RouteReport>;
 
+/**
+ * Set when iverilog rejected the candidate and Verilator, a second front end, was asked (src/verify/second-opinion.ts):
+ * a compile error counts only when both reject, and a design Verilator accepts is simulated as Yosys's netlist of it.
+ */
+export const SecondOpinionReport = z.object({
+  /** `rejects`: the compile error stands. `accepts`: the design is legal. `unavailable`: not asked (see reason). */
+  verilator: z.enum(["rejects", "accepts", "unavailable"]),
+  /** The candidate was simulated and checked as the netlist Yosys wrote of it. */
+  simulatedAs: z.literal("yosys-netlist").optional(),
+  reason: z.string().optional(),
+});
+export type SecondOpinionReport = z.infer<typeof SecondOpinionReport>;
+
 export const VerifyResult = z.object({
   status: VerifyStatus,
   /** Which engine (or front end) produced the verdict. */
@@ -225,6 +240,7 @@ export const VerifyResult = z.object({
   toolVersions: ToolVersions,
   /** Set when a VHDL design took part: the route that decided and how each translation was validated. */
   route: RouteReport.optional(),
+  secondOpinion: SecondOpinionReport.optional(),
   timings: z.object({ totalMs: z.number(), frontendMs: z.number(), simMs: z.number(), formalMs: z.number() }),
   options: z.object({
     engine: EngineChoice,
