@@ -155,6 +155,10 @@ async function sampleChosen(
       store,
       toolVersions: await toolVersions(),
       ...(options.resume !== undefined ? { runId: options.resume } : { fresh: true }),
+      // A resumed run counts the samples scored before it stopped.
+      onStart: ({ alreadyScored }) => {
+        done = alreadyScored;
+      },
       onEvent: (e) => {
         if (e.kind === "scored") options.onProgress?.(++done, total);
       },
