@@ -26,6 +26,13 @@ describe("second opinion on a compile error", () => {
     expect(r.kind === "confirmed" && r.log).toMatch(/syntax error/);
   });
 
+  it("counts a reversed part-select as the error the standard makes it, though Verilator only warns", async () => {
+    const reversed = "module TopModule(input [3:0] a, output [1:0] y);\n  assign y = a[1:2];\nendmodule\n";
+    const r = await secondOpinion(reversed, "TopModule", LIMITS);
+    expect(r.kind).toBe("confirmed");
+    expect(r.kind === "confirmed" && r.log).toMatch(/backward bit ordering/);
+  });
+
   it("translates a legal design iverilog cannot read into Verilog it can", async () => {
     const r = await secondOpinion(ENUM_FROM_CONDITIONAL, "TopModule", LIMITS);
     expect(r.kind).toBe("translated");
