@@ -81,8 +81,8 @@ export interface CheckerOptions {
   cacheEntries: number;
   /**
    * Watchdog over one engine call, from its start; past it the call is cancelled (its tool processes are killed),
-   * the batch's checks are answered with status timeout and the worker slot is released. Undefined: 5 s + timeoutMs + ceil(candidates / cores) x (timeoutMs +
-   * formalTimeoutMs + 2 s), above the engine's own worst case.
+   * the batch's checks are answered with status timeout and the worker slot is released. Undefined: 5 s +
+   * timeoutMs + ceil(candidates / cores) x (timeoutMs + formalTimeoutMs + 2 s), above the engine's own worst case.
    */
   hardTimeoutMs?: number;
 }
@@ -109,7 +109,7 @@ export class QueueFullError extends RtlgymError {
 /** The service is shutting down and admits no new checks. */
 export class ShuttingDownError extends RtlgymError {
   constructor() {
-    super("USAGE", "the server is shutting down");
+    super("USAGE", "the check service is shutting down");
   }
 }
 
