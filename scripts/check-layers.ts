@@ -14,6 +14,7 @@ const RANK: Record<string, number> = {
   vhdl: 1,
   tools: 1,
   queue: 1,
+  runs: 1,
   verify: 2,
   llm: 2,
   reward: 3,

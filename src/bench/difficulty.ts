@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import type { SampleScore } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
-import type { RunRecord, Store } from "./store.js";
+import type { RunRecord, Store } from "../runs/index.js";
 
 /**
  * Difficulty of training problems for a model, measured: how many of n sampled answers passed. CodeV-R1 filters its

@@ -2,9 +2,9 @@ import pLimit from "p-limit";
 import type { BenchSummary, LoadedSuite, Problem, SampleScore, StrengthBar, ToolVersions } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
+import { canonicalJson, type RunParams, type RunRecord, type Store } from "../runs/index.js";
 import { buildPrompt, extractCandidate, type PromptStyle } from "./prompts.js";
 import { type ProblemSample, type ScoreOptions, scoreProblem } from "./score.js";
-import { canonicalJson, type RunParams, type RunRecord, type Store } from "./store.js";
 import { summarise } from "./summary.js";
 
 /** Sampling parameters sent with every request. */

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { defaultStorePath, newRunId } from "../bench/store.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
+import { defaultStorePath, newRunId } from "../runs/index.js";
 import type { Spent } from "./budget.js";
 import type { SearchNode } from "./tree.js";
 

@@ -22,17 +22,20 @@ import {
   type RewardFunction,
   scoreVerdict,
 } from "../reward/index.js";
-import { detectLanguage, resolveOptions, toolVersions, type VerifyOptions } from "../verify/index.js";
-import { LruCache } from "./cache.js";
 import {
   type CheckerOptions,
   type CheckOutcome,
   type CheckRequest,
   CheckService,
   DEFAULT_CHECKER_OPTIONS,
+  detectLanguage,
+  LruCache,
   QueueFullError,
+  resolveOptions,
   ShuttingDownError,
-} from "./checker.js";
+  toolVersions,
+  type VerifyOptions,
+} from "../verify/index.js";
 import { ServiceMetrics } from "./metrics.js";
 import { ProblemIndex } from "./problems.js";
 import { type ClientOptions, getRewardBody, InlineLabel, rewardsBody, VerifyBody } from "./schemas.js";

@@ -1,7 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CheckMetrics } from "../verify/index.js";
 
-/** The service's Prometheus metrics, on a registry of their own (one per app, so tests do not collide). */
-export class ServiceMetrics {
+/**
+ * The service's Prometheus metrics, on a registry of their own (one per app, so tests do not collide): the check
+ * service's (CheckMetrics, src/verify/service.ts) plus the HTTP layer's.
+ */
+export class ServiceMetrics implements CheckMetrics {
   readonly registry = new Registry();
   readonly queueDepth = new Gauge({
     name: "rtlgym_queue_depth",
@@ -66,7 +70,7 @@ export class ServiceMetrics {
   });
   readonly watchdogTimeouts = new Counter({
     name: "rtlgym_watchdog_timeouts_total",
-    help: "Engine calls abandoned at the hard limit (their checks were answered with status timeout)",
+    help: "Engine calls cancelled at the hard limit (their checks were answered with status timeout)",
     registers: [this.registry],
   });
   readonly cacheEntries = new Gauge({

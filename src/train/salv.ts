@@ -6,10 +6,10 @@ import { evaluateSamples } from "../bench/evaluate.js";
 import { buildPrompt } from "../bench/prompts.js";
 import { readSamplesFile } from "../bench/samples.js";
 import type { ScoreOptions } from "../bench/score.js";
-import { openStore, type StoredSample } from "../bench/store.js";
 import { loadSuite } from "../bench/suites/registry.js";
 import type { SampleScore, SignalVerdict, Span, VerifyStatus } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
+import { openStore, type StoredSample } from "../runs/index.js";
 import { type SliceRequest, sliceDesigns, utf16ToCodePoints } from "../tools/slice.js";
 import { extractVerilog } from "../verilog/index.js";
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { defaultStorePath } from "../bench/store.js";
+import { defaultStorePath } from "../runs/index.js";
 
 /** One training run as the store keeps it. */
 export interface TrainRunRecord {

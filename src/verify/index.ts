@@ -1,4 +1,5 @@
 export { interfaceFromYosys } from "./interface.js";
+export { LruCache } from "./lru.js";
 export {
   DEFAULT_VERIFY_OPTIONS,
   type ResolvedVerifyOptions,
@@ -7,6 +8,19 @@ export {
   type VerifyOptions,
   VerifyOptionsSchema,
 } from "./options.js";
+export {
+  type CheckerOptions,
+  type CheckMetrics,
+  type CheckOutcome,
+  type CheckRequest,
+  CheckService,
+  DEFAULT_CHECKER_OPTIONS,
+  type GroupEngine,
+  NO_METRICS,
+  QueueFullError,
+  ShuttingDownError,
+  syntheticResult,
+} from "./service.js";
 export { belowBar, describeBar, parseStrengthBar, passStrength, strengthRank, toggleCoverage } from "./strength.js";
 export { toolVersions, type VerifyGroupInput, type VerifyInput, verify, verifyGroup } from "./verify.js";
 export {

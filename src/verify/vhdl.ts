@@ -670,6 +670,11 @@ export type { TraceStimulus };
 
 export interface AnyVerifyGroupInput extends Omit<AnyVerifyInput, "candidate"> {
   candidates: string[];
+  /**
+   * Cancels the check: the Verilog group checks' tool processes are killed. The VHDL preparation steps (GHDL
+   * synthesis, translation checks, native traces) run to their own time limits.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -680,12 +685,12 @@ export interface AnyVerifyGroupInput extends Omit<AnyVerifyInput, "candidate"> {
  * The rest (a frontend verdict, a translation not trusted) take {@link verifyAny}'s single route.
  */
 export async function verifyGroupAny(input: AnyVerifyGroupInput): Promise<VerifyResult[]> {
-  const { candidates, ...rest } = input;
+  const { candidates, signal, ...rest } = input;
   const refLang = rest.referenceLanguage ?? detectLanguage(rest.reference);
   const langs = candidates.map((c) => rest.candidateLanguage ?? detectLanguage(c));
   const { referenceLanguage: _r, candidateLanguage: _c, vhdlRoute, generics = {}, ...verilogOptions } = rest;
   if (refLang === "verilog" && langs.every((l) => l === "verilog"))
-    return verifyGroup({ ...verilogOptions, candidates });
+    return verifyGroup({ ...verilogOptions, candidates, ...(signal && { signal }) });
   const started = performance.now();
   const options = resolveOptions(verilogOptions);
   const given = checkGenerics(generics);
@@ -745,6 +750,7 @@ export async function verifyGroupAny(input: AnyVerifyGroupInput): Promise<Verify
       ...(refTop !== undefined && { refTop }),
       ...(candTop !== undefined && { candTop }),
       candidates: together.map((i) => all[i]?.verilog as string),
+      ...(signal && { signal }),
     });
     together.forEach((i, k) => {
       const r = verdicts[k] as VerifyResult;

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { referenceAsCandidate } from "../../src/bench/samples.js";
-import { openStore } from "../../src/bench/store.js";
 import { loadSuite } from "../../src/bench/suites/registry.js";
 import { BenchSummary, type LoadedSuite, type Problem } from "../../src/contracts/index.js";
+import { openStore } from "../../src/runs/index.js";
 import { MAIN, cli as rtlgym, TSX } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { StoredSample } from "../../src/bench/store.js";
 import type { Problem, SampleScore } from "../../src/contracts/bench.js";
+import type { StoredSample } from "../../src/runs/index.js";
 import { rankedRows, sampleScore } from "../../src/train/itertl.js";
 
 // The ranking data of an ITERTL round: scores from rtlgym's rewards, samples without a verdict masked, never 0.

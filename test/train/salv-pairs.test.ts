@@ -6,9 +6,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateSamples } from "../../src/bench/evaluate.js";
 import { buildPrompt, extractCandidate } from "../../src/bench/prompts.js";
-import { openStore } from "../../src/bench/store.js";
 import { loadSuite } from "../../src/bench/suites/registry.js";
 import { generateMutants } from "../../src/data/mutate.js";
+import { openStore } from "../../src/runs/index.js";
 import { findPython } from "../../src/train/python.js";
 import {
   buildSalvPairs,

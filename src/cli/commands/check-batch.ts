@@ -2,9 +2,11 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { StrengthBar, VerifyResult } from "../../contracts/index.js";
 import { BadInputError } from "../../core/errors.js";
-import { type CheckRequest, CheckService, ServiceMetrics } from "../../server/index.js";
 import {
+  type CheckRequest,
+  CheckService,
   detectLanguage,
+  NO_METRICS,
   resolveOptions,
   type VerifyOptions,
   VerifyOptionsSchema,
@@ -83,7 +85,7 @@ export async function runBatch(file: string, settings: BatchSettings): Promise<n
   const workers = Math.max(settings.workers ?? 2, 1);
   const service = new CheckService(
     { workers, queueLimit: 4096, batchWindowMs: 25, maxBatch: 64, cacheEntries: 50_000 },
-    new ServiceMetrics(),
+    NO_METRICS,
     (input) => verifyGroupAny(input),
   );
   // Submitted and not yet answered: bounded so a huge file neither floods the queue nor holds every text at once.

@@ -9,8 +9,8 @@ import {
   PassRateBand,
   writeDifficulty,
 } from "../../bench/difficulty.js";
-import { openStore } from "../../bench/store.js";
 import { BadInputError } from "../../core/errors.js";
+import { openStore } from "../../runs/index.js";
 import { sampleTasks } from "../../train/index.js";
 import { intOption } from "../options.js";
 import { throttled } from "../throttle.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { type AuditReport, auditProblems, auditReport, renderAuditMarkdown } from "../../../bench/audit.js";
 import { createProgress } from "../../../bench/progress.js";
-import { openStore } from "../../../bench/store.js";
+import { openStore } from "../../../runs/index.js";
 import { toolVersions } from "../../../verify/index.js";
 import { intOption } from "../../options.js";
 import {

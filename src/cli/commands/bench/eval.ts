@@ -3,9 +3,9 @@ import { evaluateSamples } from "../../../bench/evaluate.js";
 import { createProgress } from "../../../bench/progress.js";
 import { writeReports } from "../../../bench/report/index.js";
 import { type RawSample, readSamplesFile, referenceAsCandidate } from "../../../bench/samples.js";
-import { openStore } from "../../../bench/store.js";
 import { summarise } from "../../../bench/summary.js";
 import { BadInputError } from "../../../core/errors.js";
+import { openStore } from "../../../runs/index.js";
 import { toolVersions } from "../../../verify/index.js";
 import {
   addReportFlags,

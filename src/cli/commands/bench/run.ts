@@ -2,9 +2,9 @@ import type { Command } from "commander";
 import { createProgress } from "../../../bench/progress.js";
 import { writeReports } from "../../../bench/report/index.js";
 import { runBench } from "../../../bench/run.js";
-import { openStore } from "../../../bench/store.js";
 import { BadInputError } from "../../../core/errors.js";
 import { createClient } from "../../../llm/index.js";
+import { openStore } from "../../../runs/index.js";
 import { toolVersions } from "../../../verify/index.js";
 import { intOption } from "../../options.js";
 import {

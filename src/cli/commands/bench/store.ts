@@ -2,9 +2,9 @@ import type { Command } from "commander";
 import type { AuditReport } from "../../../bench/audit.js";
 import { renderAuditMarkdown } from "../../../bench/audit.js";
 import { compareSummaries, renderComparison, renderHtml, renderMarkdown } from "../../../bench/report/index.js";
-import { openStore, type RunRecord, type Store } from "../../../bench/store.js";
 import type { BenchSummary } from "../../../contracts/index.js";
 import { BadInputError } from "../../../core/errors.js";
+import { openStore, RunKind, type RunRecord, type Store } from "../../../runs/index.js";
 import { intOption } from "../../options.js";
 import { pct } from "./shared.js";
 import { summaryText } from "./text.js";
@@ -39,19 +39,19 @@ export function registerStoreCommands(bench: Command): void {
     .command("list")
     .description("list stored runs, newest first")
     .option("--suite <name>", "only runs of this suite")
-    .option("--kind <kind>", "run | eval | audit")
+    .option("--kind <kind>", "run | eval | audit (or any other recorded kind)")
     .option("--limit <n>", "at most n runs", intOption, 20)
     .option("--db <path>", "run store")
     .option("--json", "print JSON lines, one per run")
     .action((flags: { suite?: string; kind?: string; limit: number; db?: string; json?: boolean }) => {
-      if (flags.kind !== undefined && !["run", "eval", "audit"].includes(flags.kind)) {
-        throw new BadInputError(`--kind must be run, eval or audit, got ${flags.kind}`);
+      if (flags.kind !== undefined && !RunKind.safeParse(flags.kind).success) {
+        throw new BadInputError(`--kind must be a run kind (run, eval, audit, ...), got ${flags.kind}`);
       }
       const runs = withStore(flags.db, (s) =>
         s.listRuns({
           limit: flags.limit,
           ...(flags.suite !== undefined && { suite: flags.suite }),
-          ...(flags.kind !== undefined && { kind: flags.kind as "run" | "eval" | "audit" }),
+          ...(flags.kind !== undefined && { kind: flags.kind }),
         }),
       );
       if (flags.json) {

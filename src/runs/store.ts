@@ -1,37 +1,13 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { BenchSummary, SampleScore } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
+import { currentVersion, migrate } from "./migrations.js";
+import { canonicalJson, defaultStorePath, newRunId, type PromptJson, RunKind, RunParams, RunStatus } from "./schema.js";
 
-export const RunKind = z.enum(["run", "eval", "audit"]);
-export type RunKind = z.infer<typeof RunKind>;
-
-export const RunStatus = z.enum(["running", "done", "failed"]);
-export type RunStatus = z.infer<typeof RunStatus>;
-
-/**
- * What a run was asked to do; the known fields are typed, anything else a command records is kept. Stored as JSON:
- * undefined values are dropped.
- */
-export const RunParams = z
-  .object({
-    /** Samples per problem. */
-    n: z.number().int().positive().optional(),
-    ks: z.array(z.number().int().positive()).optional(),
-    seed: z.number().int().optional(),
-    /** Sampling parameters sent to the model (temperature, top_p, max_tokens, ...). */
-    sampling: z.record(z.string(), z.unknown()).optional(),
-    /** Verification options (engine, cycles, timeouts, ...). */
-    verify: z.record(z.string(), z.unknown()).optional(),
-    /** Problem selection (ids, tags, limit). */
-    select: z.record(z.string(), z.unknown()).optional(),
-  })
-  .catchall(z.unknown());
-export type RunParams = z.infer<typeof RunParams>;
+// The queries over the run tables; their types and schema live in schema.ts and migrations.ts.
 
 /** One row of `runs`, JSON columns parsed and validated. */
 export interface RunRecord {
@@ -60,9 +36,6 @@ export interface NewRun {
   /** ISO time; defaults to now. */
   createdAt?: string;
 }
-
-/** The prompt sent to the model: any JSON (a string, or chat messages). */
-export type PromptJson = z.infer<ReturnType<typeof z.json>>;
 
 export interface Generation {
   prompt: PromptJson;
@@ -140,66 +113,6 @@ export interface Store {
   close(): void;
 }
 
-/** Schema migrations, applied in order, each once, in its own transaction. Append; never edit a shipped one. */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
-  {
-    version: 1,
-    sql: `
-      CREATE TABLE runs (
-        id TEXT PRIMARY KEY,
-        suite TEXT NOT NULL,
-        suite_revision TEXT NOT NULL,
-        model TEXT,
-        endpoint TEXT,
-        kind TEXT NOT NULL CHECK (kind IN ('run', 'eval', 'audit')),
-        params TEXT NOT NULL CHECK (json_valid(params)),
-        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
-        created_at TEXT NOT NULL,
-        finished_at TEXT,
-        summary TEXT CHECK (summary IS NULL OR json_valid(summary))
-      );
-      CREATE INDEX runs_by_created ON runs (created_at);
-      CREATE INDEX runs_by_suite ON runs (suite, created_at);
-      CREATE TABLE samples (
-        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-        problem TEXT NOT NULL,
-        sample INTEGER NOT NULL CHECK (sample >= 0),
-        prompt TEXT NOT NULL CHECK (json_valid(prompt)),
-        raw TEXT,
-        code TEXT,
-        score TEXT CHECK (score IS NULL OR json_valid(score)),
-        error TEXT,
-        generated_at TEXT NOT NULL,
-        scored_at TEXT,
-        PRIMARY KEY (run_id, problem, sample)
-      ) WITHOUT ROWID;
-    `,
-  },
-];
-
-/** `$RTLGYM_HOME/rtlgym.db`, else `~/.rtlgym/rtlgym.db`. */
-export function defaultStorePath(): string {
-  const home = process.env.RTLGYM_HOME;
-  return home ? join(resolve(home), "rtlgym.db") : join(homedir(), ".rtlgym", "rtlgym.db");
-}
-
-/** A run id from its creation time plus 4 random hex digits: `2026-11-22T10-31-05-a1b2`. */
-export function newRunId(at: Date = new Date()): string {
-  const stamp = at.toISOString().slice(0, 19).replaceAll(":", "-");
-  return `${stamp}-${randomBytes(2).toString("hex")}`;
-}
-
-/** JSON with object keys sorted, so equal params store as equal text (findResumableRun compares text). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
-}
-
 interface RunRow {
   id: string;
   suite: string;
@@ -256,33 +169,6 @@ export function openStore(path: string = defaultStorePath()): Store {
     );
   }
   return new SqliteStore(db, file);
-}
-
-function migrate(db: Database.Database, file: string): void {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
-  const latest = MIGRATIONS.at(-1)?.version ?? 0;
-  const current = currentVersion(db);
-  if (current > latest)
-    throw new BadInputError(
-      `the rtlgym database ${file} has schema version ${current}, newer than this rtlgym understands (${latest})`,
-      { path: file, version: current },
-    );
-  for (const m of MIGRATIONS) {
-    // IMMEDIATE takes the write lock first, so two processes opening a new database do not both migrate.
-    db.transaction(() => {
-      if (currentVersion(db) >= m.version) return;
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)").run(
-        m.version,
-        new Date().toISOString(),
-      );
-    }).immediate();
-  }
-}
-
-function currentVersion(db: Database.Database): number {
-  const row = db.prepare("SELECT max(version) AS v FROM schema_version").get() as { v: number | null };
-  return row.v ?? 0;
 }
 
 function parseColumn<T>(schema: z.ZodType<T>, text: string, where: Record<string, unknown>): T {
@@ -479,7 +365,7 @@ class SqliteStore implements Store {
   }
 
   finishRun(runId: string, summary: BenchSummary | null, status: Exclude<RunStatus, "running">): void {
-    const checked = checkWrite(z.enum(["done", "failed"]), status, "run status", { runId });
+    const checked = checkWrite(z.enum(["done", "failed", "cancelled"]), status, "run status", { runId });
     const text = summary === null ? null : canonicalJson(checkWrite(BenchSummary, summary, "summary", { runId }));
     const changes = this.#stmt.finish.run({
       id: runId,

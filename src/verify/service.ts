@@ -2,10 +2,49 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { HdlLanguage, VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
-import { type AnyVerifyGroupInput, type ResolvedVerifyOptions, toolVersions, verifyGroupAny } from "../verify/index.js";
 import { normaliseLineEndings } from "../verilog/index.js";
-import { LruCache } from "./cache.js";
-import type { ServiceMetrics } from "./metrics.js";
+import { LruCache } from "./lru.js";
+import type { ResolvedVerifyOptions } from "./options.js";
+import { toolVersions } from "./verify.js";
+import { type AnyVerifyGroupInput, verifyGroupAny } from "./vhdl.js";
+
+/**
+ * What the check service reports as it works: the gauges, counters and histograms it moves. The server's Prometheus
+ * metrics (src/server/metrics.ts) implement it; a pipeline or trainer without metrics leaves it out (NO_METRICS).
+ */
+export interface CheckMetrics {
+  /** Checks admitted and waiting for a worker. */
+  readonly queueDepth: { set(value: number): void };
+  /** Checks running in the engine. */
+  readonly inFlight: { inc(value?: number): void; dec(value?: number): void };
+  /** Engine calls (micro-batches) running. */
+  readonly busyWorkers: { set(value: number): void };
+  /** Seconds from admission to verdict of one check (cache hits excluded). */
+  readonly checkLatency: { observe(value: number): void };
+  readonly cacheHits: { inc(): void };
+  readonly cacheMisses: { inc(): void };
+  readonly dedupeHits: { inc(): void };
+  /** Candidates per engine call. */
+  readonly batchSize: { observe(value: number): void };
+  /** Engine calls cancelled at the hard limit. */
+  readonly watchdogTimeouts: { inc(): void };
+  readonly cacheEntries: { set(value: number): void };
+}
+
+const ignore = { set() {}, inc() {}, dec() {}, observe() {} };
+/** Metrics that record nothing. */
+export const NO_METRICS: CheckMetrics = {
+  queueDepth: ignore,
+  inFlight: ignore,
+  busyWorkers: ignore,
+  checkLatency: ignore,
+  cacheHits: ignore,
+  cacheMisses: ignore,
+  dedupeHits: ignore,
+  batchSize: ignore,
+  watchdogTimeouts: ignore,
+  cacheEntries: ignore,
+};
 
 /** One candidate to check against one reference with fully resolved options. */
 export interface CheckRequest {
@@ -41,9 +80,9 @@ export interface CheckerOptions {
   /** Results kept in the LRU cache (0 disables it). */
   cacheEntries: number;
   /**
-   * Watchdog over one engine call, from its start; past it the batch's checks are answered with status timeout and
-   * the worker slot is released. Undefined: 5 s + timeoutMs + ceil(candidates / cores) x (timeoutMs +
-   * formalTimeoutMs + 2 s), above the engine's own worst case.
+   * Watchdog over one engine call, from its start; past it the call is cancelled (its tool processes are killed),
+   * the batch's checks are answered with status timeout and the worker slot is released. Undefined: 5 s +
+   * timeoutMs + ceil(candidates / cores) x (timeoutMs + formalTimeoutMs + 2 s), above the engine's own worst case.
    */
   hardTimeoutMs?: number;
 }
@@ -70,7 +109,7 @@ export class QueueFullError extends RtlgymError {
 /** The service is shutting down and admits no new checks. */
 export class ShuttingDownError extends RtlgymError {
   constructor() {
-    super("USAGE", "the server is shutting down");
+    super("USAGE", "the check service is shutting down");
   }
 }
 
@@ -107,7 +146,11 @@ interface Batch {
   open: boolean;
 }
 
-type GroupEngine = (input: AnyVerifyGroupInput) => Promise<VerifyResult[]>;
+/** The engine the service calls: verifyGroupAny, or a stand-in in tests. It must honour `input.signal`. */
+export type GroupEngine = (input: AnyVerifyGroupInput) => Promise<VerifyResult[]>;
+
+/** After cancelling an engine call, how long the slot waits for its processes to be reaped before moving on. */
+const REAP_WAIT_MS = 2000;
 
 const CORES = Math.max(availableParallelism(), 1);
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -119,7 +162,7 @@ function optionsKey(o: ResolvedVerifyOptions): string {
 }
 
 /**
- * Runs checks for the HTTP layer: a bounded LRU cache, de-duplication of identical in-flight checks, admission
+ * Runs checks for the HTTP server, the batch checker and any pipeline or trainer that wants them: a bounded LRU cache, de-duplication of identical in-flight checks, admission
  * control, micro-batching of candidates of one reference into a single `verifyGroupAny` call (Verilog: the Verilog
  * group engine; a VHDL side: the VHDL route of docs/vhdl.md), a fixed number of workers and a watchdog per engine call.
  * A batch holds candidates of one language against one reference in one language, so its key and the result
@@ -131,7 +174,7 @@ export class CheckService {
   readonly #inflight = new Map<string, Job>();
   readonly #open = new Map<string, Batch>();
   readonly #queue: Batch[] = [];
-  readonly #metrics: ServiceMetrics;
+  readonly #metrics: CheckMetrics;
   readonly #engine: GroupEngine;
   #outstanding = 0;
   #queued = 0;
@@ -142,7 +185,11 @@ export class CheckService {
   /** Mean engine time per check, ms (EWMA): sizes Retry-After. */
   #msPerCheck = 50;
 
-  constructor(options: CheckerOptions, metrics: ServiceMetrics, engine: GroupEngine = verifyGroupAny) {
+  constructor(
+    options: Partial<CheckerOptions> = {},
+    metrics: CheckMetrics = NO_METRICS,
+    engine: GroupEngine = verifyGroupAny,
+  ) {
     this.options = { ...DEFAULT_CHECKER_OPTIONS, ...options };
     this.#cache = new LruCache(this.options.cacheEntries);
     this.#metrics = metrics;
@@ -313,6 +360,9 @@ export class CheckService {
     const expired = new Promise<"expired">((resolve) => {
       watchdog = setTimeout(() => resolve("expired"), limit);
     });
+    // One controller per engine call: the watchdog cancels the work (every tool process it started is killed),
+    // it does not just stop waiting for it.
+    const cancel = new AbortController();
     const engine = this.#engine({
       reference: batch.reference,
       candidates: batch.jobs.map((j) => j.candidate),
@@ -320,6 +370,7 @@ export class CheckService {
       referenceLanguage: batch.referenceLanguage,
       candidateLanguage: batch.candidateLanguage,
       vhdlRoute: batch.vhdlRoute,
+      signal: cancel.signal,
     });
     let outcome: VerifyResult[] | "expired" | { error: unknown };
     try {
@@ -331,8 +382,17 @@ export class CheckService {
     }
     if (outcome === "expired") {
       this.#metrics.watchdogTimeouts.inc();
-      // The engine kills its own processes at their limits; its late answer is dropped.
-      engine.catch(() => undefined);
+      cancel.abort();
+      // The slot is held until the cancelled call settles (its processes reaped), briefly: an engine wedged
+      // outside a tool process must not hold a worker forever. Its late answer is dropped.
+      let reapTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        engine.catch(() => undefined),
+        new Promise((resolve) => {
+          reapTimer = setTimeout(resolve, REAP_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(reapTimer);
     } else if (Array.isArray(outcome)) {
       this.#msPerCheck = 0.8 * this.#msPerCheck + 0.2 * ((performance.now() - started) / Math.max(n, 1));
     }
@@ -343,7 +403,7 @@ export class CheckService {
         result = await syntheticResult(
           batch.options,
           "timeout",
-          `the check exceeded the server's hard limit of ${limit} ms and was abandoned`,
+          `the check exceeded the service's hard limit of ${limit} ms and was cancelled`,
         );
       } else if (Array.isArray(outcome)) result = outcome[i];
       else if (outcome.error instanceof BadInputError) error = outcome.error;

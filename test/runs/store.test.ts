@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { defaultStorePath, MIGRATIONS, newRunId, openStore, type Store } from "../../src/bench/store.js";
 import type { BenchSummary, SampleScore } from "../../src/contracts/bench.js";
 import { BadInputError } from "../../src/core/errors.js";
+import { defaultStorePath, MIGRATIONS, newRunId, openStore, type Store } from "../../src/runs/index.js";
+import { openTrainStore } from "../../src/train/store.js";
 
-const STORE_MODULE = join(import.meta.dirname, "..", "..", "src", "bench", "store.ts");
+const STORE_MODULE = join(import.meta.dirname, "..", "..", "src", "runs", "index.ts");
 
 function score(problem: string, sample: number, status: SampleScore["status"] = "pass"): SampleScore {
   return {
@@ -307,5 +308,113 @@ setInterval(() => {}, 1000);
     const raw2 = new Database(store.path);
     expect(() => raw2.prepare("UPDATE runs SET params = 'not json' WHERE id = ?").run(run.id)).toThrow(/CHECK/);
     raw2.close();
+  });
+});
+
+describe("open-ended run kinds", () => {
+  it("records any lowercase kind (and a cancelled status), and refuses names that are not kinds", () => {
+    const search = store.createRun({ ...base, kind: "search", createdAt: "2026-11-22T12:00:00.000Z" });
+    const train = store.createRun({ ...base, kind: "train-sft", createdAt: "2026-11-22T13:00:00.000Z" });
+    store.createRun({ ...base, createdAt: "2026-11-22T11:00:00.000Z" });
+    expect(store.listRuns({ kind: "search" }).map((r) => r.id)).toEqual([search.id]);
+    expect(store.getRun(train.id)?.kind).toBe("train-sft");
+    store.finishRun(train.id, null, "cancelled");
+    expect(store.getRun(train.id)?.status).toBe("cancelled");
+    // A cancelled run was stopped on request: it is not picked up again.
+    expect(store.findResumableRun({ ...base, kind: "train-sft" })).toBeUndefined();
+    for (const kind of ["", "Search", "a b", "x".repeat(33), "1run"])
+      expect(() => store.createRun({ ...base, kind }), kind).toThrow(BadInputError);
+  });
+});
+
+describe("a database created by schema version 1", () => {
+  // The exact statements rtlgym shipped as version 1 (kept verbatim in MIGRATIONS), run by hand as an old
+  // rtlgym did, with rows of every shape; then the current openStore must read them and migrate.
+  function oldDatabase(path: string): void {
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("foreign_keys = ON");
+    db.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    db.exec((MIGRATIONS[0] as { sql: string }).sql);
+    db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (1, '2026-11-01T00:00:00.000Z')").run();
+    const run = db.prepare(
+      `INSERT INTO runs (id, suite, suite_revision, model, endpoint, kind, params, status, created_at, finished_at,
+       summary) VALUES (?, 'verilog-eval-v2', 'abc123', 'm', NULL, ?, ?, ?, ?, ?, ?)`,
+    );
+    run.run("old-done", "run", JSON.stringify(base.params), "done", "2026-11-01T10:00:00.000Z", "x", null);
+    run.run("old-eval", "eval", "{}", "failed", "2026-11-01T11:00:00.000Z", "x", null);
+    run.run("old-audit", "audit", "{}", "running", "2026-11-01T12:00:00.000Z", null, null);
+    db.prepare("UPDATE runs SET summary = ? WHERE id = 'old-done'").run(JSON.stringify(summary("old-done")));
+    const sample = db.prepare(
+      `INSERT INTO samples (run_id, problem, sample, prompt, raw, code, score, error, generated_at, scored_at)
+       VALUES (?, ?, ?, '"write it"', 'r', 'c', ?, NULL, '2026-11-01T10:00:00.000Z', ?)`,
+    );
+    sample.run("old-done", "p1", 0, JSON.stringify(score("p1", 0)), "2026-11-01T10:00:01.000Z");
+    sample.run("old-done", "p1", 1, JSON.stringify(score("p1", 1, "fail")), "2026-11-01T10:00:01.000Z");
+    sample.run("old-eval", "p2", 0, null, null);
+    // The old schema refused any other kind: the reason for version 2.
+    expect(() => run.run("x", "search", "{}", "running", "2026-11-01T13:00:00.000Z", null, null)).toThrow(/CHECK/);
+    db.close();
+  }
+
+  it("opens, migrates to the latest version, and reads every run and sample as before", () => {
+    const path = join(dir, "old.db");
+    oldDatabase(path);
+    const old = openStore(path);
+    try {
+      expect(old.schemaVersion()).toBe(MIGRATIONS.at(-1)?.version);
+      expect(old.listRuns().map((r) => [r.id, r.kind, r.status])).toEqual([
+        ["old-audit", "audit", "running"],
+        ["old-eval", "eval", "failed"],
+        ["old-done", "run", "done"],
+      ]);
+      expect(old.getRun("old-done")?.summary?.passAtK).toEqual({ "1": 0.5 });
+      expect(old.scoresOf("old-done").map((s) => [s.problem, s.sample, s.status])).toEqual([
+        ["p1", 0, "pass"],
+        ["p1", 1, "fail"],
+      ]);
+      expect(old.pendingSamples("old-eval").map((s) => s.problem)).toEqual(["p2"]);
+      expect(old.findResumableRun({ ...base, model: "m", endpoint: null, kind: "eval", params: {} })?.id).toBe(
+        "old-eval",
+      );
+      // New kinds now fit, and samples still belong to their runs (the foreign key survived the table rebuild).
+      expect(old.createRun({ ...base, kind: "search" }).kind).toBe("search");
+      expect(() => old.putGeneration("no-such-run", "p", 0, { prompt: "x", raw: "r", code: "c" })).toThrow(
+        /no run no-such-run/,
+      );
+      expect(old.deleteRun("old-done")).toBe(true);
+      expect(old.samplesOf("old-done")).toEqual([]);
+      expect(old.samplesOf("old-eval")).toHaveLength(1);
+    } finally {
+      old.close();
+    }
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare("SELECT version FROM schema_version ORDER BY version").all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })),
+    );
+    expect(raw.pragma("foreign_key_check")).toEqual([]);
+    expect(
+      (
+        raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'").all() as {
+          name: string;
+        }[]
+      )
+        .map((r) => r.name)
+        .filter((n) => !n.startsWith("sqlite_"))
+        .sort(),
+    ).toEqual(["runs_by_created", "runs_by_kind", "runs_by_suite"]);
+    raw.close();
+  });
+
+  it("leaves the training tables of the same file alone", () => {
+    const path = join(dir, "shared.db");
+    oldDatabase(path);
+    const train = openTrainStore(path);
+    const id = train.startRun({ kind: "sft", data: "d", out: "o", preset: "p", seed: 1, base: null, lora: false });
+    train.close();
+    openStore(path).close();
+    const again = openTrainStore(path);
+    expect(again.getRun(id)?.kind).toBe("sft");
+    again.close();
   });
 });
