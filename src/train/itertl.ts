@@ -71,6 +71,8 @@ export const ItertlConfig = z.strictObject({
       /** Linear warm-up steps of each round's learning rate before its cosine decay (0: none, as the papers). */
       warmupSteps: z.number().int().min(0).default(0),
       target: z.enum(ITERTL_TARGETS).default("reference"),
+      /** Prompts' groups averaged into one optimiser step (gradient accumulation); 1, the default, is one a step. */
+      groupsPerStep: z.number().int().positive().default(1),
       maxLength: z.number().int().positive().default(1024),
       timeBudgetS: z.number().positive().optional(),
     })
@@ -81,6 +83,7 @@ export const ItertlConfig = z.strictObject({
       rankReduction: "sum",
       warmupSteps: 0,
       target: "reference",
+      groupsPerStep: 1,
       maxLength: 1024,
     }),
   eval: Eval.default(Eval.parse({})),
@@ -320,7 +323,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
           ...["--epochs", String(c.train.epochs), "--learning-rate", String(c.train.learningRate)],
           ...["--rank-weight", String(c.train.rankWeight), "--rank-reduction", c.train.rankReduction],
           ...["--warmup-steps", String(c.train.warmupSteps), "--max-length", String(c.train.maxLength)],
-          ...["--target", c.train.target],
+          ...["--target", c.train.target, "--groups-per-step", String(c.train.groupsPerStep)],
           ...["--seed", String(c.seed * 1000 + round)],
           ...(c.threads !== undefined ? ["--threads", String(c.threads)] : []),
           ...(c.train.timeBudgetS !== undefined ? ["--time-budget-s", String(c.train.timeBudgetS)] : []),

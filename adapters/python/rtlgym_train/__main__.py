@@ -71,6 +71,8 @@ def _itertl(argv: list[str]) -> int:
     ap.add_argument("--warmup-steps", type=int, default=0)
     ap.add_argument("--target", default="reference", choices=TARGETS,
                     help="the CE term's answer: the reference (the paper) or the best verified sample")
+    ap.add_argument("--groups-per-step", type=int, default=1,
+                    help="prompts' groups averaged into one optimiser step (gradient accumulation)")
     ap.add_argument("--reference-score", type=float)
     ap.add_argument("--max-length", type=int, default=1024)
     ap.add_argument("--seed", type=int, default=0)
@@ -89,6 +91,7 @@ def _itertl(argv: list[str]) -> int:
         rank_reduction=a.rank_reduction,
         warmup_steps=a.warmup_steps,
         target=a.target,
+        groups_per_step=a.groups_per_step,
         reference_score=a.reference_score,
         max_length=a.max_length,
         seed=a.seed,

@@ -44,6 +44,8 @@ class RankOptions:
     rank_reduction: str = "sum"
     warmup_steps: int = 0
     target: str = "reference"
+    # Prompts' groups whose losses are averaged into one optimiser step (gradient accumulation); 1: one group a step.
+    groups_per_step: int = 1
     reference_score: float | None = None
     max_length: int = 1024
     seed: int = 0
@@ -243,7 +245,9 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
     model = AutoModelForCausalLM.from_pretrained(o.base, dtype="auto")
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=o.learning_rate, weight_decay=0.0)
-    steps = max(1, round(len(groups) * o.epochs))
+    if o.groups_per_step < 1:
+        raise ValueError(f"--groups-per-step must be at least 1, got {o.groups_per_step}")
+    steps = max(1, round(len(groups) * o.epochs / o.groups_per_step))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps, o.warmup_steps))
     emit(
         "start",
@@ -251,6 +255,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         loss=o.loss,
         rank_reduction=o.rank_reduction,
         target=o.target,
+        groups_per_step=o.groups_per_step,
         rows=len(rows),
         ce_groups=sum(g.ce is not None for g in groups),
         groups=len(groups),
@@ -267,14 +272,22 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
     history = []
     stopped_by = "steps"
     for step in range(1, steps + 1):
-        if not order:
-            order = groups[:]
-            rng.shuffle(order)
-        group = order.pop()
-        sums, lengths = sequence_logprobs(model, group, tokenizer.pad_token_id)
-        loss, ce, rank = ranking_loss(o.loss, sums, lengths, group.scores, o.rank_weight, o.rank_reduction, group.ce)
         optimizer.zero_grad()
-        loss.backward()
+        loss = ce = rank = 0.0
+        for _ in range(o.groups_per_step):
+            if not order:
+                order = groups[:]
+                rng.shuffle(order)
+            group = order.pop()
+            sums, lengths = sequence_logprobs(model, group, tokenizer.pad_token_id)
+            g_loss, g_ce, g_rank = ranking_loss(
+                o.loss, sums, lengths, group.scores, o.rank_weight, o.rank_reduction, group.ce
+            )
+            # Each group's backward frees its graph: memory stays one group's however many are accumulated.
+            (g_loss / o.groups_per_step).backward()
+            loss += float(g_loss) / o.groups_per_step
+            ce += float(g_ce) / o.groups_per_step
+            rank += float(g_rank) / o.groups_per_step
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()

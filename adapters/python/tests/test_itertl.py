@@ -138,3 +138,19 @@ def test_passed_flags_are_validated(tmp_path):
                                "passed": ["yes"]}) + "\n")
     with pytest.raises(DataError, match="one boolean per response"):
         read_rows(bad)
+
+
+def test_groups_per_step_accumulates_into_fewer_optimiser_steps(tmp_path):
+    base, _ = _tiny_model(tmp_path)
+    row = {"id": "t", "prompt": "write y;\n", "reference": "assign y = a;", "responses": ["assign y = a;", "zzzz"],
+           "scores": [1.5, -1.0]}
+    data = tmp_path / "ranked.jsonl"
+    data.write_text("\n".join(json.dumps({**row, "id": f"t{i}"}) for i in range(8)) + "\n")
+    events = []
+    summary = train_round(RankOptions(data=data, base=str(base), out=tmp_path / "acc", epochs=1, groups_per_step=4,
+                                      learning_rate=1e-2, seed=0), lambda e, **f: events.append((e, f)))
+    assert summary["steps"] == 2  # 8 groups, 4 to a step
+    start = next(f for e, f in events if e == "start")
+    assert start["groups_per_step"] == 4 and start["steps"] == 2
+    with pytest.raises(ValueError, match="groups-per-step"):
+        train_round(RankOptions(data=data, base=str(base), out=tmp_path / "bad", groups_per_step=0), lambda e, **f: None)
