@@ -27,13 +27,13 @@ import type { Stimulus, TestbenchSpec } from "./testbench.js";
 export const FRONTEND_LIMIT_MS = 3000;
 
 /**
- * A run other than a shared one (see SHARED_STALL_MS in check-sim.ts): a candidate alone, a replay, the reference
- * against itself. One that prints no progress line while
- * it uses this much CPU time is finished as a timeout: it is stuck in a zero-delay loop. CPU time, not wall-clock
- * silence (see runProcess stallMs): a correct but slow design sharing its core with other checks is not cut. The testbench prints a progress line
- * at least every 64 steps (every ~25,600 cell-steps for bigger designs), dozens per run of the default budget,
- * so a design whose progress lines are this far apart could not finish within any usual limit anyway; the
- * window only spares waiting for that limit.
+ * A run other than a shared one (see SHARED_STALL_MS in check-sim.ts: a candidate alone, a replay, the reference
+ * against itself) that prints no progress line while it uses this much CPU time is finished as a timeout: it is
+ * stuck in a zero-delay loop. CPU time, not wall-clock silence (see runProcess stallMs): a correct but slow design
+ * sharing its core with other checks is not cut. The testbench prints a progress line at least every 64 steps
+ * (every ~25,600 cell-steps for bigger designs), dozens per run of the default budget, so a design whose progress
+ * lines are this far apart could not finish within any usual limit anyway; the window only spares waiting for that
+ * limit.
  */
 const SOLO_STALL_MS = 1000;
 /** References up to this many cells get the full cycle budget; bigger ones proportionally less. */

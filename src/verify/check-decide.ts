@@ -85,41 +85,12 @@ export async function decide(
   let counterexample: Counterexample | undefined = sim?.result?.counterexample;
 
   // Formal: look for what simulation missed; every difference it finds is replayed in simulation.
-  let formalReport: FormalReport = { status: "skipped", durationMs: 0, reason: "engine=sim" };
-  let missing: Assurance["formalMissingBecause"] = ctx.options.engine === "sim" ? "options" : undefined;
-  if (ctx.options.engine !== "sim") {
-    const limitation = formalLimitation(iface);
-    if (ctx.ref.formalBlocked) {
-      formalReport = { status: "skipped", durationMs: 0, reason: ctx.ref.formalBlocked };
-      missing = "reference";
-    } else if (simReport.exhaustive && failing.size === 0 && p.stateless)
-      formalReport = { status: "skipped", durationMs: 0, reason: "exhaustive simulation already covers every input" };
-    else if (!iface.sequential && p.stateless === false)
-      formalReport = {
-        status: "skipped",
-        durationMs: 0,
-        reason: "the candidate holds state (latches) where the reference has none",
-      };
-    else if (yosysError) {
-      formalReport = { status: "skipped", durationMs: 0, reason: `yosys cannot read the candidate: ${yosysError}` };
-      missing = "candidate";
-    } else if (limitation) {
-      formalReport = { status: "skipped", durationMs: 0, reason: limitation };
-      missing = "design";
-    } else {
-      const open = outputs.filter((o) => !failing.has(o));
-      if (open.length === 0)
-        formalReport = { status: "skipped", durationMs: 0, reason: "simulation already failed every output" };
-      else {
-        const found = await confirmFormal(ctx, p, open, failing.size > 0);
-        formalReport = found.report;
-        for (const [name, cx] of found.confirmed) {
-          failing.set(name, "formal");
-          counterexample ??= cx;
-        }
-        if (found.confirmed.size > 0) formalReport.status = "fail";
-      }
-    }
+  const formal = await formalStage(ctx, p, simReport, failing, yosysError);
+  const formalReport = formal.report;
+  const missing = formal.missing;
+  for (const [name, cx] of formal.confirmed) {
+    failing.set(name, "formal");
+    counterexample ??= cx;
   }
 
   const signals: SignalVerdict[] = outputs.map((name) => {
@@ -172,6 +143,59 @@ export async function decide(
     ...base,
   });
   if (counterexample) r.counterexample = counterexample;
+  r.assurance = assuranceOf(p, sim, simReport, formalReport, missing);
+  return r;
+}
+
+/**
+ * Whether formal runs for this candidate and what it found: its report, why it was missing (for the assurance),
+ * and the differences simulation confirmed (output -> counterexample). The first that applies decides: the
+ * engine option, a reference Yosys cannot prove, exhaustive simulation of a stateless candidate, latches where the
+ * reference has none, a candidate Yosys cannot read, a design formal cannot model, no output left open.
+ */
+async function formalStage(
+  ctx: CheckContext,
+  p: Prepared,
+  simReport: SimReport,
+  failing: ReadonlyMap<string, "sim" | "formal">,
+  yosysError: string | undefined,
+): Promise<{
+  report: FormalReport;
+  missing: Assurance["formalMissingBecause"];
+  confirmed: Map<string, Counterexample>;
+}> {
+  const { iface } = ctx.ref;
+  const skipped = (reason: string, missing?: Assurance["formalMissingBecause"]) => ({
+    report: { status: "skipped" as const, durationMs: 0, reason },
+    missing,
+    confirmed: new Map<string, Counterexample>(),
+  });
+  if (ctx.options.engine === "sim") return skipped("engine=sim", "options");
+  const limitation = formalLimitation(iface);
+  if (ctx.ref.formalBlocked) return skipped(ctx.ref.formalBlocked, "reference");
+  if (simReport.exhaustive && failing.size === 0 && p.stateless)
+    return skipped("exhaustive simulation already covers every input");
+  if (!iface.sequential && p.stateless === false)
+    return skipped("the candidate holds state (latches) where the reference has none");
+  if (yosysError) return skipped(`yosys cannot read the candidate: ${yosysError}`, "candidate");
+  if (limitation) return skipped(limitation, "design");
+  const outputs = iface.ports.filter((q) => q.direction === "output").map((q) => q.name);
+  const open = outputs.filter((o) => !failing.has(o));
+  if (open.length === 0) return skipped("simulation already failed every output");
+  const found = await confirmFormal(ctx, p, open, failing.size > 0);
+  if (found.confirmed.size > 0) found.report.status = "fail";
+  return { report: found.report, missing: undefined, confirmed: found.confirmed };
+}
+
+/** How strong the evidence behind the result is: proved, bounded to a depth, or simulated (and why formal is missing). */
+function assuranceOf(
+  p: Prepared,
+  sim: SimEntry | undefined,
+  simReport: SimReport,
+  formalReport: FormalReport,
+  formalMissing: Assurance["formalMissingBecause"],
+): Assurance {
+  let missing = formalMissing;
   const formalKind =
     formalReport.status === "proved" ? "proved" : formalReport.status === "bounded" ? "bounded" : "none";
   if (formalKind === "none" && missing === undefined && ["timeout", "error"].includes(formalReport.status))
@@ -190,8 +214,7 @@ export async function decide(
     if (missing !== undefined) assurance.formalMissingBecause = missing;
     if (formalReport.reason !== undefined) assurance.reason = formalReport.reason;
   }
-  r.assurance = assurance;
-  return r;
+  return assurance;
 }
 
 function describeEvidence(sim: SimReport, formal: FormalReport): string {
