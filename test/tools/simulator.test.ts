@@ -5,7 +5,7 @@ import { ghdlSimulator, inSimulationDir, iverilogSimulator } from "../../src/too
 const LIMITS = { timeoutMs: 20_000, memoryLimitMb: 1024 };
 
 const VERILOG_TB = `module tb; initial begin $display("hello %0d", 6 * 7); $finish; end endmodule\n`;
-const VERILOG_HANG = "module tb; reg r = 0; always @(r) r = ~r; endmodule\n";
+const VERILOG_HANG = "module tb; reg r = 0; always #1 r = ~r; endmodule\n"; // never ends on its own
 
 const VHDL_TB = `entity tb is end entity;
 architecture sim of tb is
