@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { OfficialTestbench, OfficialVerdict, Problem } from "../contracts/index.js";
 import { applyEdits } from "../core/edits.js";
 import { BadInputError, tail } from "../core/errors.js";
-import { elaborateSources, iverilogPaths } from "../tools/iverilog.js";
-import { type RunResult, runProcess, withTempDir } from "../tools/process.js";
+import { elaborateSources } from "../tools/iverilog.js";
+import type { RunResult } from "../tools/process.js";
+import { inSimulationDir, iverilogSimulator } from "../tools/simulator.js";
 import {
   closingIndex,
   isPunct,
@@ -233,7 +232,12 @@ export function readRtllm(lines: readonly string[]): OfficialReading {
 
 interface Layout {
   files: Record<string, string>;
-  compileArgs: string[];
+  /** iverilog flags before `-s TOP -o bin SOURCES`. */
+  flags: string[];
+  /** The files compiled, in order. */
+  sources: string[];
+  /** The renamed testbench top. */
+  top: string;
 }
 
 const SOURCE_NAMES = new Set(["sample.sv", "test.sv", "ref.sv", "bin"]);
@@ -255,7 +259,7 @@ function layout(problem: Problem, tb: OfficialTestbench, candidate: string, nonc
     sources.push("ref.sv");
   }
   const flags = tb.kind === "verilog-eval" ? ["-Wall", "-Winfloop", "-Wno-timescale", "-g2012"] : ["-g2012"];
-  return { files, compileArgs: [...flags, "-s", hardened.top, "-o", "bin", ...sources] };
+  return { files, flags, sources, top: hardened.top };
 }
 
 function makeNonce(given: string | undefined): string {
@@ -286,24 +290,21 @@ async function compileAndRun(
   timeoutMs: number,
   compileOnly: boolean,
 ): Promise<{ compile: RunResult; sim?: RunResult }> {
-  const { iverilog, vvp } = await iverilogPaths();
+  // Upstream's command lines: `iverilog FLAGS -s TOP -o bin SOURCES`, then `vvp -n bin` beside the data files.
+  const simulator = iverilogSimulator({ flags: run.flags, program: "bin" });
   const started = performance.now();
-  return withTempDir("official", async (cwd) => {
-    await Promise.all(Object.entries(run.files).map(([name, content]) => writeFile(join(cwd, name), content)));
-    const compile = await runProcess(iverilog, run.compileArgs, {
-      cwd,
+  return inSimulationDir("official", run.files, async (cwd) => {
+    const build = { cwd, files: run.sources, top: run.top };
+    const compile = await simulator.compile(build, {
       timeoutMs,
       maxOutputBytes: COMPILE_OUTPUT_BYTES,
       memoryLimitMb: MEMORY_LIMIT_MB,
-      sandbox: true,
     });
     if (compileOnly || compile.timedOut || compile.exitCode !== 0) return { compile };
-    const sim = await runProcess(vvp, ["-n", "bin"], {
-      cwd,
+    const sim = await simulator.run(build, {
       timeoutMs: Math.max(timeoutMs - (performance.now() - started), 1),
       maxOutputBytes: SIM_OUTPUT_BYTES,
       memoryLimitMb: MEMORY_LIMIT_MB,
-      sandbox: true,
     });
     return { compile, sim };
   });

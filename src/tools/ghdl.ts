@@ -16,6 +16,8 @@ export interface GhdlLimits {
   timeoutMs: number;
   memoryLimitMb?: number;
   maxOutputBytes?: number;
+  /** End the run when it prints nothing on stdout for this much CPU time (see runProcess). */
+  stallMs?: number;
   signal?: AbortSignal;
 }
 
@@ -60,6 +62,7 @@ async function ghdl(cwd: string, args: string[], limits: GhdlLimits): Promise<Ru
     memoryLimitMb: limits.memoryLimitMb ?? 1024,
     maxOutputBytes: limits.maxOutputBytes ?? 256 << 10,
     sandbox: true,
+    ...(limits.stallMs !== undefined && { stallMs: limits.stallMs }),
     ...(limits.signal && { signal: limits.signal }),
   });
 }

@@ -58,34 +58,13 @@ export function iverilogVersion(): Promise<string> {
   return versionPromise;
 }
 
-export interface CompileOptions {
+export interface ElaborateOptions {
   cwd: string;
   files: string[];
-  top: string;
-  output: string;
+  tops: string[];
   timeoutMs: number;
   memoryLimitMb: number;
   signal?: AbortSignal;
-}
-
-/**
- * iverilog -g2012 on files in cwd, each file its own compilation unit (`-u`: one candidate's file-scope typedefs,
- * imports and `timescale cannot reach another's). Warnings (e.g. "sorry" notes on always_comb) are not failures.
- */
-export async function compile(options: CompileOptions): Promise<RunResult> {
-  const { iverilog } = await iverilogPaths();
-  return runProcess(
-    iverilog,
-    ["-g2012", "-u", "-Wno-timescale", "-s", options.top, "-o", options.output, ...options.files],
-    {
-      cwd: options.cwd,
-      timeoutMs: options.timeoutMs,
-      memoryLimitMb: options.memoryLimitMb,
-      maxOutputBytes: 256 << 10,
-      sandbox: true,
-      ...(options.signal && { signal: options.signal }),
-    },
-  );
 }
 
 /**
@@ -93,9 +72,7 @@ export async function compile(options: CompileOptions): Promise<RunResult> {
  * that reaches names outside itself (a testbench task, a signal up the hierarchy) fails here, so a candidate is
  * known to resolve every name inside itself before it is ever instantiated under a testbench.
  */
-export async function elaborate(
-  options: Omit<CompileOptions, "top" | "output"> & { tops: string[] },
-): Promise<RunResult> {
+export async function elaborate(options: ElaborateOptions): Promise<RunResult> {
   const { iverilog } = await iverilogPaths();
   const roots = options.tops.flatMap((t) => ["-s", t]);
   return runProcess(iverilog, ["-g2012", "-u", "-Wno-timescale", "-t", "null", ...roots, ...options.files], {
@@ -182,30 +159,6 @@ export async function preprocess(source: string, timeoutMs: number, signal?: Abo
       else if (m[1] !== PP_INPUT) return { kind: "include", file: m[1] ?? "" };
     }
     return { kind: "ok", code: kept.join("\n") };
-  });
-}
-
-export interface SimulateOptions {
-  cwd: string;
-  program: string;
-  timeoutMs: number;
-  memoryLimitMb: number;
-  maxOutputBytes: number;
-  stallMs?: number;
-  signal?: AbortSignal;
-}
-
-/** vvp -n: no interactive prompt on $stop, so nothing waits for stdin. */
-export async function simulate(options: SimulateOptions): Promise<RunResult> {
-  const { vvp } = await iverilogPaths();
-  return runProcess(vvp, ["-n", options.program], {
-    cwd: options.cwd,
-    timeoutMs: options.timeoutMs,
-    memoryLimitMb: options.memoryLimitMb,
-    maxOutputBytes: options.maxOutputBytes,
-    sandbox: true,
-    ...(options.stallMs !== undefined && { stallMs: options.stallMs }),
-    ...(options.signal && { signal: options.signal }),
   });
 }
 

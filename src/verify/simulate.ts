@@ -1,8 +1,6 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Counterexample, Coverage, Port } from "../contracts/index.js";
-import { compile, simulate } from "../tools/iverilog.js";
-import { type RunResult, withTempDir } from "../tools/process.js";
+import type { RunResult } from "../tools/process.js";
+import { inSimulationDir, iverilogSimulator } from "../tools/simulator.js";
 import { generateTestbench, type Testbench, type TestbenchSpec } from "./testbench.js";
 import { lastProgress, readVerdictLines } from "./verdict-lines.js";
 
@@ -54,8 +52,9 @@ export interface SimLimits {
 }
 
 const SIM_OUTPUT_CAP = 4 << 20;
+const simulator = iverilogSimulator();
 
-/** Compiles the generated testbench with the given sources under iverilog and runs it under vvp. */
+/** Compiles the generated testbench with the given sources and runs it (iverilog, then vvp). */
 export async function runSimulation(spec: TestbenchSpec, files: SimFiles, limits: SimLimits): Promise<SimOutcome> {
   const outcome = await simulateOnce(spec, files, limits);
   if (outcome.kind !== "compile_error") return outcome;
@@ -77,9 +76,16 @@ async function simulateOnce(
   const tb = generateTestbench(spec);
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  return withTempDir("sim", async (dir) => {
+  const sources = Object.keys(files.sources);
+  return inSimulationDir("sim", { ...files.sources, "tb.v": tb.source }, async (cwd) => {
     const deadline = started + limits.timeoutMs;
-    const compiled = await compileTestbench(dir, tb, files, limits);
+    const build = { cwd, files: ["tb.v", ...sources], top: tb.top };
+    const signal = limits.signal && { signal: limits.signal };
+    const compiled = await simulator.compile(build, {
+      timeoutMs: limits.timeoutMs,
+      memoryLimitMb: limits.memoryLimitMb,
+      ...signal,
+    });
     if (compiled.timedOut) return { kind: "timeout", durationMs: elapsed() };
     if (compiled.exitCode !== 0) {
       if (compiled.spawnError)
@@ -92,14 +98,12 @@ async function simulateOnce(
         ...(tb.coverage && { coverageFailed: log.includes("tb.v:") }),
       };
     }
-    const ran = await simulate({
-      cwd: dir,
-      program: "sim.vvp",
+    const ran = await simulator.run(build, {
       timeoutMs: Math.max(deadline - performance.now(), 1),
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: SIM_OUTPUT_CAP,
       ...(limits.stallMs !== undefined && { stallMs: limits.stallMs }),
-      ...(limits.signal && { signal: limits.signal }),
+      ...signal,
     });
     if (ran.timedOut) {
       if (ran.stalled && limits.stallMs !== undefined) {
@@ -117,24 +121,6 @@ async function simulateOnce(
       return { kind: "timeout", durationMs: elapsed() };
     }
     return parseRun(ran, tb, spec, elapsed());
-  });
-}
-
-/** Writes the testbench and the sources into `dir` and compiles them to `sim.vvp`. */
-async function compileTestbench(dir: string, tb: Testbench, files: SimFiles, limits: SimLimits): Promise<RunResult> {
-  const names = Object.keys(files.sources);
-  await Promise.all([
-    writeFile(join(dir, "tb.v"), tb.source),
-    ...names.map((name) => writeFile(join(dir, name), files.sources[name] ?? "")),
-  ]);
-  return compile({
-    cwd: dir,
-    files: ["tb.v", ...names],
-    top: tb.top,
-    output: "sim.vvp",
-    timeoutMs: limits.timeoutMs,
-    memoryLimitMb: limits.memoryLimitMb,
-    ...(limits.signal && { signal: limits.signal }),
   });
 }
 

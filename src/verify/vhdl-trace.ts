@@ -1,10 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Counterexample, DesignInterface, Port } from "../contracts/index.js";
-import { ghdlAnalyse, ghdlRun } from "../tools/ghdl.js";
-import { compile, simulate } from "../tools/iverilog.js";
-import { withTempDir } from "../tools/process.js";
+import { ghdlSimulator, inSimulationDir, iverilogSimulator } from "../tools/simulator.js";
 import type { VhdlPort } from "../vhdl/index.js";
 
 /**
@@ -314,6 +310,7 @@ export function parseTrace(stdout: string, nonce: string, outputs: string[], exp
 }
 
 const STALL_MS = 1000;
+const iverilog = iverilogSimulator();
 
 export const newNonce = () => `RTLGYM_${randomBytes(12).toString("hex")}`;
 
@@ -340,20 +337,21 @@ export async function traceVhdl(
   const ms = () => performance.now() - started;
   const nonce = newNonce();
   const outputs = ports.filter((p) => p.direction === "output").map((p) => p.name);
-  return withTempDir("ghdl-trace", async (cwd) => {
-    await writeFile(join(cwd, "design.vhd"), source);
-    await writeFile(join(cwd, "tb.vhd"), vhdlTraceBench(entity, ports, widths, stim, nonce, generics));
+  const bench = vhdlTraceBench(entity, ports, widths, stim, nonce, generics);
+  // GHDL runs until a set simulated time: a design with its own free-running process never drains the queue.
+  const ghdl = ghdlSimulator({ stopTime: `${stim.steps.length * 3 + 10}ns` });
+  return inSimulationDir("ghdl-trace", { "design.vhd": source, "tb.vhd": bench }, async (cwd) => {
+    const build = { cwd, files: ["design.vhd", "tb.vhd"], top: "rtlgym_trace_tb" };
     const lim = {
       timeoutMs: limits.timeoutMs,
       memoryLimitMb: limits.memoryLimitMb,
       ...(limits.signal && { signal: limits.signal }),
     };
-    const a = await ghdlAnalyse(cwd, ["design.vhd", "tb.vhd"], "work", lim);
+    const a = await ghdl.compile(build, lim);
     if (a.timedOut) return { kind: "timeout", durationMs: ms() };
     if (a.exitCode !== 0) return { kind: "compile_error", log: `${a.stderr}${a.stdout}`.trim(), durationMs: ms() };
-    const stop = `${stim.steps.length * 3 + 10}ns`;
     const expected = sampleCount(stim);
-    const r = await ghdlRun(cwd, "rtlgym_trace_tb", "work", stop, {
+    const r = await ghdl.run(build, {
       ...lim,
       timeoutMs: Math.max(limits.timeoutMs - ms(), 1),
       maxOutputBytes: 64 * expected * (outputs.length + 2) + (1 << 20),
@@ -382,30 +380,25 @@ export async function traceVerilog(
   const started = performance.now();
   const ms = () => performance.now() - started;
   const nonce = newNonce();
-  return withTempDir("nl-trace", async (cwd) => {
-    await writeFile(join(cwd, "design.v"), source);
-    await writeFile(join(cwd, "tb.v"), verilogTraceBench(top, outputs, stim, nonce));
-    const c = await compile({
-      cwd,
-      files: ["design.v", "tb.v"],
-      top: "rtlgym_trace_tb",
-      output: "sim.vvp",
+  const bench = verilogTraceBench(top, outputs, stim, nonce);
+  return inSimulationDir("nl-trace", { "design.v": source, "tb.v": bench }, async (cwd) => {
+    const build = { cwd, files: ["design.v", "tb.v"], top: "rtlgym_trace_tb" };
+    const signal = limits.signal && { signal: limits.signal };
+    const c = await iverilog.compile(build, {
       timeoutMs: limits.timeoutMs,
       memoryLimitMb: limits.memoryLimitMb,
-      ...(limits.signal && { signal: limits.signal }),
+      ...signal,
     });
     if (c.timedOut) return { kind: "timeout", durationMs: ms() };
     if (c.exitCode !== 0) return { kind: "compile_error", log: `${c.stderr}${c.stdout}`.trim(), durationMs: ms() };
     const expected = sampleCount(stim);
-    const r = await simulate({
-      cwd,
-      program: "sim.vvp",
+    const r = await iverilog.run(build, {
       timeoutMs: Math.max(limits.timeoutMs - ms(), 1),
       memoryLimitMb: limits.memoryLimitMb,
       maxOutputBytes: 64 * expected * (outputs.length + 2) + (1 << 20),
       // every sample prints a line: a run silent this long is stuck in a zero-delay loop
       stallMs: STALL_MS,
-      ...(limits.signal && { signal: limits.signal }),
+      ...signal,
     });
     if (r.timedOut) return { kind: "timeout", durationMs: ms() };
     const names = outputs.map((p) => p.name);

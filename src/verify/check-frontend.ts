@@ -1,0 +1,213 @@
+import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
+import { tail } from "../core/errors.js";
+import { elaborateSources, preprocess } from "../tools/iverilog.js";
+import { findTop, listModules, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
+import { readCandidateInterfaces } from "./analyze.js";
+import { type CheckContext, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
+import { compareInterfaces, describeDiff } from "./interface.js";
+
+/**
+ * The front end of a check, before any simulation: one canonical text per candidate (line endings, the
+ * preprocessor's single expansion, the sanitiser over exactly the text the tools will read), then its top and
+ * per-run names, elaboration alone, and the interface Yosys reads, compared with the reference's.
+ */
+
+/**
+ * What every candidate file starts with: the testbench's timescale, since each file is its own compilation unit
+ * (a `q <= #1 d` must mean the same in the candidate as in the reference). One line, taken off again in the line
+ * numbers of compiler messages.
+ */
+const CANDIDATE_PREAMBLE = "`timescale 1ns/1ps\n";
+
+/**
+ * The compiler's lines about `file`, as the user wrote it: "candidate:LINE: ..." with the preamble's line taken
+ * off. `all` keeps the lines about other files (the testbench) too.
+ */
+export function linesOf(log: string, file: string, all = false): string {
+  return log
+    .split("\n")
+    .filter((l) => all || l.startsWith(`${file}:`))
+    .map((l) =>
+      l.startsWith(`${file}:`)
+        ? l.replace(/^[^:]+:(\d+):/, (_m, n: string) => `candidate:${Math.max(Number(n) - 1, 1)}:`)
+        : l,
+    )
+    .join("\n")
+    .trim();
+}
+
+/** Marks an elaboration that was killed at its time limit rather than one that failed. */
+const TIMED_OUT = "\u0000timeout";
+
+export interface FrontEndOutcome {
+  /** The candidates still in the running, in slot order. */
+  live: Prepared[];
+  /** Slot -> why Yosys could not read the candidate (simulation still decides; formal skips it). */
+  yosysErrors: Map<number, string>;
+}
+
+/** Runs the front end over every candidate; those it decides get their result in `results[slot]`. */
+export async function frontEnd(
+  ctx: CheckContext,
+  sources: string[],
+  results: Array<VerifyResult | undefined>,
+): Promise<FrontEndOutcome> {
+  const { iface } = ctx.ref;
+  const all = await Promise.all(sources.map((source, slot) => parallel(() => prepare(ctx, source, slot, results))));
+  const prepared = all.filter((p) => p !== undefined);
+  // Every candidate must elaborate with nothing above it before it meets the testbench: a name it cannot
+  // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward.
+  for (const [slot, log] of await elaborateAlone(ctx, prepared)) {
+    results[slot] = ctx.result({
+      status: log === TIMED_OUT ? "timeout" : "compile_error",
+      decidedBy: "frontend",
+      message:
+        log === TIMED_OUT
+          ? "elaboration did not finish in time"
+          : "candidate does not compile on its own (every name it uses must be declared inside it)",
+      diagnostics: log === TIMED_OUT ? [] : [tail(log, 30)],
+    });
+  }
+  const standing = prepared.filter((p) => results[p.slot] === undefined);
+  // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
+  // must not eat the time its simulation needs.
+  const frontend = await readCandidateInterfaces(
+    standing.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
+    Math.min(ctx.remaining(), FRONTEND_LIMIT_MS),
+    undefined,
+    undefined,
+    ctx.signal,
+  );
+  const yosysErrors = new Map<number, string>();
+  const live: Prepared[] = [];
+  for (const p of standing) {
+    const read = frontend.get(String(p.slot));
+    if (read?.ok) {
+      p.stateless = !read.iface.sequential && !read.iface.hasLatches;
+      const diff = compareInterfaces(iface.ports, read.iface.ports);
+      if (diff) {
+        results[p.slot] = ctx.result({
+          status: "interface_mismatch",
+          decidedBy: "frontend",
+          message: describeDiff(diff),
+        });
+        continue;
+      }
+    }
+    if (!read?.ok || read.translated) yosysErrors.set(p.slot, read?.error ?? "yosys could not read the candidate");
+    live.push(p);
+  }
+  return { live, yosysErrors };
+}
+
+/** The canonical text, top and per-run names of one candidate; undefined once `results[slot]` holds its verdict. */
+async function prepare(
+  ctx: CheckContext,
+  source: string,
+  slot: number,
+  results: Array<VerifyResult | undefined>,
+): Promise<Prepared | undefined> {
+  const text = await canonical(ctx, source);
+  if (text.kind === "rejected") {
+    results[slot] = ctx.result({
+      status: text.status,
+      decidedBy: "frontend",
+      message: text.message,
+      diagnostics: text.diagnostics,
+    });
+    return undefined;
+  }
+  const code = text.code;
+  const modules = listModules(code);
+  const names = new Set(modules.map((m) => m.name));
+  const top = ctx.options.candTop ?? (names.has(ctx.ref.top) ? ctx.ref.top : findTop(code));
+  if (!top || !names.has(top)) {
+    results[slot] = ctx.result({
+      status: "compile_error",
+      decidedBy: "frontend",
+      message: top ? `candidate has no module named ${top}` : "candidate contains no module",
+    });
+    return undefined;
+  }
+  const renamed = suffixModules(code, `_rgc${slot}_${ctx.nonce}`);
+  return {
+    slot,
+    file: `c${slot}.v`,
+    top: renamed.names.get(top) as string,
+    source: sealDirectives(`${CANDIDATE_PREAMBLE}${renamed.code}`),
+  };
+}
+
+/**
+ * The one text every tool, the sanitiser and the verdict see: line endings normalised, the candidate's own
+ * filter pass, iverilog's preprocessor with no predefined macro (no tool can be told apart), and the sanitiser
+ * again over the expansion, with comments and attributes blanked (Yosys reads pragmas the simulator ignores).
+ */
+async function canonical(
+  ctx: CheckContext,
+  source: string,
+): Promise<
+  { kind: "ok"; code: string } | { kind: "rejected"; status: VerifyStatus; message: string; diagnostics: string[] }
+> {
+  const refuse = (what: string[]) => ({
+    kind: "rejected" as const,
+    status: "compile_error" as const,
+    message: `candidate uses forbidden constructs: ${[...new Set(what)].join(", ")}`,
+    diagnostics: [`rejected: ${[...new Set(what)].join(", ")}`],
+  });
+  const raw = sanitizeCandidate(source);
+  if (raw.rejected.length > 0) return refuse(raw.rejected);
+  // Text without a backtick has no directive or macro: the preprocessor would return it unchanged (checked on
+  // every reference of the public benchmarks), so most candidates skip that process.
+  const pp = raw.code.includes("`")
+    ? await preprocess(raw.code, Math.min(ctx.remaining(), FRONTEND_LIMIT_MS), ctx.signal)
+    : { kind: "ok" as const, code: raw.code };
+  if (pp.kind === "timeout")
+    return { kind: "rejected", status: "timeout", message: "preprocessing did not finish in time", diagnostics: [] };
+  if (pp.kind === "include") return refuse([`\`include (${pp.file})`]);
+  if (pp.kind === "error")
+    return {
+      kind: "rejected",
+      status: "compile_error",
+      message: "candidate does not preprocess",
+      diagnostics: [tail(pp.log, 20)],
+    };
+  const expanded = sanitizeCandidate(pp.code, { preprocessed: true });
+  if (expanded.rejected.length > 0) return refuse(expanded.rejected);
+  return { kind: "ok", code: expanded.code };
+}
+
+/** Slot -> compiler log of the candidates that do not elaborate alone ({@link TIMED_OUT} when it hung). */
+async function elaborateAlone(ctx: CheckContext, candidates: Prepared[]): Promise<Map<number, string>> {
+  const failed = new Map<number, string>();
+  let group = [...candidates];
+  // One compile for all (each its own root and compilation unit); files it blames are dropped and the rest
+  // compiled again, so a verdict here never depends on the neighbours. No file named: each alone.
+  while (group.length > 0) {
+    const run = await elaborateSources(
+      Object.fromEntries(group.map((c) => [c.file, c.source])),
+      group.map((c) => c.top),
+      {
+        timeoutMs: Math.min(ctx.candidateTimeLeft(), FRONTEND_LIMIT_MS),
+        memoryLimitMb: ctx.options.memoryLimitMb,
+        signal: ctx.signal,
+      },
+    );
+    if (run.ok) break;
+    const log = run.log;
+    if (group.length === 1) {
+      const only = group[0] as Prepared;
+      failed.set(only.slot, run.timedOut ? TIMED_OUT : linesOf(log, only.file, true));
+      break;
+    }
+    const blamed = run.timedOut ? [] : group.filter((c) => log.includes(`${c.file}:`));
+    if (blamed.length === 0) {
+      const singles = await Promise.all(group.map((c) => parallel(() => elaborateAlone(ctx, [c]))));
+      for (const m of singles) for (const [k, v] of m) failed.set(k, v);
+      break;
+    }
+    for (const c of blamed) failed.set(c.slot, linesOf(log, c.file));
+    group = group.filter((c) => !blamed.includes(c));
+  }
+  return failed;
+}

@@ -1,0 +1,60 @@
+import type { VerifyResult } from "../contracts/index.js";
+import { tail } from "../core/errors.js";
+import { type CheckContext, parallel } from "./check-context.js";
+import { decide } from "./check-decide.js";
+import { frontEnd, linesOf } from "./check-frontend.js";
+import { type SimEntry, simulateShared } from "./check-sim.js";
+
+/**
+ * The stages of a group check, in order: the front end (check-frontend.ts), one shared simulation
+ * (check-sim.ts), then per candidate the verdict with formal where it applies (check-decide.ts). Every candidate
+ * gets exactly one result, in the order of `sources`.
+ */
+export async function checkCandidates(
+  ctx: CheckContext,
+  sources: string[],
+  frontendStarted: number,
+): Promise<VerifyResult[]> {
+  ctx.groupSize = sources.length;
+  const results: Array<VerifyResult | undefined> = sources.map(() => undefined);
+  const { iface } = ctx.ref;
+  if (iface.unsupported) {
+    return sources.map(() =>
+      ctx.result({
+        status: "unsupported",
+        decidedBy: "frontend",
+        message: `cannot check this design: ${iface.unsupported}`,
+      }),
+    );
+  }
+
+  const { live, yosysErrors } = await frontEnd(ctx, sources, results);
+  const frontendMs = performance.now() - frontendStarted;
+
+  // Simulation: one shared run, splitting off candidates that do not compile or break it.
+  const sim = new Map<number, SimEntry>();
+  if (live.length > 0 && ctx.options.engine !== "formal") await simulateShared(ctx, live, sim);
+
+  // Formal, per candidate, for those still in the running.
+  const checks = live.map((p) =>
+    parallel(async () => {
+      const s = sim.get(p.slot);
+      if (s && s.outcome.kind === "compile_error") {
+        results[p.slot] = ctx.result({
+          status: "compile_error",
+          decidedBy: "sim",
+          message: "candidate does not compile",
+          diagnostics: [tail(linesOf(s.outcome.log, p.file, true), 30)],
+          frontendMs,
+          simMs: s.outcome.durationMs,
+        });
+        return;
+      }
+      results[p.slot] = await decide(ctx, p, s, yosysErrors.get(p.slot), frontendMs);
+    }),
+  );
+  await Promise.all(checks);
+  return results.map(
+    (r) => r ?? ctx.result({ status: "infra_error", decidedBy: "frontend", message: "no verdict was produced" }),
+  );
+}
