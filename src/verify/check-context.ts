@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
 import type {
   FormalReport,
+  SecondOpinionReport,
   SignalVerdict,
   SimReport,
   ToolVersions,
@@ -50,6 +51,8 @@ export interface Prepared {
   source: string;
   /** Yosys saw no flip-flop or latch in the candidate: exhaustive simulation of its inputs is a proof. */
   stateless?: boolean;
+  /** iverilog rejected it and Verilator accepted it: `source` is Yosys's netlist of it (check-frontend.ts). */
+  secondOpinion?: SecondOpinionReport;
 }
 
 /** Everything one group check knows; one instance per verifyGroup call. */

@@ -1,10 +1,12 @@
-import type { VerifyResult, VerifyStatus } from "../contracts/index.js";
+import type { SecondOpinionReport, VerifyResult, VerifyStatus } from "../contracts/index.js";
 import { tail } from "../core/errors.js";
 import { elaborateSources, preprocess } from "../tools/iverilog.js";
+import { verilatorVersion } from "../tools/verilator.js";
 import { findTop, listModules, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
 import { readCandidateInterfaces } from "./analyze.js";
 import { type CheckContext, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
+import { secondOpinion } from "./second-opinion.js";
 
 /**
  * The front end of a check, before any simulation: one canonical text per candidate (line endings, the
@@ -57,17 +59,23 @@ export async function frontEnd(
   const prepared = all.filter((p) => p !== undefined);
   // Every candidate must elaborate with nothing above it before it meets the testbench: a name it cannot
   // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward.
-  for (const [slot, log] of await elaborateAlone(ctx, prepared)) {
-    results[slot] = ctx.result({
-      status: log === TIMED_OUT ? "timeout" : "compile_error",
-      decidedBy: "frontend",
-      message:
-        log === TIMED_OUT
-          ? "elaboration did not finish in time"
-          : "candidate does not compile on its own (every name it uses must be declared inside it)",
-      diagnostics: log === TIMED_OUT ? [] : [tail(log, 30)],
-    });
-  }
+  const rejected = await elaborateAlone(ctx, prepared);
+  await Promise.all(
+    [...rejected].map(([slot, log]) =>
+      parallel(async () => {
+        if (log === TIMED_OUT) {
+          results[slot] = ctx.result({
+            status: "timeout",
+            decidedBy: "frontend",
+            message: "elaboration did not finish in time",
+          });
+          return;
+        }
+        const verdict = await askSecondOpinion(ctx, prepared.find((p) => p.slot === slot) as Prepared, log);
+        if (verdict !== undefined) results[slot] = verdict;
+      }),
+    ),
+  );
   const standing = prepared.filter((p) => results[p.slot] === undefined);
   // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
   // must not eat the time its simulation needs.
@@ -98,6 +106,63 @@ export async function frontEnd(
     live.push(p);
   }
   return { live, yosysErrors };
+}
+
+/**
+ * iverilog would not elaborate `p` alone: a compile error counts only when Verilator rejects it too. When Verilator
+ * accepts it, `p.source` becomes Yosys's netlist of it and the check goes on (undefined is returned); otherwise the
+ * verdict, with the second opinion recorded on it.
+ */
+async function askSecondOpinion(ctx: CheckContext, p: Prepared, log: string): Promise<VerifyResult | undefined> {
+  const limits = { timeoutMs: Math.min(ctx.remaining(), FRONTEND_LIMIT_MS), signal: ctx.signal };
+  const second = await secondOpinion(p.source, p.top, limits);
+  const own = tail(log, 30);
+  const compileError = (report: SecondOpinionReport, diagnostics: string[]) =>
+    withSecondOpinion(
+      ctx.result({
+        status: "compile_error",
+        decidedBy: "frontend",
+        message: "candidate does not compile on its own (every name it uses must be declared inside it)",
+        diagnostics,
+      }),
+      report,
+    );
+  switch (second.kind) {
+    case "confirmed":
+      return compileError({ verilator: "rejects" }, [own, `Verilator rejects it too:\n${tail(second.log, 15)}`]);
+    case "unconfirmed":
+      return compileError({ verilator: "unavailable", reason: second.reason }, [own]);
+    case "unreadable":
+      return unsupported(ctx, second.reason, own);
+    case "translated": {
+      const netlist = { ...p, source: sealDirectives(`${CANDIDATE_PREAMBLE}${second.source}`) };
+      const again = await elaborateAlone(ctx, [netlist]);
+      if (again.size > 0)
+        return unsupported(ctx, "Verilator accepts it, and iverilog rejects Yosys's netlist of it too", own);
+      p.source = netlist.source;
+      p.secondOpinion = { verilator: "accepts", simulatedAs: "yosys-netlist" };
+      return undefined;
+    }
+  }
+}
+
+/** Legal by Verilator, yet no tool here can simulate it: no verdict (rewards mask it, never score it 0). */
+async function unsupported(ctx: CheckContext, reason: string, log: string): Promise<VerifyResult> {
+  return withSecondOpinion(
+    ctx.result({
+      status: "unsupported",
+      decidedBy: "frontend",
+      message: `cannot check this candidate: iverilog rejects it (${reason})`,
+      diagnostics: [log],
+    }),
+    { verilator: "accepts", reason },
+  );
+}
+
+/** A result with the second opinion behind it and the Verilator version among its tools. */
+export async function withSecondOpinion(result: VerifyResult, report: SecondOpinionReport): Promise<VerifyResult> {
+  const verilator = (await verilatorVersion()) ?? null;
+  return { ...result, secondOpinion: report, toolVersions: { ...result.toolVersions, verilator } };
 }
 
 /** The canonical text, top and per-run names of one candidate; undefined once `results[slot]` holds its verdict. */

@@ -2,7 +2,7 @@ import type { VerifyResult } from "../contracts/index.js";
 import { tail } from "../core/errors.js";
 import { type CheckContext, parallel } from "./check-context.js";
 import { decide } from "./check-decide.js";
-import { frontEnd, linesOf } from "./check-frontend.js";
+import { frontEnd, linesOf, withSecondOpinion } from "./check-frontend.js";
 import { type SimEntry, simulateShared } from "./check-sim.js";
 
 /**
@@ -54,6 +54,11 @@ export async function checkCandidates(
     }),
   );
   await Promise.all(checks);
+  // A candidate simulated as Yosys's netlist of it says so on its verdict.
+  for (const p of live) {
+    const r = results[p.slot];
+    if (p.secondOpinion !== undefined && r !== undefined) results[p.slot] = await withSecondOpinion(r, p.secondOpinion);
+  }
   return results.map(
     (r) => r ?? ctx.result({ status: "infra_error", decidedBy: "frontend", message: "no verdict was produced" }),
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { verifyGroup } from "../../src/verify/index.js";
 import { secondOpinion } from "../../src/verify/second-opinion.js";
 
 // The second front end behind a compile error: iverilog 11 rejects each of these; Verilator decides whether the
@@ -60,5 +61,45 @@ describe("second opinion on a compile error", () => {
       if (saved === undefined) delete process.env.RTLGYM_VERILATOR_BIN;
       else process.env.RTLGYM_VERILATOR_BIN = saved;
     }
+  });
+});
+
+// The same machine without SystemVerilog types: what the enum candidates are checked against.
+const REFERENCE = `module RefModule(input clk, input reset, input in, output out);
+  reg [1:0] state;
+  always @(posedge clk) if (reset) state <= 2'd0; else state <= in ? 2'd1 : 2'd0;
+  assign out = state == 2'd1;
+endmodule
+`;
+
+describe("a check behind the second opinion", () => {
+  it("decides a legal design iverilog rejects, as Yosys's netlist of it, and says so", async () => {
+    const wrong = ENUM_FROM_CONDITIONAL.replace("next = in ? B : A", "next = in ? A : B");
+    const broken = "module TopModule(input clk, input reset, input in, output out);\n  assign out = in &;\nendmodule\n";
+    const [right, flipped, error] = await verifyGroup({
+      reference: REFERENCE,
+      candidates: [ENUM_FROM_CONDITIONAL, wrong, broken],
+      engine: "sim",
+    });
+    expect(right?.status).toBe("pass");
+    expect(right?.secondOpinion).toEqual({ verilator: "accepts", simulatedAs: "yosys-netlist" });
+    expect(right?.toolVersions.verilator).toMatch(/Verilator 5/);
+    expect(flipped?.status).toBe("fail");
+    expect(flipped?.secondOpinion?.simulatedAs).toBe("yosys-netlist");
+    expect(error?.status).toBe("compile_error");
+    expect(error?.secondOpinion).toEqual({ verilator: "rejects" });
+    expect(error?.diagnostics.join("\n")).toMatch(/Verilator rejects it too/);
+  });
+
+  it("gives no verdict when no tool here can read a legal design", async () => {
+    const inside = `module TopModule(input clk, input reset, input in, output out);
+  logic [1:0] state;
+  always_ff @(posedge clk) if (reset) state <= 2'd0; else state <= in ? 2'd1 : 2'd0;
+  assign out = state inside {2'd1};
+endmodule
+`;
+    const [r] = await verifyGroup({ reference: REFERENCE, candidates: [inside], engine: "sim" });
+    expect(r?.status).toBe("unsupported");
+    expect(r?.secondOpinion?.verilator).toBe("accepts");
   });
 });
