@@ -14,6 +14,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { Rng } from "../src/tasks/index.js";
+import { elaborateSources } from "../src/tools/iverilog.js";
 import { secondOpinion } from "../src/verify/second-opinion.js";
 
 const { values: args } = parseArgs({
@@ -36,13 +37,19 @@ db.close();
 const withTop = rows.map((r) => r.code).filter((c) => /\bmodule\s+TopModule\b/.test(c));
 const drawn = new Rng(Number(args.seed)).shuffle(withTop).slice(0, Number(args.limit));
 
-const counts = { confirmed: 0, translated: 0, unreadable: 0, unconfirmed: 0 };
+const counts = { confirmed: 0, translated: 0, unreadable: 0, disputed: 0, unconfirmed: 0, iverilogAccepts: 0 };
 const ms: number[] = [];
 /** Every candidate Verilator accepted or could not judge (the ones worth reading), by outcome. */
 const accepted: Record<string, string[]> = {};
 for (const [i, code] of drawn.entries()) {
+  // iverilog's own verdict today (a stored one may come from an older rtlgym): the second opinion reads its words.
+  const iv = await elaborateSources({ "c0.v": code }, ["TopModule"], { timeoutMs: 30_000, memoryLimitMb: 2048 });
+  if (iv.ok) {
+    counts.iverilogAccepts++;
+    continue;
+  }
   const t0 = performance.now();
-  const r = await secondOpinion(code, "TopModule", { timeoutMs: 30_000 });
+  const r = await secondOpinion(code, "TopModule", iv.log, { timeoutMs: 30_000 });
   ms.push(performance.now() - t0);
   counts[r.kind]++;
   if (r.kind !== "confirmed") accepted[r.kind] = [...(accepted[r.kind] ?? []), code];
@@ -61,8 +68,9 @@ const summary = {
 };
 process.stdout.write(
   `${drawn.length} of ${rows.length} distinct compile_error candidates: ` +
-    `Verilator rejects ${counts.confirmed}, accepts ${counts.translated + counts.unreadable} ` +
-    `(simulated as Yosys's netlist ${counts.translated}, unreadable ${counts.unreadable}), ` +
-    `no answer ${counts.unconfirmed}; ${summary.medianMs} ms median, ${summary.p95Ms} ms p95 per candidate\n`,
+    `iverilog accepts ${counts.iverilogAccepts} today (stale verdicts); of the rest Verilator rejects ${counts.confirmed}, ` +
+    `accepts ${counts.translated + counts.unreadable + counts.disputed} (simulated as Yosys's netlist ` +
+    `${counts.translated}, unreadable ${counts.unreadable}, iverilog's language rule kept ${counts.disputed}), ` +
+    `no answer ${counts.unconfirmed}; ${summary.medianMs} ms median, ${summary.p95Ms} ms p95 per second opinion\n`,
 );
 if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify(summary, null, 2)}\n`);

@@ -216,7 +216,10 @@ export type RouteReport = z.infer<typeof RouteReport>;
  * a compile error counts only when both reject, and a design Verilator accepts is simulated as Yosys's netlist of it.
  */
 export const SecondOpinionReport = z.object({
-  /** `rejects`: the compile error stands. `accepts`: the design is legal. `unavailable`: not asked (see reason). */
+  /**
+   * `rejects`: the compile error stands. `accepts`: checked as Yosys's netlist when iverilog's error is one of its
+   * admitted gaps (`simulatedAs`), else the compile error stands (see reason). `unavailable`: not asked (reason).
+   */
   verilator: z.enum(["rejects", "accepts", "unavailable"]),
   /** The candidate was simulated and checked as the netlist Yosys wrote of it. */
   simulatedAs: z.literal("yosys-netlist").optional(),

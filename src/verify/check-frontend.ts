@@ -115,7 +115,7 @@ export async function frontEnd(
  */
 async function askSecondOpinion(ctx: CheckContext, p: Prepared, log: string): Promise<VerifyResult | undefined> {
   const limits = { timeoutMs: Math.min(ctx.remaining(), FRONTEND_LIMIT_MS), signal: ctx.signal };
-  const second = await secondOpinion(p.source, p.top, limits);
+  const second = await secondOpinion(p.source, p.top, log, limits);
   const own = tail(log, 30);
   const compileError = (report: SecondOpinionReport, diagnostics: string[]) =>
     withSecondOpinion(
@@ -132,6 +132,8 @@ async function askSecondOpinion(ctx: CheckContext, p: Prepared, log: string): Pr
       return compileError({ verilator: "rejects" }, [own, `Verilator rejects it too:\n${tail(second.log, 15)}`]);
     case "unconfirmed":
       return compileError({ verilator: "unavailable", reason: second.reason }, [own]);
+    case "disputed":
+      return compileError({ verilator: "accepts", reason: second.reason }, [own]);
     case "unreadable":
       return unsupported(ctx, second.reason, own);
     case "translated": {

@@ -14,8 +14,21 @@ export type SecondOpinion =
   | { kind: "translated"; source: string }
   /** Verilator accepts it, but Yosys cannot turn it into Verilog iverilog reads: no tool here can decide it. */
   | { kind: "unreadable"; reason: string }
+  /**
+   * Verilator accepts it, but iverilog's error is a rule of the language, not one of iverilog's admitted gaps (a
+   * process with no delay that would hang any simulator, a write past a vector's end): the compile error stands.
+   */
+  | { kind: "disputed"; reason: string }
   /** No second opinion (Verilator missing or out of time): the compile error stands, marked unconfirmed. */
   | { kind: "unconfirmed"; reason: string };
+
+/**
+ * iverilog's errors that admit a gap in iverilog rather than a fault in the design: its "sorry: ... not supported"
+ * family (`inside`, streaming, some casts), and the explicit cast it demands for an enum assigned from a conditional
+ * of that enum's own values. Only these are checked through Yosys when Verilator accepts the design; any other
+ * disagreement keeps iverilog's verdict, so a candidate cannot reach Yosys's synthesis semantics on purpose.
+ */
+const IVERILOG_GAPS = [/\bsorry:/, /requires an explicit cast/];
 
 export interface SecondOpinionLimits {
   timeoutMs: number;
@@ -23,16 +36,28 @@ export interface SecondOpinionLimits {
 }
 
 /**
- * Asks Verilator about `source` (top module `top`), and when it accepts, has Yosys write the design as a flat
- * netlist in plain Verilog. The netlist goes through the candidate filter again before any tool runs it.
+ * Asks Verilator about `source` (top module `top`, which iverilog rejected with `iverilogLog`), and when it accepts
+ * and iverilog's error is one of its gaps, has Yosys write the design as a netlist in plain Verilog. The netlist goes
+ * through the candidate filter again before any tool runs it.
  */
-export async function secondOpinion(source: string, top: string, limits: SecondOpinionLimits): Promise<SecondOpinion> {
+export async function secondOpinion(
+  source: string,
+  top: string,
+  iverilogLog: string,
+  limits: SecondOpinionLimits,
+): Promise<SecondOpinion> {
   const started = performance.now();
   const left = () => Math.max(1, limits.timeoutMs - (performance.now() - started));
   const lint = await verilatorLint(source, top, limits);
   if (lint.kind === "unavailable") return { kind: "unconfirmed", reason: lint.reason };
   if (lint.kind === "timeout") return { kind: "unconfirmed", reason: "verilator did not finish in time" };
   if (lint.kind === "error") return { kind: "confirmed", log: lint.log };
+  if (!IVERILOG_GAPS.some((gap) => gap.test(iverilogLog))) {
+    return {
+      kind: "disputed",
+      reason: "Verilator accepts it, but iverilog's error is a language rule, not a gap of iverilog's",
+    };
+  }
   const yosys = await yosysBackend();
   const run = await yosys.run({
     files: { "design.sv": source },
