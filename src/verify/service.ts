@@ -5,7 +5,7 @@ import { BadInputError, RtlgymError } from "../core/errors.js";
 import { normaliseLineEndings } from "../verilog/index.js";
 import { LruCache } from "./lru.js";
 import type { ResolvedVerifyOptions } from "./options.js";
-import { toolVersions } from "./verify.js";
+import { toolVersions, undecidedResult } from "./verify.js";
 import { type AnyVerifyGroupInput, verifyGroupAny } from "./vhdl.js";
 
 /**
@@ -447,35 +447,5 @@ export async function syntheticResult(
   message: string,
 ): Promise<VerifyResult> {
   const versions = await toolVersions().catch(() => ({ iverilog: null, yosys: null, yosysBackend: null }));
-  return {
-    status,
-    decidedBy: "frontend",
-    message,
-    signals: [],
-    engines: {
-      sim: {
-        status: "skipped",
-        seed: options.seed,
-        cycles: 0,
-        samples: 0,
-        exhaustive: false,
-        durationMs: 0,
-        reason: `not reached (${status})`,
-      },
-      formal: { status: "skipped", durationMs: 0, reason: `not reached (${status})` },
-    },
-    diagnostics: [],
-    toolVersions: versions,
-    timings: { totalMs: 0, frontendMs: 0, simMs: 0, formalMs: 0 },
-    options: {
-      engine: options.engine,
-      seed: options.seed,
-      cycles: options.cycles,
-      vectors: options.vectors,
-      exhaustiveBits: options.exhaustiveBits,
-      formalDepth: options.formalDepth,
-      formalTimeoutMs: options.formalTimeoutMs,
-      timeoutMs: options.timeoutMs,
-    },
-  };
+  return undecidedResult(options, versions, status, message, `not reached (${status})`);
 }

@@ -101,27 +101,34 @@ const REAP_WAIT_MS = 1000;
 const DEADLINE_GRACE_MS = 50;
 
 function deadlineResult(options: ResolvedVerifyOptions, versions: ToolVersions, elapsedMs: number): VerifyResult {
-  const ms = round(elapsedMs);
+  const message = `the check did not finish within its ${options.timeoutMs} ms limit`;
+  return undecidedResult(options, versions, "timeout", message, "check deadline", round(elapsedMs));
+}
+
+/**
+ * A result no engine decided (the check's deadline, the service's watchdog, a crash): both engines skipped with
+ * `reason`, and no signal counted correct.
+ */
+export function undecidedResult(
+  options: ResolvedVerifyOptions,
+  versions: ToolVersions,
+  status: "timeout" | "infra_error",
+  message: string,
+  reason: string,
+  elapsedMs = 0,
+): VerifyResult {
   return {
-    status: "timeout",
+    status,
     decidedBy: "frontend",
-    message: `the check did not finish within its ${options.timeoutMs} ms limit`,
+    message,
     signals: [],
     engines: {
-      sim: {
-        status: "skipped",
-        seed: options.seed,
-        cycles: 0,
-        samples: 0,
-        exhaustive: false,
-        durationMs: 0,
-        reason: "check deadline",
-      },
-      formal: { status: "skipped", durationMs: 0, reason: "check deadline" },
+      sim: { status: "skipped", seed: options.seed, cycles: 0, samples: 0, exhaustive: false, durationMs: 0, reason },
+      formal: { status: "skipped", durationMs: 0, reason },
     },
     diagnostics: [],
     toolVersions: versions,
-    timings: { totalMs: ms, frontendMs: ms, simMs: 0, formalMs: 0 },
+    timings: { totalMs: elapsedMs, frontendMs: elapsedMs, simMs: 0, formalMs: 0 },
     options: reportedOptions(options),
   };
 }
