@@ -109,9 +109,9 @@ export async function frontEnd(
 }
 
 /**
- * iverilog would not elaborate `p` alone: a compile error counts only when Verilator rejects it too. When Verilator
- * accepts it, `p.source` becomes Yosys's netlist of it and the check goes on (undefined is returned); otherwise the
- * verdict, with the second opinion recorded on it.
+ * iverilog would not elaborate `p` alone: Verilator is asked (second-opinion.ts). When it accepts a design iverilog
+ * rejected for one of iverilog's own gaps, `p.source` becomes Yosys's netlist of it and the check goes on (undefined
+ * is returned); otherwise the verdict, with the second opinion recorded on it.
  */
 async function askSecondOpinion(ctx: CheckContext, p: Prepared, log: string): Promise<VerifyResult | undefined> {
   const limits = { timeoutMs: Math.min(ctx.remaining(), FRONTEND_LIMIT_MS), signal: ctx.signal };
