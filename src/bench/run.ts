@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { BenchSummary, LoadedSuite, Problem, SampleScore, StrengthBar, ToolVersions } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import type { Api, LlmClient } from "../llm/index.js";
-import { canonicalJson, type RunParams, type RunRecord, type Store } from "../runs/index.js";
+import { canonicalJson, type ResumableQuery, type RunParams, type RunRecord, type Store } from "../runs/index.js";
 import { buildPrompt, extractCandidate, type PromptStyle } from "./prompts.js";
 import { type ProblemSample, type ScoreOptions, scoreProblem } from "./score.js";
 import { summarise } from "./summary.js";
@@ -153,7 +153,7 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
  * A run named for resuming must have been asked for the same thing: samples drawn with other settings, another model
  * or other problems would mix into one pass@k. The endpoint may differ (a served model gets a new port).
  */
-function assertSameRun(run: RunRecord, query: { suite: string; model: string | null; params: RunParams }): void {
+function assertSameRun(run: RunRecord, query: ResumableQuery): void {
   const differs: string[] = [];
   if (run.suite !== query.suite) differs.push(`suite (${run.suite}, now ${query.suite})`);
   if ((run.model ?? null) !== (query.model ?? null)) differs.push(`model (${run.model}, now ${query.model})`);

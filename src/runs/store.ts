@@ -72,14 +72,8 @@ export interface ListRunsOptions {
   status?: RunStatus;
 }
 
-export interface ResumableQuery {
-  suite: string;
-  suiteRevision: string;
-  model?: string | null;
-  endpoint?: string | null;
-  kind: RunKind;
-  params: RunParams;
-}
+/** What a resumable run must have been created with: a new run's fields without its id and time. */
+export type ResumableQuery = Omit<NewRun, "id" | "createdAt">;
 
 /** The local run database. Every write is committed (and fsynced) before the call returns. */
 export interface Store {
