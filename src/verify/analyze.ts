@@ -23,16 +23,19 @@ export interface ReferenceAnalysis {
 const ANALYSIS_CACHE_LIMIT = 512;
 /** Below this much time left, FSM extraction (a second, optional Yosys run) is not started. */
 const FSM_MIN_MS = 300;
-const cache = new Map<string, Promise<ReferenceAnalysis>>();
+/** `cancelled`: the run's signal had aborted when it settled (its answer may be a killed tool's; never reused). */
+const cache = new Map<string, { run: Promise<ReferenceAnalysis>; cancelled: boolean }>();
 
 /**
  * Reads the reference with Yosys once (cached by content): ports, parameters, clock and resets.
- * Throws BadInputError when the reference has no module or cannot be read.
+ * Throws BadInputError when the reference has no module or cannot be read. `signal` kills its Yosys (and iverilog)
+ * processes; a shared run another caller cancelled is run again for a caller whose own signal has not aborted.
  */
 export function analyseReference(
   source: string,
   preferredTop: string | undefined,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<ReferenceAnalysis> {
   const top = preferredTop ?? findTop(source);
   if (!top) throw new BadInputError("the reference contains no module");
@@ -41,24 +44,53 @@ export function analyseReference(
   const key = createHash("sha256").update(top).update("\0").update(source).digest("hex").slice(0, 32);
   let entry = cache.get(key);
   if (!entry) {
-    entry = readInterface(source, top, timeoutMs).then((read) => ({ top, key, ...read }));
-    entry.catch(() => cache.delete(key));
+    const made = {
+      run: readInterface(source, top, timeoutMs, signal).then((read) => ({ top, key, ...read })),
+      cancelled: false,
+    };
+    const drop = () => cache.get(key) === made && cache.delete(key);
+    made.run.then(
+      () => {
+        made.cancelled = signal?.aborted === true;
+        if (made.cancelled) drop();
+      },
+      () => {
+        made.cancelled = signal?.aborted === true;
+        drop();
+      },
+    );
     if (cache.size >= ANALYSIS_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(key, entry);
+    cache.set(key, made);
+    entry = made;
   }
-  return entry;
+  // Registered after the handlers above, so `cancelled` is set by the time these run.
+  const shared = entry;
+  const again = () => shared.cancelled && !signal?.aborted;
+  return shared.run.then(
+    (r) => (again() ? analyseReference(source, preferredTop, timeoutMs, signal) : r),
+    (e: unknown) => {
+      if (again()) return analyseReference(source, preferredTop, timeoutMs, signal);
+      throw e;
+    },
+  );
 }
 
 async function readInterface(
   source: string,
   top: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<{ iface: DesignInterface; formalBlocked?: string; probes?: CoverageProbes }> {
-  const direct = await yosysInterface(source, top, timeoutMs, true);
+  const direct = await yosysInterface(source, top, timeoutMs, true, signal);
   if (direct.iface) return { iface: direct.iface, ...(direct.probes && { probes: direct.probes }) };
+  // Cancelled: no fallback run (translateToVerilog95 takes no signal).
+  if (signal?.aborted) throw new BadInputError(`yosys cannot read the reference: cancelled`);
   // SystemVerilog yosys lacks (packed-array ports, ...): read iverilog's Verilog-95 elaboration instead.
   const translated = await translateToVerilog95(source, timeoutMs);
-  const fallback = translated === undefined ? undefined : await yosysInterface(translated, top, timeoutMs, true);
+  const fallback =
+    translated === undefined || signal?.aborted
+      ? undefined
+      : await yosysInterface(translated, top, timeoutMs, true, signal);
   if (fallback?.iface) {
     return {
       iface: fallback.iface,
@@ -74,6 +106,7 @@ async function yosysInterface(
   top: string,
   timeoutMs: number,
   probe = false,
+  signal?: AbortSignal,
 ): Promise<{ iface?: DesignInterface; probes?: CoverageProbes; error: string; log: string }> {
   const started = performance.now();
   const yosys = await yosysBackend();
@@ -84,6 +117,7 @@ async function yosysInterface(
     commands: [...read, "opt_dff -nodffe", "write_json ref.json"],
     outputs: ["ref.json"],
     timeoutMs,
+    ...(signal && { signal }),
   });
   const json = ran.outputs["ref.json"];
   const error = ran.timedOut ? "timed out" : (ran.error ?? "failed");
@@ -98,12 +132,13 @@ async function yosysInterface(
   // of time, the coverage has no FSM figures and the interface stands.
   const left = timeoutMs - (performance.now() - started);
   if (plain.bits === 0 && plain.unobserved === 0) return { iface, probes: plain, error, log: "" };
-  if (left < FSM_MIN_MS) return { iface, probes: plain, error, log: "" };
+  if (left < FSM_MIN_MS || signal?.aborted) return { iface, probes: plain, error, log: "" };
   const fsm = await yosys.run({
     files,
     commands: [...read, "opt -nodffe -nosdff", "fsm -nomap -norecode", "write_json fsm.json"],
     outputs: ["fsm.json"],
     timeoutMs: left,
+    ...(signal && { signal }),
   });
   const fsmJson = fsm.ok ? fsm.outputs["fsm.json"] : undefined;
   const probes = fsmJson === undefined ? plain : withFsmProbes(plain, netlist, top, JSON.parse(fsmJson));

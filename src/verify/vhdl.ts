@@ -32,7 +32,7 @@ import {
 import { analyseReference } from "./analyze.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
-import { toolVersions, verify, verifyGroup } from "./verify.js";
+import { toolVersions, undecidedResult, verifyGroup } from "./verify.js";
 import {
   compareTraces,
   makeStimulus,
@@ -56,6 +56,17 @@ export interface AnyVerifyInput extends VerifyOptions {
   vhdlRoute?: "auto" | "native";
   /** Generic values for the VHDL sides' top entities (name -> VHDL literal: 8, true, '1', "0101"). */
   generics?: Record<string, string>;
+  /**
+   * Cancels the check: every tool process it started (GHDL, Yosys, iverilog, vvp) is killed, none is started after,
+   * and the answer is a `timeout` verdict per candidate, as for a cancelled Verilog check.
+   */
+  signal?: AbortSignal;
+}
+
+/** Thrown between steps once the check's signal has aborted: no further tool process is started. */
+class CheckCancelled extends Error {}
+function stopIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CheckCancelled("the check was cancelled");
 }
 
 /** The language a file name says (.vhd/.vhdl, .v/.sv/.vh/.svh), else undefined. */
@@ -99,7 +110,9 @@ async function prepareVhdl(
   top: string | undefined,
   options: ResolvedVerifyOptions,
   given: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Prepared> {
+  stopIfCancelled(signal);
   const who = role === "reference" ? "the reference" : "candidate";
   const refuse = (status: VerifyStatus, message: string, diagnostics: string[] = []): Prepared => {
     if (role === "reference" && status !== "unsupported")
@@ -134,10 +147,12 @@ async function prepareVhdl(
   const synth = await synthesizeVhdl(
     s.code,
     name,
-    { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb },
+    { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb, ...(signal && { signal }) },
     (verilog) => incompleteCases(verilog).length > 0,
     generics,
   );
+  // A killed GHDL says nothing about the design.
+  stopIfCancelled(signal);
   if (synth.kind === "timeout") return refuse("timeout", `GHDL did not analyse ${who} in time`);
   if (synth.kind !== "ok") {
     if (synth.kind === "analyse_error")
@@ -145,7 +160,8 @@ async function prepareVhdl(
     const unsupported = /unsupported|not supported|unhandled|not handled|not synthesizable/i.test(synth.log);
     // Legal VHDL that GHDL cannot synthesize (a loop with a dynamic bound, a wait in a process) can still be
     // simulated natively against a VHDL reference, when its port widths are known without a netlist.
-    const native = role === "candidate" && (await elaboratesNatively(s.code, name, options, generics));
+    const native = role === "candidate" && (await elaboratesNatively(s.code, name, options, generics, signal));
+    stopIfCancelled(signal);
     const iface = native ? interfaceFromEntity(entity) : undefined;
     if (native && iface)
       return {
@@ -197,14 +213,16 @@ async function prepareVhdl(
     return refuse("unsupported", `GHDL's netlist of ${who} does not pass the Verilog filter`);
   let iface: DesignInterface;
   try {
-    iface = (await analyseReference(filtered.code, entity.name, options.timeoutMs)).iface;
+    iface = (await analyseReference(filtered.code, entity.name, options.timeoutMs, signal)).iface;
   } catch (e) {
+    stopIfCancelled(signal);
     return refuse("unsupported", `Yosys cannot read GHDL's netlist of ${who}: ${(e as Error).message}`);
   }
   for (const p of entity.ports) {
     const q = iface.ports.find((x) => x.name === p.name);
     if (!q) return refuse("unsupported", `port ${p.name} of ${who} is missing from GHDL's netlist`);
   }
+  stopIfCancelled(signal);
   if (iface.unsupported) return refuse("unsupported", `${who}: ${iface.unsupported}`);
   const side: VhdlSide = {
     role,
@@ -244,12 +262,13 @@ async function elaboratesNatively(
   top: string,
   options: ResolvedVerifyOptions,
   generics: Record<string, string>,
+  signal?: AbortSignal,
 ): Promise<boolean> {
   return withTempDir("ghdl-elab", async (cwd) => {
     await writeFile(join(cwd, "design.vhd"), code);
-    const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
+    const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb, ...(signal && { signal }) };
     const a = await ghdlAnalyse(cwd, ["design.vhd"], "work", limits);
-    if (a.exitCode !== 0 || a.timedOut) return false;
+    if (a.exitCode !== 0 || a.timedOut || signal?.aborted) return false;
     const e = await ghdlElaborate(cwd, top, "work", limits, generics);
     return e.exitCode === 0 && !e.timedOut;
   });
@@ -279,7 +298,9 @@ const outputsOf = (iface: DesignInterface) => iface.ports.filter((p) => p.direct
 async function validate(
   side: VhdlSide,
   options: ResolvedVerifyOptions,
+  signal?: AbortSignal,
 ): Promise<TranslationCheck & { native?: TraceOutcome }> {
+  stopIfCancelled(signal);
   const started = performance.now();
   const base = { design: side.role, samples: 0 } as const;
   if (side.defect) return { ...base, status: "defect", durationMs: 0, reason: side.defect };
@@ -299,18 +320,28 @@ async function validate(
   );
   const stim = makeStimulus(side.iface, options.seed ^ 0x5a5a, count, options.exhaustiveBits, undriven);
   // Both at once; when the native run fails (a delta-cycle loop GHDL stops at once), the netlist run that may
-  // spin in iverilog until its limit is not worth waiting for.
+  // spin in iverilog until its limit is not worth waiting for. The check's cancellation stops both.
   const stop = new AbortController();
+  const cancel = () => stop.abort();
+  signal?.addEventListener("abort", cancel, { once: true });
   const limits = { timeoutMs: options.timeoutMs, memoryLimitMb: options.memoryLimitMb };
+  const nativeLimits = { ...limits, ...(signal && { signal }) };
   const [native, net] = await Promise.all([
-    traceVhdl(side.code, side.entity.name, side.entity.ports, widthsOf(side.iface), stim, limits, side.generics).then(
-      (o) => {
-        if (o.kind !== "ok") stop.abort();
-        return o;
-      },
-    ),
+    traceVhdl(
+      side.code,
+      side.entity.name,
+      side.entity.ports,
+      widthsOf(side.iface),
+      stim,
+      nativeLimits,
+      side.generics,
+    ).then((o) => {
+      if (o.kind !== "ok") stop.abort();
+      return o;
+    }),
     traceVerilog(side.netlist, side.entity.name, outputsOf(side.iface), stim, { ...limits, signal: stop.signal }),
-  ]);
+  ]).finally(() => signal?.removeEventListener("abort", cancel));
+  stopIfCancelled(signal);
   const durationMs = performance.now() - started;
   if (native.kind !== "ok")
     return { ...base, status: "error", durationMs, reason: `native simulation: ${traceError(native)}`, native };
@@ -342,17 +373,19 @@ async function validate(
 
 type Validated = TranslationCheck & { native?: TraceOutcome };
 const REFERENCE_CACHE_LIMIT = 256;
-const referenceCache = new Map<string, Promise<{ prep: Prepared; check?: Validated }>>();
+/** `cancelled`: the run's signal had aborted when it settled (its answer may be a killed tool's; never reused). */
+const referenceCache = new Map<string, { run: Promise<{ prep: Prepared; check?: Validated }>; cancelled: boolean }>();
 
 /**
  * A VHDL reference prepared and its translation validated once per content and options (an RL group, a benchmark
- * sample set and a reward service check the same reference many times). Failures and unfinished validations are
- * not kept.
+ * sample set and a reward service check the same reference many times). Failures, unfinished validations and
+ * cancelled runs are not kept; a shared run another caller cancelled is run again for a caller still waiting.
  */
 function referenceSide(
   reference: string,
   options: ResolvedVerifyOptions,
   given: Record<string, string>,
+  signal?: AbortSignal,
 ): Promise<{ prep: Prepared; check?: Validated }> {
   const key = createHash("sha256")
     .update(
@@ -370,18 +403,48 @@ function referenceSide(
     .digest("hex");
   let entry = referenceCache.get(key);
   if (!entry) {
-    entry = (async () => {
-      const prep = await prepareVhdl(reference, "reference", options.refTop, options, given);
+    const run = (async () => {
+      const prep = await prepareVhdl(reference, "reference", options.refTop, options, given, signal);
       if (prep.kind !== "ok") return { prep };
-      return { prep, check: await validate(prep.side, options) };
+      return { prep, check: await validate(prep.side, options, signal) };
     })();
-    const drop = () => referenceCache.delete(key);
-    entry.then((e) => e.check?.status === "error" && drop(), drop);
+    const made = { run, cancelled: false };
+    const drop = () => referenceCache.get(key) === made && referenceCache.delete(key);
+    run.then(
+      (e) => {
+        made.cancelled = signal?.aborted === true;
+        if (made.cancelled || e.check?.status === "error") drop();
+      },
+      () => {
+        made.cancelled = signal?.aborted === true;
+        drop();
+      },
+    );
     if (referenceCache.size >= REFERENCE_CACHE_LIMIT)
       referenceCache.delete(referenceCache.keys().next().value as string);
-    referenceCache.set(key, entry);
+    referenceCache.set(key, made);
+    entry = made;
   }
-  return entry;
+  // Registered after the handlers above, so `cancelled` is set by the time these run.
+  const shared = entry;
+  const again = () => shared.cancelled && !signal?.aborted;
+  return shared.run.then(
+    (r) => (again() ? referenceSide(reference, options, given, signal) : r),
+    (e: unknown) => {
+      if (again()) return referenceSide(reference, options, given, signal);
+      throw e;
+    },
+  );
+}
+
+/** The answer for every candidate of a cancelled check, as the Verilog engine gives one: a `timeout`. */
+function cancelledResult(
+  options: ResolvedVerifyOptions,
+  versions: VerifyResult["toolVersions"],
+  started: number,
+): VerifyResult {
+  const elapsed = round(performance.now() - started);
+  return undecidedResult(options, versions, "timeout", "the check was cancelled", "cancelled", elapsed);
 }
 
 /**
@@ -396,100 +459,116 @@ export async function verifyAny(input: AnyVerifyInput): Promise<VerifyResult> {
     candidateLanguage,
     vhdlRoute = "auto",
     generics = {},
+    signal,
     ...rest
   } = input;
   const given = checkGenerics(generics);
   if (typeof reference !== "string" || reference.trim() === "") throw new BadInputError("the reference is empty");
   const refLang = referenceLanguage ?? detectLanguage(reference);
   const candLang = candidateLanguage ?? detectLanguage(candidate);
-  if (refLang === "verilog" && candLang === "verilog") return verify({ reference, candidate, ...rest });
+  if (refLang === "verilog" && candLang === "verilog")
+    return (
+      await verifyGroup({ reference, candidates: [candidate], ...rest, ...(signal && { signal }) })
+    )[0] as VerifyResult;
   const options = resolveOptions(rest);
   const started = performance.now();
   const versions = { ...(await toolVersions()), ghdl: await ghdlVersion() };
-  const route: RouteReport = { reference: refLang, candidate: candLang, kind: "frontend", translations: [] };
+  try {
+    const result = await (async (): Promise<VerifyResult> => {
+      const route: RouteReport = { reference: refLang, candidate: candLang, kind: "frontend", translations: [] };
 
-  const refEntry = refLang === "vhdl" ? await referenceSide(reference, options, given) : undefined;
-  const refPrep = refEntry?.prep;
-  if (refPrep?.kind === "verdict") {
-    // Only `unsupported` comes back for a reference (the rest throw): nothing about the candidate can be judged.
-    return frontendResult(options, versions, started, route, refPrep.status, refPrep.message, refPrep.diagnostics);
-  }
-  const refSide = refPrep?.side;
-  const refTop = refSide?.entity.name ?? options.refTop;
-  let candTop = options.candTop;
-  if (
-    candLang === "vhdl" &&
-    candTop === undefined &&
-    refTop !== undefined &&
-    listEntities(candidate).some((e) => e.name.toLowerCase() === refTop.toLowerCase())
-  )
-    candTop = refTop;
-  const candPrep = candLang === "vhdl" ? await prepareVhdl(candidate, "candidate", candTop, options, given) : undefined;
-  if (candPrep?.kind === "verdict")
-    return frontendResult(
-      options,
-      versions,
-      started,
-      route,
-      candPrep.status,
-      candPrep.message,
-      candPrep.diagnostics,
-      refSide?.iface,
-    );
-  const candSide = candPrep?.kind === "ok" ? candPrep.side : undefined;
+      const refEntry = refLang === "vhdl" ? await referenceSide(reference, options, given, signal) : undefined;
+      const refPrep = refEntry?.prep;
+      if (refPrep?.kind === "verdict") {
+        // Only `unsupported` comes back for a reference (the rest throw): nothing about the candidate can be judged.
+        return frontendResult(options, versions, started, route, refPrep.status, refPrep.message, refPrep.diagnostics);
+      }
+      const refSide = refPrep?.side;
+      const refTop = refSide?.entity.name ?? options.refTop;
+      let candTop = options.candTop;
+      if (
+        candLang === "vhdl" &&
+        candTop === undefined &&
+        refTop !== undefined &&
+        listEntities(candidate).some((e) => e.name.toLowerCase() === refTop.toLowerCase())
+      )
+        candTop = refTop;
+      const candPrep =
+        candLang === "vhdl" ? await prepareVhdl(candidate, "candidate", candTop, options, given, signal) : undefined;
+      if (candPrep?.kind === "verdict")
+        return frontendResult(
+          options,
+          versions,
+          started,
+          route,
+          candPrep.status,
+          candPrep.message,
+          candPrep.diagnostics,
+          refSide?.iface,
+        );
+      const candSide = candPrep?.kind === "ok" ? candPrep.side : undefined;
 
-  if (vhdlRoute === "native") {
-    if (!refSide || !candSide) throw new BadInputError("--vhdl-route native needs VHDL on both sides");
-    route.kind = "native";
-    route.reason = "native route requested";
-    return nativeCheck(refSide, candSide, options, versions, started, route);
-  }
-  const checks = [
-    ...(refEntry?.check ? [refEntry.check] : []),
-    ...(candSide ? [await validate(candSide, options)] : []),
-  ];
-  route.translations = checks.map(({ native: _n, ...c }) => c);
-  const prepMs = performance.now() - started;
-  const refCheck = checks.find((c) => c.design === "reference");
-  if (refSide && refCheck?.status === "error" && refCheck.native?.kind !== "ok")
-    throw new BadInputError(`the reference does not simulate under GHDL: ${describeOutcome(refCheck.native)}`);
+      if (vhdlRoute === "native") {
+        if (!refSide || !candSide) throw new BadInputError("--vhdl-route native needs VHDL on both sides");
+        route.kind = "native";
+        route.reason = "native route requested";
+        return nativeCheck(refSide, candSide, options, versions, started, route, signal);
+      }
+      const checks = [
+        ...(refEntry?.check ? [refEntry.check] : []),
+        ...(candSide ? [await validate(candSide, options, signal)] : []),
+      ];
+      route.translations = checks.map(({ native: _n, ...c }) => c);
+      const prepMs = performance.now() - started;
+      const refCheck = checks.find((c) => c.design === "reference");
+      if (refSide && refCheck?.status === "error" && refCheck.native?.kind !== "ok")
+        throw new BadInputError(`the reference does not simulate under GHDL: ${describeOutcome(refCheck.native)}`);
 
-  if (checks.every((c) => c.status === "validated")) {
-    route.kind = "translated";
-    const result = await verify({
-      ...rest,
-      reference: refSide?.netlist ?? reference,
-      candidate: candSide?.netlist ?? candidate,
-      ...(refTop !== undefined && { refTop }),
-      ...(candSide && { candTop: candSide.entity.name }),
-      ...(!candSide && candTop !== undefined && { candTop }),
-      timeoutMs: Math.max(options.timeoutMs - Math.round(prepMs), 1000),
-    });
-    result.toolVersions = { ...result.toolVersions, ghdl: versions.ghdl };
-    result.route = route;
-    result.timings.frontendMs = round(result.timings.frontendMs + prepMs);
-    result.timings.totalMs = round(performance.now() - started);
-    return result;
+      if (checks.every((c) => c.status === "validated")) {
+        route.kind = "translated";
+        stopIfCancelled(signal);
+        const [result] = (await verifyGroup({
+          ...rest,
+          reference: refSide?.netlist ?? reference,
+          candidates: [candSide?.netlist ?? candidate],
+          ...(refTop !== undefined && { refTop }),
+          ...(candSide && { candTop: candSide.entity.name }),
+          ...(!candSide && candTop !== undefined && { candTop }),
+          timeoutMs: Math.max(options.timeoutMs - Math.round(prepMs), 1000),
+          ...(signal && { signal }),
+        })) as [VerifyResult];
+        result.toolVersions = { ...result.toolVersions, ghdl: versions.ghdl };
+        result.route = route;
+        result.timings.frontendMs = round(result.timings.frontendMs + prepMs);
+        result.timings.totalMs = round(performance.now() - started);
+        return result;
+      }
+      const why = checks
+        .filter((c) => c.status !== "validated")
+        .map((c) => `${c.design}: ${c.reason ?? c.status}`)
+        .join("; ");
+      route.reason = `translation not trusted (${why})`;
+      if (refSide && candSide) {
+        route.kind = "native";
+        return nativeCheck(refSide, candSide, options, versions, started, route, signal);
+      }
+      return frontendResult(
+        options,
+        versions,
+        started,
+        route,
+        "unsupported",
+        `a mixed VHDL/Verilog check needs a validated GHDL translation of the VHDL design: ${why}`,
+        [],
+        refSide?.iface,
+      );
+    })();
+    // Once cancelled, a verdict may rest on a killed tool's output: it is not given.
+    return signal?.aborted ? cancelledResult(options, versions, started) : result;
+  } catch (e) {
+    if (signal?.aborted) return cancelledResult(options, versions, started);
+    throw e;
   }
-  const why = checks
-    .filter((c) => c.status !== "validated")
-    .map((c) => `${c.design}: ${c.reason ?? c.status}`)
-    .join("; ");
-  route.reason = `translation not trusted (${why})`;
-  if (refSide && candSide) {
-    route.kind = "native";
-    return nativeCheck(refSide, candSide, options, versions, started, route);
-  }
-  return frontendResult(
-    options,
-    versions,
-    started,
-    route,
-    "unsupported",
-    `a mixed VHDL/Verilog check needs a validated GHDL translation of the VHDL design: ${why}`,
-    [],
-    refSide?.iface,
-  );
 }
 
 function describeOutcome(o: TraceOutcome | undefined): string {
@@ -508,7 +587,9 @@ async function nativeCheck(
   versions: VerifyResult["toolVersions"],
   started: number,
   route: RouteReport,
+  signal?: AbortSignal,
 ): Promise<VerifyResult> {
+  stopIfCancelled(signal);
   const frontendMs = performance.now() - started;
   const diff = compareInterfaces(ref.iface.ports, cand.iface.ports);
   if (diff)
@@ -517,13 +598,14 @@ async function nativeCheck(
   const stim = makeStimulus(ref.iface, options.seed, count, options.exhaustiveBits);
   // The check's limit holds for the whole check: the native runs get what the front end left.
   const left = Math.max(options.timeoutMs - (performance.now() - started), 500);
-  const limits = { timeoutMs: left, memoryLimitMb: options.memoryLimitMb };
+  const limits = { timeoutMs: left, memoryLimitMb: options.memoryLimitMb, ...(signal && { signal }) };
   const simStart = performance.now();
   const [r, c] = await Promise.all([
     traceVhdl(ref.code, ref.entity.name, ref.entity.ports, widthsOf(ref.iface), stim, limits, ref.generics),
     traceVhdl(cand.code, cand.entity.name, cand.entity.ports, widthsOf(cand.iface), stim, limits, cand.generics),
   ]);
   const simMs = performance.now() - simStart;
+  stopIfCancelled(signal);
   if (r.kind !== "ok") throw new BadInputError(`the reference does not simulate under GHDL: ${describeOutcome(r)}`);
   const sim: SimReport = {
     status: "skipped",
@@ -668,13 +750,9 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export type { TraceStimulus };
 
+/** `signal` (see {@link AnyVerifyInput}) reaches every step: GHDL, the Yosys reads, the traces and the Verilog engine. */
 export interface AnyVerifyGroupInput extends Omit<AnyVerifyInput, "candidate"> {
   candidates: string[];
-  /**
-   * Cancels the check: the Verilog group checks' tool processes are killed. The VHDL preparation steps (GHDL
-   * synthesis, translation checks, native traces) run to their own time limits.
-   */
-  signal?: AbortSignal;
 }
 
 /**
@@ -694,83 +772,102 @@ export async function verifyGroupAny(input: AnyVerifyGroupInput): Promise<Verify
   const started = performance.now();
   const options = resolveOptions(verilogOptions);
   const given = checkGenerics(generics);
-  const limit = pLimit(Math.max(availableParallelism(), 1));
-  const single = (i: number) =>
-    limit(() => verifyAny({ ...rest, candidate: candidates[i] as string, candidateLanguage: langs[i] as HdlLanguage }));
+  const versions = { ...(await toolVersions()), ghdl: await ghdlVersion() };
+  try {
+    const results = await groupAny();
+    // Once cancelled, a verdict may rest on a killed tool's output: none is given.
+    return signal?.aborted ? candidates.map(() => cancelledResult(options, versions, started)) : results;
+  } catch (e) {
+    if (signal?.aborted) return candidates.map(() => cancelledResult(options, versions, started));
+    throw e;
+  }
 
-  // The reference's trusted Verilog form; without one (or for the native route) every candidate goes alone.
-  const ref = refLang === "vhdl" ? await referenceSide(rest.reference, options, given) : undefined;
-  const refSide = ref?.prep.kind === "ok" ? ref.prep.side : undefined;
-  const refVerilog =
-    refLang === "verilog" ? rest.reference : ref?.check?.status === "validated" ? refSide?.netlist : undefined;
-  const refTop = refSide?.entity.name ?? options.refTop;
-  if (refVerilog === undefined || vhdlRoute === "native") return dedupe(candidates, langs, (i) => single(i));
+  async function groupAny(): Promise<VerifyResult[]> {
+    const limit = pLimit(Math.max(availableParallelism(), 1));
+    const single = (i: number) =>
+      limit(() =>
+        verifyAny({
+          ...rest,
+          candidate: candidates[i] as string,
+          candidateLanguage: langs[i] as HdlLanguage,
+          ...(signal && { signal }),
+        }),
+      );
 
-  // Each distinct candidate: its Verilog form and translation check, or undefined (then it goes alone).
-  type Form = { verilog: string; top?: string; check?: Validated };
-  const forms = new Map<string, Promise<Form | undefined>>();
-  const formOf = (i: number): Promise<Form | undefined> => {
-    const key = `${langs[i]}\u0000${normaliseVhdl(candidates[i] as string)}`;
-    let f = forms.get(key);
-    if (!f) {
-      const candidate = candidates[i] as string;
-      f =
-        langs[i] === "verilog"
-          ? Promise.resolve({ verilog: candidate })
-          : limit(async () => {
-              const top =
-                options.candTop ??
-                listEntities(candidate).find((e) => e.name.toLowerCase() === refTop?.toLowerCase())?.name;
-              const prep = await prepareVhdl(candidate, "candidate", top, options, given);
-              if (prep.kind !== "ok" || prep.side.netlist === undefined) return undefined;
-              const check = await validate(prep.side, options);
-              return check.status === "validated"
-                ? { verilog: prep.side.netlist, top: prep.side.entity.name, check }
-                : undefined;
-            });
-      forms.set(key, f);
+    // The reference's trusted Verilog form; without one (or for the native route) every candidate goes alone.
+    const ref = refLang === "vhdl" ? await referenceSide(rest.reference, options, given, signal) : undefined;
+    const refSide = ref?.prep.kind === "ok" ? ref.prep.side : undefined;
+    const refVerilog =
+      refLang === "verilog" ? rest.reference : ref?.check?.status === "validated" ? refSide?.netlist : undefined;
+    const refTop = refSide?.entity.name ?? options.refTop;
+    if (refVerilog === undefined || vhdlRoute === "native") return dedupe(candidates, langs, (i) => single(i));
+
+    // Each distinct candidate: its Verilog form and translation check, or undefined (then it goes alone).
+    type Form = { verilog: string; top?: string; check?: Validated };
+    const forms = new Map<string, Promise<Form | undefined>>();
+    const formOf = (i: number): Promise<Form | undefined> => {
+      const key = `${langs[i]}\u0000${normaliseVhdl(candidates[i] as string)}`;
+      let f = forms.get(key);
+      if (!f) {
+        const candidate = candidates[i] as string;
+        f =
+          langs[i] === "verilog"
+            ? Promise.resolve({ verilog: candidate })
+            : limit(async () => {
+                const top =
+                  options.candTop ??
+                  listEntities(candidate).find((e) => e.name.toLowerCase() === refTop?.toLowerCase())?.name;
+                const prep = await prepareVhdl(candidate, "candidate", top, options, given, signal);
+                if (prep.kind !== "ok" || prep.side.netlist === undefined) return undefined;
+                const check = await validate(prep.side, options, signal);
+                return check.status === "validated"
+                  ? { verilog: prep.side.netlist, top: prep.side.entity.name, check }
+                  : undefined;
+              });
+        forms.set(key, f);
+      }
+      return f;
+    };
+    const all = await Promise.all(candidates.map((_, i) => formOf(i)));
+    stopIfCancelled(signal);
+    const grouped = all.flatMap((f, i) => (f ? [i] : []));
+    // verifyGroup takes one candTop: one group check per top name (in practice one: the problem's module name).
+    const byTop = new Map<string | undefined, number[]>();
+    for (const i of grouped) {
+      const top = all[i]?.top ?? options.candTop;
+      byTop.set(top, [...(byTop.get(top) ?? []), i]);
     }
-    return f;
-  };
-  const all = await Promise.all(candidates.map((_, i) => formOf(i)));
-  const grouped = all.flatMap((f, i) => (f ? [i] : []));
-  // verifyGroup takes one candTop: one group check per top name (in practice one: the problem's module name).
-  const byTop = new Map<string | undefined, number[]>();
-  for (const i of grouped) {
-    const top = all[i]?.top ?? options.candTop;
-    byTop.set(top, [...(byTop.get(top) ?? []), i]);
-  }
-  const results = new Map<number, VerifyResult>();
-  const prepMs = performance.now() - started;
-  const versions = byTop.size > 0 ? await ghdlVersion() : undefined;
-  for (const [candTop, together] of byTop) {
-    const verdicts = await verifyGroup({
-      ...verilogOptions,
-      reference: refVerilog,
-      ...(refTop !== undefined && { refTop }),
-      ...(candTop !== undefined && { candTop }),
-      candidates: together.map((i) => all[i]?.verilog as string),
-      ...(signal && { signal }),
-    });
-    together.forEach((i, k) => {
-      const r = verdicts[k] as VerifyResult;
-      const check = all[i]?.check;
-      r.toolVersions = { ...r.toolVersions, ghdl: versions ?? null };
-      r.route = {
-        reference: refLang,
-        candidate: langs[i] as HdlLanguage,
-        kind: "translated",
-        translations: [...(ref?.check ? [strip(ref.check)] : []), ...(check ? [strip(check)] : [])],
-      };
-      r.timings.frontendMs = round(r.timings.frontendMs + prepMs);
-      r.timings.totalMs = round(r.timings.totalMs + prepMs);
-      results.set(i, r);
+    const results = new Map<number, VerifyResult>();
+    const prepMs = performance.now() - started;
+    for (const [candTop, together] of byTop) {
+      const verdicts = await verifyGroup({
+        ...verilogOptions,
+        reference: refVerilog,
+        ...(refTop !== undefined && { refTop }),
+        ...(candTop !== undefined && { candTop }),
+        candidates: together.map((i) => all[i]?.verilog as string),
+        ...(signal && { signal }),
+      });
+      together.forEach((i, k) => {
+        const r = verdicts[k] as VerifyResult;
+        const check = all[i]?.check;
+        r.toolVersions = { ...r.toolVersions, ghdl: versions.ghdl };
+        r.route = {
+          reference: refLang,
+          candidate: langs[i] as HdlLanguage,
+          kind: "translated",
+          translations: [...(ref?.check ? [strip(ref.check)] : []), ...(check ? [strip(check)] : [])],
+        };
+        r.timings.frontendMs = round(r.timings.frontendMs + prepMs);
+        r.timings.totalMs = round(r.timings.totalMs + prepMs);
+        results.set(i, r);
+      });
+    }
+    return dedupe(candidates, langs, (i) => {
+      const r = results.get(i);
+      return r ? Promise.resolve(r) : single(i);
     });
   }
-  return dedupe(candidates, langs, (i) => {
-    const r = results.get(i);
-    return r ? Promise.resolve(r) : single(i);
-  });
 }
 
 function strip(c: Validated): TranslationCheck {

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { VerifyResult } from "../../src/contracts/index.js";
+import { ghdlVersion } from "../../src/tools/ghdl.js";
 import { liveProcessCount } from "../../src/tools/process.js";
-import { verifyAny, verifyGroupAny } from "../../src/verify/index.js";
+import { toolVersions, verifyAny, verifyGroupAny } from "../../src/verify/index.js";
 
 // Real GHDL, iverilog and Yosys on fixtures of ours (test/vhdl/fixtures): exact statuses, failing signals, routes.
 const FIX = join(import.meta.dirname, "fixtures");
@@ -147,6 +148,68 @@ describe("groups (benchmark samples, RL groups)", () => {
       expect(group[i]?.signals.map((s) => s.ok)).toEqual(alone.signals.map((s) => s.ok));
     }
   });
+});
+
+// A reference GHDL takes minutes to synthesize (it evaluates the constant's loop): a check of it is still preparing
+// the reference when the test cancels it.
+const SPIN_REF = AND(`  y <= (a and b) when K >= 0 else '0';`).replace(
+  "architecture rtl of and2 is\n",
+  `architecture rtl of and2 is
+  function spin return integer is
+    variable x : integer := 0;
+  begin
+    for i in 0 to 400000000 loop
+      x := (x + i) mod 7;
+    end loop;
+    return x;
+  end function;
+  constant K : integer := spin;
+`,
+);
+
+/** Runs `run(signal)`, aborts it once a tool process of it is running, and says how it ended. */
+async function cancelMidway<T>(run: (signal: AbortSignal) => Promise<T>) {
+  // The version probes run once per process: out of the way, the first process of the check is GHDL's.
+  await toolVersions();
+  await ghdlVersion();
+  const cancel = new AbortController();
+  const pending = run(cancel.signal);
+  const began = performance.now();
+  while (liveProcessCount() === 0 && performance.now() - began < 30_000) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 1000));
+  const liveAtAbort = liveProcessCount();
+  cancel.abort();
+  const aborted = performance.now();
+  const result = await pending;
+  return { result, liveAtAbort, settleMs: performance.now() - aborted, liveAfter: liveProcessCount() };
+}
+
+describe("cancellation", () => {
+  it("kills the VHDL preparation of a cancelled group or single check: it answers timeout at once, no process left", async () => {
+    const options = { timeoutMs: 60_000 };
+    const group = await cancelMidway((signal) =>
+      verifyGroupAny({
+        reference: SPIN_REF,
+        candidates: [AND("  y <= a and b;"), AND("  y <= a or b;")],
+        ...options,
+        signal,
+      }),
+    );
+    // GHDL was synthesizing the reference when the abort came; it was killed, nothing was started after it.
+    expect(group.liveAtAbort).toBeGreaterThan(0);
+    expect(group.settleMs).toBeLessThan(3000);
+    expect(group.liveAfter).toBe(0);
+    expect(group.result.map((r) => r.status)).toEqual(["timeout", "timeout"]);
+    expect(group.result[0]?.message).toMatch(/cancelled/);
+
+    const single = await cancelMidway((signal) =>
+      verifyAny({ reference: SPIN_REF, candidate: AND("  y <= a and b;"), ...options, signal }),
+    );
+    expect(single.liveAtAbort).toBeGreaterThan(0);
+    expect(single.settleMs).toBeLessThan(3000);
+    expect(single.liveAfter).toBe(0);
+    expect(single.result.status).toBe("timeout");
+  }, 180_000);
 });
 
 describe("mixed VHDL and Verilog", () => {
