@@ -56,7 +56,7 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
       : undefined;
   const work = (async () => {
     const versions = await toolVersions();
-    const ref = await analyseReference(reference, options.refTop, options.timeoutMs);
+    const ref = await analyseReference(reference, options.refTop, options.timeoutMs, controller.signal);
     if (options.assume !== undefined)
       await checkAssumption(options.assume, ref.iface, Math.min(options.timeoutMs, FRONTEND_LIMIT_MS));
     const frontendStarted = performance.now();
@@ -87,6 +87,21 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
       return [deadlineResult(options, versions, performance.now() - started)];
     }
     return first.slotOf.map((slot) => structuredClone(first.verdicts[slot] as VerifyResult));
+  } catch (error) {
+    // Cancelled by the caller: a killed tool's failure (the reference "cannot be read") is no answer; the check
+    // answers timeout for every candidate, as a cancel during the candidates' own phases does.
+    if (!signal?.aborted) throw error;
+    const versions = await toolVersions();
+    const message = "the check was cancelled";
+    const result = undecidedResult(
+      options,
+      versions,
+      "timeout",
+      message,
+      "cancelled",
+      round(performance.now() - started),
+    );
+    return candidates.map(() => structuredClone(result));
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", abort);
