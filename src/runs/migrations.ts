@@ -4,9 +4,10 @@ import { BadInputError } from "../core/errors.js";
 /**
  * Schema migrations of the run tables, applied in order, each once, in its own transaction. Append; never edit a
  * shipped one (a database in the field is at some version and replays only what follows it). The training and
- * search tables in the same file keep their own versions (src/train/store.ts, src/search/store.ts).
+ * search tables in the same file keep their own versions (src/train/store.ts, src/search/store.ts); their runs are
+ * rows of `runs`, so those stores open the file through openRunDatabase and migrate after these.
  */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -76,41 +77,56 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
 /** The newest migration this rtlgym knows. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
-/** The version a database is at (0: new). */
-export function currentVersion(db: Database.Database): number {
-  const row = db.prepare("SELECT max(version) AS v FROM schema_version").get() as { v: number | null };
+/** A schema step: SQL, or code when the step computes values (new ids) SQL cannot. */
+export type Migration = { version: number } & ({ sql: string } | { up: (db: Database.Database) => void });
+
+/** The version a database is at (0: new), by its version table (`schema_version` for the run tables). */
+export function currentVersion(db: Database.Database, table = "schema_version"): number {
+  const row = db.prepare(`SELECT max(version) AS v FROM ${table}`).get() as { v: number | null };
   return row.v ?? 0;
 }
 
-/**
- * Brings the run tables up to SCHEMA_VERSION. Foreign keys are switched off meanwhile (a table rebuild must not
- * cascade; the pragma is a no-op inside a transaction, hence here) and every migration checks them before it
- * commits; the caller's setting is restored after.
- */
+/** Brings the run tables up to SCHEMA_VERSION (see migrateTables). */
 export function migrate(db: Database.Database, file: string): void {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
-  const current = currentVersion(db);
-  if (current > SCHEMA_VERSION)
+  migrateTables(db, file, { table: "schema_version", what: "the rtlgym database", migrations: MIGRATIONS });
+}
+
+/**
+ * Applies the `migrations` a database has not seen, by the versions recorded in `table`, each once, in its own
+ * transaction. Foreign keys are switched off meanwhile (a table rebuild must not cascade; the pragma is a no-op inside
+ * a transaction, hence here) and every migration checks them before it commits; the caller's setting is restored
+ * after. The run tables use it, and so do the search and training tables of the same file (their own version tables).
+ */
+export function migrateTables(
+  db: Database.Database,
+  file: string,
+  set: { table: string; what: string; migrations: readonly Migration[] },
+): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${set.table} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const latest = set.migrations.at(-1)?.version ?? 0;
+  const current = currentVersion(db, set.table);
+  if (current > latest)
     throw new BadInputError(
-      `the rtlgym database ${file} has schema version ${current}, newer than this rtlgym understands (${SCHEMA_VERSION})`,
+      `${set.what} ${file} has schema version ${current}, newer than this rtlgym understands (${latest})`,
       { path: file, version: current },
     );
-  if (current === SCHEMA_VERSION) return;
+  if (current === latest) return;
   const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
   db.pragma("foreign_keys = OFF");
   try {
-    for (const m of MIGRATIONS) {
+    for (const m of set.migrations) {
       // IMMEDIATE takes the write lock first, so two processes opening an old database do not both migrate.
       db.transaction(() => {
-        if (currentVersion(db) >= m.version) return;
-        db.exec(m.sql);
+        if (currentVersion(db, set.table) >= m.version) return;
+        if ("sql" in m) db.exec(m.sql);
+        else m.up(db);
         const broken = db.pragma("foreign_key_check") as unknown[];
         if (broken.length > 0)
           throw new BadInputError(
-            `migrating ${file} to schema version ${m.version} left ${broken.length} broken references; nothing was changed`,
+            `migrating ${set.what} ${file} to schema version ${m.version} left ${broken.length} broken references; nothing was changed`,
             { path: file, version: m.version },
           );
-        db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)").run(
+        db.prepare(`INSERT INTO ${set.table} (version, applied_at) VALUES (?, ?)`).run(
           m.version,
           new Date().toISOString(),
         );

@@ -4,13 +4,13 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 
 /**
- * The kinds the bench writes today. Kinds are open-ended (training, data and search runs will share the table), so
- * the database accepts any short lowercase name; these are the ones with a known meaning.
+ * The kinds the bench writes. Kinds are open-ended (search runs are `search`, training runs `train-<recipe>`, e.g.
+ * `train-sft`), so the database accepts any short lowercase name; these are the ones whose summary is a BenchSummary.
  */
 export const BENCH_RUN_KINDS = ["run", "eval", "audit"] as const;
 export type BenchRunKind = (typeof BENCH_RUN_KINDS)[number];
 
-/** A run kind: a bench kind, or any other lowercase name (`train`, `search`, `data-ingest`, ...). */
+/** A run kind: a bench kind, or any other lowercase name (`search`, `train-sft`, `data-ingest`, ...). */
 export const RunKind = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, "a run kind is 1-32 characters: a lowercase letter, then [a-z0-9_-]");

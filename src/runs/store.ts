@@ -5,7 +5,16 @@ import { z } from "zod";
 import { BenchSummary, SampleScore } from "../contracts/index.js";
 import { BadInputError, RtlgymError } from "../core/errors.js";
 import { currentVersion, migrate } from "./migrations.js";
-import { canonicalJson, defaultStorePath, newRunId, type PromptJson, RunKind, RunParams, RunStatus } from "./schema.js";
+import {
+  BENCH_RUN_KINDS,
+  canonicalJson,
+  defaultStorePath,
+  newRunId,
+  type PromptJson,
+  RunKind,
+  RunParams,
+  RunStatus,
+} from "./schema.js";
 
 // The queries over the run tables; their types and schema live in schema.ts and migrations.ts.
 
@@ -21,7 +30,13 @@ export interface RunRecord {
   status: RunStatus;
   createdAt: string;
   finishedAt: string | null;
+  /**
+   * The bench summary: validated for the bench kinds (run, eval, audit); for other kinds (search, train-*) only when
+   * their stored summary has that shape, else null (their own summary is in summaryJson).
+   */
   summary: BenchSummary | null;
+  /** The stored summary as JSON, whatever the kind. */
+  summaryJson: Record<string, unknown> | null;
 }
 
 export interface NewRun {
@@ -135,11 +150,12 @@ interface SampleRow {
 }
 
 /**
- * Opens (creating when needed) the run database at `path` (default: defaultStorePath()) and brings its schema up
- * to date. WAL journal with synchronous=FULL: a write is on disk when the call returns, so a killed run loses nothing
- * it recorded, and readers (`bench list`, the server) never block the writer.
+ * Opens (creating when needed) the rtlgym database at `path` and brings the run tables up to date: what openStore
+ * and the stores keeping their details in tables of the same file (search, training) open it with, so their
+ * migrations can rely on `runs` existing. WAL journal with synchronous=FULL: a write is on disk when the call returns,
+ * so a killed run loses nothing it recorded, and readers (`bench list`, the server) never block the writer.
  */
-export function openStore(path: string = defaultStorePath()): Store {
+export function openRunDatabase(path: string = defaultStorePath()): { db: Database.Database; file: string } {
   const file = path === ":memory:" ? path : resolve(path);
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   let db: Database.Database | undefined;
@@ -162,8 +178,16 @@ export function openStore(path: string = defaultStorePath()): Store {
       },
     );
   }
+  return { db, file };
+}
+
+/** Opens (creating when needed) the run database at `path` (default: defaultStorePath()); see openRunDatabase. */
+export function openStore(path: string = defaultStorePath()): Store {
+  const { db, file } = openRunDatabase(path);
   return new SqliteStore(db, file);
 }
+
+const BENCH_KINDS: ReadonlySet<string> = new Set(BENCH_RUN_KINDS);
 
 function parseColumn<T>(schema: z.ZodType<T>, text: string, where: Record<string, unknown>): T {
   let value: unknown;
@@ -439,9 +463,20 @@ class SqliteStore implements Store {
       status: parseColumn(RunStatus, JSON.stringify(row.status), { ...where, column: "runs.status" }),
       createdAt: row.created_at,
       finishedAt: row.finished_at,
-      summary:
-        row.summary === null ? null : parseColumn(BenchSummary, row.summary, { ...where, column: "runs.summary" }),
+      ...this.#summaries(row),
     };
+  }
+
+  #summaries(row: RunRow): Pick<RunRecord, "summary" | "summaryJson"> {
+    if (row.summary === null) return { summary: null, summaryJson: null };
+    const where = { runId: row.id, column: "runs.summary" };
+    const json = parseColumn(z.record(z.string(), z.unknown()), row.summary, where);
+    // Other kinds keep summaries of their own shape (a search's strategies, a training run's losses).
+    if (!BENCH_KINDS.has(row.kind)) {
+      const bench = BenchSummary.safeParse(json);
+      return { summary: bench.success ? bench.data : null, summaryJson: json };
+    }
+    return { summary: parseColumn(BenchSummary, row.summary, where), summaryJson: json };
   }
 
   #toSample(row: SampleRow): StoredSample {

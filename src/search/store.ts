@@ -1,16 +1,23 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import Database from "better-sqlite3";
-import { BadInputError, RtlgymError } from "../core/errors.js";
-import { defaultStorePath, newRunId } from "../runs/index.js";
+import {
+  canonicalJson,
+  defaultStorePath,
+  type Migration,
+  migrateTables,
+  newRunId,
+  openRunDatabase,
+} from "../runs/index.js";
 import type { Spent } from "./budget.js";
 import type { SearchNode } from "./tree.js";
 
+/** The `runs.kind` of a search run. */
+export const SEARCH_RUN_KIND = "search";
+
 /**
- * Search runs live in the same SQLite file as bench and training runs, in their own tables with their own schema
- * version table (search_schema_version), so the bench migrations and these never collide.
+ * A search run is a row of `runs` (kind `search`, in the same SQLite file as bench and training runs); its problems
+ * and nodes are in its own tables, keyed by runs.id, with their own schema version table (search_schema_version), so
+ * the run migrations and these never collide. The run migrations run first (openRunDatabase).
  */
-export const SEARCH_MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const SEARCH_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -61,6 +68,58 @@ export const SEARCH_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Search runs move into `runs` (kind 'search'; the columns map 1:1). SQLite cannot alter a foreign key, so the
+    // problem and node tables are rebuilt to reference runs (id) (foreign keys are off meanwhile, see migrateTables),
+    // then search_runs is dropped.
+    version: 2,
+    sql: `
+      INSERT INTO runs (id, suite, suite_revision, model, endpoint, kind, params, status, created_at, finished_at,
+                        summary)
+        SELECT id, suite, suite_revision, model, endpoint, 'search', params, status, created_at, finished_at, summary
+        FROM search_runs ORDER BY rowid;
+      CREATE TABLE search_problems_v2 (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        strategy TEXT NOT NULL,
+        problem TEXT NOT NULL,
+        pass REAL NOT NULL,
+        status TEXT NOT NULL,
+        chosen INTEGER,
+        code TEXT,
+        spent TEXT NOT NULL CHECK (json_valid(spent)),
+        wall_ms REAL NOT NULL,
+        detail TEXT NOT NULL CHECK (json_valid(detail)),
+        PRIMARY KEY (run_id, strategy, problem)
+      ) WITHOUT ROWID;
+      INSERT INTO search_problems_v2 SELECT * FROM search_problems;
+      CREATE TABLE search_nodes_v2 (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        strategy TEXT NOT NULL,
+        problem TEXT NOT NULL,
+        node INTEGER NOT NULL,
+        parent INTEGER,
+        depth INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        step TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        terminal INTEGER NOT NULL,
+        finish TEXT,
+        score REAL,
+        visits INTEGER NOT NULL,
+        value_sum REAL NOT NULL,
+        tokens REAL NOT NULL,
+        duplicates INTEGER NOT NULL,
+        info TEXT NOT NULL CHECK (json_valid(info)),
+        PRIMARY KEY (run_id, strategy, problem, node)
+      ) WITHOUT ROWID;
+      INSERT INTO search_nodes_v2 SELECT * FROM search_nodes;
+      DROP TABLE search_problems;
+      DROP TABLE search_nodes;
+      DROP TABLE search_runs;
+      ALTER TABLE search_problems_v2 RENAME TO search_problems;
+      ALTER TABLE search_nodes_v2 RENAME TO search_nodes;
+    `,
+  },
 ];
 
 export interface SearchRunRecord {
@@ -70,7 +129,7 @@ export interface SearchRunRecord {
   model: string;
   endpoint: string;
   params: Record<string, unknown>;
-  status: "running" | "done" | "failed";
+  status: "running" | "done" | "failed" | "cancelled";
   createdAt: string;
   finishedAt: string | null;
   summary: Record<string, unknown> | null;
@@ -106,28 +165,6 @@ export interface SearchStore {
   close(): void;
 }
 
-function migrate(db: Database.Database, file: string): void {
-  db.exec("CREATE TABLE IF NOT EXISTS search_schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
-  const current = () =>
-    (db.prepare("SELECT max(version) AS v FROM search_schema_version").get() as { v: number | null }).v ?? 0;
-  const latest = SEARCH_MIGRATIONS.at(-1)?.version ?? 0;
-  if (current() > latest) {
-    throw new BadInputError(
-      `the search tables of ${file} have schema version ${current()}, newer than this rtlgym understands (${latest})`,
-    );
-  }
-  for (const m of SEARCH_MIGRATIONS) {
-    db.transaction(() => {
-      if (current() >= m.version) return;
-      db.exec(m.sql);
-      db.prepare("INSERT INTO search_schema_version (version, applied_at) VALUES (?, ?)").run(
-        m.version,
-        new Date().toISOString(),
-      );
-    }).immediate();
-  }
-}
-
 interface RunRow {
   id: string;
   suite: string;
@@ -156,20 +193,16 @@ const runOf = (r: RunRow): SearchRunRecord => ({
 
 /** Opens the search tables in the rtlgym database (default `$RTLGYM_HOME/rtlgym.db`), creating them when needed. */
 export function openSearchStore(path: string = defaultStorePath()): SearchStore {
-  const file = path === ":memory:" ? path : resolve(path);
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  let db: Database.Database;
+  const { db, file } = openRunDatabase(path);
   try {
-    db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
-    migrate(db, file);
-  } catch (err) {
-    if (err instanceof RtlgymError) throw err;
-    throw new RtlgymError("BAD_INPUT", `cannot open the rtlgym database ${file}: ${(err as Error).message}`, {
-      path: file,
+    migrateTables(db, file, {
+      table: "search_schema_version",
+      what: "the search tables of",
+      migrations: SEARCH_MIGRATIONS,
     });
+  } catch (err) {
+    db.close();
+    throw err;
   }
   const insertNode = db.prepare(`INSERT OR REPLACE INTO search_nodes
     (run_id, strategy, problem, node, parent, depth, kind, step, prefix, terminal, finish, score, visits, value_sum,
@@ -184,35 +217,41 @@ export function openSearchStore(path: string = defaultStorePath()): SearchStore 
     createRun(run) {
       const id = newRunId();
       db.prepare(
-        `INSERT INTO search_runs (id, suite, suite_revision, model, endpoint, params, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+        `INSERT INTO runs (id, suite, suite_revision, model, endpoint, kind, params, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
       ).run(
         id,
         run.suite,
         run.suiteRevision,
         run.model,
         run.endpoint,
-        JSON.stringify(run.params),
+        SEARCH_RUN_KIND,
+        canonicalJson(run.params),
         new Date().toISOString(),
       );
       return id;
     },
     finishRun(id, status, summary) {
-      db.prepare("UPDATE search_runs SET status = ?, finished_at = ?, summary = ? WHERE id = ?").run(
+      db.prepare("UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE id = ? AND kind = ?").run(
         status,
         new Date().toISOString(),
         summary === null ? null : JSON.stringify(summary),
         id,
+        SEARCH_RUN_KIND,
       );
     },
     getRun(id) {
-      const row = db.prepare("SELECT * FROM search_runs WHERE id = ?").get(id) as RunRow | undefined;
+      const row = db.prepare("SELECT * FROM runs WHERE id = ? AND kind = ?").get(id, SEARCH_RUN_KIND) as
+        | RunRow
+        | undefined;
       return row && runOf(row);
     },
     listRuns(limit = 20) {
-      return (db.prepare("SELECT * FROM search_runs ORDER BY created_at DESC LIMIT ?").all(limit) as RunRow[]).map(
-        runOf,
-      );
+      return (
+        db
+          .prepare("SELECT * FROM runs WHERE kind = ? ORDER BY created_at DESC, rowid DESC LIMIT ?")
+          .all(SEARCH_RUN_KIND, limit) as RunRow[]
+      ).map(runOf);
     },
     putProblem(runId, record, nodes) {
       db.transaction(() => {

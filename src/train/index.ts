@@ -44,5 +44,14 @@ export {
   type SftResult,
   trainSft,
 } from "./sft.js";
-export { openTrainStore, type TrainMetric, type TrainRunRecord, type TrainStore, type TrainValue } from "./store.js";
+export {
+  isTrainRunKind,
+  type NewTrainRun,
+  openTrainStore,
+  TRAIN_KIND_PREFIX,
+  type TrainMetric,
+  type TrainRunRecord,
+  type TrainStore,
+  type TrainValue,
+} from "./store.js";
 export { type StreamHandle, type StreamOptions, type StreamResult, spawnStreaming } from "./stream.js";

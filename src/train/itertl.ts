@@ -121,7 +121,7 @@ export interface ItertlSummary {
   rounds: ItertlRound[];
   model: string;
   minutes: number;
-  runId: number | undefined;
+  runId: string | undefined;
 }
 
 export type ItertlEvent =

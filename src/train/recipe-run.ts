@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BadInputError } from "../core/errors.js";
 import { type EvaluateModelOptions, evaluateModel } from "./evaluate.js";
-import { openTrainStore, type TrainRunRecord, type TrainStore } from "./store.js";
+import { type NewTrainRun, openTrainStore, type TrainStore } from "./store.js";
 
 /** The name under which every recipe records held-out pass@1 in the run store (one name, so reports can compare). */
 export const HELDOUT_PASS_AT_1 = "heldout.pass@1";
@@ -57,8 +57,8 @@ export interface TrainRunOptions {
  */
 export async function withTrainRun<T extends object>(
   options: TrainRunOptions,
-  run: Omit<TrainRunRecord, "id" | "createdAt" | "status" | "summary">,
-  body: (store: TrainStore, runId: number) => Promise<T>,
+  run: NewTrainRun,
+  body: (store: TrainStore, runId: string) => Promise<T>,
 ): Promise<T> {
   const store = openTrainStore(...(options.db === undefined ? [] : [options.db]));
   const runId = store.startRun(run);

@@ -250,7 +250,7 @@ export interface RlSummary {
   time: Record<string, number>;
   model: string;
   out: string;
-  runId: number | undefined;
+  runId: string | undefined;
   report: string;
 }
 
@@ -611,7 +611,7 @@ function readPreviousDone(file: string, steps: number): z.infer<typeof RlDone> |
   return parsed.success && parsed.data.steps === steps ? parsed.data : undefined;
 }
 
-function recordStep(store: TrainStore, runId: number, s: RlStep): void {
+function recordStep(store: TrainStore, runId: string, s: RlStep): void {
   store.addMetric(runId, {
     step: s.step,
     loss: s.loss,

@@ -97,7 +97,7 @@ export interface SalvSummary {
   };
   model: string;
   minutes: number;
-  runId: number | undefined;
+  runId: string | undefined;
 }
 
 export type SalvEvent =

@@ -98,7 +98,7 @@ export type SftDone = Extract<SftEvent, { event: "done" }>;
 export interface SftResult {
   summary: SftDone;
   losses: { step: number; loss: number; tokensPerS: number | null }[];
-  runId: number | undefined;
+  runId: string | undefined;
   modelDir: string;
 }
 

@@ -66,7 +66,7 @@ interface Summary {
   evals: { step: number; "pass@1": number; samples: number; benchRunId: string }[];
   totals: Record<string, number>;
   time: Record<string, number>;
-  runId: number;
+  runId: string;
   report: string;
 }
 
@@ -238,7 +238,7 @@ describe("rl config", () => {
       time: {},
       model: "<script>alert(1)</script>",
       out: "o",
-      runId: 1,
+      runId: "2026-12-01T00-00-00-abcd",
       report: "r",
     } as RlSummary;
     const html = renderRlReport(summary, [step(1, 0.5), step(2, 0.75)]);

@@ -98,7 +98,7 @@ interface TrainSummary {
   steps: number;
   first_loss: number;
   final_loss: number;
-  runId: number;
+  runId: string;
   losses: { step: number; loss: number }[];
   train_seconds: number;
 }

@@ -4,7 +4,9 @@ import { renderAuditMarkdown } from "../../../bench/audit.js";
 import { compareSummaries, renderComparison, renderHtml, renderMarkdown } from "../../../bench/report/index.js";
 import type { BenchSummary } from "../../../contracts/index.js";
 import { BadInputError } from "../../../core/errors.js";
-import { openStore, RunKind, type RunRecord, type Store } from "../../../runs/index.js";
+import { BENCH_RUN_KINDS, openStore, RunKind, type RunRecord, type Store } from "../../../runs/index.js";
+import { SEARCH_RUN_KIND } from "../../../search/index.js";
+import { isTrainRunKind } from "../../../train/index.js";
 import { intOption } from "../../options.js";
 import { pct } from "./shared.js";
 import { summaryText } from "./text.js";
@@ -24,6 +26,27 @@ function requireRun(store: Store, id: string): RunRecord {
   return run;
 }
 
+const isBenchKind = (kind: string) => (BENCH_RUN_KINDS as readonly string[]).includes(kind);
+
+/**
+ * A run the bench commands can read (run, eval, audit). `bench list` lists every kind, so an id of a search or
+ * training run reaches show and compare: say what it is and where to look instead of failing on its summary.
+ */
+function requireBenchRun(store: Store, id: string): RunRecord {
+  const run = requireRun(store, id);
+  if (isBenchKind(run.kind)) return run;
+  const where =
+    run.kind === SEARCH_RUN_KIND
+      ? `see: rtlgym search show ${run.id}`
+      : isTrainRunKind(run.kind)
+        ? `a training run of ${run.params.out ?? "its out folder"}; its summary: rtlgym bench list --kind ${run.kind} --json`
+        : `its summary: rtlgym bench list --kind ${run.kind} --json`;
+  throw new BadInputError(`run ${run.id} is a ${run.kind} run, not a bench run (${where})`, {
+    runId: run.id,
+    kind: run.kind,
+  });
+}
+
 function requireSummary(run: RunRecord): BenchSummary {
   if (!run.summary) {
     throw new BadInputError(
@@ -39,13 +62,15 @@ export function registerStoreCommands(bench: Command): void {
     .command("list")
     .description("list stored runs, newest first")
     .option("--suite <name>", "only runs of this suite")
-    .option("--kind <kind>", "run | eval | audit (or any other recorded kind)")
+    .option("--kind <kind>", "run | eval | audit | search | train-sft | train-itertl | train-salv | train-rl")
     .option("--limit <n>", "at most n runs", intOption, 20)
     .option("--db <path>", "run store")
     .option("--json", "print JSON lines, one per run")
     .action((flags: { suite?: string; kind?: string; limit: number; db?: string; json?: boolean }) => {
       if (flags.kind !== undefined && !RunKind.safeParse(flags.kind).success) {
-        throw new BadInputError(`--kind must be a run kind (run, eval, audit, ...), got ${flags.kind}`);
+        throw new BadInputError(
+          `--kind must be a run kind (run, eval, audit, search, train-sft, ...), got ${flags.kind}`,
+        );
       }
       const runs = withStore(flags.db, (s) =>
         s.listRuns({
@@ -57,7 +82,7 @@ export function registerStoreCommands(bench: Command): void {
       if (flags.json) {
         for (const r of runs) {
           process.stdout.write(
-            `${JSON.stringify({ id: r.id, kind: r.kind, suite: r.suite, model: r.model, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, attempted: r.summary?.attempted ?? null, scored: r.summary?.scored ?? null, passAtK: r.summary?.passAtK ?? null })}\n`,
+            `${JSON.stringify({ id: r.id, kind: r.kind, suite: r.suite, model: r.model, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, attempted: r.summary?.attempted ?? null, scored: r.summary?.scored ?? null, passAtK: r.summary?.passAtK ?? null, ...(!isBenchKind(r.kind) && { summary: r.summaryJson }) })}\n`,
           );
         }
         return;
@@ -94,7 +119,7 @@ export function registerStoreCommands(bench: Command): void {
         throw new BadInputError(`--format must be text, markdown or html, got ${flags.format}`);
       }
       withStore(flags.db, (store) => {
-        const run = requireRun(store, id);
+        const run = requireBenchRun(store, id);
         if (run.kind === "audit") {
           const report = run.params.report as unknown as AuditReport | undefined;
           if (!report) throw new BadInputError(`audit run ${id} has no report stored`);
@@ -124,7 +149,7 @@ export function registerStoreCommands(bench: Command): void {
         throw new BadInputError(`--format must be text or markdown, got ${flags.format}`);
       }
       const diff = withStore(flags.db, (store) =>
-        compareSummaries(requireSummary(requireRun(store, a)), requireSummary(requireRun(store, b))),
+        compareSummaries(requireSummary(requireBenchRun(store, a)), requireSummary(requireBenchRun(store, b))),
       );
       process.stdout.write(flags.json ? `${JSON.stringify(diff)}\n` : renderComparison(diff, flags.format));
     });
