@@ -61,13 +61,24 @@ const ones = (w: number) => `{${w}{1'b1}}`;
 const MAX_HOLD = 4096;
 /** The deep phase gets at most this multiple of the random budget on top of it. */
 const DEEP_BUDGET_FACTOR = 1;
+/**
+ * The longest single run after a reset, when the reference's largest threshold is beyond MAX_HOLD (a clock counting
+ * to 11:59:59 needs 43,200 cycles). Such references are rare (one of VerilogEval's 156), and a run of this length
+ * costs about a second of simulation for a small design.
+ */
+const LONG_RUN = 1 << 16;
 
 export interface DeepPlan {
-  /** Cycles the deep phase runs. */
+  /** Cycles the deep phase runs (the random holds; `long` comes on top). */
   cycles: number;
   /** Holds are drawn uniformly in 1..hold, or near one of `near` (a threshold itself, give or take one). */
   hold: number;
   near: number[];
+  /**
+   * Cycles of one more run, from a reset with every data input held high (enables on), when a threshold is too far
+   * for the random holds to reach: state that only changes after tens of thousands of enabled cycles.
+   */
+  long?: number;
 }
 
 /**
@@ -87,7 +98,9 @@ export function deepPlan(iface: DesignInterface, cycles: number, dataInputs: num
   const budget = Math.min(wanted, Math.max(Math.floor(cycles * DEEP_BUDGET_FACTOR), 64));
   const constants = iface.stateConstants?.length ? iface.stateConstants : [threshold];
   const near = [...new Set(constants.map((c) => Math.min(Math.max(c - 1, 1), MAX_HOLD)))];
-  return { cycles: budget, hold, near };
+  const plan: DeepPlan = { cycles: budget, hold, near };
+  if (2 * threshold + 2 > MAX_HOLD) plan.long = Math.min(2 * threshold + 2, LONG_RUN);
+  return plan;
 }
 
 function emitDeepPhase(
@@ -137,6 +150,12 @@ function emitDeepPhase(
   emit("        while (rg_len > 0) begin rg_tick; rg_len = rg_len - 1; end");
   emit("      end");
   emit("    end");
+  if (plan.long !== undefined) {
+    // From a reset (when there is one), every data input high for the whole run, probed every cycle as usual.
+    if (resets) emit("    rg_reset(0); rg_probe; rg_tick; rg_reset(-1); rg_probe;");
+    emit(`    ${vars.map((v, j) => `${v} = ${ones(widths[j] ?? 1)};`).join(" ")}`);
+    emit(`    repeat (${plan.long}) rg_tick;`);
+  }
 }
 
 /**
@@ -479,7 +498,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
         dataInputs.map((p) => p.width),
         resets.length,
       );
-      tick(deep.cycles);
+      tick(deep.cycles + (deep.long === undefined ? 0 : deep.long + (resets.length ? 1 : 0)));
     }
   }
 

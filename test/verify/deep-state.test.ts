@@ -91,6 +91,29 @@ describe("deep-state stimulus", () => {
     expect(tb.source).toMatch(/rg0123456789abcdef_k1 = rg0123456789abcdef_s\[34:32\]/);
   });
 
+  it("adds one long run from a reset, enables high, only when a threshold is beyond the random holds", () => {
+    expect(deepPlan(seq, 2000, 2)?.long).toBeUndefined();
+    const far = { ...seq, maxStateConstant: 11_999, stateConstants: [11_999] };
+    const plan = deepPlan(far, 2000, 2);
+    expect(plan?.long).toBe(24_000);
+    expect(plan?.hold).toBe(4096);
+    // A clock counting to 11:59:59 in BCD compares against 0x115959: the run is capped.
+    expect(deepPlan({ ...seq, maxStateConstant: 0x115959, stateConstants: [0x115959] }, 2000, 2)?.long).toBe(65_536);
+    const tb = generateTestbench(spec(far));
+    const short = generateTestbench(spec(seq));
+    // The long run and its reset cycle are counted like every other step.
+    expect(tb.steps - short.steps).toBe((plan?.cycles ?? 0) - (deepPlan(seq, 2000, 2)?.cycles ?? 0) + 24_000 + 1);
+    expect(tb.source).toContain("repeat (24000)");
+  });
+
+  it("reaches a difference 12,000 enabled cycles deep that the holds and the bounded proof miss (pair 96)", async () => {
+    const r = await verify({ ...pair("96_far_threshold_off_by_one"), engine: "sim" });
+    expect(r.status).toBe("fail");
+    expect(r.counterexample?.cycle).toBeGreaterThan(12_000);
+    const equiv = await verify({ ...pair("97_far_threshold_down_counter_equiv"), engine: "sim" });
+    expect(equiv.status).toBe("pass");
+  });
+
   it("lets simulation alone reach an FSM path behind 24 held cycles that random stimulus never reached", async () => {
     const r = await verify({ ...pair("82_deep_fsm_path_armed"), engine: "sim" });
     expect(r.status).toBe("fail");
