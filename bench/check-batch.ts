@@ -7,7 +7,9 @@
  * Pairs: for each of the first `--problems` usable spec-to-rtl problems, its reference renamed to TopModule (a
  * correct candidate) and `--per-problem - 1` mutants of it. Both modes run the same CLI (`--cli`, default the
  * built bin/rtlgym.js, else tsx on the sources) with `--workers` at a time: per-pair processes through p-limit,
- * the batch as one process with `--workers`. Reports wall time, pairs/s and whether the verdicts agree.
+ * the batch as one process with `--workers`. The official flow (the upstream testbench, iverilog + vvp, as
+ * src/bench/official.ts runs it) checks the same pairs with the same number of workers, in this process: the
+ * comparison the batch mode exists for. Reports wall time, pairs/s and whether the verdicts agree.
  * Benchmark data: RTLGYM_BENCHMARKS or ../shared/benchmarks next to the repository.
  */
 import { execFile } from "node:child_process";
@@ -18,7 +20,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pLimit from "p-limit";
+import { runOfficial } from "../src/bench/official.js";
 import { verilogEvalV2 } from "../src/bench/suites/verilog-eval.js";
+import type { Problem } from "../src/contracts/bench.js";
 import { generateMutants } from "../src/data/mutate.js";
 import { renameModules } from "../src/verilog/index.js";
 
@@ -57,7 +61,7 @@ try {
   const problems = (await verilogEvalV2.load(BENCHMARKS)).problems
     .filter((p) => p.excluded === undefined)
     .slice(0, Number(args.problems));
-  const pairs: Array<{ id: string; ref: string; cand: string; problem: string }> = [];
+  const pairs: Array<{ id: string; ref: string; cand: string; problem: Problem; source: string }> = [];
   for (const p of problems) {
     const reference = renameModules(p.reference, (n) => (n === "RefModule" ? "TopModule" : undefined));
     const mutants = generateMutants(reference, { limit: PER_PROBLEM - 1, seed: Number(args.seed) });
@@ -66,7 +70,7 @@ try {
     for (const [i, source] of [reference, ...mutants.map((m) => m.source)].entries()) {
       const cand = join(dir, `${p.id}.${i}.sv`);
       await writeFile(cand, source);
-      pairs.push({ id: `${p.id}/${i}`, ref: refFile, cand, problem: p.id });
+      pairs.push({ id: `${p.id}/${i}`, ref: refFile, cand, problem: p, source });
     }
   }
   const common = ["--engine", String(args.engine), "--seed", String(args.seed), "--json"];
@@ -101,6 +105,16 @@ try {
     .split("\n")
     .map((l) => (JSON.parse(l) as { status: string }).status);
 
+  // The official flow on the same candidates (upstream's 30 s budget).
+  t = performance.now();
+  const official = await Promise.all(
+    pairs.map((p) => limit(async () => (await runOfficial(p.problem, p.source, { timeoutMs: 30_000 })).verdict)),
+  );
+  const officialS = (performance.now() - t) / 1000;
+  // Where the official testbench decides (pass or fail), does the batch say the same?
+  const decided = pairs.flatMap((_p, i) => (official[i] === "pass" || official[i] === "fail" ? [i] : []));
+  const sameAsOfficial = decided.filter((i) => (batch[i] === "pass") === (official[i] === "pass")).length;
+
   const agree = pairs.filter((_p, i) => single[i] === batch[i]).length;
   const tally = (xs: Array<string | undefined>) =>
     Object.entries(
@@ -122,8 +136,15 @@ try {
       verdicts: tally(single),
     },
     batch: { wallS: +batchS.toFixed(1), pairsPerS: +(pairs.length / batchS).toFixed(2), verdicts: tally(batch) },
+    official: {
+      wallS: +officialS.toFixed(1),
+      pairsPerS: +(pairs.length / officialS).toFixed(2),
+      verdicts: tally(official),
+    },
     speedup: +(singleS / batchS).toFixed(2),
+    batchOverOfficial: +(officialS / batchS).toFixed(2),
     verdictsAgree: `${agree}/${pairs.length}`,
+    batchAgreesWithOfficialWhereItDecides: `${sameAsOfficial}/${decided.length}`,
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
