@@ -19,7 +19,7 @@
  * on the same port; clients retry on 503 / 429 / connection errors and nothing may be lost.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -265,6 +265,19 @@ function rssMb(pid: number): number | undefined {
   }
 }
 
+/**
+ * Whether a process still runs. A zombie (state Z) has exited and only waits for its parent to collect its status:
+ * a sandbox's inner bwrap killed at a deadline is re-parented to the machine's init, which reaps it a moment later.
+ */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 async function metricValue(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
@@ -390,7 +403,7 @@ async function run(mode: "cold" | "restart", samples: Sample[], references: Map<
   await server.exited;
   clearInterval(sampler);
   await new Promise((r) => setTimeout(r, 300));
-  const leftover = [...seen].filter(([pid]) => existsSync(`/proc/${pid}`)).map(([pid, name]) => `${pid} ${name}`);
+  const leftover = [...seen].filter(([pid]) => alive(pid)).map(([pid, name]) => `${pid} ${name}`);
 
   // Verdicts: expected status, and duplicates identical to their original.
   const wrong: RunReport["wrong"] = [];
