@@ -48,6 +48,22 @@ export const DesignInterface = z.object({
   maxStateConstant: z.number().int().nonnegative().optional(),
   /** The largest such constants (distinct, at most 8, largest first): the run lengths worth holding inputs for. */
   stateConstants: z.array(z.number().int().nonnegative()).optional(),
+  /**
+   * Per data input, the constants the reference compares a slice of it against (a case item on a 16-bit scancode):
+   * values random stimulus would draw once in 2^width, and that a candidate can get wrong alone. At most 16 per input.
+   */
+  inputConstants: z
+    .record(
+      z.string(),
+      z.array(
+        z.object({
+          lo: z.number().int().nonnegative(),
+          width: z.number().int().positive(),
+          value: z.number().int().nonnegative(),
+        }),
+      ),
+    )
+    .optional(),
   /** Why the design cannot be checked (several clocks, inout ports, ...), when it cannot. */
   unsupported: z.string().nullable(),
 });

@@ -171,6 +171,7 @@ function analyseModule(mod: YosysModule, top: string): DesignInterface {
     stateBits: state.bits,
     maxStateConstant: state.constants[0] ?? 0,
     stateConstants: state.constants,
+    ...(Object.keys(state.inputConstants).length > 0 && { inputConstants: state.inputConstants }),
     unsupported,
   };
 }
@@ -179,14 +180,57 @@ const COMPARE = /^\$(eq|ne|lt|le|gt|ge|eqx|nex)$/;
 /** Constants wider than this are not thresholds a run could reach (a 64-bit compare against all ones). */
 const MAX_CONSTANT_BITS = 24;
 const MAX_CONSTANTS = 8;
+/** Input constants: slices up to 32 bits (a testbench literal), at most this many per input. */
+const MAX_INPUT_CONSTANT_BITS = 32;
+const MAX_INPUT_CONSTANTS = 16;
+const ORDERING = /^\$(lt|le|gt|ge)$/;
+
+type InputConstant = { lo: number; width: number; value: number };
 
 /**
  * Flip-flop bits, and the largest constant a comparison holds against a signal that is not made of input bits
  * alone (so it depends on state): counters compared with thresholds, timeouts, FSM step counts.
  */
-function stateFacts(mod: YosysModule): { bits: number; constants: number[] } {
+function stateFacts(mod: YosysModule): {
+  bits: number;
+  constants: number[];
+  inputConstants: Record<string, InputConstant[]>;
+} {
   const inputBits = new Set<number | string>();
-  for (const p of Object.values(mod.ports)) if (p.direction === "input") for (const b of p.bits) inputBits.add(b);
+  // Input bit -> (port, bit index): a comparison against a contiguous slice of one input is an input constant.
+  const bitOf = new Map<number | string, { port: string; index: number }>();
+  for (const [name, p] of Object.entries(mod.ports)) {
+    if (p.direction !== "input") continue;
+    p.bits.forEach((b, index) => {
+      inputBits.add(b);
+      if (typeof b === "number") bitOf.set(b, { port: name, index });
+    });
+  }
+  const inputConstants = new Map<string, Map<string, InputConstant>>();
+  const addInputConstant = (
+    other: ReadonlyArray<number | string>,
+    constant: ReadonlyArray<number | string>,
+    cellType: string,
+  ) => {
+    const first = bitOf.get(other[0] ?? "");
+    if (!first || other.length > MAX_INPUT_CONSTANT_BITS) return;
+    // The compared bits must be one input's bits lo..lo+width-1, in order (Yosys lists bits LSB first).
+    for (const [i, b] of other.entries()) {
+      const at = bitOf.get(b);
+      if (!at || at.port !== first.port || at.index !== first.index + i) return;
+    }
+    let value = 0;
+    for (let i = Math.min(constant.length, other.length) - 1; i >= 0; i--)
+      value = value * 2 + (constant[i] === "1" ? 1 : 0);
+    const width = other.length;
+    const values = ORDERING.test(cellType) ? [value - 1, value, value + 1] : [value];
+    const slot = inputConstants.get(first.port) ?? new Map<string, InputConstant>();
+    for (const v of values) {
+      if (v < 0 || v >= 2 ** width || slot.size >= MAX_INPUT_CONSTANTS) continue;
+      slot.set(`${first.index}:${width}:${v}`, { lo: first.index, width, value: v });
+    }
+    inputConstants.set(first.port, slot);
+  };
   let bits = 0;
   const constants = new Set<number>();
   for (const cell of Object.values(mod.cells)) {
@@ -199,6 +243,7 @@ function stateFacts(mod: YosysModule): { bits: number; constants: number[] } {
       [b, a],
     ] as const) {
       if (constant.length === 0 || !constant.every((x) => x === "0" || x === "1")) continue;
+      if (other.length > 0 && other.every((x) => bitOf.has(x))) addInputConstant(other, constant, cell.type);
       if (other.length === 0 || other.every((x) => typeof x === "string" || inputBits.has(x))) continue;
       // Yosys lists bits LSB first; only the significant bits count against the width limit.
       const msb = constant.lastIndexOf("1");
@@ -208,7 +253,13 @@ function stateFacts(mod: YosysModule): { bits: number; constants: number[] } {
       if (value > 0) constants.add(value);
     }
   }
-  return { bits, constants: [...constants].sort((x, y) => y - x).slice(0, MAX_CONSTANTS) };
+  return {
+    bits,
+    constants: [...constants].sort((x, y) => y - x).slice(0, MAX_CONSTANTS),
+    inputConstants: Object.fromEntries(
+      [...inputConstants].filter(([, m]) => m.size > 0).map(([port, m]) => [port, [...m.values()]]),
+    ),
+  };
 }
 
 export interface InterfaceDiff {

@@ -318,6 +318,21 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
       emit(`        3'd2: ${v} = ${v};`);
       emit(`        3'd3: ${v} = ${w}'d1 << rg_s[${59}:${60 - shiftBits}];`);
       emit(`        3'd4: begin ${v} = rg_s[58] ? ${ones(w)} : 0; ${v}[${w - 1}] = ~${v}[${w - 1}]; end`);
+      const known = iface.inputConstants?.[p.name] ?? [];
+      if (known.length > 0) {
+        // Half of mode 7: uniform, then a slice set to a constant the reference compares it against (a case item
+        // on a wide input is drawn once in 2^width otherwise). The pick reuses bits of the last draw that the
+        // uniform value does not, so the random stream, and every other input's values, stay as they were.
+        emit(`        3'd7: begin ${uniform.join(" ")}`);
+        emit(`          if (rg_s[31]) case (rg_s[30:16] % ${known.length})`);
+        for (const [k, c] of known.entries()) {
+          const slice = c.width === w ? v : c.width === 1 ? `${v}[${c.lo}]` : `${v}[${c.lo + c.width - 1}:${c.lo}]`;
+          emit(`            ${k}: ${slice} = ${c.width}'d${c.value};`);
+        }
+        emit("            default: ;");
+        emit("          endcase");
+        emit("        end");
+      }
       emit(`        default: begin ${uniform.join(" ")} end`);
       emit("      endcase");
     }
