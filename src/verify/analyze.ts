@@ -8,6 +8,7 @@ import { yosysBackend } from "../tools/yosys.js";
 import { findTop, listModules, yosysCompatible } from "../verilog/index.js";
 import { type CoverageProbes, coverageProbes, withFsmProbes } from "./coverage.js";
 import { interfaceFromYosys, YosysJson } from "./interface.js";
+import { SharedRuns } from "./shared-runs.js";
 
 export interface ReferenceAnalysis {
   top: string;
@@ -23,8 +24,7 @@ export interface ReferenceAnalysis {
 const ANALYSIS_CACHE_LIMIT = 512;
 /** Below this much time left, FSM extraction (a second, optional Yosys run) is not started. */
 const FSM_MIN_MS = 300;
-/** `cancelled`: the run's signal had aborted when it settled (its answer may be a killed tool's; never reused). */
-const cache = new Map<string, { run: Promise<ReferenceAnalysis>; cancelled: boolean }>();
+const cache = new SharedRuns<ReferenceAnalysis>(ANALYSIS_CACHE_LIMIT);
 
 /**
  * Reads the reference with Yosys once (cached by content): ports, parameters, clock and resets.
@@ -42,36 +42,10 @@ export function analyseReference(
   if (!listModules(source).some((m) => m.name === top))
     throw new BadInputError(`the reference has no module named ${top}`);
   const key = createHash("sha256").update(top).update("\0").update(source).digest("hex").slice(0, 32);
-  let entry = cache.get(key);
-  if (!entry) {
-    const made = {
-      run: readInterface(source, top, timeoutMs, signal).then((read) => ({ top, key, ...read })),
-      cancelled: false,
-    };
-    const drop = () => cache.get(key) === made && cache.delete(key);
-    made.run.then(
-      () => {
-        made.cancelled = signal?.aborted === true;
-        if (made.cancelled) drop();
-      },
-      () => {
-        made.cancelled = signal?.aborted === true;
-        drop();
-      },
-    );
-    if (cache.size >= ANALYSIS_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(key, made);
-    entry = made;
-  }
-  // Registered after the handlers above, so `cancelled` is set by the time these run.
-  const shared = entry;
-  const again = () => shared.cancelled && !signal?.aborted;
-  return shared.run.then(
-    (r) => (again() ? analyseReference(source, preferredTop, timeoutMs, signal) : r),
-    (e: unknown) => {
-      if (again()) return analyseReference(source, preferredTop, timeoutMs, signal);
-      throw e;
-    },
+  return cache.get(
+    key,
+    () => readInterface(source, top, timeoutMs, signal).then((read) => ({ top, key, ...read })),
+    signal,
   );
 }
 

@@ -92,16 +92,7 @@ export async function verifyGroup(input: VerifyGroupInput): Promise<VerifyResult
     // answers timeout for every candidate, as a cancel during the candidates' own phases does.
     if (!signal?.aborted) throw error;
     const versions = await toolVersions();
-    const message = "the check was cancelled";
-    const result = undecidedResult(
-      options,
-      versions,
-      "timeout",
-      message,
-      "cancelled",
-      round(performance.now() - started),
-    );
-    return candidates.map(() => structuredClone(result));
+    return candidates.map(() => cancelledResult(options, versions, started));
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener("abort", abort);
@@ -118,6 +109,12 @@ const DEADLINE_GRACE_MS = 50;
 function deadlineResult(options: ResolvedVerifyOptions, versions: ToolVersions, elapsedMs: number): VerifyResult {
   const message = `the check did not finish within its ${options.timeoutMs} ms limit`;
   return undecidedResult(options, versions, "timeout", message, "check deadline", round(elapsedMs));
+}
+
+/** The answer for every candidate of a check its caller cancelled (Verilog or VHDL route): a `timeout`. */
+export function cancelledResult(options: ResolvedVerifyOptions, versions: ToolVersions, started: number): VerifyResult {
+  const elapsed = round(performance.now() - started);
+  return undecidedResult(options, versions, "timeout", "the check was cancelled", "cancelled", elapsed);
 }
 
 /**

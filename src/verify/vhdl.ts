@@ -32,7 +32,8 @@ import {
 import { analyseReference } from "./analyze.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { type ResolvedVerifyOptions, reportedOptions, resolveOptions, type VerifyOptions } from "./options.js";
-import { toolVersions, undecidedResult, verifyGroup } from "./verify.js";
+import { SharedRuns } from "./shared-runs.js";
+import { cancelledResult, toolVersions, verifyGroup } from "./verify.js";
 import {
   compareTraces,
   makeStimulus,
@@ -373,8 +374,7 @@ async function validate(
 
 type Validated = TranslationCheck & { native?: TraceOutcome };
 const REFERENCE_CACHE_LIMIT = 256;
-/** `cancelled`: the run's signal had aborted when it settled (its answer may be a killed tool's; never reused). */
-const referenceCache = new Map<string, { run: Promise<{ prep: Prepared; check?: Validated }>; cancelled: boolean }>();
+const referenceCache = new SharedRuns<{ prep: Prepared; check?: Validated }>(REFERENCE_CACHE_LIMIT);
 
 /**
  * A VHDL reference prepared and its translation validated once per content and options (an RL group, a benchmark
@@ -401,50 +401,17 @@ function referenceSide(
       ]),
     )
     .digest("hex");
-  let entry = referenceCache.get(key);
-  if (!entry) {
-    const run = (async () => {
+  // An unfinished validation (status error) is not kept either: the next caller tries again.
+  return referenceCache.get(
+    key,
+    async () => {
       const prep = await prepareVhdl(reference, "reference", options.refTop, options, given, signal);
       if (prep.kind !== "ok") return { prep };
       return { prep, check: await validate(prep.side, options, signal) };
-    })();
-    const made = { run, cancelled: false };
-    const drop = () => referenceCache.get(key) === made && referenceCache.delete(key);
-    run.then(
-      (e) => {
-        made.cancelled = signal?.aborted === true;
-        if (made.cancelled || e.check?.status === "error") drop();
-      },
-      () => {
-        made.cancelled = signal?.aborted === true;
-        drop();
-      },
-    );
-    if (referenceCache.size >= REFERENCE_CACHE_LIMIT)
-      referenceCache.delete(referenceCache.keys().next().value as string);
-    referenceCache.set(key, made);
-    entry = made;
-  }
-  // Registered after the handlers above, so `cancelled` is set by the time these run.
-  const shared = entry;
-  const again = () => shared.cancelled && !signal?.aborted;
-  return shared.run.then(
-    (r) => (again() ? referenceSide(reference, options, given, signal) : r),
-    (e: unknown) => {
-      if (again()) return referenceSide(reference, options, given, signal);
-      throw e;
     },
+    signal,
+    (side) => side.check?.status !== "error",
   );
-}
-
-/** The answer for every candidate of a cancelled check, as the Verilog engine gives one: a `timeout`. */
-function cancelledResult(
-  options: ResolvedVerifyOptions,
-  versions: VerifyResult["toolVersions"],
-  started: number,
-): VerifyResult {
-  const elapsed = round(performance.now() - started);
-  return undecidedResult(options, versions, "timeout", "the check was cancelled", "cancelled", elapsed);
 }
 
 /**
