@@ -196,13 +196,11 @@ function stateFacts(mod: YosysModule): {
   constants: number[];
   inputConstants: Record<string, InputConstant[]>;
 } {
-  const inputBits = new Set<number | string>();
   // Input bit -> (port, bit index): a comparison against a contiguous slice of one input is an input constant.
   const bitOf = new Map<number | string, { port: string; index: number }>();
   for (const [name, p] of Object.entries(mod.ports)) {
     if (p.direction !== "input") continue;
     p.bits.forEach((b, index) => {
-      inputBits.add(b);
       if (typeof b === "number") bitOf.set(b, { port: name, index });
     });
   }
@@ -219,9 +217,7 @@ function stateFacts(mod: YosysModule): {
       const at = bitOf.get(b);
       if (!at || at.port !== first.port || at.index !== first.index + i) return;
     }
-    let value = 0;
-    for (let i = Math.min(constant.length, other.length) - 1; i >= 0; i--)
-      value = value * 2 + (constant[i] === "1" ? 1 : 0);
+    const value = bitsValue(constant, Math.min(constant.length, other.length));
     const width = other.length;
     const values = ORDERING.test(cellType) ? [value - 1, value, value + 1] : [value];
     const slot = inputConstants.get(first.port) ?? new Map<string, InputConstant>();
@@ -244,12 +240,11 @@ function stateFacts(mod: YosysModule): {
     ] as const) {
       if (constant.length === 0 || !constant.every((x) => x === "0" || x === "1")) continue;
       if (other.length > 0 && other.every((x) => bitOf.has(x))) addInputConstant(other, constant, cell.type);
-      if (other.length === 0 || other.every((x) => typeof x === "string" || inputBits.has(x))) continue;
+      if (other.length === 0 || other.every((x) => typeof x === "string" || bitOf.has(x))) continue;
       // Yosys lists bits LSB first; only the significant bits count against the width limit.
       const msb = constant.lastIndexOf("1");
       if (msb < 0 || msb >= MAX_CONSTANT_BITS) continue;
-      let value = 0;
-      for (let i = msb; i >= 0; i--) value = value * 2 + (constant[i] === "1" ? 1 : 0);
+      const value = bitsValue(constant, msb + 1);
       if (value > 0) constants.add(value);
     }
   }
@@ -260,6 +255,13 @@ function stateFacts(mod: YosysModule): {
       [...inputConstants].filter(([, m]) => m.size > 0).map(([port, m]) => [port, [...m.values()]]),
     ),
   };
+}
+
+/** The value of a constant's first `count` bits (Yosys lists bits LSB first). */
+function bitsValue(bits: ReadonlyArray<number | string>, count: number): number {
+  let value = 0;
+  for (let i = count - 1; i >= 0; i--) value = value * 2 + (bits[i] === "1" ? 1 : 0);
+  return value;
 }
 
 export interface InterfaceDiff {

@@ -103,6 +103,7 @@ export function deepPlan(iface: DesignInterface, cycles: number, dataInputs: num
   return plan;
 }
 
+/** Emits the deep phase; returns the clock steps it takes. */
 function emitDeepPhase(
   emit: (s: string) => void,
   draw: string,
@@ -110,7 +111,7 @@ function emitDeepPhase(
   vars: string[],
   widths: number[],
   resets: number,
-): void {
+): number {
   // Every episode ticks exactly rg_len cycles and the last one is cut to fit, so the total is plan.cycles.
   emit("    rg_deep = 0; rg_held = 0;");
   if (resets) emit("    rg_reset(-1);");
@@ -155,7 +156,9 @@ function emitDeepPhase(
     if (resets) emit("    rg_reset(0); rg_probe; rg_tick; rg_reset(-1); rg_probe;");
     emit(`    ${vars.map((v, j) => `${v} = ${ones(widths[j] ?? 1)};`).join(" ")}`);
     emit(`    repeat (${plan.long}) rg_tick;`);
+    return plan.cycles + plan.long + (resets ? 1 : 0);
   }
+  return plan.cycles;
 }
 
 /**
@@ -505,15 +508,16 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
     }
     const deep = deepPlan(iface, spec.cycles, dataInputs.length);
     if (deep) {
-      emitDeepPhase(
-        emit,
-        DRAW,
-        deep,
-        dataInputs.map(varOf),
-        dataInputs.map((p) => p.width),
-        resets.length,
+      tick(
+        emitDeepPhase(
+          emit,
+          DRAW,
+          deep,
+          dataInputs.map(varOf),
+          dataInputs.map((p) => p.width),
+          resets.length,
+        ),
       );
-      tick(deep.cycles + (deep.long === undefined ? 0 : deep.long + (resets.length ? 1 : 0)));
     }
   }
 
