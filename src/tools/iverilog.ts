@@ -3,6 +3,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ToolMissingError } from "../core/errors.js";
 import { type RunResult, runProcess, withTempDir } from "./process.js";
+import { type ElaboratedRoot, readElaboratedRoots } from "./vvp-scopes.js";
 import { findOnPath } from "./which.js";
 
 export interface IverilogPaths {
@@ -65,17 +66,21 @@ export interface ElaborateOptions {
   timeoutMs: number;
   memoryLimitMb: number;
   signal?: AbortSignal;
+  /** Write the vvp assembly here (in `cwd`) instead of generating nothing; see vvp-scopes.ts for what it tells. */
+  output?: string;
 }
 
 /**
- * Elaborates files with the given tops as roots and nothing above them (`-t null`: no code generated). A design
- * that reaches names outside itself (a testbench task, a signal up the hierarchy) fails here, so a candidate is
- * known to resolve every name inside itself before it is ever instantiated under a testbench.
+ * Elaborates files with the given tops as roots and nothing above them (`-t null`: no code generated, unless
+ * `output` asks for the vvp assembly). A design that reaches names outside itself (a testbench task, a signal up
+ * the hierarchy) fails here, so a candidate is known to resolve every name inside itself before it is ever
+ * instantiated under a testbench.
  */
 export async function elaborate(options: ElaborateOptions): Promise<RunResult> {
   const { iverilog } = await iverilogPaths();
   const roots = options.tops.flatMap((t) => ["-s", t]);
-  return runProcess(iverilog, ["-g2012", "-u", "-Wno-timescale", "-t", "null", ...roots, ...options.files], {
+  const target = options.output === undefined ? ["-t", "null"] : ["-t", "vvp", "-o", options.output];
+  return runProcess(iverilog, ["-g2012", "-u", "-Wno-timescale", ...target, ...roots, ...options.files], {
     cwd: options.cwd,
     timeoutMs: options.timeoutMs,
     memoryLimitMb: options.memoryLimitMb,
@@ -93,10 +98,13 @@ export async function elaborateSources(
   sources: Record<string, string>,
   tops: string[],
   limits: { timeoutMs: number; memoryLimitMb?: number; signal?: AbortSignal },
-): Promise<{ ok: boolean; timedOut: boolean; log: string }> {
+  /** Also read the roots' ports and statelessness from the generated vvp (one process either way). */
+  readRoots = false,
+): Promise<{ ok: boolean; timedOut: boolean; log: string; roots?: Map<string, ElaboratedRoot> }> {
   return withTempDir("elab", async (cwd) => {
     const files = Object.keys(sources);
     await Promise.all(files.map((name) => writeFile(join(cwd, name), sources[name] ?? "")));
+    const output = readRoots ? ROOTS_VVP : undefined;
     const r = await elaborate({
       cwd,
       files,
@@ -104,10 +112,24 @@ export async function elaborateSources(
       timeoutMs: limits.timeoutMs,
       memoryLimitMb: limits.memoryLimitMb ?? 1024,
       ...(limits.signal && { signal: limits.signal }),
+      ...(output && { output }),
     });
-    return { ok: r.exitCode === 0 && !r.timedOut, timedOut: r.timedOut, log: `${r.stderr}${r.stdout}`.trim() };
+    const ok = r.exitCode === 0 && !r.timedOut;
+    const result = { ok, timedOut: r.timedOut, log: `${r.stderr}${r.stdout}`.trim() };
+    if (!ok || !output) return result;
+    const path = join(cwd, output);
+    // A design big enough to make this file huge is read by Yosys instead (the caller falls back on a missing root).
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => Number.POSITIVE_INFINITY,
+    );
+    if (size > MAX_ROOTS_VVP_BYTES) return result;
+    return { ...result, roots: readElaboratedRoots(await readFile(path, "utf8"), tops) };
   });
 }
+
+const ROOTS_VVP = "roots.vvp";
+const MAX_ROOTS_VVP_BYTES = 16 << 20;
 
 export type Preprocessed =
   | { kind: "ok"; code: string }

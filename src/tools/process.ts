@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { prepareSandboxDir, sandboxStatus, wrapCommand } from "./sandbox.js";
 
 export interface RunOptions {
@@ -311,11 +311,22 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       };
       if (spawnError) result.spawnError = spawnError;
       if (stallClock !== undefined) result.stallClock = stallClock;
+      if (TRACE) traceProcess(command, args, result);
       resolve(result);
     };
     child.on("error", (e: NodeJS.ErrnoException) => finish(null, null, e));
     child.on("close", (code, signal) => finish(code, signal));
   });
+}
+
+/** RTLGYM_TRACE=processes: one stderr line per tool process (which tool, wall ms, exit), to see where a check's time goes. */
+const TRACE = (process.env.RTLGYM_TRACE ?? "").split(",").includes("processes");
+
+function traceProcess(command: string, args: readonly string[], r: RunResult): void {
+  const tool = basename(command);
+  const what = args.find((a) => !a.startsWith("-")) ?? "";
+  const end = r.timedOut ? "timeout" : `exit ${r.exitCode ?? r.signal}`;
+  process.stderr.write(`rtlgym: process ${tool} ${what} ${r.durationMs.toFixed(1)} ms ${end}\n`);
 }
 
 /** Runs `fn` in a fresh private temp directory that is removed afterwards, whatever happens. */

@@ -2,8 +2,9 @@ import type { SecondOpinionReport, VerifyResult, VerifyStatus } from "../contrac
 import { tail } from "../core/errors.js";
 import { elaborateSources, preprocess } from "../tools/iverilog.js";
 import { verilatorVersion } from "../tools/verilator.js";
+import type { ElaboratedRoot } from "../tools/vvp-scopes.js";
 import { findTop, listModules, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
-import { readCandidateInterfaces } from "./analyze.js";
+import { type CandidateRead, readCandidateInterfaces } from "./analyze.js";
 import { type CheckContext, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { secondOpinion } from "./second-opinion.js";
@@ -58,8 +59,10 @@ export async function frontEnd(
   const all = await Promise.all(sources.map((source, slot) => parallel(() => prepare(ctx, source, slot, results))));
   const prepared = all.filter((p) => p !== undefined);
   // Every candidate must elaborate with nothing above it before it meets the testbench: a name it cannot
-  // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward.
-  const rejected = await elaborateAlone(ctx, prepared);
+  // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward. Without formal,
+  // the same process also gives each candidate's ports (see the Yosys read below).
+  const simOnly = ctx.options.engine === "sim";
+  const { failed: rejected, roots } = await elaborateAlone(ctx, prepared, simOnly);
   await Promise.all(
     [...rejected].map(([slot, log]) =>
       parallel(async () => {
@@ -77,18 +80,46 @@ export async function frontEnd(
     ),
   );
   const standing = prepared.filter((p) => results[p.slot] === undefined);
+  // Formal needs Yosys's reading of every candidate; simulation alone needs only the ports, which the
+  // elaboration above already gave (one process fewer per check). Whether a candidate holds no state, which only
+  // decides if an exhaustive pass counts as a proof, is asked of Yosys after simulation where vvp cannot tell
+  // (statelessFromYosys). A candidate simulated as Yosys's netlist was elaborated again, so it is read here too.
+  const fromElaboration = new Map<number, ElaboratedRoot>();
+  for (const p of standing) {
+    const root = p.secondOpinion === undefined ? roots.get(p.top) : undefined;
+    if (root) fromElaboration.set(p.slot, root);
+  }
   // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
   // must not eat the time its simulation needs.
-  const frontend = await readCandidateInterfaces(
-    standing.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
-    Math.min(ctx.remaining(), FRONTEND_LIMIT_MS),
-    undefined,
-    undefined,
-    ctx.signal,
-  );
+  const toRead = standing.filter((p) => !fromElaboration.has(p.slot));
+  const frontend =
+    toRead.length === 0
+      ? new Map<string, CandidateRead>()
+      : await readCandidateInterfaces(
+          toRead.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
+          Math.min(ctx.remaining(), FRONTEND_LIMIT_MS),
+          undefined,
+          undefined,
+          ctx.signal,
+        );
   const yosysErrors = new Map<number, string>();
   const live: Prepared[] = [];
   for (const p of standing) {
+    const root = fromElaboration.get(p.slot);
+    if (root) {
+      if (root.stateless) p.stateless = true;
+      const diff = compareInterfaces(iface.ports, root.ports);
+      if (diff) {
+        results[p.slot] = ctx.result({
+          status: "interface_mismatch",
+          decidedBy: "frontend",
+          message: describeDiff(diff),
+        });
+        continue;
+      }
+      live.push(p);
+      continue;
+    }
     const read = frontend.get(String(p.slot));
     if (read?.ok) {
       p.stateless = !read.iface.sequential && !read.iface.hasLatches;
@@ -139,7 +170,7 @@ async function askSecondOpinion(ctx: CheckContext, p: Prepared, log: string): Pr
     case "translated": {
       const netlist = { ...p, source: sealDirectives(`${CANDIDATE_PREAMBLE}${second.source}`) };
       const again = await elaborateAlone(ctx, [netlist]);
-      if (again.size > 0)
+      if (again.failed.size > 0)
         return unsupported(ctx, "Verilator accepts it, and iverilog rejects Yosys's netlist of it too", own);
       p.source = netlist.source;
       p.secondOpinion = { verilator: "accepts", simulatedAs: "yosys-netlist" };
@@ -244,9 +275,17 @@ async function canonical(
   return { kind: "ok", code: expanded.code };
 }
 
-/** Slot -> compiler log of the candidates that do not elaborate alone ({@link TIMED_OUT} when it hung). */
-async function elaborateAlone(ctx: CheckContext, candidates: Prepared[]): Promise<Map<number, string>> {
+/**
+ * The candidates that do not elaborate alone (slot -> compiler log, {@link TIMED_OUT} when it hung) and, when
+ * `readRoots`, what the elaboration of the others says about their tops (by per-run top name).
+ */
+async function elaborateAlone(
+  ctx: CheckContext,
+  candidates: Prepared[],
+  readRoots = false,
+): Promise<{ failed: Map<number, string>; roots: Map<string, ElaboratedRoot> }> {
   const failed = new Map<number, string>();
+  const roots = new Map<string, ElaboratedRoot>();
   let group = [...candidates];
   // One compile for all (each its own root and compilation unit); files it blames are dropped and the rest
   // compiled again, so a verdict here never depends on the neighbours. No file named: each alone.
@@ -259,8 +298,12 @@ async function elaborateAlone(ctx: CheckContext, candidates: Prepared[]): Promis
         memoryLimitMb: ctx.options.memoryLimitMb,
         signal: ctx.signal,
       },
+      readRoots,
     );
-    if (run.ok) break;
+    if (run.ok) {
+      for (const [top, root] of run.roots ?? []) roots.set(top, root);
+      break;
+    }
     const log = run.log;
     if (group.length === 1) {
       const only = group[0] as Prepared;
@@ -269,12 +312,15 @@ async function elaborateAlone(ctx: CheckContext, candidates: Prepared[]): Promis
     }
     const blamed = run.timedOut ? [] : group.filter((c) => log.includes(`${c.file}:`));
     if (blamed.length === 0) {
-      const singles = await Promise.all(group.map((c) => parallel(() => elaborateAlone(ctx, [c]))));
-      for (const m of singles) for (const [k, v] of m) failed.set(k, v);
+      const singles = await Promise.all(group.map((c) => parallel(() => elaborateAlone(ctx, [c], readRoots))));
+      for (const one of singles) {
+        for (const [k, v] of one.failed) failed.set(k, v);
+        for (const [k, v] of one.roots) roots.set(k, v);
+      }
       break;
     }
     for (const c of blamed) failed.set(c.slot, linesOf(log, c.file));
     group = group.filter((c) => !blamed.includes(c));
   }
-  return failed;
+  return { failed, roots };
 }
