@@ -47,6 +47,11 @@ export interface FrontEndOutcome {
   live: Prepared[];
   /** Slot -> why Yosys could not read the candidate (simulation still decides; formal skips it). */
   yosysErrors: Map<number, string>;
+  /**
+   * Formal's Yosys read of the live candidates whose ports the elaboration already gave: it runs beside the
+   * simulation (nothing before formal needs it) and fills `stateless` and `yosysErrors`; await it before deciding.
+   */
+  formalRead: Promise<void>;
 }
 
 /** Runs the front end over every candidate; those it decides get their result in `results[slot]`. */
@@ -59,10 +64,9 @@ export async function frontEnd(
   const all = await Promise.all(sources.map((source, slot) => parallel(() => prepare(ctx, source, slot, results))));
   const prepared = all.filter((p) => p !== undefined);
   // Every candidate must elaborate with nothing above it before it meets the testbench: a name it cannot
-  // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward. Without formal,
-  // the same process also gives each candidate's ports (see the Yosys read below).
-  const simOnly = ctx.options.engine === "sim";
-  const { failed: rejected, roots } = await elaborateAlone(ctx, prepared, simOnly);
+  // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward. The same process
+  // gives each candidate's ports, read from the assembly it generates (vvp-scopes.ts).
+  const { failed: rejected, roots } = await elaborateAlone(ctx, prepared, true);
   await Promise.all(
     [...rejected].map(([slot, log]) =>
       parallel(async () => {
@@ -80,63 +84,52 @@ export async function frontEnd(
     ),
   );
   const standing = prepared.filter((p) => results[p.slot] === undefined);
-  // Formal needs Yosys's reading of every candidate; simulation alone needs only the ports, which the
-  // elaboration above already gave (one process fewer per check). Whether a candidate holds no state, which only
-  // decides if an exhaustive pass counts as a proof, is asked of Yosys after simulation where vvp cannot tell
-  // (statelessFromYosys). A candidate simulated as Yosys's netlist was elaborated again, so it is read here too.
+  // The interface is compared on the elaboration's ports, so Yosys is off the path to simulation: formal reads
+  // the candidates beside it, and without formal only exhaustive passes are read (statelessFromYosys, to know
+  // whether the pass is a proof). Yosys reads here, before simulation, only the candidates whose ports the
+  // elaboration did not give (a candidate simulated as Yosys's netlist was elaborated again without them).
   const fromElaboration = new Map<number, ElaboratedRoot>();
   for (const p of standing) {
     const root = p.secondOpinion === undefined ? roots.get(p.top) : undefined;
     if (root) fromElaboration.set(p.slot, root);
   }
-  // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
-  // must not eat the time its simulation needs.
-  const toRead = standing.filter((p) => !fromElaboration.has(p.slot));
-  const frontend =
-    toRead.length === 0
-      ? new Map<string, CandidateRead>()
-      : await readCandidateInterfaces(
-          toRead.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
+  const yosysErrors = new Map<number, string>();
+  const readByYosys = (candidates: Prepared[]) =>
+    // Reading an interface takes milliseconds; a candidate that makes yosys loop (a `for` without a step)
+    // must not eat the time its simulation needs.
+    candidates.length === 0
+      ? Promise.resolve(new Map<string, CandidateRead>())
+      : readCandidateInterfaces(
+          candidates.map((p) => ({ key: String(p.slot), file: p.file, source: p.source, top: p.top })),
           Math.min(ctx.remaining(), FRONTEND_LIMIT_MS),
           undefined,
           undefined,
           ctx.signal,
         );
-  const yosysErrors = new Map<number, string>();
+  const noteRead = (p: Prepared, read: CandidateRead | undefined) => {
+    if (read?.ok) p.stateless = !read.iface.sequential && !read.iface.hasLatches;
+    if (!read?.ok || read.translated) yosysErrors.set(p.slot, read?.error ?? "yosys could not read the candidate");
+  };
+  const before = await readByYosys(standing.filter((p) => !fromElaboration.has(p.slot)));
   const live: Prepared[] = [];
   for (const p of standing) {
     const root = fromElaboration.get(p.slot);
-    if (root) {
-      if (root.stateless) p.stateless = true;
-      const diff = compareInterfaces(iface.ports, root.ports);
-      if (diff) {
-        results[p.slot] = ctx.result({
-          status: "interface_mismatch",
-          decidedBy: "frontend",
-          message: describeDiff(diff),
-        });
-        continue;
-      }
-      live.push(p);
+    const read = before.get(String(p.slot));
+    if (root?.stateless) p.stateless = true;
+    if (!root) noteRead(p, read);
+    const ports = root?.ports ?? (read?.ok ? read.iface.ports : undefined);
+    const diff = ports && compareInterfaces(iface.ports, ports);
+    if (diff) {
+      results[p.slot] = ctx.result({ status: "interface_mismatch", decidedBy: "frontend", message: describeDiff(diff) });
       continue;
     }
-    const read = frontend.get(String(p.slot));
-    if (read?.ok) {
-      p.stateless = !read.iface.sequential && !read.iface.hasLatches;
-      const diff = compareInterfaces(iface.ports, read.iface.ports);
-      if (diff) {
-        results[p.slot] = ctx.result({
-          status: "interface_mismatch",
-          decidedBy: "frontend",
-          message: describeDiff(diff),
-        });
-        continue;
-      }
-    }
-    if (!read?.ok || read.translated) yosysErrors.set(p.slot, read?.error ?? "yosys could not read the candidate");
     live.push(p);
   }
-  return { live, yosysErrors };
+  const deferred = ctx.options.engine === "sim" ? [] : live.filter((p) => fromElaboration.has(p.slot));
+  const formalRead = readByYosys(deferred).then((reads) => {
+    for (const p of deferred) noteRead(p, reads.get(String(p.slot)));
+  });
+  return { live, yosysErrors, formalRead };
 }
 
 /**

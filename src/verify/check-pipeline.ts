@@ -29,12 +29,14 @@ export async function checkCandidates(
     );
   }
 
-  const { live, yosysErrors } = await frontEnd(ctx, sources, results);
+  const { live, yosysErrors, formalRead } = await frontEnd(ctx, sources, results);
   const frontendMs = performance.now() - frontendStarted;
 
-  // Simulation: one shared run, splitting off candidates that do not compile or break it.
+  // Simulation: one shared run, splitting off candidates that do not compile or break it; formal's reading of
+  // the candidates runs beside it.
   const sim = new Map<number, SimEntry>();
-  if (live.length > 0 && ctx.options.engine !== "formal") await simulateShared(ctx, live, sim);
+  const simulated = live.length > 0 && ctx.options.engine !== "formal" ? simulateShared(ctx, live, sim) : undefined;
+  await Promise.all([simulated, formalRead]);
   await statelessFromYosys(ctx, live, sim);
 
   // Formal, per candidate, for those still in the running.
