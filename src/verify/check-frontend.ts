@@ -8,6 +8,7 @@ import { type CandidateRead, readCandidateInterfaces } from "./analyze.js";
 import { type CheckContext, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { secondOpinion } from "./second-opinion.js";
+import { enumeratesInputs } from "./testbench.js";
 
 /**
  * The front end of a check, before any simulation: one canonical text per candidate (line endings, the
@@ -48,8 +49,9 @@ export interface FrontEndOutcome {
   /** Slot -> why Yosys could not read the candidate (simulation still decides; formal skips it). */
   yosysErrors: Map<number, string>;
   /**
-   * Formal's Yosys read of the live candidates whose ports the elaboration already gave: it runs beside the
-   * simulation (nothing before formal needs it) and fills `stateless` and `yosysErrors`; await it before deciding.
+   * The Yosys read of the live candidates whose ports the elaboration already gave, for formal or (without it)
+   * for whether an exhaustive pass is a proof: it runs beside the simulation, which does not need it, and fills
+   * `stateless` and `yosysErrors`; await it before deciding.
    */
   formalRead: Promise<void>;
 }
@@ -84,9 +86,8 @@ export async function frontEnd(
     ),
   );
   const standing = prepared.filter((p) => results[p.slot] === undefined);
-  // The interface is compared on the elaboration's ports, so Yosys is off the path to simulation: formal reads
-  // the candidates beside it, and without formal only exhaustive passes are read (statelessFromYosys, to know
-  // whether the pass is a proof). Yosys reads here, before simulation, only the candidates whose ports the
+  // The interface is compared on the elaboration's ports, so Yosys is off the path to simulation: it reads the
+  // candidates beside it (formalRead). Yosys reads here, before simulation, only the candidates whose ports the
   // elaboration did not give (a candidate simulated as Yosys's netlist was elaborated again without them).
   const fromElaboration = new Map<number, ElaboratedRoot>();
   for (const p of standing) {
@@ -120,12 +121,21 @@ export async function frontEnd(
     const ports = root?.ports ?? (read?.ok ? read.iface.ports : undefined);
     const diff = ports && compareInterfaces(iface.ports, ports);
     if (diff) {
-      results[p.slot] = ctx.result({ status: "interface_mismatch", decidedBy: "frontend", message: describeDiff(diff) });
+      results[p.slot] = ctx.result({
+        status: "interface_mismatch",
+        decidedBy: "frontend",
+        message: describeDiff(diff),
+      });
       continue;
     }
     live.push(p);
   }
-  const deferred = ctx.options.engine === "sim" ? [] : live.filter((p) => fromElaboration.has(p.slot));
+  // Without formal, Yosys matters only where an exhaustive pass may become a proof: the candidates vvp could not
+  // call stateless, when the testbench will enumerate every input.
+  const enumerated = enumeratesInputs(iface, ctx.options.exhaustiveBits);
+  const deferred = live.filter(
+    (p) => fromElaboration.has(p.slot) && (ctx.options.engine !== "sim" || (enumerated && p.stateless !== true)),
+  );
   const formalRead = readByYosys(deferred).then((reads) => {
     for (const p of deferred) noteRead(p, reads.get(String(p.slot)));
   });

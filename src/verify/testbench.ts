@@ -168,6 +168,12 @@ function emitDeepPhase(
  * the verdict printed only in lines that carry the nonce. Random values come from a 64-bit LCG
  * inside the testbench (simulator `$random` differs across tools and is weak in some).
  */
+/** Whether the testbench enumerates every input vector of this reference (a combinational one with few input bits). */
+export function enumeratesInputs(iface: DesignInterface, exhaustiveBits: number): boolean {
+  const inputs = iface.ports.filter((p) => p.direction === "input" && p.name !== iface.clock);
+  return iface.clock === null && inputs.reduce((s, p) => s + p.width, 0) <= exhaustiveBits;
+}
+
 export function generateTestbench(spec: TestbenchSpec): Testbench {
   const { iface } = spec.reference;
   const n = spec.nonce;
@@ -179,7 +185,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
   const dataInputs = inputs.filter((p) => !resetIndex.has(p.name));
   const inputBits = inputs.reduce((s, p) => s + p.width, 0);
   const sequential = clock !== null;
-  const exhaustive = !sequential && !spec.replay && inputBits <= spec.exhaustiveBits;
+  const exhaustive = !spec.replay && enumeratesInputs(iface, spec.exhaustiveBits);
   const K = spec.candidates.length;
   const inVar = (i: number) => `rg_i${i}`;
   const inIdx = new Map(inputs.map((p, i) => [p.name, i]));
