@@ -119,6 +119,8 @@ export class CheckContext {
     timeoutMs: number,
     replay?: Stimulus,
     stallMs: number = SOLO_STALL_MS,
+    /** Ends this run early as well as the check's own signal does (a speculative run the front end overtook). */
+    signal?: AbortSignal,
   ): Promise<SimOutcome> {
     const files: Record<string, string> = { "ref.v": this.refSource };
     for (const c of candidates) files[c.file] = c.source;
@@ -128,7 +130,12 @@ export class CheckContext {
         replay,
       ),
       { sources: files },
-      { timeoutMs, memoryLimitMb: this.options.memoryLimitMb, stallMs, signal: this.signal },
+      {
+        timeoutMs,
+        memoryLimitMb: this.options.memoryLimitMb,
+        stallMs,
+        signal: signal ? AbortSignal.any([this.signal, signal]) : this.signal,
+      },
     );
   }
 

@@ -56,15 +56,26 @@ export interface FrontEndOutcome {
   formalRead: Promise<void>;
 }
 
-/** Runs the front end over every candidate; those it decides get their result in `results[slot]`. */
-export async function frontEnd(
+/**
+ * Every candidate's canonical text, top and per-run names (`prepare`); those it rejects get their result in
+ * `results[slot]`.
+ */
+export async function prepareCandidates(
   ctx: CheckContext,
   sources: string[],
   results: Array<VerifyResult | undefined>,
+): Promise<Prepared[]> {
+  const all = await Promise.all(sources.map((source, slot) => parallel(() => prepare(ctx, source, slot, results))));
+  return all.filter((p) => p !== undefined);
+}
+
+/** Runs the front end over the prepared candidates; those it decides get their result in `results[slot]`. */
+export async function frontEnd(
+  ctx: CheckContext,
+  prepared: Prepared[],
+  results: Array<VerifyResult | undefined>,
 ): Promise<FrontEndOutcome> {
   const { iface } = ctx.ref;
-  const all = await Promise.all(sources.map((source, slot) => parallel(() => prepare(ctx, source, slot, results))));
-  const prepared = all.filter((p) => p !== undefined);
   // Every candidate must elaborate with nothing above it before it meets the testbench: a name it cannot
   // resolve alone (a testbench task, a signal up the hierarchy) would otherwise resolve upward. The same process
   // gives each candidate's ports, read from the assembly it generates (vvp-scopes.ts).

@@ -2,11 +2,11 @@ import type { VerifyResult } from "../contracts/index.js";
 import { tail } from "../core/errors.js";
 import { type CheckContext, parallel } from "./check-context.js";
 import { decide } from "./check-decide.js";
-import { frontEnd, linesOf, withSecondOpinion } from "./check-frontend.js";
-import { type SimEntry, simulateShared } from "./check-sim.js";
+import { frontEnd, linesOf, prepareCandidates, withSecondOpinion } from "./check-frontend.js";
+import { type SimEntry, speculativeSimulation } from "./check-sim.js";
 
 /**
- * The stages of a group check, in order: the front end (check-frontend.ts), one shared simulation
+ * The stages of a group check: the front end (check-frontend.ts) and, beside it, one shared simulation
  * (check-sim.ts), then per candidate the verdict with formal where it applies (check-decide.ts). Every candidate
  * gets exactly one result, in the order of `sources`.
  */
@@ -28,14 +28,17 @@ export async function checkCandidates(
     );
   }
 
-  const { live, yosysErrors, formalRead } = await frontEnd(ctx, sources, results);
+  const prepared = await prepareCandidates(ctx, sources, results);
+  // Simulation: one shared run, splitting off candidates that do not compile or break it. It starts beside the
+  // front end, which rarely rejects anyone; its results count only for runs the front end let through whole.
+  const speculation =
+    prepared.length > 0 && ctx.options.engine !== "formal" ? speculativeSimulation(ctx, prepared) : undefined;
+  const { live, yosysErrors, formalRead } = await frontEnd(ctx, prepared, results);
   const frontendMs = performance.now() - frontendStarted;
 
-  // Simulation: one shared run, splitting off candidates that do not compile or break it; Yosys's reading of
-  // the candidates runs beside it.
+  // Yosys's reading of the candidates runs beside the simulation.
   const sim = new Map<number, SimEntry>();
-  const simulated = live.length > 0 && ctx.options.engine !== "formal" ? simulateShared(ctx, live, sim) : undefined;
-  await Promise.all([simulated, formalRead]);
+  await Promise.all([speculation?.settle(live, sim), formalRead]);
 
   // Formal, per candidate, for those still in the running.
   const checks = live.map((p) =>
