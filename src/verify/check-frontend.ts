@@ -53,7 +53,7 @@ export interface FrontEndOutcome {
    * for whether an exhaustive pass is a proof: it runs beside the simulation, which does not need it, and fills
    * `stateless` and `yosysErrors`; await it before deciding.
    */
-  formalRead: Promise<void>;
+  yosysRead: Promise<void>;
 }
 
 /**
@@ -98,7 +98,7 @@ export async function frontEnd(
   );
   const standing = prepared.filter((p) => results[p.slot] === undefined);
   // The interface is compared on the elaboration's ports, so Yosys is off the path to simulation: it reads the
-  // candidates beside it (formalRead). Yosys reads here, before simulation, only the candidates whose ports the
+  // candidates beside it (yosysRead). Yosys reads here, before simulation, only the candidates whose ports the
   // elaboration did not give (a candidate simulated as Yosys's netlist was elaborated again without them).
   const fromElaboration = new Map<number, ElaboratedRoot>();
   for (const p of standing) {
@@ -147,10 +147,10 @@ export async function frontEnd(
   const deferred = live.filter(
     (p) => fromElaboration.has(p.slot) && (ctx.options.engine !== "sim" || (enumerated && p.stateless !== true)),
   );
-  const formalRead = readByYosys(deferred).then((reads) => {
+  const yosysRead = readByYosys(deferred).then((reads) => {
     for (const p of deferred) noteRead(p, reads.get(String(p.slot)));
   });
-  return { live, yosysErrors, formalRead };
+  return { live, yosysErrors, yosysRead };
 }
 
 /**

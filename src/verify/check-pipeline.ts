@@ -33,12 +33,12 @@ export async function checkCandidates(
   // front end, which rarely rejects anyone; its results count only for runs the front end let through whole.
   const speculation =
     prepared.length > 0 && ctx.options.engine !== "formal" ? speculativeSimulation(ctx, prepared) : undefined;
-  const { live, yosysErrors, formalRead } = await frontEnd(ctx, prepared, results);
+  const { live, yosysErrors, yosysRead } = await frontEnd(ctx, prepared, results);
   const frontendMs = performance.now() - frontendStarted;
 
   // Yosys's reading of the candidates runs beside the simulation.
   const sim = new Map<number, SimEntry>();
-  await Promise.all([speculation?.settle(live, sim), formalRead]);
+  await Promise.all([speculation?.settle(live, sim), yosysRead]);
 
   // Formal, per candidate, for those still in the running.
   const checks = live.map((p) =>
