@@ -324,7 +324,8 @@ const TRACE = (process.env.RTLGYM_TRACE ?? "").split(",").includes("processes");
 
 function traceProcess(command: string, args: readonly string[], r: RunResult): void {
   const tool = basename(command);
-  const what = args.find((a) => !a.startsWith("-")) ?? "";
+  // A hint of what ran (its first argument that is not a flag), one token, so the line stays one line.
+  const what = (args.find((a) => !a.startsWith("-")) ?? "").split(/\s/)[0]?.slice(0, 40) ?? "";
   const end = r.timedOut ? "timeout" : `exit ${r.exitCode ?? r.signal}`;
   process.stderr.write(`rtlgym: process ${tool} ${what} ${r.durationMs.toFixed(1)} ms ${end}\n`);
 }

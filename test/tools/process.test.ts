@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/core/paths.js";
 import { runProcess, withTempDir } from "../../src/tools/process.js";
 import { loadOneCore } from "../helpers/cpu-load.js";
 
@@ -147,4 +148,23 @@ console.log("gaps " + gaps.join(","));`;
     });
     expect(execFileSync("true")).toBeDefined();
   });
+});
+
+describe("RTLGYM_TRACE=processes", () => {
+  it("prints one stderr line per tool process: the tool, its wall time and its exit", async () => {
+    const script = [
+      'import { runProcess, withTempDir } from "./src/tools/process.ts";',
+      'await withTempDir("t", (cwd) => runProcess("/bin/sh", ["-c", "exit 3"], { cwd, timeoutMs: 5000 }));',
+    ].join("\n");
+    const run = (trace: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: packageRoot(),
+        env: { ...process.env, RTLGYM_TRACE: trace },
+        encoding: "utf8",
+      });
+    const traced = run("processes");
+    expect(traced.status).toBe(0);
+    expect(traced.stderr).toMatch(/^rtlgym: process sh exit \d+\.\d ms exit 3$/m);
+    expect(run("").stderr).not.toMatch(/rtlgym: process/);
+  }, 60_000);
 });
