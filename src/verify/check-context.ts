@@ -49,7 +49,10 @@ export interface Prepared {
   file: string;
   top: string;
   source: string;
-  /** Yosys saw no flip-flop or latch in the candidate: exhaustive simulation of its inputs is a proof. */
+  /**
+   * The candidate holds no state (Yosys saw no flip-flop or latch, or its elaboration has nothing but nets):
+   * exhaustive simulation of its inputs is a proof.
+   */
   stateless?: boolean;
   /** iverilog rejected it and Verilator accepted it: `source` is Yosys's netlist of it (check-frontend.ts). */
   secondOpinion?: SecondOpinionReport;

@@ -84,7 +84,7 @@ async function sharedRuns(
  * every candidate through: the run's results are kept for the candidates that pass it, provided every candidate
  * in that run passed too, unchanged (a candidate only the front end rejects, a name reaching up out of it, could
  * have disturbed the run). Anything else is simulated again after the front end, as if nothing had been tried;
- * a front end that rejects anything ends the speculative run at once.
+ * once the front end is done, having rejected or changed anyone, the speculative run is stopped.
  */
 export function speculativeSimulation(
   ctx: CheckContext,

@@ -161,6 +161,12 @@ function emitDeepPhase(
   return plan.cycles;
 }
 
+/** Whether the testbench enumerates every input vector of this reference (a combinational one with few input bits). */
+export function enumeratesInputs(iface: DesignInterface, exhaustiveBits: number): boolean {
+  const inputs = iface.ports.filter((p) => p.direction === "input" && p.name !== iface.clock);
+  return iface.clock === null && inputs.reduce((s, p) => s + p.width, 0) <= exhaustiveBits;
+}
+
 /**
  * Generates the self-checking testbench: reference and candidates side by side on the same stimulus, every
  * output compared with the X rule (`ref !== (ref ^ cand ^ ref)`: an X in the reference matches anything, an X
@@ -168,12 +174,6 @@ function emitDeepPhase(
  * the verdict printed only in lines that carry the nonce. Random values come from a 64-bit LCG
  * inside the testbench (simulator `$random` differs across tools and is weak in some).
  */
-/** Whether the testbench enumerates every input vector of this reference (a combinational one with few input bits). */
-export function enumeratesInputs(iface: DesignInterface, exhaustiveBits: number): boolean {
-  const inputs = iface.ports.filter((p) => p.direction === "input" && p.name !== iface.clock);
-  return iface.clock === null && inputs.reduce((s, p) => s + p.width, 0) <= exhaustiveBits;
-}
-
 export function generateTestbench(spec: TestbenchSpec): Testbench {
   const { iface } = spec.reference;
   const n = spec.nonce;
