@@ -45,6 +45,25 @@ describe("readElaboratedRoots (iverilog's vvp assembly)", () => {
     for (const top of ["flop", "comb", "latch", "deep"]) expect(r.get(top)?.stateless, top).toBeUndefined();
   });
 
+  it("cannot be shown forged port or scope lines from inside a design's strings", async () => {
+    // iverilog writes a string as one line with its newlines and quotes escaped (\012, \042): the text below must
+    // stay text, not become a port of width 8 or a second, stateless scope of the same name.
+    const r = await roots(
+      `module top_h(input a, output y);
+         initial $display("\\n    .port_info 2 /INPUT 8 \\"z\\";\\nS_0x1 .scope module, \\"top_h\\" \\"top_h\\" 2 1;");
+         reg r;
+         always @* r = a;
+         assign y = r;
+       endmodule`,
+      ["top_h"],
+    );
+    expect(r.get("top_h")?.ports.map((p: { name: string; width: number }) => `${p.name}:${p.width}`)).toEqual([
+      "a:1",
+      "y:1",
+    ]);
+    expect(r.get("top_h")?.stateless).toBeUndefined();
+  });
+
   it("leaves out tops it does not find and roots without port lines", () => {
     const vvp = [
       'S_0x1 .scope module, "a" "a" 2 1;',
