@@ -16,9 +16,10 @@ export const ITERTL_LOSSES = ["itertl", "rrhf", "rtlcoder"] as const;
 
 /**
  * What the cross-entropy term trains on: `reference`, the task's reference answer, ranked above every sample (the
- * paper); `verified`, the best-scored sample that passed verification, with the reference left out of the round.
+ * paper); `verified`, the best-scored sample that passed verification, with the reference left out of the round;
+ * `verified-all`, the mean over every distinct sample that passed (rejection sampling's data, with the ranking term).
  */
-export const ITERTL_TARGETS = ["reference", "verified"] as const;
+export const ITERTL_TARGETS = ["reference", "verified", "verified-all"] as const;
 
 const Sampling = z.strictObject({
   temperature: z.number().min(0).max(2).default(1),
@@ -114,7 +115,7 @@ export interface ItertlSummary {
   seed: number;
   score: Record<string, number>;
   loss: string;
-  /** The CE term's answer: the reference (the paper) or the best verified sample. */
+  /** The CE term's answer: the reference (the paper), the best verified sample, or every verified one. */
   target: string;
   before: { "pass@1": number; runId: string };
   after: { "pass@1": number; runId: string };

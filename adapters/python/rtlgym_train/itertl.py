@@ -9,7 +9,8 @@ With `target="reference"` (the paper) the reference is trained with cross-entrop
 candidate with `reference_score` (higher than any sample can get, as in the paper, where the reference is one of the
 K candidates and scores best). With `target="verified"` the reference stays out: the cross-entropy goes to the
 best-scored sample that passed verification (none passed: the ranking term alone), so the round trains only on the
-model's own outputs, as rejection sampling does."""
+model's own outputs. With `target="verified-all"` the cross-entropy is the mean over every distinct sample that passed,
+which is what rejection sampling trains on, with the ranking term beside it."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ LOSSES = ("itertl", "rrhf", "rtlcoder")
 # How the pairwise hinge terms of a group combine: `sum` is the papers' (RRHF, ITERTL); `mean` divides by the ordered
 # pairs, so a group of K candidates weighs as much against the CE term as a group of 2.
 REDUCTIONS = ("sum", "mean")
-# What the cross-entropy term trains on: the reference answer (the paper) or the best verified sample.
-TARGETS = ("reference", "verified")
+# What the cross-entropy term trains on: the reference answer (the paper), the best verified sample, or every distinct
+# verified sample (rejection sampling's data).
+TARGETS = ("reference", "verified", "verified-all")
 
 
 @dataclass
@@ -57,13 +59,13 @@ class RankOptions:
 @dataclass(frozen=True)
 class Group:
     """One prompt: its candidates as token ids with the answer's span, their scores, and which candidate the
-    cross-entropy term trains on (None: none, the ranking term alone)."""
+    cross-entropy term averages over (empty: none, the ranking term alone)."""
 
     id: str
     ids: list[list[int]]
     starts: list[int]
     scores: list[float]
-    ce: int | None = 0
+    ce: tuple[int, ...] = (0,)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -101,7 +103,8 @@ def encode_group(
     """Candidates tokenized as the served model sees them (chat template, answer + end of turn); candidates that do
     not fit are dropped. `reference` target: the reference is candidate 0 and the CE target, and a group without it or
     without a second candidate is dropped. `verified` target: the samples alone; the CE target is the best-scored one
-    that passed, and a group needs two candidates or a CE target."""
+    that passed, and a group needs two candidates or a CE target. `verified-all`: as `verified`, with every distinct
+    passing sample as a CE target (a repeated answer counts once, as rejection sampling's dedupe does)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; known: {', '.join(TARGETS)}")
     prompt = row["prompt"]
@@ -111,7 +114,7 @@ def encode_group(
         texts, scores, passed = [row["reference"], *responses], [reference_score, *sample_scores], None
     else:
         texts, scores, passed = responses, sample_scores, list(row.get("passed") or [False] * len(responses))
-    ids, starts, kept, kept_passed = [], [], [], []
+    ids, starts, kept, kept_passed, kept_text = [], [], [], [], []
     for i, (text, score) in enumerate(zip(texts, scores)):
         pair = Pair(prompt, None, text) if isinstance(prompt, list) else Pair(None, str(prompt), text)
         p_text, c_text = render(tokenizer, pair)
@@ -125,12 +128,19 @@ def encode_group(
         starts.append(len(p))
         kept.append(score)
         kept_passed.append(passed is not None and passed[i])
+        kept_text.append(text)
     gid = str(row.get("id", ""))
     if target == "reference":
-        return Group(gid, ids, starts, kept, 0) if len(ids) >= 2 else None
+        return Group(gid, ids, starts, kept, (0,)) if len(ids) >= 2 else None
     verified = [i for i, ok in enumerate(kept_passed) if ok]
-    ce = max(verified, key=lambda i: kept[i]) if verified else None
-    if len(ids) < 2 and ce is None:
+    if target == "verified-all":
+        first: dict[str, int] = {}
+        for i in verified:
+            first.setdefault(kept_text[i], i)  # a repeated answer counts once
+        ce = tuple(first.values())
+    else:
+        ce = (max(verified, key=lambda i: kept[i]),) if verified else ()
+    if len(ids) < 2 and not ce:
         return None
     return Group(gid, ids, starts, kept, ce)
 
@@ -162,10 +172,10 @@ def ranking_loss(
     scores: list[float],
     rank_weight: float = 1.0,
     reduction: str = "sum",
-    ce_index: int | None = 0,
+    ce_index: int | tuple[int, ...] | None = 0,
 ):
     """The round's loss for one group; candidate `ce_index` is the CE target (the reference, or the best verified
-    sample; None: no CE term).
+    sample), or several whose CE terms are averaged (every verified sample); None or (): no CE term.
 
     - itertl: CE on the target + sum over pairs (r_i < r_j) of max(0, p_i - p_j), p = length-normalised
       log-probability (RRHF's ranking term without a softmax).
@@ -180,6 +190,8 @@ def ranking_loss(
         raise ValueError(f"unknown rank reduction {reduction!r}; known: {', '.join(REDUCTIONS)}")
     p = sums / lengths
     r = torch.tensor(scores, dtype=p.dtype)
+    targets = (ce_index,) if isinstance(ce_index, int) else tuple(ce_index or ())
+    ce_term = -p[list(targets)].mean() if targets else p.new_zeros(())
     better = r.unsqueeze(0) > r.unsqueeze(1)  # better[i, j]: candidate j scores above candidate i
 
     def hinge():
@@ -187,7 +199,7 @@ def ranking_loss(
         return total / better.sum().clamp(min=1) if reduction == "mean" else total
 
     if kind == "itertl":
-        ce = -p[ce_index] if ce_index is not None else p.new_zeros(())
+        ce = ce_term
         rank = hinge()
         return ce + rank_weight * rank, ce, rank
     if kind == "rrhf":
@@ -201,7 +213,7 @@ def ranking_loss(
         close = (q.unsqueeze(0) - q.unsqueeze(1)) < 0.3
         pairs = better & gap & close
         rank = (torch.relu(0.3 - (q.unsqueeze(0) - q.unsqueeze(1))) * pairs).sum()
-        ce = -p[ce_index] if ce_index is not None else p.new_zeros(())
+        ce = ce_term
         return ce * (1 + rank_weight * rank), ce, rank
     raise ValueError(f"unknown ranking loss {kind!r}; known: {', '.join(LOSSES)}")
 
@@ -257,7 +269,8 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         target=o.target,
         groups_per_step=o.groups_per_step,
         rows=len(rows),
-        ce_groups=sum(g.ce is not None for g in groups),
+        ce_groups=sum(bool(g.ce) for g in groups),
+        ce_targets=sum(len(g.ce) for g in groups),
         groups=len(groups),
         dropped=len(rows) - len(groups),
         candidates=sum(len(g.ids) for g in groups),

@@ -114,12 +114,12 @@ def test_verified_target_trains_the_best_passing_sample_and_leaves_the_reference
            "scores": [0.9, 1.5, -1.0, 1.2], "passed": [False, True, False, True]}
     g = encode_group(tok, row, 9.0, 128, "verified")
     assert g.scores == [0.9, 1.5, -1.0, 1.2]  # no reference candidate
-    assert g.ce == 1  # the best-scored of the passing samples
+    assert g.ce == (1,)  # the best-scored of the passing samples
     nobody = encode_group(tok, {**row, "passed": [False] * 4}, 9.0, 128, "verified")
-    assert nobody.ce is None and len(nobody.ids) == 4  # ranking alone
+    assert nobody.ce == () and len(nobody.ids) == 4  # ranking alone
     alone = encode_group(tok, {**row, "responses": ["zzzz"], "scores": [0.0], "passed": [False]}, 9.0, 128, "verified")
     assert alone is None  # one failing sample: nothing to rank, nothing to imitate
-    assert encode_group(tok, row, 9.0, 128).ce == 0  # the paper's target: the reference, candidate 0
+    assert encode_group(tok, row, 9.0, 128).ce == (0,)  # the paper's target: the reference, candidate 0
 
 
 def test_no_ce_target_leaves_the_ranking_term_alone():
@@ -130,6 +130,19 @@ def test_no_ce_target_leaves_the_ranking_term_alone():
     assert p.grad[0] > 0 and p.grad[1] < 0
     _, ce1, _ = ranking_loss("itertl", p, torch.ones(2), [0.0, 1.0], ce_index=1)
     assert float(ce1) == pytest.approx(2.0)
+    _, both, _ = ranking_loss("itertl", p, torch.ones(2), [0.0, 1.0], ce_index=(0, 1))
+    assert float(both) == pytest.approx(1.5)  # the mean of the two targets' CE
+
+
+def test_verified_all_target_trains_every_distinct_passing_sample(tmp_path):
+    _, tok = _tiny_model(tmp_path)
+    row = {"id": "t", "prompt": "write y;\n", "reference": "assign y = a;",
+           "responses": ["assign y = a;", "assign y = b;", "assign y=a;", "assign y = a;", "zzzz"],
+           "scores": [1.5, 0.9, 1.2, 1.5, -1.0], "passed": [True, False, True, True, False]}
+    g = encode_group(tok, row, 9.0, 128, "verified-all")
+    assert g.ce == (0, 2)  # both distinct passing answers; the repeat of the first counts once
+    assert len(g.ids) == 5  # every sample still ranks
+    assert encode_group(tok, {**row, "passed": [False] * 5}, 9.0, 128, "verified-all").ce == ()
 
 
 def test_passed_flags_are_validated(tmp_path):
