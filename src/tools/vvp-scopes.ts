@@ -22,6 +22,13 @@ const PORT_INFO = /^\s+\.port_info (\d+) \/(INPUT|OUTPUT|INOUT) (\d+) "((?:[^"\\
 const DECLARATION = /^\S+ \.(net|var|array|udp|event)(\S*) (?:"((?:[^"\\]|\\.)*)")?(.*)$/;
 const DIRECTIONS = { INPUT: "input", OUTPUT: "output", INOUT: "inout" } as const;
 
+/** A vvp string's text: iverilog escapes a quote or backslash with a backslash, other characters as three octal digits. */
+function unescapeVvp(text: string): string {
+  return text.replace(/\\([0-7]{3}|[\s\S])/g, (_m, e: string) =>
+    e.length === 3 ? String.fromCharCode(Number.parseInt(e, 8)) : e,
+  );
+}
+
 interface Scope {
   kind: string;
   name: string;
@@ -43,7 +50,14 @@ export function readElaboratedRoots(vvp: string, tops: readonly string[]): Map<s
     if (header) {
       const [, id, kind, name, , rest] = header as unknown as [string, string, string, string, string, string];
       const parent = /, (S_0x[0-9a-f]+)$/.exec(rest)?.[1];
-      current = { kind, name, ports: [], signed: new Set(), holdsState: false, ...(parent && { parent }) };
+      current = {
+        kind,
+        name: unescapeVvp(name),
+        ports: [],
+        signed: new Set(),
+        holdsState: false,
+        ...(parent && { parent }),
+      };
       scopes.set(id, current);
       continue;
     }
@@ -56,14 +70,14 @@ export function readElaboratedRoots(vvp: string, tops: readonly string[]): Map<s
     const port = PORT_INFO.exec(line);
     if (port) {
       const [, , dir, width, name] = port as unknown as [string, string, keyof typeof DIRECTIONS, string, string];
-      current.ports.push({ name, direction: DIRECTIONS[dir], width: Number(width), signed: false });
+      current.ports.push({ name: unescapeVvp(name), direction: DIRECTIONS[dir], width: Number(width), signed: false });
       continue;
     }
     const decl = DECLARATION.exec(line);
     if (!decl) continue;
     const [, what, flavour, name, rest] = decl as unknown as [string, string, string, string | undefined, string];
     if ((what === "net" || what === "var") && name !== undefined && /\/(s|2s|i)\b/.test(flavour))
-      current.signed.add(name);
+      current.signed.add(unescapeVvp(name));
     // Nets and anyedge events (an `always @*` waiting on its inputs) hold nothing; everything else may.
     if (what === "var" || what === "array" || what === "udp") current.holdsState = true;
     if (what === "event" && /^\s*(posedge|negedge)/.test(`${name ?? ""}${rest}`)) current.holdsState = true;

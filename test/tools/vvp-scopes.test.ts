@@ -30,6 +30,20 @@ describe("readElaboratedRoots (iverilog's vvp assembly)", () => {
     expect(r.get("top_b")?.ports.map((p: { name: string }) => p.name)).toEqual(["x", "z"]);
   });
 
+  it("reads escaped identifiers as their text, not as vvp spells them", async () => {
+    const r = await roots(
+      'module \\m"x (input \\a"b , input \\c\\d , input signed [1:0] \\s"1 , output y);\n' +
+        'assign y = \\a"b ^ \\c\\d ^ \\s"1 [0];\nendmodule\n',
+      ['m"x'],
+    );
+    expect(r.get('m"x')?.ports).toEqual([
+      { name: 'a"b', direction: "input", width: 1, signed: false },
+      { name: "c\\d", direction: "input", width: 1, signed: false },
+      { name: 's"1', direction: "input", width: 2, signed: true },
+      { name: "y", direction: "output", width: 1, signed: false },
+    ]);
+  });
+
   it("calls a design stateless only when its whole scope tree has nothing but nets", async () => {
     const r = await roots(
       `module leaf(input [1:0] x, output [1:0] y); assign y = ~x; endmodule
