@@ -72,6 +72,8 @@ const sink: RoundTripSink = { putGeneration: () => {}, putGenerations: () => {},
 const statuses: Record<string, number> = {};
 const outcomes: Record<string, number> = {};
 const latencies: number[] = [];
+/** Designs not kept, with what their checks said: the reason an original did not pass against itself. */
+const notKept: Array<{ id: string; status: string; reason?: string; statuses: Record<string, number> }> = [];
 let checks = 0;
 const limit = pLimit(Number(args.concurrency));
 const started = performance.now();
@@ -98,6 +100,13 @@ await Promise.all(
       latencies.push(performance.now() - t);
       checks += outcome.scored;
       outcomes[outcome.status] = (outcomes[outcome.status] ?? 0) + 1;
+      if (outcome.status !== "kept")
+        notKept.push({
+          id: r.id,
+          status: outcome.status,
+          ...(outcome.reason !== undefined && { reason: outcome.reason }),
+          statuses: outcome.statuses,
+        });
       for (const [s, k] of Object.entries(outcome.statuses)) statuses[s] = (statuses[s] ?? 0) + k;
       done++;
       if (!args.json && process.stderr.isTTY) process.stderr.write(`  ${done}/${designs.length}\r`);
@@ -124,5 +133,6 @@ const summary = {
   p95Ms: at(0.95),
   outcomes,
   statuses,
+  notKept,
 };
 console.log(JSON.stringify(summary, null, args.json ? 0 : 2));

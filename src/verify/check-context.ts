@@ -58,6 +58,14 @@ export interface Prepared {
   secondOpinion?: SecondOpinionReport;
 }
 
+/**
+ * What the reference's and every candidate's file start with: the testbench's timescale. Each file is its own
+ * compilation unit (`-u`), so without it a file's delays would use the simulator's default unit (1 s), and a
+ * `q <= #1 d` would mean one thing in the candidate and another in the reference. A file's own `timescale, later
+ * in it, still wins. One line, taken off again in the line numbers of compiler messages.
+ */
+export const DESIGN_PREAMBLE = "`timescale 1ns/1ps\n";
+
 /** Everything one group check knows; one instance per verifyGroup call. */
 export class CheckContext {
   readonly nonce = randomBytes(8).toString("hex");
@@ -80,7 +88,7 @@ export class CheckContext {
     this.signal = signal;
     // Per-run names: a candidate can neither instantiate the reference nor reach the testbench by name.
     const renamed = suffixModules(reference, `_rgref_${this.nonce}`);
-    this.refSource = sealDirectives(renamed.code);
+    this.refSource = sealDirectives(`${DESIGN_PREAMBLE}${renamed.code}`);
     this.refHasUnknowns = hasUnknownLiterals(reference);
     this.refModule = renamed.names.get(ref.top) as string;
     this.deadline = started + options.timeoutMs;

@@ -5,7 +5,7 @@ import { verilatorVersion } from "../tools/verilator.js";
 import type { ElaboratedRoot } from "../tools/vvp-scopes.js";
 import { findTop, listModules, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
 import { type CandidateRead, readCandidateInterfaces } from "./analyze.js";
-import { type CheckContext, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
+import { type CheckContext, DESIGN_PREAMBLE, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { secondOpinion } from "./second-opinion.js";
 import { enumeratesInputs } from "./testbench.js";
@@ -15,13 +15,6 @@ import { enumeratesInputs } from "./testbench.js";
  * preprocessor's single expansion, the sanitiser over exactly the text the tools will read), then its top and
  * per-run names, elaboration alone, and the interface Yosys reads, compared with the reference's.
  */
-
-/**
- * What every candidate file starts with: the testbench's timescale, since each file is its own compilation unit
- * (a `q <= #1 d` must mean the same in the candidate as in the reference). One line, taken off again in the line
- * numbers of compiler messages.
- */
-const CANDIDATE_PREAMBLE = "`timescale 1ns/1ps\n";
 
 /**
  * The compiler's lines about `file`, as the user wrote it: "candidate:LINE: ..." with the preamble's line taken
@@ -182,7 +175,7 @@ async function askSecondOpinion(ctx: CheckContext, p: Prepared, log: string): Pr
     case "unreadable":
       return unsupported(ctx, second.reason, own);
     case "translated": {
-      const netlist = { ...p, source: sealDirectives(`${CANDIDATE_PREAMBLE}${second.source}`) };
+      const netlist = { ...p, source: sealDirectives(`${DESIGN_PREAMBLE}${second.source}`) };
       const again = await elaborateAlone(ctx, [netlist]);
       if (again.failed.size > 0)
         return unsupported(ctx, "Verilator accepts it, and iverilog rejects Yosys's netlist of it too", own);
@@ -246,7 +239,7 @@ async function prepare(
     slot,
     file: `c${slot}.v`,
     top: renamed.names.get(top) as string,
-    source: sealDirectives(`${CANDIDATE_PREAMBLE}${renamed.code}`),
+    source: sealDirectives(`${DESIGN_PREAMBLE}${renamed.code}`),
   };
 }
 
