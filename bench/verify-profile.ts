@@ -11,6 +11,7 @@
  * scales them; compare the columns of one run.
  * Benchmark data: RTLGYM_BENCHMARKS or ../shared/benchmarks next to the repository.
  */
+import { loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -101,7 +102,7 @@ const analysis = {
 };
 const summary = {
   references: checks,
-  load: (await import("node:os")).loadavg().map((x) => round(x)),
+  load: loadavg().map((x) => round(x)),
   official: { perCheck: perCheck("official"), msPerCheck: sum("official") },
   rtlgymWarm: { perCheck: perCheck("rtlgym-warm"), msPerCheck: sum("rtlgym-warm") },
   referenceAnalysis: analysis,

@@ -62,9 +62,12 @@ export interface Prepared {
  * What the reference's and every candidate's file start with: the testbench's timescale. Each file is its own
  * compilation unit (`-u`), so without it a file's delays would use the simulator's default unit (1 s), and a
  * `q <= #1 d` would mean one thing in the candidate and another in the reference. A file's own `timescale, later
- * in it, still wins. One line, taken off again in the line numbers of compiler messages.
+ * in it, still wins. One line, taken off again in the line numbers of compiler messages (linesOf).
  */
 export const DESIGN_PREAMBLE = "`timescale 1ns/1ps\n";
+
+/** The reference's file in every simulation and formal run (its compiler lines are mapped back like a candidate's). */
+export const REFERENCE_FILE = "ref.v";
 
 /** Everything one group check knows; one instance per verifyGroup call. */
 export class CheckContext {
@@ -133,7 +136,7 @@ export class CheckContext {
     /** Ends this run early as well as the check's own signal does (a speculative run the front end overtook). */
     signal?: AbortSignal,
   ): Promise<SimOutcome> {
-    const files: Record<string, string> = { "ref.v": this.refSource };
+    const files: Record<string, string> = { [REFERENCE_FILE]: this.refSource };
     for (const c of candidates) files[c.file] = c.source;
     return runSimulation(
       this.spec(

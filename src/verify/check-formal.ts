@@ -1,5 +1,5 @@
 import type { Counterexample, DesignInterface, FormalReport } from "../contracts/index.js";
-import { type CheckContext, type Prepared, round } from "./check-context.js";
+import { type CheckContext, type Prepared, REFERENCE_FILE, round } from "./check-context.js";
 import { type FormalOutcome, runFormal } from "./formal.js";
 import type { Stimulus } from "./testbench.js";
 
@@ -20,7 +20,7 @@ export async function confirmFormal(
 ): Promise<{ report: FormalReport; confirmed: Map<string, Counterexample> }> {
   const confirmed = new Map<string, Counterexample>();
   const job = {
-    sources: { "ref.v": ctx.refSource, [p.file]: p.source },
+    sources: { [REFERENCE_FILE]: ctx.refSource, [p.file]: p.source },
     gold: ctx.refModule,
     gate: p.top,
     iface: ctx.ref.iface,

@@ -5,7 +5,14 @@ import { verilatorVersion } from "../tools/verilator.js";
 import type { ElaboratedRoot } from "../tools/vvp-scopes.js";
 import { findTop, listModules, sanitizeCandidate, sealDirectives, suffixModules } from "../verilog/index.js";
 import { type CandidateRead, readCandidateInterfaces } from "./analyze.js";
-import { type CheckContext, DESIGN_PREAMBLE, FRONTEND_LIMIT_MS, type Prepared, parallel } from "./check-context.js";
+import {
+  type CheckContext,
+  DESIGN_PREAMBLE,
+  FRONTEND_LIMIT_MS,
+  type Prepared,
+  parallel,
+  REFERENCE_FILE,
+} from "./check-context.js";
 import { compareInterfaces, describeDiff } from "./interface.js";
 import { secondOpinion } from "./second-opinion.js";
 import { enumeratesInputs } from "./testbench.js";
@@ -18,16 +25,21 @@ import { enumeratesInputs } from "./testbench.js";
 
 /**
  * The compiler's lines about `file`, as the user wrote it: "candidate:LINE: ..." with the preamble's line taken
- * off. `all` keeps the lines about other files (the testbench) too.
+ * off. `all` keeps the lines about other files too: the testbench's as they are, the reference's with the preamble's
+ * line taken off as well (it starts with the same preamble).
  */
 export function linesOf(log: string, file: string, all = false): string {
+  const unshift = (l: string, as: string) =>
+    l.replace(/^[^:]+:(\d+):/, (_m, n: string) => `${as}:${Math.max(Number(n) - 1, 1)}:`);
   return log
     .split("\n")
     .filter((l) => all || l.startsWith(`${file}:`))
     .map((l) =>
       l.startsWith(`${file}:`)
-        ? l.replace(/^[^:]+:(\d+):/, (_m, n: string) => `candidate:${Math.max(Number(n) - 1, 1)}:`)
-        : l,
+        ? unshift(l, "candidate")
+        : l.startsWith(`${REFERENCE_FILE}:`)
+          ? unshift(l, REFERENCE_FILE)
+          : l,
     )
     .join("\n")
     .trim();

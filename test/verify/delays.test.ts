@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { linesOf } from "../../src/verify/check-frontend.js";
 import { verify, verifyGroup } from "../../src/verify/index.js";
 
 // Real RTL writes `q <= #1 d` (the corpus' yosys-tests fsm.v does). A delay means the same in the reference as in
@@ -39,4 +40,19 @@ describe("delays in the reference and the candidate", () => {
     const back = await verify({ reference: UNDELAYED, candidate: DELAYED, engine: "sim", seed: 1, timeoutMs: 30_000 });
     expect(back.status, back.message).toBe("pass");
   }, 60_000);
+});
+
+describe("compiler lines after the timescale preamble", () => {
+  it("numbers the candidate's and the reference's lines as their authors wrote them", () => {
+    const log = ["cand_3.v:5: error: a", "ref.v:7: warning: b", "rtlgym_tb.v:9: note: c", "other.v:2: error: d"].join(
+      "\n",
+    );
+    expect(linesOf(log, "cand_3.v")).toBe("candidate:4: error: a");
+    expect(linesOf(log, "cand_3.v", true).split("\n")).toEqual([
+      "candidate:4: error: a",
+      "ref.v:6: warning: b",
+      "rtlgym_tb.v:9: note: c",
+      "other.v:2: error: d",
+    ]);
+  });
 });
