@@ -36,10 +36,12 @@ export { SalvConfig, type SalvEvent, type SalvRecipeOptions, type SalvSummary, t
 export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
 export {
   DEFAULT_SFT_OPTIONS,
+  SFT_PRECISIONS,
   SFT_PRESETS,
   type SftDone,
   SftEvent,
   type SftOptions,
+  type SftPrecision,
   type SftPreset,
   type SftResult,
   trainSft,

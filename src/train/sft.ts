@@ -9,6 +9,13 @@ import { runTrainer, TrainerCancelled } from "./trainer.js";
 export const SFT_PRESETS = ["smoke", "tiny"] as const;
 export type SftPreset = (typeof SFT_PRESETS)[number];
 
+/**
+ * Training precision. `auto`: bf16 autocast where the hardware runs it natively (CUDA with bf16, a CPU with
+ * AVX512-BF16 or AMX), float32 elsewhere (adapters/python/rtlgym_train/hardware.py says why).
+ */
+export const SFT_PRECISIONS = ["auto", "fp32", "bf16"] as const;
+export type SftPrecision = (typeof SFT_PRECISIONS)[number];
+
 /** Options of {@link trainSft}. */
 export interface SftOptions {
   /** A `rtlgym tasks generate` folder (its train split is read) or one SFT JSONL file. */
@@ -26,6 +33,8 @@ export interface SftOptions {
   maxSteps?: number;
   timeBudgetS?: number;
   threads?: number;
+  /** Default `auto`. */
+  precision?: SftPrecision;
   python?: string;
   /**
    * Hard wall-clock limit of the whole trainer process; default 45 minutes, or the time budget plus 15 minutes when
@@ -47,6 +56,7 @@ export const DEFAULT_SFT_OPTIONS = {
   seed: 0,
   lora: false,
   fresh: false,
+  precision: "auto",
   timeoutMs: 45 * 60_000,
 } as const;
 
@@ -112,6 +122,9 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (!(SFT_PRESETS as readonly string[]).includes(o.preset)) {
     throw new BadInputError(`unknown preset ${o.preset}; presets: ${SFT_PRESETS.join(", ")}`);
   }
+  if (!(SFT_PRECISIONS as readonly string[]).includes(o.precision)) {
+    throw new BadInputError(`unknown precision ${o.precision}; precisions: ${SFT_PRECISIONS.join(", ")}`);
+  }
   if (o.lora && o.base === undefined) {
     // Allowed (LoRA on a fresh model trains adapters on random weights), but it is almost surely a mistake.
     throw new BadInputError("--lora needs --base: LoRA adapts a trained model's weights");
@@ -125,6 +138,7 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (o.maxSteps !== undefined) args.push("--max-steps", String(o.maxSteps));
   if (o.timeBudgetS !== undefined) args.push("--time-budget-s", String(o.timeBudgetS));
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
+  args.push("--precision", o.precision);
 
   const store = o.db === false ? undefined : openTrainStore(...(o.db === undefined ? [] : [o.db]));
   const runId = store?.startRun({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sftTimeoutMs } from "../../src/train/sft.js";
+import { BadInputError } from "../../src/core/errors.js";
+import { type SftPrecision, sftTimeoutMs, trainSft } from "../../src/train/sft.js";
 
 describe("sftTimeoutMs", () => {
   it("outlasts a time budget longer than the default hard limit", () => {
@@ -8,5 +9,13 @@ describe("sftTimeoutMs", () => {
     expect(sftTimeoutMs({ timeBudgetS: 600 })).toBe(45 * 60_000);
     expect(sftTimeoutMs({})).toBe(45 * 60_000);
     expect(sftTimeoutMs({ timeoutMs: 1000, timeBudgetS: 4200 })).toBe(1000);
+  });
+});
+
+describe("trainSft options", () => {
+  it("refuses an unknown precision before starting the trainer", async () => {
+    const run = trainSft({ data: "tasks", out: "/tmp/never", precision: "fp16" as SftPrecision, db: false });
+    await expect(run).rejects.toBeInstanceOf(BadInputError);
+    await expect(run).rejects.toThrow(/unknown precision fp16; precisions: auto, fp32, bf16/);
   });
 });

@@ -13,6 +13,7 @@ from pathlib import Path
 
 def _sft(argv: list[str]) -> int:
     from .data import DataError
+    from .hardware import PRECISIONS
     from .presets import PRESETS
     from .sft import Emitter, SftOptions, train
 
@@ -32,6 +33,8 @@ def _sft(argv: list[str]) -> int:
     ap.add_argument("--save-steps", type=int)
     ap.add_argument("--threads", type=int)
     ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--precision", default="auto", choices=PRECISIONS,
+                    help="auto: bf16 autocast where the hardware has native bf16 kernels, else float32")
     a = ap.parse_args(argv)
     emit = Emitter.take_stdout()
     options = SftOptions(
@@ -50,6 +53,7 @@ def _sft(argv: list[str]) -> int:
         save_steps=a.save_steps,
         threads=a.threads,
         fresh=a.fresh,
+        precision=a.precision,
     )
     return _run(emit, lambda: train(options, emit), DataError)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .data import Collator, encode, load_pairs
-from .hardware import run_arguments
+from .hardware import run_arguments, use_bf16
 from .presets import PRESETS, Preset
 
 RUN_FILE = "rtlgym-train.json"
@@ -42,6 +42,8 @@ class SftOptions:
     save_steps: int | None = None
     threads: int | None = None
     fresh: bool = False
+    # auto: bf16 autocast where the hardware runs it natively (hardware.use_bf16), else float32.
+    precision: str = "auto"
 
 
 class Emitter:
@@ -254,6 +256,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         resumed_from=str(resume) if resume else None,
         versions=ver,
         threads=torch.get_num_threads(),
+        precision="bf16" if use_bf16(o.precision) else "fp32",
     )
 
     collator = Collator(tokenizer.pad_token_id)
@@ -307,7 +310,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         save_steps=preset.save_steps,
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length",
-        **run_arguments(o.seed),
+        **run_arguments(o.seed, o.precision),
     )
     trainer = Trainer(
         model=model,
@@ -343,6 +346,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         "seed": o.seed,
         "base": o.base,
         "lora": o.lora,
+        "precision": "bf16" if use_bf16(o.precision) else "fp32",
         "data_files": [str(f) for f in files],
         "rows": len(pairs),
         "examples": len(examples),

@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../core/errors.js";
-import { SFT_PRESETS, type SftEvent, type SftPreset, trainSft } from "../../train/index.js";
+import {
+  SFT_PRECISIONS,
+  SFT_PRESETS,
+  type SftEvent,
+  type SftPrecision,
+  type SftPreset,
+  trainSft,
+} from "../../train/index.js";
 import { intOption } from "../options.js";
 import { registerTrainItertl } from "./train-itertl.js";
 import { registerTrainRl } from "./train-rl.js";
@@ -17,6 +24,7 @@ interface SftFlags {
   maxSteps?: number;
   timeBudgetS?: number;
   threads?: number;
+  precision: string;
   python?: string;
   db?: string;
   json?: boolean;
@@ -26,7 +34,7 @@ interface SftFlags {
 function describe(event: SftEvent): string | undefined {
   switch (event.event) {
     case "start":
-      return `${event.preset}: ${event.examples} examples of ${event.rows} rows, ${(event.parameters / 1e6).toFixed(2)}M parameters, ${event.max_steps} steps${event.resumed_from ? `, resuming from ${event.resumed_from}` : ""}`;
+      return `${event.preset}: ${event.examples} examples of ${event.rows} rows, ${(event.parameters / 1e6).toFixed(2)}M parameters, ${event.max_steps} steps${typeof event.precision === "string" ? `, ${event.precision}` : ""}${event.resumed_from ? `, resuming from ${event.resumed_from}` : ""}`;
     case "log": {
       const rate = event.tokens_per_s != null ? `, ${Math.round(event.tokens_per_s)} tokens/s` : "";
       const elapsed = event.elapsed_s != null ? `, ${Math.round(event.elapsed_s)} s` : "";
@@ -60,6 +68,11 @@ export function registerTrain(program: Command): void {
     .option("--max-steps <n>", "override the preset's step count", intOption)
     .option("--time-budget-s <n>", "override the preset's time budget (training stops and saves when spent)", intOption)
     .option("--threads <n>", "torch CPU threads (default: all cores)", intOption)
+    .option(
+      "--precision <p>",
+      `${SFT_PRECISIONS.join(" | ")}; auto: bf16 autocast where the hardware runs it natively, else float32`,
+      "auto",
+    )
     .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
     .option("--json", "print the final summary as one JSON object on stdout")
@@ -67,6 +80,9 @@ export function registerTrain(program: Command): void {
     .action(async (flags: SftFlags) => {
       if (!(SFT_PRESETS as readonly string[]).includes(flags.preset)) {
         throw new BadInputError(`--preset must be one of ${SFT_PRESETS.join(", ")}, got ${flags.preset}`);
+      }
+      if (!(SFT_PRECISIONS as readonly string[]).includes(flags.precision)) {
+        throw new BadInputError(`--precision must be one of ${SFT_PRECISIONS.join(", ")}, got ${flags.precision}`);
       }
       const silent = flags.quiet === true;
       // Progress: lines on the terminal, JSON lines on stderr when piped.
@@ -83,6 +99,7 @@ export function registerTrain(program: Command): void {
         ...(flags.maxSteps !== undefined && { maxSteps: flags.maxSteps }),
         ...(flags.timeBudgetS !== undefined && { timeBudgetS: flags.timeBudgetS }),
         ...(flags.threads !== undefined && { threads: flags.threads }),
+        precision: flags.precision as SftPrecision,
         ...(flags.python !== undefined && { python: flags.python }),
         ...(flags.db !== undefined && { db: flags.db }),
         signal: controller.signal,
