@@ -31,7 +31,7 @@ if [ "${SKIP_TRAIN:-0}" = 1 ] && [ -f "$OUT/tiny/rtlgym-train.json" ]; then
   log "SKIP_TRAIN=1: scoring the model already in $OUT/tiny"
   cp "$OUT/tiny/rtlgym-train.json" "$OUT/train.json"
 else
-  log "training the tiny preset, $MAX_STEPS steps (about 40 minutes on 2 idle cores; a rerun resumes)"
+  log "training the tiny preset, $MAX_STEPS steps (about 33 minutes on 2 idle cores with native bf16, 35-40 without; a rerun resumes)"
   start=$(date +%s)
   rtlgym train sft --data "$OUT/tasks" --out "$OUT/tiny" --preset tiny --seed "$SEED" --max-steps "$MAX_STEPS" \
     --time-budget-s 4200 --json >"$OUT/train.json"
