@@ -177,6 +177,8 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     if o.threads:
         torch.set_num_threads(o.threads)
     preset = resolve_preset(o)
+    # Resolved once: what the start event, the Trainer and the summary all report.
+    precision = "bf16" if use_bf16(o.precision) else "fp32"
     started = time.time()
     out = o.out
     ckpt_dir = out / CHECKPOINTS
@@ -256,7 +258,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         resumed_from=str(resume) if resume else None,
         versions=ver,
         threads=torch.get_num_threads(),
-        precision="bf16" if use_bf16(o.precision) else "fp32",
+        precision=precision,
     )
 
     collator = Collator(tokenizer.pad_token_id)
@@ -310,7 +312,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         save_steps=preset.save_steps,
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length",
-        **run_arguments(o.seed, o.precision),
+        **run_arguments(o.seed, precision),
     )
     trainer = Trainer(
         model=model,
@@ -346,7 +348,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         "seed": o.seed,
         "base": o.base,
         "lora": o.lora,
-        "precision": "bf16" if use_bf16(o.precision) else "fp32",
+        "precision": precision,
         "data_files": [str(f) for f in files],
         "rows": len(pairs),
         "examples": len(examples),

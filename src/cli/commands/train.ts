@@ -81,9 +81,6 @@ export function registerTrain(program: Command): void {
       if (!(SFT_PRESETS as readonly string[]).includes(flags.preset)) {
         throw new BadInputError(`--preset must be one of ${SFT_PRESETS.join(", ")}, got ${flags.preset}`);
       }
-      if (!(SFT_PRECISIONS as readonly string[]).includes(flags.precision)) {
-        throw new BadInputError(`--precision must be one of ${SFT_PRECISIONS.join(", ")}, got ${flags.precision}`);
-      }
       const silent = flags.quiet === true;
       // Progress: lines on the terminal, JSON lines on stderr when piped.
       const tty = process.stderr.isTTY === true;
