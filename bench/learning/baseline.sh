@@ -10,6 +10,8 @@
 #   SKIP_TRAIN=1   score the model already in $OUT/tiny instead of training
 #   TRAIN=12000    training tasks generated (the recipes' testbed model; the generator's default is 4000)
 #   MAX_STEPS=1500 training steps of the tiny preset (its default 500 gave 4% pass@1 on heldout-params)
+#   SFT_FLAGS=     more `rtlgym train sft` flags, e.g. --split-digits
+#   SPLITS="heldout-params heldout-phrasing heldout-families"  the held-out splits scored
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-$(mktemp -d /tmp/rtlgym-baseline-XXXX)}
@@ -19,6 +21,8 @@ N=${N:-5}
 TEMPERATURE=${TEMPERATURE:-0.2}
 TRAIN=${TRAIN:-12000}
 MAX_STEPS=${MAX_STEPS:-1500}
+SFT_FLAGS=${SFT_FLAGS:-}
+SPLITS=${SPLITS:-heldout-params heldout-phrasing heldout-families}
 export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
 mkdir -p "$OUT"
 rtlgym() { node_modules/.bin/tsx src/cli/main.ts "$@"; }
@@ -34,7 +38,7 @@ else
   log "training the tiny preset, $MAX_STEPS steps (about 33 minutes on 2 idle cores with native bf16, 35-40 without; a rerun resumes)"
   start=$(date +%s)
   rtlgym train sft --data "$OUT/tasks" --out "$OUT/tiny" --preset tiny --seed "$SEED" --max-steps "$MAX_STEPS" \
-    --time-budget-s 4200 --json >"$OUT/train.json"
+    --time-budget-s 4200 $SFT_FLAGS --json >"$OUT/train.json"
   log "trained in $(($(date +%s) - start)) s"
 fi
 
@@ -52,7 +56,7 @@ log "sampling throughput"
 node_modules/.bin/tsx bench/learning/throughput.ts --endpoint "$url" --model tiny \
   --prompts "$OUT/tasks/heldout-params/sft.jsonl" --count 16 --n 8 --temperature 1 >"$OUT/throughput.json"
 
-for split in heldout-params heldout-phrasing heldout-families; do
+for split in $SPLITS; do
   log "pass@k on $split ($LIMIT problems, n=$N)"
   s=$(date +%s)
   rtlgym bench run --suite tasks --data "$OUT/tasks/$split" --limit "$LIMIT" --endpoint "$url" --model tiny \
@@ -61,13 +65,13 @@ for split in heldout-params heldout-phrasing heldout-families; do
   echo "$(($(date +%s) - s))" >"$OUT/bench-$split.seconds"
 done
 
-node - "$OUT" <<'JS'
+node - "$OUT" $SPLITS <<'JS'
 const fs = require("node:fs");
-const out = process.argv[2];
+const [out, ...scored] = process.argv.slice(2);
 const read = (f) => JSON.parse(fs.readFileSync(`${out}/${f}`, "utf8"));
 const train = read("train.json");
 const splits = {};
-for (const split of ["heldout-params", "heldout-phrasing", "heldout-families"]) {
+for (const split of scored) {
   const b = read(`bench-${split}.json`);
   const seconds = Number(fs.readFileSync(`${out}/bench-${split}.seconds`, "utf8"));
   const total = Object.values(b.statuses).reduce((a, c) => a + c, 0);

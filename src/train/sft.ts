@@ -35,6 +35,11 @@ export interface SftOptions {
   threads?: number;
   /** Default `auto`. */
   precision?: SftPrecision;
+  /**
+   * A model from scratch: every digit its own token (default: the preset's choice). Refused with `base`, which
+   * brings its own tokenizer.
+   */
+  splitDigits?: boolean;
   python?: string;
   /**
    * Hard wall-clock limit of the whole trainer process; default 45 minutes, or the time budget plus 15 minutes when
@@ -129,6 +134,9 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
     // Allowed (LoRA on a fresh model trains adapters on random weights), but it is almost surely a mistake.
     throw new BadInputError("--lora needs --base: LoRA adapts a trained model's weights");
   }
+  if (o.splitDigits !== undefined && o.base !== undefined) {
+    throw new BadInputError("--split-digits is for a tokenizer trained from scratch; a --base model brings its own");
+  }
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const args = ["sft", "--data", resolve(o.data), "--out", out, "--preset", o.preset, "--seed", String(o.seed)];
@@ -139,6 +147,7 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (o.timeBudgetS !== undefined) args.push("--time-budget-s", String(o.timeBudgetS));
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
   args.push("--precision", o.precision);
+  if (o.splitDigits !== undefined) args.push(o.splitDigits ? "--split-digits" : "--no-split-digits");
 
   const store = o.db === false ? undefined : openTrainStore(...(o.db === undefined ? [] : [o.db]));
   const runId = store?.startRun({

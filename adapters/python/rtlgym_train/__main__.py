@@ -35,6 +35,8 @@ def _sft(argv: list[str]) -> int:
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--precision", default="auto", choices=PRECISIONS,
                     help="auto: bf16 autocast where the hardware has native bf16 kernels, else float32")
+    ap.add_argument("--split-digits", action=argparse.BooleanOptionalAction, default=None,
+                    help="a model from scratch: every digit its own token (default: the preset's choice)")
     a = ap.parse_args(argv)
     emit = Emitter.take_stdout()
     options = SftOptions(
@@ -54,6 +56,7 @@ def _sft(argv: list[str]) -> int:
         threads=a.threads,
         fresh=a.fresh,
         precision=a.precision,
+        split_digits=a.split_digits,
     )
     return _run(emit, lambda: train(options, emit), DataError)
 

@@ -26,6 +26,8 @@ class Preset:
     time_budget_s: float
     # Rows used at most (0: all), so the tokenizer and the model see the same bounded corpus.
     max_rows: int
+    # Tokenizer (from scratch only): every digit its own token (tokenizer.train_tokenizer says why).
+    split_digits: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -44,6 +44,8 @@ class SftOptions:
     fresh: bool = False
     # auto: bf16 autocast where the hardware runs it natively (hardware.use_bf16), else float32.
     precision: str = "auto"
+    # None: the preset's choice. Only for a model trained from scratch (a base model brings its tokenizer).
+    split_digits: bool | None = None
 
 
 class Emitter:
@@ -92,12 +94,15 @@ def resolve_preset(o: SftOptions) -> Preset:
     if o.preset not in PRESETS:
         raise ValueError(f"unknown preset {o.preset!r}; presets: {', '.join(PRESETS)}")
     p = PRESETS[o.preset]
+    if o.base is not None and o.split_digits is not None:
+        raise ValueError("split_digits is for a tokenizer trained from scratch; a base model brings its own")
     overrides = {
         "max_steps": o.max_steps,
         "time_budget_s": o.time_budget_s,
         "batch_size": o.batch_size,
         "learning_rate": o.learning_rate,
         "save_steps": o.save_steps,
+        "split_digits": o.split_digits,
     }
     return dataclasses.replace(p, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -203,7 +208,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     else:
         from .tokenizer import train_tokenizer
 
-        tokenizer = train_tokenizer(pairs, preset.vocab_size)
+        tokenizer = train_tokenizer(pairs, preset.vocab_size, split_digits=preset.split_digits)
         tokenizer.save_pretrained(tok_dir)
 
     examples = [e for e in (encode(tokenizer, p, preset.max_length) for p in pairs) if e is not None]

@@ -29,13 +29,23 @@ def corpus(pairs: Iterable[Pair]) -> Iterable[str]:
         yield f"assistant\n{pair.completion}"
 
 
-def train_tokenizer(pairs: list[Pair], vocab_size: int):
-    """Deterministic for the same corpus (the BPE trainer breaks ties by order); returns a PreTrainedTokenizerFast."""
+def train_tokenizer(pairs: list[Pair], vocab_size: int, split_digits: bool = False):
+    """Deterministic for the same corpus (the BPE trainer breaks ties by order); returns a PreTrainedTokenizerFast.
+
+    `split_digits`: every digit is its own token. Plain BPE on this corpus merges some numbers and not others ("12"
+    is one token, " 13" two) and learns long runs of 0s and 1s as single tokens, so a constant or bit pattern the
+    model has not seen is spelled with tokens it has rarely seen; with digits split, any number is spelled with the
+    same ten tokens (as Llama and Qwen tokenizers do)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.pre_tokenizer = (
+        pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+        if split_digits
+        else byte_level
+    )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,

@@ -25,6 +25,7 @@ interface SftFlags {
   timeBudgetS?: number;
   threads?: number;
   precision: string;
+  splitDigits?: boolean;
   python?: string;
   db?: string;
   json?: boolean;
@@ -73,6 +74,8 @@ export function registerTrain(program: Command): void {
       `${SFT_PRECISIONS.join(" | ")}; auto: bf16 autocast where the hardware runs it natively, else float32`,
       "auto",
     )
+    .option("--split-digits", "a model from scratch: every digit its own token in the tokenizer (default: the preset's)")
+    .option("--no-split-digits", "a model from scratch: plain BPE, digits merged like any other characters")
     .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
     .option("--json", "print the final summary as one JSON object on stdout")
@@ -97,6 +100,7 @@ export function registerTrain(program: Command): void {
         ...(flags.timeBudgetS !== undefined && { timeBudgetS: flags.timeBudgetS }),
         ...(flags.threads !== undefined && { threads: flags.threads }),
         precision: flags.precision as SftPrecision,
+        ...(flags.splitDigits !== undefined && { splitDigits: flags.splitDigits }),
         ...(flags.python !== undefined && { python: flags.python }),
         ...(flags.db !== undefined && { db: flags.db }),
         signal: controller.signal,
