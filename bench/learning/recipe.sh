@@ -6,6 +6,7 @@
 #   SEEDS="1 2 3" the seeds
 #   PARALLEL=2    seeds run at once (each with the config's `threads`)
 #   EXTRA="..."   more flags for every run (e.g. --mask response)
+#   MODEL_FROM=NAME0  start seed s from $OUT/NAME0-s<s> (an earlier run's model) instead of $OUT/tiny
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -eq 3 ] || { echo "usage: $0 RECIPE CONFIG NAME" >&2; exit 2; }

@@ -19,3 +19,11 @@ describe("trainSft options", () => {
     await expect(run).rejects.toThrow(/unknown precision fp16; precisions: auto, fp32, bf16/);
   });
 });
+
+describe("trainSft tokenizer options", () => {
+  it("refuses --split-digits with a base model, which brings its own tokenizer", async () => {
+    const run = trainSft({ data: "tasks", out: "/tmp/never", base: "some/model", splitDigits: true, db: false });
+    await expect(run).rejects.toBeInstanceOf(BadInputError);
+    await expect(run).rejects.toThrow(/--split-digits is for a tokenizer trained from scratch/);
+  });
+});

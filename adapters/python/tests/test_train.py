@@ -90,6 +90,34 @@ def test_collator_pads_labels_with_ignore_index(tokenizer, pairs):
     assert collator.tokens_seen == sum(len(e.input_ids) for e in examples)
 
 
+def test_split_digits_spells_every_number_with_single_digits():
+    # A corpus that repeats a few multi-digit constants, which plain BPE merges into single tokens.
+    wide = [Pair(None, "constants", f"localparam N{i} = 1234; wire [15:0] w{i} = 16'd{i % 4 + 12};") for i in range(200)]
+    text = "module TopModule(input [15:0] a); assign y = a == 16'd1234 ? 8'b00001111 : 8'd7; endmodule"
+    merged = train_tokenizer(wide, 400)
+    split = train_tokenizer(wide, 400, split_digits=True)
+    merged_tokens = merged.convert_ids_to_tokens(merged(text)["input_ids"])
+    split_tokens = split.convert_ids_to_tokens(split(text)["input_ids"])
+    digit_runs = lambda tokens: [t.lstrip("\u0120") for t in tokens if t.lstrip("\u0120").isdigit()]  # noqa: E731
+    # Plain BPE merges the constants it saw ("1234", "15"); split, no token holds two digits.
+    assert any(len(t) > 1 for t in digit_runs(merged_tokens))
+    assert all(len(t) == 1 for t in digit_runs(split_tokens))
+    assert "".join(digit_runs(split_tokens)) == "".join(c for c in text if c.isdigit())
+    for tok in (merged, split):
+        assert tok.decode(tok(text)["input_ids"]) == text
+    # The choice is saved with the tokenizer, so a served or resumed model splits the same way.
+    assert "Digits" in split.backend_tokenizer.to_str() and "Digits" not in merged.backend_tokenizer.to_str()
+
+
+def test_split_digits_is_refused_with_a_base_model(tmp_path):
+    from rtlgym_train.sft import SftOptions, resolve_preset
+
+    assert resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", split_digits=True)).split_digits
+    assert not resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny")).split_digits
+    with pytest.raises(ValueError, match="base model brings its own"):
+        resolve_preset(SftOptions(data=tmp_path, out=tmp_path, base="some/model", split_digits=False))
+
+
 def test_train_files_prefer_messages_and_skip_heldout(tmp_path):
     (tmp_path / "train").mkdir()
     (tmp_path / "heldout-params").mkdir()
