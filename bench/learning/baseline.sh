@@ -12,6 +12,9 @@
 #   MAX_STEPS=1500 training steps of the tiny preset (its default 500 gave 4% pass@1 on heldout-params)
 #   SFT_FLAGS=     more `rtlgym train sft` flags, e.g. --split-digits
 #   SPLITS="heldout-params heldout-phrasing heldout-families"  the held-out splits scored
+#   SERVE_FLAGS=   more `rtlgym model serve` flags, e.g. --threads 1 beside other jobs (oversubscribed torch
+#                  threads spin: beside 3 RL runs on 2 cores, the 128 throughput samples (27 s alone) were not
+#                  done after 16 minutes with 2 threads)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-$(mktemp -d /tmp/rtlgym-baseline-XXXX)}
@@ -23,6 +26,7 @@ TRAIN=${TRAIN:-12000}
 MAX_STEPS=${MAX_STEPS:-1500}
 SFT_FLAGS=${SFT_FLAGS:-}
 SPLITS=${SPLITS:-heldout-params heldout-phrasing heldout-families}
+SERVE_FLAGS=${SERVE_FLAGS:-}
 export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
 mkdir -p "$OUT"
 rtlgym() { node_modules/.bin/tsx src/cli/main.ts "$@"; }
@@ -44,7 +48,7 @@ fi
 
 # exec: $! must be the server itself (a backgrounded shell function is a subshell: killing it would leave the
 # server, and its Python child, running).
-(exec node_modules/.bin/tsx src/cli/main.ts model serve "$OUT/tiny" --port 0 >"$OUT/serve.out" 2>"$OUT/serve.err") &
+(exec node_modules/.bin/tsx src/cli/main.ts model serve "$OUT/tiny" --port 0 $SERVE_FLAGS >"$OUT/serve.out" 2>"$OUT/serve.err") &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do grep -q '^listening on ' "$OUT/serve.out" && break; sleep 1; done
