@@ -29,6 +29,7 @@ run_seeds() {
   wait
   local files=()
   for seed in ${SUMMARY_SEEDS:-$SEEDS}; do files+=("$OUT/$NAME-s$seed.json"); done
-  node_modules/.bin/tsx "$summary" --name "$NAME" --config "$CONFIG" --json "$OUT/$NAME.json" "${files[@]}" |
+  node_modules/.bin/tsx "$summary" --name "$NAME" --config "$CONFIG" --json "$OUT/$NAME.json" \
+    ${MODEL_FROM:+--from "$MODEL_FROM"} "${files[@]}" |
     tee "$OUT/$NAME.md"
 }

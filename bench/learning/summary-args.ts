@@ -1,5 +1,5 @@
 // What the 3-seed summaries of bench/learning share: reading a run's `--json` summary (its last line), the
-// statistics over seeds, and the command line `--name NAME [--config FILE] [--json OUT.json] RUN.json...`.
+// statistics over seeds, and the command line `--name NAME [--config FILE] [--json OUT.json] [--from NAME0] RUN.json...`.
 import { existsSync, readFileSync } from "node:fs";
 
 /** The last JSON line a run printed, or why there is none (a missing or failed run is listed, not hidden). */
@@ -31,11 +31,13 @@ export function summaryArgs(script: string, defaultName: string) {
   const name = flag("--name") ?? defaultName;
   const config = flag("--config");
   const jsonOut = flag("--json");
+  // The runs started from another run's models (seeds.sh's MODEL_FROM): NAME0-s<seed>.json beside each run file.
+  const from = flag("--from");
   if (args.length === 0) {
-    console.error(`usage: ${script} --name NAME [--config FILE] [--json OUT.json] RUN.json...`);
+    console.error(`usage: ${script} --name NAME [--config FILE] [--json OUT.json] [--from NAME0] RUN.json...`);
     process.exit(2);
   }
-  return { name, config, jsonOut, files: args };
+  return { name, config, jsonOut, from, files: args };
 }
 
 export const pct = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);

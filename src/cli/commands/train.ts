@@ -74,7 +74,10 @@ export function registerTrain(program: Command): void {
       `${SFT_PRECISIONS.join(" | ")}; auto: bf16 autocast where the hardware runs it natively, else float32`,
       "auto",
     )
-    .option("--split-digits", "a model from scratch: every digit its own token in the tokenizer (default: the preset's)")
+    .option(
+      "--split-digits",
+      "a model from scratch: every digit its own token in the tokenizer (default: the preset's)",
+    )
     .option("--no-split-digits", "a model from scratch: plain BPE, digits merged like any other characters")
     .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
