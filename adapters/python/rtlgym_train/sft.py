@@ -109,9 +109,13 @@ def resolve_preset(o: SftOptions) -> Preset:
 
 def run_key(o: SftOptions, preset: Preset) -> dict[str, Any]:
     """What must match for a run to resume another's checkpoints."""
+    settings = preset.to_dict()
+    # Left out when off, so checkpoints written before the field existed still resume.
+    if not settings["split_digits"]:
+        del settings["split_digits"]
     return {
         "data": str(o.data.resolve()),
-        "preset": preset.to_dict(),
+        "preset": settings,
         "seed": o.seed,
         "base": o.base,
         "lora": o.lora,

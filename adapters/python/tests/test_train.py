@@ -118,6 +118,16 @@ def test_split_digits_is_refused_with_a_base_model(tmp_path):
         resolve_preset(SftOptions(data=tmp_path, out=tmp_path, base="some/model", split_digits=False))
 
 
+def test_split_digits_is_part_of_the_run_key_only_when_on(tmp_path):
+    from rtlgym_train.sft import SftOptions, resolve_preset, run_key
+
+    plain = SftOptions(data=tmp_path, out=tmp_path, preset="tiny")
+    split = SftOptions(data=tmp_path, out=tmp_path, preset="tiny", split_digits=True)
+    # Off: the key is what it was before the option existed, so older checkpoints still resume.
+    assert "split_digits" not in run_key(plain, resolve_preset(plain))["preset"]
+    assert run_key(split, resolve_preset(split))["preset"]["split_digits"] is True
+
+
 def test_train_files_prefer_messages_and_skip_heldout(tmp_path):
     (tmp_path / "train").mkdir()
     (tmp_path / "heldout-params").mkdir()
