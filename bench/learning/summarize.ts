@@ -27,7 +27,8 @@ interface RunSummary {
   minutes: number;
 }
 
-function readRun(file: string): Row {
+/** One seed's row; `from` is the earlier run this one started from (its start model's pass@1 is the origin). */
+function readRun(file: string, from: string | undefined): Row {
   const empty = { file, seed: null, before: null, after: null, gain: null, minutes: null };
   const read = readSummary<RunSummary>(file);
   if ("error" in read) return { ...empty, error: read.error };
@@ -51,7 +52,7 @@ function readRun(file: string): Row {
 }
 
 const { name, config, jsonOut, from, files } = summaryArgs("summarize.ts", "recipe");
-const rows = files.map(readRun);
+const rows = files.map((file) => readRun(file, from));
 const ok = rows.filter((r) => r.gain !== null);
 const gain = stats(ok.map((r) => r.gain as number));
 const before = stats(ok.map((r) => r.before as number));
