@@ -28,8 +28,10 @@ export async function simulateShared(
   out: Map<number, SimEntry>,
   /** Once aborted, nothing more is entered in `out` (a run it cut short says nothing about the candidates). */
   signal?: AbortSignal,
+  /** Told the slots still to be simulated each time that set shrinks (a compile error dropped, the rest alone). */
+  onPending?: (slots: ReadonlySet<number>) => void,
 ): Promise<void> {
-  const solo = await sharedRuns(ctx, live, out, signal);
+  const solo = await sharedRuns(ctx, live, out, signal, onPending);
   // One candidate, or a shared run that hung or crashed: every candidate alone, in parallel.
   await Promise.all(
     solo.map((c) =>
@@ -53,10 +55,12 @@ async function sharedRuns(
   live: Prepared[],
   out: Map<number, SimEntry>,
   signal?: AbortSignal,
+  onPending?: (slots: ReadonlySet<number>) => void,
 ): Promise<Prepared[]> {
   let group = [...live];
   // Compile errors name their file: drop those candidates and compile the rest again.
   while (group.length > 1) {
+    onPending?.(new Set(group.map((c) => c.slot)));
     // A shared run that stops printing progress is stuck on some candidate: give up on it early, since
     // every candidate is re-run alone (with its full limit, and a stall window of its own) anyway.
     const outcome = await ctx.simulate(group, ctx.candidateTimeLeft(), undefined, SHARED_STALL_MS, signal);
@@ -76,6 +80,7 @@ async function sharedRuns(
     }
     group = group.filter((c) => !blamed.includes(c));
   }
+  onPending?.(new Set(group.map((c) => c.slot)));
   return group;
 }
 
@@ -83,8 +88,11 @@ async function sharedRuns(
  * The shared simulation started as soon as the candidates are prepared, beside the front end, which mostly lets
  * every candidate through: the run's results are kept for the candidates that pass it, provided every candidate
  * in that run passed too, unchanged (a candidate only the front end rejects, a name reaching up out of it, could
- * have disturbed the run). Anything else is simulated again after the front end, as if nothing had been tried;
- * once the front end is done, having rejected or changed anyone, the speculative run is stopped.
+ * have disturbed the run). Anything else is simulated again after the front end, as if nothing had been tried.
+ * Once the front end is done, the speculative run is stopped only if a candidate the front end rejected or changed
+ * is still among those it has to simulate: the usual reject, a compile error, has by then been dropped from the
+ * shared run by the compiler's own log, and stopping there would throw away a run that is valid (in a group whose
+ * shared run hung, its solo re-runs, which cost the most to redo).
  */
 export function speculativeSimulation(
   ctx: CheckContext,
@@ -93,16 +101,25 @@ export function speculativeSimulation(
   const stop = new AbortController();
   const early = new Map<number, SimEntry>();
   const sources = new Map(prepared.map((p) => [p.slot, p.source]));
-  const running = simulateShared(ctx, prepared, early, stop.signal).catch(() => undefined);
+  let pending: ReadonlySet<number> = new Set(sources.keys());
+  let clean: ReadonlySet<number> | undefined;
+  const stopIfDirty = () => {
+    if (clean !== undefined && [...pending].some((slot) => !clean?.has(slot))) stop.abort();
+  };
+  const running = simulateShared(ctx, prepared, early, stop.signal, (slots) => {
+    pending = slots;
+    stopIfDirty();
+  }).catch(() => undefined);
   return {
     async settle(live, out) {
-      const clean = new Set(live.filter((p) => sources.get(p.slot) === p.source).map((p) => p.slot));
-      if (clean.size < prepared.length) stop.abort();
+      const unchanged = new Set(live.filter((p) => sources.get(p.slot) === p.source).map((p) => p.slot));
+      clean = unchanged;
+      stopIfDirty();
       await running;
       const rest: Prepared[] = [];
       for (const p of live) {
         const entry = early.get(p.slot);
-        if (entry?.ran.every((slot) => clean.has(slot))) out.set(p.slot, entry);
+        if (entry?.ran.every((slot) => unchanged.has(slot))) out.set(p.slot, entry);
         else rest.push(p);
       }
       if (rest.length > 0) await simulateShared(ctx, rest, out);
