@@ -1,9 +1,11 @@
+import { availableParallelism } from "node:os";
 import type { VerifyResult } from "../contracts/index.js";
 import { tail } from "../core/errors.js";
+import { liveProcessCount } from "../tools/process.js";
 import { type CheckContext, parallel } from "./check-context.js";
 import { decide } from "./check-decide.js";
 import { frontEnd, linesOf, prepareCandidates, withSecondOpinion } from "./check-frontend.js";
-import { type SimEntry, speculativeSimulation } from "./check-sim.js";
+import { type SimEntry, simulateShared, speculativeSimulation } from "./check-sim.js";
 
 /**
  * The stages of a group check: the front end (check-frontend.ts) and, beside it, one shared simulation
@@ -29,16 +31,24 @@ export async function checkCandidates(
   }
 
   const prepared = await prepareCandidates(ctx, sources, results);
-  // Simulation: one shared run, splitting off candidates that do not compile or break it. It starts beside the
-  // front end, which rarely rejects anyone; its results count only for runs the front end let through whole.
+  // Simulation: one shared run, splitting off candidates that do not compile or break it. With a core to spare it
+  // starts beside the front end, which rarely rejects anyone (its results count only for runs the front end let
+  // through whole): that buys latency. With every core busy it would buy none, only costs: a group with a compile
+  // error (most groups of an RL step have one) would compile and fail twice, once here and once in the front end.
+  const simulates = prepared.length > 0 && ctx.options.engine !== "formal";
   const speculation =
-    prepared.length > 0 && ctx.options.engine !== "formal" ? speculativeSimulation(ctx, prepared) : undefined;
+    simulates && liveProcessCount() < availableParallelism() ? speculativeSimulation(ctx, prepared) : undefined;
   const { live, yosysErrors, yosysRead } = await frontEnd(ctx, prepared, results);
   const frontendMs = performance.now() - frontendStarted;
 
   // Yosys's reading of the candidates runs beside the simulation.
   const sim = new Map<number, SimEntry>();
-  await Promise.all([speculation?.settle(live, sim), yosysRead]);
+  const simulation = speculation
+    ? speculation.settle(live, sim)
+    : simulates && live.length > 0
+      ? simulateShared(ctx, live, sim)
+      : undefined;
+  await Promise.all([simulation, yosysRead]);
 
   // Formal, per candidate, for those still in the running.
   const checks = live.map((p) =>

@@ -1,4 +1,6 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
+import { liveProcessCount, runProcess } from "../../src/tools/process.js";
 import { verify, verifyGroup } from "../../src/verify/index.js";
 
 const REF = `module RefModule(input clk, input reset, input [3:0] d, output reg [3:0] q, output odd);
@@ -54,6 +56,32 @@ describe("verifyGroup", () => {
       expect(wall).toBeLessThan(3000 + 2000 + 6000);
     },
   );
+
+  it("gives the same verdicts with every core busy, when the simulation waits for the front end", async () => {
+    // Idle tool processes fill the cores, so the check does not start its shared run beside the front end.
+    const stop = new AbortController();
+    const busy = Array.from({ length: availableParallelism() }, () =>
+      runProcess("sleep", ["60"], { cwd: "/", timeoutMs: 60_000, signal: stop.signal }),
+    );
+    try {
+      expect(liveProcessCount()).toBeGreaterThanOrEqual(availableParallelism());
+      const candidates = [CORRECT, WRONG_ODD, HANG, BROKEN, FORGED, NARROW, PEEK];
+      const results = await verifyGroup({ reference: REF, candidates, timeoutMs: 3000, engine: "sim" });
+      expect(results.map((r) => r.status)).toEqual([
+        "pass",
+        "fail",
+        "timeout",
+        "compile_error",
+        "fail",
+        "interface_mismatch",
+        "compile_error",
+      ]);
+      expect(results[1]?.signals.filter((s) => !s.ok).map((s) => s.name)).toEqual(["odd"]);
+    } finally {
+      stop.abort();
+      await Promise.all(busy);
+    }
+  });
 
   it("gives identical candidates identical, independent verdicts", async () => {
     const results = await verifyGroup({ reference: REF, candidates: [WRONG_ODD, WRONG_ODD], engine: "sim" });
