@@ -89,10 +89,11 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
   if (input.runId !== undefined && !run) {
     throw new BadInputError(`no run "${input.runId}" in ${store.path} (see: rtlgym bench list)`);
   }
-  if (run) assertSameRun(run, query);
+  // A named run may grow: resumed over more problems than it was made for, it samples only the new ones.
+  const grows = run !== undefined && assertSameRun(run, query);
   if (!run && !input.fresh) run = store.findResumableRun(query);
   const resumed = run !== undefined;
-  if (run) store.reopenRun(run.id);
+  if (run) store.reopenRun(run.id, grows ? params : undefined);
   else run = store.createRun(query);
   const runId = run.id;
 
@@ -151,23 +152,38 @@ export async function runBench(input: BenchRunInput): Promise<BenchRunOutput> {
 
 /**
  * A run named for resuming must have been asked for the same thing: samples drawn with other settings, another model
- * or other problems would mix into one pass@k. The endpoint may differ (a served model gets a new port).
+ * or other problems would mix into one pass@k. The endpoint may differ (a served model gets a new port). The one
+ * change allowed is more problems: every problem the run had, and new ones (a larger `--limit`), since a sample
+ * depends only on its own problem, index and seed. Returns whether the run grows.
  */
-function assertSameRun(run: RunRecord, query: ResumableQuery): void {
+function assertSameRun(run: RunRecord, query: ResumableQuery): boolean {
   const differs: string[] = [];
+  let grows = false;
   if (run.suite !== query.suite) differs.push(`suite (${run.suite}, now ${query.suite})`);
   if ((run.model ?? null) !== (query.model ?? null)) differs.push(`model (${run.model}, now ${query.model})`);
   const stored = run.params as Record<string, unknown>;
   for (const key of Object.keys({ ...stored, ...query.params }).sort()) {
-    if (canonicalJson(stored[key]) !== canonicalJson((query.params as Record<string, unknown>)[key])) {
-      differs.push(key === "select" ? "the problems" : key);
-    }
+    const now = (query.params as Record<string, unknown>)[key];
+    if (canonicalJson(stored[key]) === canonicalJson(now)) continue;
+    if (key === "select" && covers(now, stored[key])) grows = true;
+    else differs.push(key === "select" ? "set of problems (only adding problems is allowed)" : key);
   }
   if (differs.length > 0) {
     throw new BadInputError(
       `run ${run.id} was made with a different ${differs.join(", ")}; resume it with the settings it was made with, or start a new run`,
     );
   }
+  return grows;
+}
+
+/** Whether the problem selection `now` holds every problem of `before` (both `{problems: string[]}`). */
+function covers(now: unknown, before: unknown): boolean {
+  const ids = (x: unknown) => (x as { problems?: unknown } | undefined)?.problems;
+  const a = ids(now);
+  const b = ids(before);
+  if (!Array.isArray(a) || !Array.isArray(b)) return false;
+  const have = new Set(a);
+  return b.length < a.length && b.every((id) => have.has(id));
 }
 
 function samplingJson(input: BenchRunInput): Record<string, string | number | string[]> {

@@ -98,8 +98,11 @@ export interface Store {
   listRuns(options?: ListRunsOptions): RunRecord[];
   /** The newest unfinished (running or failed) run with the same suite, revision, model, endpoint, kind and params. */
   findResumableRun(query: ResumableQuery): RunRecord | undefined;
-  /** Marks a run running again (clears finished_at) before resuming it. */
-  reopenRun(runId: string): void;
+  /**
+   * Marks a run running again (clears finished_at) before resuming it; `params`, when given, replace the run's
+   * (a run resumed to cover more problems).
+   */
+  reopenRun(runId: string, params?: RunParams): void;
   /** Records a generation; regenerating a sample clears its old score. */
   putGeneration(runId: string, problem: string, sample: number, generation: Generation): void;
   putGenerations(runId: string, items: readonly (SampleKey & Generation)[]): void;
@@ -228,6 +231,7 @@ function prepareStatements(db: Database.Database) {
        ORDER BY created_at DESC, rowid DESC LIMIT 1`,
     ),
     reopen: db.prepare("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?"),
+    reopenWith: db.prepare("UPDATE runs SET status = 'running', finished_at = NULL, params = @params WHERE id = @id"),
     finish: db.prepare(
       "UPDATE runs SET status = @status, finished_at = @finished_at, summary = @summary WHERE id = @id",
     ),
@@ -325,8 +329,15 @@ class SqliteStore implements Store {
     return row && this.#toRun(row);
   }
 
-  reopenRun(runId: string): void {
-    if (this.#stmt.reopen.run(runId).changes === 0) throw noRun(runId);
+  reopenRun(runId: string, params?: RunParams): void {
+    const changed =
+      params === undefined
+        ? this.#stmt.reopen.run(runId).changes
+        : this.#stmt.reopenWith.run({
+            id: runId,
+            params: canonicalJson(checkWrite(RunParams, params, "run params", { runId })),
+          }).changes;
+    if (changed === 0) throw noRun(runId);
   }
 
   putGeneration(runId: string, problem: string, sample: number, generation: Generation): void {

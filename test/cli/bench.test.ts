@@ -12,6 +12,8 @@ import { MAIN, cli as rtlgym, TSX } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 
 const PROBLEMS = ["b001_basic_gates", "b002_mux2_8bit", "b004_decoder_3to8_en", "b005_priority_encoder8"];
+/** Added to the finished run later: resuming it over more problems samples only this one. */
+const ADDED = "b003_mux4_4bit";
 const HANGING = "b005_priority_encoder8";
 let suite: LoadedSuite;
 let dir = "";
@@ -22,7 +24,9 @@ let finishedRun = "";
 /** The problem a request is about: the one whose spec appears in the prompt. */
 function problemOf(req: FakeRequest): Problem {
   const text = req.messages ? req.messages.map((m) => m.content).join("\n") : (req.prompt ?? "");
-  const found = suite.problems.find((p) => PROBLEMS.includes(p.id) && text.includes(p.prompt.trim().slice(0, 200)));
+  const found = suite.problems.find(
+    (p) => [...PROBLEMS, ADDED].includes(p.id) && text.includes(p.prompt.trim().slice(0, 200)),
+  );
   if (!found) throw new Error("fake model: unknown prompt");
   return found;
 }
@@ -183,6 +187,27 @@ describe("bench run against a loopback OpenAI-compatible server", () => {
     const missing = await rtlgym("bench", "show", "no-such-run", "--db", db);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no run "no-such-run"/);
+  }, 120_000);
+
+  it("grows a finished run to more problems, sampling only the new one, and never shrinks it", async () => {
+    expect(finishedRun).not.toBe("");
+    const asked = server.requests.length;
+    const withMore = runArgs();
+    withMore[withMore.indexOf("--problems") + 1] = [...PROBLEMS, ADDED].join(",");
+    const grown = await rtlgym(...withMore, "--resume", finishedRun, "--json");
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(server.requests.slice(asked).map((r) => problemOf(r).id)).toEqual([ADDED]);
+    const summary = BenchSummary.parse(JSON.parse(grown.stdout));
+    expect(summary.runId).toBe(finishedRun);
+    expect(summary).toMatchObject({ attempted: 5, scored: 5 });
+    // The run now stands for five problems: resumed with them again, nothing is asked.
+    const again = await rtlgym(...withMore, "--resume", finishedRun, "--json");
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.requests.length).toBe(asked + 1);
+    // Fewer problems than it holds would change what its pass@k means.
+    const r = await rtlgym(...runArgs(), "--resume", finishedRun);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("set of problems (only adding problems is allowed)");
   }, 120_000);
 
   it("lists the suites it can load", async () => {

@@ -64,7 +64,10 @@ export function registerDifficulty(data: Command): void {
     .option("--max-tokens <n>", "response token limit (with --model)", intOption, 384)
     .option("--seed <n>", "sampling and stimulus seed (with --model)", intOption, 1)
     .option("--threads <n>", "torch CPU threads of the model server (with --model)", intOption)
-    .option("--resume <run>", "finish this sampling run, cut short before (with --model and the same settings)")
+    .option(
+      "--resume <run>",
+      "finish this sampling run, cut short before, or grow it to a larger --limit (with --model and the same settings)",
+    )
     .option("--band <lo,hi>", "the pass-rate band reported as selected", DEFAULT_BAND.join(","))
     .requiredOption("--out <file>", "the difficulty report (JSON)")
     .option("--python <path>", "the Python with adapters/python installed (with --model)")

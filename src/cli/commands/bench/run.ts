@@ -67,7 +67,10 @@ export function registerRun(bench: Command): void {
     .option("--retries <n>", "retries per request (backoff, Retry-After honoured)", intOption, 4)
     .option("--request-timeout-ms <n>", "per-request timeout", intOption, 600_000)
     .option("--fan-out", "one request per sample instead of n (servers without n, e.g. llama.cpp)")
-    .option("--resume <run-id>", "resume this run (default: the newest unfinished run with the same parameters)")
+    .option(
+      "--resume <run-id>",
+      "resume this run, or grow it with more problems (default: the newest unfinished run with the same parameters)",
+    )
     .option("--fresh", "start a new run even if an unfinished one with the same parameters exists");
   addSuiteFlags(cmd);
   addVerifyFlags(cmd);
