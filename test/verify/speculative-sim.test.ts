@@ -16,8 +16,12 @@ const OK = (n: number): SimOutcome => ({
 });
 const STALLED: SimOutcome = { kind: "timeout", durationMs: 400, stalled: { afterMs: 400, clock: "cpu" } };
 
-/** A simulator where `broken` does not compile and `hang` never makes progress; solo runs wait for `gate`. */
-function scripted(broken: Prepared, hang: Prepared, gate: Promise<void>) {
+/** A simulator where `broken` does not compile and `hang` never makes progress; solo runs wait until `open()`. */
+function scripted(broken: Prepared, hang: Prepared) {
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   const runs: number[][] = [];
   const simulate = async (cands: Prepared[], _t: number, _r: unknown, _s: number, signal?: AbortSignal) => {
     runs.push(cands.map((c) => c.slot));
@@ -28,17 +32,13 @@ function scripted(broken: Prepared, hang: Prepared, gate: Promise<void>) {
     return cands[0] === hang ? STALLED : OK(1);
   };
   const ctx = { simulate, candidateTimeLeft: () => 3000, options: { timeoutMs: 3000 } } as unknown as CheckContext;
-  return { ctx, runs };
+  return { ctx, runs, open };
 }
 
 describe("speculativeSimulation", () => {
   it("keeps its solo re-runs when the front end rejects only the candidate the compiler already dropped", async () => {
     const [a, broken, hang] = [candidate(0), candidate(1), candidate(2)] as [Prepared, Prepared, Prepared];
-    let open = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const { ctx, runs } = scripted(broken, hang, gate);
+    const { ctx, runs, open } = scripted(broken, hang);
     const speculation = speculativeSimulation(ctx, [a, broken, hang]);
     await new Promise((r) => setTimeout(r, 10)); // the shared runs are done; the solo ones wait at the gate
     const out = new Map<number, SimEntry>();
@@ -59,11 +59,7 @@ describe("speculativeSimulation", () => {
       Prepared,
       Prepared,
     ];
-    let open = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const { ctx, runs } = scripted(broken, hang, gate);
+    const { ctx, runs, open } = scripted(broken, hang);
     const speculation = speculativeSimulation(ctx, [a, broken, hang, peek]);
     await new Promise((r) => setTimeout(r, 10));
     const out = new Map<number, SimEntry>();
