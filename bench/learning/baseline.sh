@@ -46,14 +46,10 @@ else
   log "trained in $(($(date +%s) - start)) s"
 fi
 
-# exec: $! must be the server itself (a backgrounded shell function is a subshell: killing it would leave the
-# server, and its Python child, running).
-(exec node_modules/.bin/tsx src/cli/main.ts model serve "$OUT/tiny" --port 0 $SERVE_FLAGS >"$OUT/serve.out" 2>"$OUT/serve.err") &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do grep -q '^listening on ' "$OUT/serve.out" && break; sleep 1; done
-url=$(sed -n 's/^listening on //p' "$OUT/serve.out")
-[ -n "$url" ] || { log "the model server did not start"; cat "$OUT/serve.err" >&2; exit 1; }
+# shellcheck source=bench/learning/serve.sh
+source bench/learning/serve.sh
+# shellcheck disable=SC2086
+serve_model "$OUT/tiny" "$OUT/serve" $SERVE_FLAGS
 log "serving at $url"
 
 log "sampling throughput"
