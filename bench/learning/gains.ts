@@ -13,6 +13,7 @@
 //   testbed's ids end in `_<family>`) it solves at least --foothold of the time there are its foothold; the held-out
 //   problems are split into those families and the rest, and each recipe's gain is given on both, per seed.
 // NAME=IDS: a recipe's evaluations after training, one per seed, in the same seed order as --base.
+// A seed's runs on different problems join with `+` (ID1+ID2: e.g. the first and the second 100 of a split).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { readDifficulty } from "../../src/bench/difficulty.js";
@@ -60,12 +61,17 @@ function pool(ids: string[]): Pool {
   }
   return out;
 }
-const idList = (list: string) => list.split(",").filter((s) => s !== "");
+/** One entry per seed; a seed's runs on different problems are joined with `+`. */
+const seedList = (list: string) =>
+  list
+    .split(",")
+    .filter((s) => s !== "")
+    .map((seed) => seed.split("+"));
 const familyOf = (id: string) => id.slice(id.indexOf("_") + 1);
 
-const baseIds = idList(values.base);
-const base = pool(baseIds);
-const reach = values.reach ? pool(idList(values.reach)) : undefined;
+const baseIds = seedList(values.base);
+const base = pool(baseIds.flat());
+const reach = values.reach ? pool(seedList(values.reach).flat()) : undefined;
 const problems = [...base.keys()].sort();
 const total = problems.length;
 const rate = (p: Pool, id: string) => {
@@ -105,13 +111,16 @@ const outsideFoothold = problems.filter((id) => !footholdFamilies?.has(familyOf(
 type Stats = ReturnType<typeof stats>;
 interface GroupRow {
   name: string;
-  runs: string[];
+  /** Per seed, its runs. */
+  runs: string[][];
   before: number;
   after: number;
   /** Points of pass@1 gained on each class of problems (they sum to after - before). */
   gainByClass: Record<ProblemClass, number>;
   /** Problems of the class solved at least once after training. */
   solvedByClass: Record<ProblemClass, number>;
+  /** The gain per seed, each seed's after against its own before (mean, sd, range). */
+  gain: Stats;
   /** With --train: pass@1 before -> after on the foothold families and on the rest, and the per-seed gains. */
   foothold?: { before: number; after: number; gain: Stats; rest: { before: number; after: number; gain: Stats } };
 }
@@ -119,8 +128,15 @@ interface GroupRow {
 const groups: GroupRow[] = positionals.map((arg) => {
   const eq = arg.indexOf("=");
   if (eq < 1) throw new Error(`expected NAME=ID,ID,...; got "${arg}"`);
-  const runs = idList(arg.slice(eq + 1));
-  const after = pool(runs);
+  const name = arg.slice(0, eq);
+  const runs = seedList(arg.slice(eq + 1));
+  if (runs.length !== baseIds.length) {
+    throw new Error(`${name}: ${runs.length} seeds against ${baseIds.length} in --base (one entry per seed each)`);
+  }
+  const after = pool(runs.flat());
+  // Per seed: the seed's own "before" evaluation against its "after".
+  const perSeed = (ids: string[]) =>
+    stats(runs.map((seed, i) => passAt1(pool(seed), ids) - passAt1(pool(baseIds[i] as string[]), ids)));
   const gainByClass = {} as Record<ProblemClass, number>;
   const solvedByClass = {} as Record<ProblemClass, number>;
   for (const k of CLASSES) {
@@ -129,20 +145,15 @@ const groups: GroupRow[] = positionals.map((arg) => {
     solvedByClass[k] = members.filter((id) => (after.get(id)?.c ?? 0) > 0).length;
   }
   const row: GroupRow = {
-    name: arg.slice(0, eq),
+    name,
     runs,
     before: passAt1(base, problems),
     after: passAt1(after, problems),
     gainByClass,
     solvedByClass,
+    gain: perSeed(problems),
   };
   if (footholdFamilies) {
-    if (runs.length !== baseIds.length) {
-      throw new Error(`${row.name}: ${runs.length} runs against ${baseIds.length} --base runs (one per seed each)`);
-    }
-    // Per seed: the seed's own "before" evaluation against its "after".
-    const perSeed = (ids: string[]) =>
-      stats(runs.map((id, i) => passAt1(pool([id]), ids) - passAt1(pool([baseIds[i] as string]), ids)));
     row.foothold = {
       before: passAt1(base, inFoothold),
       after: passAt1(after, inFoothold),
@@ -177,12 +188,12 @@ const lines = [
   "",
   "Gain in points of pass@1 per class (they sum to the total), and the never-class problems solved at least once after:",
   "",
-  "| recipe (runs pooled) | pass@1 before -> after | total | always | sometimes | reach | never | never solved |",
+  "| recipe (seeds pooled) | pass@1 before -> after | total gain per seed (sd) | always | sometimes | reach | never | never solved |",
   "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ...groups.map(
     (g) =>
-      `| ${g.name} (${g.runs.length}) | ${pct(g.before)} -> ${pct(g.after)} | ${pp(g.after - g.before)} | ${CLASSES.map(
-        (k) => pp(g.gainByClass[k]),
+      `| ${g.name} (${g.runs.length}) | ${pct(g.before)} -> ${pct(g.after)} | ${gainText(g.gain)} | ${CLASSES.map((k) =>
+        pp(g.gainByClass[k]),
       ).join(" | ")} | ${g.solvedByClass.never} of ${counts.never} |`,
   ),
 ];
