@@ -93,6 +93,8 @@ const counts = Object.fromEntries(CLASSES.map((k) => [k, inClass(k).length])) as
 
 // The foothold: held-out problems whose family the SFT model solves at least --foothold of the time on train.
 const foothold = Number(values.foothold);
+if (!(foothold >= 0 && foothold <= 1))
+  throw new Error(`--foothold must be a pass rate in 0..1, got "${values.foothold}"`);
 let footholdFamilies: Set<string> | undefined;
 let trainRate: number | undefined;
 if (values.train) {
