@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { readDifficulty } from "../../src/bench/difficulty.js";
 import type { BenchSummary } from "../../src/contracts/index.js";
 import { openStore } from "../../src/runs/index.js";
-import { stats } from "./summary-args.js";
+import { pct, pp, stats } from "./summary-args.js";
 
 const CLASSES = ["always", "sometimes", "reach", "never"] as const;
 type ProblemClass = (typeof CLASSES)[number];
@@ -51,14 +51,14 @@ function summary(id: string): BenchSummary {
   if (!run?.summary) throw new Error(`no finished bench run "${id}" in ${values.db}`);
   return run.summary;
 }
+/** Adds c passes of n samples to `key`'s count. */
+function add(into: Pool, key: string, c: number, n: number): void {
+  const acc = into.get(key) ?? { c: 0, n: 0 };
+  into.set(key, { c: acc.c + c, n: acc.n + n });
+}
 function pool(ids: string[]): Pool {
   const out: Pool = new Map();
-  for (const id of ids) {
-    for (const p of summary(id).problems) {
-      const acc = out.get(p.id) ?? { c: 0, n: 0 };
-      out.set(p.id, { c: acc.c + p.c, n: acc.n + p.n });
-    }
-  }
+  for (const id of ids) for (const p of summary(id).problems) add(out, p.id, p.c, p.n);
   return out;
 }
 /** One entry per seed; a seed's runs on different problems are joined with `+`. */
@@ -71,6 +71,7 @@ const familyOf = (id: string) => id.slice(id.indexOf("_") + 1);
 
 const baseIds = seedList(values.base);
 const base = pool(baseIds.flat());
+const baseBySeed = baseIds.map(pool);
 const reach = values.reach ? pool(seedList(values.reach).flat()) : undefined;
 const problems = [...base.keys()].sort();
 const total = problems.length;
@@ -99,11 +100,8 @@ let footholdFamilies: Set<string> | undefined;
 let trainRate: number | undefined;
 if (values.train) {
   const report = readDifficulty(values.train);
-  const byFamily = new Map<string, { c: number; n: number }>();
-  for (const p of report.problems) {
-    const acc = byFamily.get(familyOf(p.id)) ?? { c: 0, n: 0 };
-    byFamily.set(familyOf(p.id), { c: acc.c + p.c, n: acc.n + p.n });
-  }
+  const byFamily: Pool = new Map();
+  for (const p of report.problems) add(byFamily, familyOf(p.id), p.c, p.n);
   footholdFamilies = new Set([...byFamily].filter(([, x]) => x.c / x.n >= foothold).map(([f]) => f));
   trainRate = report.problems.reduce((a, p) => a + p.c, 0) / report.problems.reduce((a, p) => a + p.n, 0);
 }
@@ -137,8 +135,9 @@ const groups: GroupRow[] = positionals.map((arg) => {
   }
   const after = pool(runs.flat());
   // Per seed: the seed's own "before" evaluation against its "after".
+  const afterBySeed = runs.map(pool);
   const perSeed = (ids: string[]) =>
-    stats(runs.map((seed, i) => passAt1(pool(seed), ids) - passAt1(pool(baseIds[i] as string[]), ids)));
+    stats(afterBySeed.map((p, i) => passAt1(p, ids) - passAt1(baseBySeed[i] as Pool, ids)));
   const gainByClass = {} as Record<ProblemClass, number>;
   const solvedByClass = {} as Record<ProblemClass, number>;
   for (const k of CLASSES) {
@@ -171,8 +170,6 @@ const groups: GroupRow[] = positionals.map((arg) => {
 });
 store.close();
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const pp = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
 const gainText = (s: Stats) => (s ? `**${pp(s.mean)}** (sd ${(100 * s.sd).toFixed(1)})` : "-");
 const baseRate = passAt1(base, problems);
 // What the SFT model would score if every problem it solves sometimes (or at high temperature) were always solved:
