@@ -40,6 +40,11 @@ export interface SftOptions {
    * brings its own tokenizer.
    */
   splitDigits?: boolean;
+  /**
+   * Weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (every token alike); default: the preset's.
+   * docs/training.md has what it does to the testbed model.
+   */
+  promptLossWeight?: number;
   python?: string;
   /**
    * Hard wall-clock limit of the whole trainer process; default 45 minutes, or the time budget plus 15 minutes when
@@ -137,6 +142,9 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (o.splitDigits !== undefined && o.base !== undefined) {
     throw new BadInputError("--split-digits is for a tokenizer trained from scratch; a --base model brings its own");
   }
+  if (o.promptLossWeight !== undefined && !(o.promptLossWeight >= 0 && o.promptLossWeight <= 1)) {
+    throw new BadInputError(`--prompt-loss-weight must be between 0 and 1, got ${o.promptLossWeight}`);
+  }
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const args = ["sft", "--data", resolve(o.data), "--out", out, "--preset", o.preset, "--seed", String(o.seed)];
@@ -148,6 +156,7 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
   args.push("--precision", o.precision);
   if (o.splitDigits !== undefined) args.push(o.splitDigits ? "--split-digits" : "--no-split-digits");
+  if (o.promptLossWeight !== undefined) args.push("--prompt-loss-weight", String(o.promptLossWeight));
 
   const store = o.db === false ? undefined : openTrainStore(...(o.db === undefined ? [] : [o.db]));
   const runId = store?.startRun({

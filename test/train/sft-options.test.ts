@@ -27,3 +27,13 @@ describe("trainSft tokenizer options", () => {
     await expect(run).rejects.toThrow(/--split-digits is for a tokenizer trained from scratch/);
   });
 });
+
+describe("trainSft loss options", () => {
+  it("refuses a prompt loss weight outside 0..1 before starting the trainer", async () => {
+    for (const promptLossWeight of [-0.1, 1.5, Number.NaN]) {
+      const run = trainSft({ data: "tasks", out: "/tmp/never", promptLossWeight, db: false });
+      await expect(run).rejects.toBeInstanceOf(BadInputError);
+      await expect(run).rejects.toThrow(/--prompt-loss-weight must be between 0 and 1/);
+    }
+  });
+});

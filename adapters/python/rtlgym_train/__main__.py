@@ -37,6 +37,8 @@ def _sft(argv: list[str]) -> int:
                     help="auto: bf16 autocast where the hardware has native bf16 kernels, else float32")
     ap.add_argument("--split-digits", action=argparse.BooleanOptionalAction, default=None,
                     help="a model from scratch: every digit its own token (default: the preset's choice)")
+    ap.add_argument("--prompt-loss-weight", type=float, default=None,
+                    help="weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (default: the preset's)")
     a = ap.parse_args(argv)
     emit = Emitter.take_stdout()
     options = SftOptions(
@@ -57,6 +59,7 @@ def _sft(argv: list[str]) -> int:
         fresh=a.fresh,
         precision=a.precision,
         split_digits=a.split_digits,
+        prompt_loss_weight=a.prompt_loss_weight,
     )
     return _run(emit, lambda: train(options, emit), DataError)
 

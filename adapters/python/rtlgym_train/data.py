@@ -164,10 +164,12 @@ def encode(tokenizer: Any, pair: Pair, max_length: int) -> Example | None:
 
 class Collator:
     """Pads a batch to its longest example (labels padded with IGNORE_INDEX) and counts the tokens it saw, for
-    tokens/s."""
+    tokens/s. With a `prompt_loss_weight` above 0 the prompt's tokens are labels too, and the batch carries
+    `loss_weight` (the weight on the prompt, 1 on the answer, 0 on padding) for sft.WeightedLossTrainer."""
 
-    def __init__(self, pad_token_id: int):
+    def __init__(self, pad_token_id: int, prompt_loss_weight: float = 0.0):
         self.pad_token_id = pad_token_id
+        self.prompt_loss_weight = prompt_loss_weight
         self.tokens_seen = 0
 
     def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, Any]:
@@ -183,4 +185,9 @@ class Collator:
             labels[i, :n] = torch.tensor(b["labels"])
             mask[i, :n] = 1
             self.tokens_seen += n
-        return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        out = {"input_ids": ids, "labels": labels, "attention_mask": mask}
+        if self.prompt_loss_weight:
+            prompt = (labels == IGNORE_INDEX) & (mask == 1)
+            out["loss_weight"] = torch.where(prompt, self.prompt_loss_weight, mask.float())
+            out["labels"] = torch.where(mask == 1, ids, IGNORE_INDEX)
+        return out

@@ -28,6 +28,9 @@ class Preset:
     max_rows: int
     # Tokenizer (from scratch only): every digit its own token (tokenizer.train_tokenizer says why).
     split_digits: bool = False
+    # Weight of the prompt's tokens in the loss (0: the answer only; 1: every token alike). Prompt tokens are two
+    # thirds of the testbed's tokens; docs/training.md has the measurement.
+    prompt_loss_weight: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)

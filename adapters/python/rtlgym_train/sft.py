@@ -46,6 +46,8 @@ class SftOptions:
     precision: str = "auto"
     # None: the preset's choice. Only for a model trained from scratch (a base model brings its tokenizer).
     split_digits: bool | None = None
+    # None: the preset's choice. 0..1 (see Preset.prompt_loss_weight).
+    prompt_loss_weight: float | None = None
 
 
 class Emitter:
@@ -96,6 +98,8 @@ def resolve_preset(o: SftOptions) -> Preset:
     p = PRESETS[o.preset]
     if o.base is not None and o.split_digits is not None:
         raise ValueError("split_digits is for a tokenizer trained from scratch; a base model brings its own")
+    if o.prompt_loss_weight is not None and not 0 <= o.prompt_loss_weight <= 1:
+        raise ValueError(f"prompt_loss_weight must be between 0 and 1, got {o.prompt_loss_weight}")
     overrides = {
         "max_steps": o.max_steps,
         "time_budget_s": o.time_budget_s,
@@ -103,6 +107,7 @@ def resolve_preset(o: SftOptions) -> Preset:
         "learning_rate": o.learning_rate,
         "save_steps": o.save_steps,
         "split_digits": o.split_digits,
+        "prompt_loss_weight": o.prompt_loss_weight,
     }
     return dataclasses.replace(p, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -110,9 +115,10 @@ def resolve_preset(o: SftOptions) -> Preset:
 def run_key(o: SftOptions, preset: Preset) -> dict[str, Any]:
     """What must match for a run to resume another's checkpoints."""
     settings = preset.to_dict()
-    # Left out when off, so checkpoints written before the field existed still resume.
-    if not settings["split_digits"]:
-        del settings["split_digits"]
+    # Left out when off, so checkpoints written before the fields existed still resume.
+    for field in ("split_digits", "prompt_loss_weight"):
+        if not settings[field]:
+            del settings[field]
     return {
         "data": str(o.data.resolve()),
         "preset": settings,
@@ -174,6 +180,40 @@ def build_scratch_model(tokenizer: Any, preset: Preset):
     return LlamaForCausalLM(config)
 
 
+def weighted_causal_lm_loss(logits: Any, labels: Any, weights: Any) -> Any:
+    """Next-token cross-entropy with a weight per target token (data.Collator writes them), averaged over the
+    weights: with every weight 1 it is the model's own loss."""
+    import torch.nn.functional as F
+
+    logits = logits[:, :-1, :].float()
+    targets = labels[:, 1:]
+    w = weights[:, 1:].to(logits.dtype)
+    ce = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100, reduction="none")
+    return (ce * w.reshape(-1)).sum() / w.sum().clamp(min=1e-9)
+
+
+def _weighted_trainer():
+    from transformers import Trainer
+
+    class WeightedLossTrainer(Trainer):
+        """A Trainer whose batches carry `loss_weight` (the prompt weighted apart from the answer)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # The loss is a mean per batch, so the Trainer must divide it over gradient accumulation itself.
+            self.model_accepts_loss_kwargs = False
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            inputs = dict(inputs)
+            weights = inputs.pop("loss_weight")
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = weighted_causal_lm_loss(outputs.logits, labels, weights)
+            return (loss, outputs) if return_outputs else loss
+
+    return WeightedLossTrainer
+
+
 def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -181,6 +221,8 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     import transformers
     from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    WeightedLossTrainer = _weighted_trainer()
 
     transformers.logging.set_verbosity_error()
     if o.threads:
@@ -270,7 +312,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         precision=precision,
     )
 
-    collator = Collator(tokenizer.pad_token_id)
+    collator = Collator(tokenizer.pad_token_id, preset.prompt_loss_weight)
     state: dict[str, Any] = {"last_time": time.time(), "last_tokens": 0, "stopped_by": "max_steps", "losses": []}
 
     class JsonProgress(TrainerCallback):
@@ -323,7 +365,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         train_sampling_strategy="group_by_length",
         **run_arguments(o.seed, precision),
     )
-    trainer = Trainer(
+    trainer = (WeightedLossTrainer if preset.prompt_loss_weight else Trainer)(
         model=model,
         args=args,
         train_dataset=dataset,

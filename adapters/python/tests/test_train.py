@@ -90,6 +90,51 @@ def test_collator_pads_labels_with_ignore_index(tokenizer, pairs):
     assert collator.tokens_seen == sum(len(e.input_ids) for e in examples)
 
 
+def test_prompt_loss_weight_labels_the_prompt_and_weights_it_apart(tokenizer, pairs):
+    import torch
+
+    from rtlgym_train.sft import weighted_causal_lm_loss
+
+    examples = [encode(tokenizer, p, 512) for p in pairs[:3]]
+    rows = [{"input_ids": e.input_ids, "labels": e.labels} for e in examples]
+    answer_only = Collator(tokenizer.pad_token_id)(rows)
+    assert "loss_weight" not in answer_only
+    batch = Collator(tokenizer.pad_token_id, 0.25)(rows)
+    real = batch["attention_mask"] == 1
+    answer = answer_only["labels"] != IGNORE_INDEX
+    # Every real token is a label; the answer weighs 1, the prompt 0.25, padding nothing.
+    assert (batch["labels"][real] == batch["input_ids"][real]).all()
+    assert (batch["labels"][~real] == IGNORE_INDEX).all()
+    assert (batch["loss_weight"][answer] == 1).all()
+    assert (batch["loss_weight"][real & ~answer] == 0.25).all()
+    assert (batch["loss_weight"][~real] == 0).all()
+
+    torch.manual_seed(0)
+    logits = torch.randn(*batch["input_ids"].shape, len(tokenizer))
+    ce = torch.nn.functional.cross_entropy
+
+    def mean_ce(labels):
+        return ce(logits[:, :-1].reshape(-1, logits.size(-1)), labels[:, 1:].reshape(-1), ignore_index=IGNORE_INDEX)
+
+    # Weights 1 on the answer and 0 elsewhere: the answer-only loss; 1 on every real token: the plain full loss.
+    answer_weights = answer.float()
+    assert torch.allclose(weighted_causal_lm_loss(logits, batch["labels"], answer_weights), mean_ce(answer_only["labels"]))
+    assert torch.allclose(weighted_causal_lm_loss(logits, batch["labels"], real.float()), mean_ce(batch["labels"]))
+    mixed = weighted_causal_lm_loss(logits, batch["labels"], batch["loss_weight"])
+    assert mixed.item() != mean_ce(answer_only["labels"]).item()
+
+
+def test_prompt_loss_weight_is_checked_and_keyed_only_when_on(tmp_path):
+    from rtlgym_train.sft import SftOptions, resolve_preset, run_key
+
+    plain = SftOptions(data=tmp_path, out=tmp_path, preset="tiny")
+    weighted = SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=0.5)
+    assert "prompt_loss_weight" not in run_key(plain, resolve_preset(plain))["preset"]
+    assert run_key(weighted, resolve_preset(weighted))["preset"]["prompt_loss_weight"] == 0.5
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=1.5))
+
+
 def test_split_digits_spells_every_number_with_single_digits():
     # A corpus that repeats a few multi-digit constants, which plain BPE merges into single tokens.
     wide = [Pair(None, "constants", f"localparam N{i} = 1234; wire [15:0] w{i} = 16'd{i % 4 + 12};") for i in range(200)]
@@ -195,3 +240,15 @@ def test_the_same_trainer_fine_tunes_a_saved_model_with_lora(tmp_path):
 
     merged = AutoModelForCausalLM.from_pretrained(tmp_path / "lora")  # a plain model directory, LoRA merged in
     assert not any("lora" in name for name, _ in merged.named_parameters())
+
+
+def test_a_run_with_prompt_loss_trains_and_records_the_weight(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
+    events = run_sft(data, tmp_path / "model", "--max-steps", "20", "--batch-size", "4", "--prompt-loss-weight", "0.5")
+    done = events[-1]
+    assert done["event"] == "done", events
+    assert done["preset"]["prompt_loss_weight"] == 0.5
+    assert 0 < done["final_loss"] < done["first_loss"]
+    bad = run_sft(data, tmp_path / "bad", "--max-steps", "2", "--prompt-loss-weight", "2")
+    assert bad[-1]["event"] == "error" and "between 0 and 1" in bad[-1]["message"]

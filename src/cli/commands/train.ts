@@ -9,6 +9,7 @@ import {
   trainSft,
 } from "../../train/index.js";
 import { intOption } from "../options.js";
+import { numberOption } from "./bench/shared.js";
 import { registerTrainItertl } from "./train-itertl.js";
 import { registerTrainRl } from "./train-rl.js";
 import { registerTrainSalv } from "./train-salv.js";
@@ -26,6 +27,7 @@ interface SftFlags {
   threads?: number;
   precision: string;
   splitDigits?: boolean;
+  promptLossWeight?: number;
   python?: string;
   db?: string;
   json?: boolean;
@@ -79,6 +81,11 @@ export function registerTrain(program: Command): void {
       "a model from scratch: every digit its own token in the tokenizer (default: the preset's)",
     )
     .option("--no-split-digits", "a model from scratch: plain BPE, digits merged like any other characters")
+    .option(
+      "--prompt-loss-weight <w>",
+      "weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (every token) (default: the preset's)",
+      numberOption,
+    )
     .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
     .option("--json", "print the final summary as one JSON object on stdout")
@@ -104,6 +111,7 @@ export function registerTrain(program: Command): void {
         ...(flags.threads !== undefined && { threads: flags.threads }),
         precision: flags.precision as SftPrecision,
         ...(flags.splitDigits !== undefined && { splitDigits: flags.splitDigits }),
+        ...(flags.promptLossWeight !== undefined && { promptLossWeight: flags.promptLossWeight }),
         ...(flags.python !== undefined && { python: flags.python }),
         ...(flags.db !== undefined && { db: flags.db }),
         signal: controller.signal,
