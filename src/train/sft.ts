@@ -41,8 +41,8 @@ export interface SftOptions {
    */
   splitDigits?: boolean;
   /**
-   * Weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (every token alike); default: the preset's.
-   * docs/training.md has what it does to the testbed model.
+   * Weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (every token alike); default: the preset's
+   * (0). docs/training.md says how the loss is weighted.
    */
   promptLossWeight?: number;
   python?: string;

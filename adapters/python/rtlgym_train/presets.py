@@ -29,7 +29,7 @@ class Preset:
     # Tokenizer (from scratch only): every digit its own token (tokenizer.train_tokenizer says why).
     split_digits: bool = False
     # Weight of the prompt's tokens in the loss (0: the answer only; 1: every token alike). Prompt tokens are two
-    # thirds of the testbed's tokens; docs/training.md has the measurement.
+    # thirds of the testbed's tokens; what the weight does to the testbed model is not measured yet.
     prompt_loss_weight: float = 0.0
 
     def to_dict(self) -> dict:

@@ -222,8 +222,6 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    WeightedLossTrainer = _weighted_trainer()
-
     transformers.logging.set_verbosity_error()
     if o.threads:
         torch.set_num_threads(o.threads)
@@ -365,7 +363,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         train_sampling_strategy="group_by_length",
         **run_arguments(o.seed, precision),
     )
-    trainer = (WeightedLossTrainer if preset.prompt_loss_weight else Trainer)(
+    trainer = (_weighted_trainer() if preset.prompt_loss_weight else Trainer)(
         model=model,
         args=args,
         train_dataset=dataset,
