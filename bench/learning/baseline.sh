@@ -8,8 +8,9 @@
 #   N=5            samples per problem (pass@1 is the unbiased estimate from them)
 #   TEMPERATURE=0.2  sampling temperature for the pass@k runs
 #   SKIP_TRAIN=1   score the model already in $OUT/tiny instead of training
-#   TRAIN=12000    training tasks generated (the recipes' testbed model; the generator's default is 4000)
-#   MAX_STEPS=1500 training steps of the tiny preset (its default 500 gave 4% pass@1 on heldout-params)
+#   TRAIN=12000    training tasks generated (the generator's default, the testbed model's data)
+#   MAX_STEPS=     training steps (default: the tiny preset's 1,800, within its 29-minute training budget)
+#   TIME_BUDGET=   training seconds (default: the preset's 1,740; the schedule anneals to whichever ends first)
 #   SFT_FLAGS=     more `rtlgym train sft` flags, e.g. --split-digits
 #   SPLITS="heldout-params heldout-phrasing heldout-families"  the held-out splits scored
 #   SERVE_FLAGS=   more `rtlgym model serve` flags, e.g. --threads 1 beside other jobs (oversubscribed torch
@@ -23,7 +24,8 @@ LIMIT=${LIMIT:-200}
 N=${N:-5}
 TEMPERATURE=${TEMPERATURE:-0.2}
 TRAIN=${TRAIN:-12000}
-MAX_STEPS=${MAX_STEPS:-1500}
+MAX_STEPS=${MAX_STEPS:-}
+TIME_BUDGET=${TIME_BUDGET:-}
 SFT_FLAGS=${SFT_FLAGS:-}
 SPLITS=${SPLITS:-heldout-params heldout-phrasing heldout-families}
 SERVE_FLAGS=${SERVE_FLAGS:-}
@@ -39,10 +41,14 @@ if [ "${SKIP_TRAIN:-0}" = 1 ] && [ -f "$OUT/tiny/rtlgym-train.json" ]; then
   log "SKIP_TRAIN=1: scoring the model already in $OUT/tiny"
   cp "$OUT/tiny/rtlgym-train.json" "$OUT/train.json"
 else
-  log "training the tiny preset, $MAX_STEPS steps (about 33 minutes on 2 idle cores with native bf16, 35-40 without; a rerun resumes)"
+  log "training the tiny preset (at most 30 minutes; a rerun resumes)"
   start=$(date +%s)
-  rtlgym train sft --data "$OUT/tasks" --out "$OUT/tiny" --preset tiny --seed "$SEED" --max-steps "$MAX_STEPS" \
-    --time-budget-s 4200 $SFT_FLAGS --json >"$OUT/train.json"
+  overrides=()
+  [ -n "$MAX_STEPS" ] && overrides+=(--max-steps "$MAX_STEPS")
+  [ -n "$TIME_BUDGET" ] && overrides+=(--time-budget-s "$TIME_BUDGET")
+  # shellcheck disable=SC2086
+  rtlgym train sft --data "$OUT/tasks" --out "$OUT/tiny" --preset tiny --seed "$SEED" "${overrides[@]}" $SFT_FLAGS \
+    --json >"$OUT/train.json"
   log "trained in $(($(date +%s) - start)) s"
 fi
 

@@ -49,7 +49,7 @@ export interface GenerateOptions {
   /** Restrict to these families (names); all by default. */
   families?: readonly string[];
 }
-export const DEFAULT_GENERATE_OPTIONS = { seed: 1, train: 4000, heldout: 200 } as const;
+export const DEFAULT_GENERATE_OPTIONS = { seed: 1, train: 12000, heldout: 200 } as const;
 
 export function paramKey(family: string, p: Params): string {
   return `${family}:${Object.keys(p)

@@ -165,7 +165,7 @@ def encode(tokenizer: Any, pair: Pair, max_length: int) -> Example | None:
 class Collator:
     """Pads a batch to its longest example (labels padded with IGNORE_INDEX) and counts the tokens it saw, for
     tokens/s. With a `prompt_loss_weight` above 0 the prompt's tokens are labels too, and the batch carries
-    `loss_weight` (the weight on the prompt, 1 on the answer, 0 on padding) for sft.WeightedLossTrainer."""
+    `loss_weight` (the weight on the prompt, 1 on the answer, 0 on padding) for sft._sft_trainer."""
 
     def __init__(self, pad_token_id: int, prompt_loss_weight: float = 0.0):
         self.pad_token_id = pad_token_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
 import random
@@ -14,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from .data import Collator, encode, load_pairs
 from .hardware import run_arguments, use_bf16
@@ -192,18 +193,43 @@ def weighted_causal_lm_loss(logits: Any, labels: Any, weights: Any) -> Any:
     return (ce * w.reshape(-1)).sum() / w.sum().clamp(min=1e-9)
 
 
-def _weighted_trainer():
+def cosine_lr_factor(step: int, warmup: int, max_steps: int, time_spent: float) -> float:
+    """transformers' cosine schedule with linear warm-up (get_cosine_schedule_with_warmup), except that progress is
+    the larger of the steps done and the fraction of the time budget spent (`time_spent`, 0..1): a run the budget
+    stops ends annealed, as one that reaches max_steps does. Where max_steps fits the budget, time never leads and
+    the schedule is the step-based one exactly, so the run stays deterministic."""
+    if step < warmup:
+        return step / max(1, warmup)
+    progress = max((step - warmup) / max(1, max_steps - warmup), time_spent)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
+
+
+def _sft_trainer(weighted: bool, time_spent: Callable[[], float]):
+    """transformers' Trainer with the budget-aware cosine schedule (cosine_lr_factor) and, when `weighted`, a loss
+    over batches that carry `loss_weight` (the prompt weighted apart from the answer)."""
+    from torch.optim.lr_scheduler import LambdaLR
     from transformers import Trainer
 
-    class WeightedLossTrainer(Trainer):
-        """A Trainer whose batches carry `loss_weight` (the prompt weighted apart from the answer)."""
-
+    class SftTrainer(Trainer):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            # The loss is a mean per batch, so the Trainer must divide it over gradient accumulation itself.
-            self.model_accepts_loss_kwargs = False
+            if weighted:
+                # The loss is a mean per batch, so the Trainer must divide it over gradient accumulation itself.
+                self.model_accepts_loss_kwargs = False
+
+        def create_scheduler(self, num_training_steps, optimizer=None):
+            if self.lr_scheduler is None:
+                warmup = self.args.get_warmup_steps(num_training_steps)
+                self.lr_scheduler = LambdaLR(
+                    optimizer or self.optimizer,
+                    lambda step: cosine_lr_factor(step, warmup, num_training_steps, time_spent()),
+                )
+                self._created_lr_scheduler = True
+            return self.lr_scheduler
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if not weighted:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             inputs = dict(inputs)
             weights = inputs.pop("loss_weight")
             labels = inputs.pop("labels")
@@ -211,7 +237,7 @@ def _weighted_trainer():
             loss = weighted_causal_lm_loss(outputs.logits, labels, weights)
             return (loss, outputs) if return_outputs else loss
 
-    return WeightedLossTrainer
+    return SftTrainer
 
 
 def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
@@ -219,7 +245,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
     import transformers
-    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback, TrainingArguments
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     transformers.logging.set_verbosity_error()
@@ -353,7 +379,7 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         output_dir=str(ckpt_dir),
         per_device_train_batch_size=preset.batch_size,
         learning_rate=preset.learning_rate,
-        lr_scheduler_type="cosine",
+        lr_scheduler_type="cosine",  # _sft_trainer: cosine over steps or the time budget, whichever leads
         warmup_steps=preset.warmup_steps,
         weight_decay=0.01,
         max_steps=preset.max_steps,
@@ -363,7 +389,11 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         train_sampling_strategy="group_by_length",
         **run_arguments(o.seed, precision),
     )
-    trainer = (_weighted_trainer() if preset.prompt_loss_weight else Trainer)(
+    def time_spent() -> float:
+        # This run's share of the budget (a resumed run has a budget of its own, as for the stop below).
+        return (time.time() - state["t0"]) / preset.time_budget_s if "t0" in state else 0.0
+
+    trainer = _sft_trainer(bool(preset.prompt_loss_weight), time_spent)(
         model=model,
         args=args,
         train_dataset=dataset,
@@ -409,6 +439,8 @@ def train(o: SftOptions, emit: Emitter) -> dict[str, Any]:
         "steps": trainer.state.global_step,
         "steps_this_run": steps_run,
         "stopped_by": state["stopped_by"],
+        # Near 0 when the schedule ran out, by steps or by the time budget (cosine_lr_factor).
+        "final_learning_rate": trainer.lr_scheduler.get_last_lr()[0] if trainer.lr_scheduler else None,
         "resumed_from": str(resume) if resume else None,
         "first_loss": losses[0][1] if losses else None,
         "final_loss": losses[-1][1] if losses else None,

@@ -127,10 +127,14 @@ def test_prompt_loss_weight_labels_the_prompt_and_weights_it_apart(tokenizer, pa
 def test_prompt_loss_weight_is_checked_and_keyed_only_when_on(tmp_path):
     from rtlgym_train.sft import SftOptions, resolve_preset, run_key
 
-    plain = SftOptions(data=tmp_path, out=tmp_path, preset="tiny")
-    weighted = SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=0.5)
+    plain = SftOptions(data=tmp_path, out=tmp_path, preset="smoke")
+    answer_only = SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=0)
+    weighted = SftOptions(data=tmp_path, out=tmp_path, preset="smoke", prompt_loss_weight=0.5)
     assert "prompt_loss_weight" not in run_key(plain, resolve_preset(plain))["preset"]
+    assert "prompt_loss_weight" not in run_key(answer_only, resolve_preset(answer_only))["preset"]
     assert run_key(weighted, resolve_preset(weighted))["preset"]["prompt_loss_weight"] == 0.5
+    tiny = SftOptions(data=tmp_path, out=tmp_path, preset="tiny")
+    assert resolve_preset(tiny).prompt_loss_weight == 1.0  # the testbed model's measured choice
     with pytest.raises(ValueError, match="between 0 and 1"):
         resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=1.5))
 
@@ -252,3 +256,36 @@ def test_a_run_with_prompt_loss_trains_and_records_the_weight(tmp_path):
     assert 0 < done["final_loss"] < done["first_loss"]
     bad = run_sft(data, tmp_path / "bad", "--max-steps", "2", "--prompt-loss-weight", "2")
     assert bad[-1]["event"] == "error" and "between 0 and 1" in bad[-1]["message"]
+
+
+def test_the_schedule_is_transformers_cosine_until_the_time_budget_leads():
+    from functools import partial
+
+    from transformers.optimization import _get_cosine_schedule_with_warmup_lr_lambda as hf_cosine
+
+    from rtlgym_train.sft import cosine_lr_factor
+
+    hf = partial(hf_cosine, num_warmup_steps=30, num_training_steps=1800, num_cycles=0.5)
+    for step in (0, 10, 30, 31, 500, 900, 1799, 1800):
+        assert cosine_lr_factor(step, 30, 1800, 0.0) == pytest.approx(hf(step))
+    for step in (500, 900, 1799, 1800):
+        # Time behind the steps changes nothing: the run stays deterministic where max_steps fits the budget.
+        behind = (step - 30) / 1770 - 0.05
+        assert cosine_lr_factor(step, 30, 1800, behind) == pytest.approx(hf(step))
+    # Time ahead of the steps: the schedule follows the budget and reaches 0 when it is spent.
+    assert cosine_lr_factor(600, 30, 1800, 0.5) == pytest.approx(0.5)
+    assert cosine_lr_factor(1000, 30, 1800, 1.0) == 0.0
+    assert cosine_lr_factor(1000, 30, 1800, 3.0) == 0.0
+    assert cosine_lr_factor(10, 30, 1800, 0.9) == pytest.approx(10 / 30)  # warm-up is by steps
+
+
+def test_a_run_stopped_by_its_time_budget_ends_annealed(tmp_path):
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
+    events = run_sft(data, tmp_path / "model", "--max-steps", "100000", "--batch-size", "4", "--time-budget-s", "6")
+    done = events[-1]
+    assert done["event"] == "done", events
+    assert done["stopped_by"] == "time_budget"
+    assert done["steps"] < 100000
+    # The step-based cosine would still be at its peak (3e-3) this early; the budget-led one is near 0.
+    assert done["final_learning_rate"] < 0.05 * done["preset"]["learning_rate"]
