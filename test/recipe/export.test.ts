@@ -7,6 +7,7 @@ import { parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CODEV_SYSTEM } from "../../src/bench/prompts.js";
 import { CODEV_R1, openRlhfArgs, verlOverrides } from "../../src/recipe/export.js";
+import { DEFAULT_GENERATE_OPTIONS } from "../../src/tasks/index.js";
 import { MAIN, ROOT, TSX } from "../helpers/cli.js";
 import { readJsonl, rtlgym } from "./helpers.js";
 
@@ -129,7 +130,7 @@ describe("rtlgym recipe export codev-r1", () => {
     const out = join(dir, "default");
     const r = await rtlgym("recipe", "export", "codev-r1", "--engine", "verl", "--out", out, "--json");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).files[0].rows).toBe(4000);
+    expect(JSON.parse(r.stdout).files[0].rows).toBe(DEFAULT_GENERATE_OPTIONS.train);
     await writeFile(join(dir, "full.txt"), "x");
     const full = await rtlgym("recipe", "export", "codev-r1", "--engine", "verl", "--out", dir);
     expect(full.code).toBe(2);
