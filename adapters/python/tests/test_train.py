@@ -246,12 +246,17 @@ def test_the_same_trainer_fine_tunes_a_saved_model_with_lora(tmp_path):
     assert not any("lora" in name for name, _ in merged.named_parameters())
 
 
-def test_a_run_with_prompt_loss_trains_and_records_the_weight(tmp_path):
+def sft_on_rows(tmp_path: Path, *extra: str) -> tuple[Path, dict]:
+    """A smoke run on 16 rows, batch 4; returns the data file and the run's last event (checked to be `done`)."""
     data = tmp_path / "train.jsonl"
     data.write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
-    events = run_sft(data, tmp_path / "model", "--max-steps", "20", "--batch-size", "4", "--prompt-loss-weight", "0.5")
-    done = events[-1]
-    assert done["event"] == "done", events
+    events = run_sft(data, tmp_path / "model", "--batch-size", "4", *extra)
+    assert events[-1]["event"] == "done", events
+    return data, events[-1]
+
+
+def test_a_run_with_prompt_loss_trains_and_records_the_weight(tmp_path):
+    data, done = sft_on_rows(tmp_path, "--max-steps", "20", "--prompt-loss-weight", "0.5")
     assert done["preset"]["prompt_loss_weight"] == 0.5
     assert 0 < done["final_loss"] < done["first_loss"]
     bad = run_sft(data, tmp_path / "bad", "--max-steps", "2", "--prompt-loss-weight", "2")
@@ -280,11 +285,7 @@ def test_the_schedule_is_transformers_cosine_until_the_time_budget_leads():
 
 
 def test_a_run_stopped_by_its_time_budget_ends_annealed(tmp_path):
-    data = tmp_path / "train.jsonl"
-    data.write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
-    events = run_sft(data, tmp_path / "model", "--max-steps", "100000", "--batch-size", "4", "--time-budget-s", "6")
-    done = events[-1]
-    assert done["event"] == "done", events
+    _, done = sft_on_rows(tmp_path, "--max-steps", "100000", "--time-budget-s", "6")
     assert done["stopped_by"] == "time_budget"
     assert done["steps"] < 100000
     # The step-based cosine would still be at its peak (3e-3) this early; the budget-led one is near 0.
