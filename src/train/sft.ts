@@ -42,7 +42,7 @@ export interface SftOptions {
   splitDigits?: boolean;
   /**
    * Weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (every token alike); default: the preset's
-   * (0). docs/training.md says how the loss is weighted.
+   * (0 for smoke, 1 for tiny). docs/training.md says how the loss is weighted.
    */
   promptLossWeight?: number;
   python?: string;
@@ -141,6 +141,10 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   }
   if (o.splitDigits !== undefined && o.base !== undefined) {
     throw new BadInputError("--split-digits is for a tokenizer trained from scratch; a --base model brings its own");
+  }
+  if (o.timeBudgetS !== undefined && !(o.timeBudgetS > 0)) {
+    // The learning-rate schedule is a share of the budget (sft.cosine_lr_factor): 0 has no share to give.
+    throw new BadInputError(`--time-budget-s must be above 0 seconds, got ${o.timeBudgetS}`);
   }
   if (o.promptLossWeight !== undefined && !(o.promptLossWeight >= 0 && o.promptLossWeight <= 1)) {
     throw new BadInputError(`--prompt-loss-weight must be between 0 and 1, got ${o.promptLossWeight}`);

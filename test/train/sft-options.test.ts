@@ -36,4 +36,12 @@ describe("trainSft loss options", () => {
       await expect(run).rejects.toThrow(/--prompt-loss-weight must be between 0 and 1/);
     }
   });
+
+  it("refuses a time budget of 0 or less: the schedule is a share of it", async () => {
+    for (const timeBudgetS of [0, -1]) {
+      const run = trainSft({ data: "tasks", out: "/tmp/never", timeBudgetS, db: false });
+      await expect(run).rejects.toBeInstanceOf(BadInputError);
+      await expect(run).rejects.toThrow(/--time-budget-s must be above 0 seconds/);
+    }
+  });
 });

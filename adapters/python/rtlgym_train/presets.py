@@ -57,7 +57,7 @@ PRESETS: dict[str, Preset] = {
     ),
     # The testbed model: 3.67M parameters, at most 30 minutes (29 of training, a minute of setup). 1,800 steps is
     # what 2 idle cores run in that time; on a slower machine the budget stops it earlier, annealed
-    # (sft.cosine_lr_factor). The whole-sequence loss scored better at fewer steps (bench/learning/README.md).
+    # (sft.cosine_lr_factor). The whole-sequence loss did at least as well in fewer steps (bench/learning/README.md).
     "tiny": Preset(
         name="tiny",
         vocab_size=1024,

@@ -101,6 +101,9 @@ def resolve_preset(o: SftOptions) -> Preset:
         raise ValueError("split_digits is for a tokenizer trained from scratch; a base model brings its own")
     if o.prompt_loss_weight is not None and not 0 <= o.prompt_loss_weight <= 1:
         raise ValueError(f"prompt_loss_weight must be between 0 and 1, got {o.prompt_loss_weight}")
+    if o.time_budget_s is not None and not o.time_budget_s > 0:
+        # The learning-rate schedule is a share of the budget (cosine_lr_factor): 0 has no share to give.
+        raise ValueError(f"time_budget_s must be above 0 seconds, got {o.time_budget_s}")
     overrides = {
         "max_steps": o.max_steps,
         "time_budget_s": o.time_budget_s,

@@ -282,6 +282,11 @@ def test_the_schedule_is_transformers_cosine_until_the_time_budget_leads():
     assert cosine_lr_factor(1000, 30, 1800, 1.0) == 0.0
     assert cosine_lr_factor(1000, 30, 1800, 3.0) == 0.0
     assert cosine_lr_factor(10, 30, 1800, 0.9) == pytest.approx(10 / 30)  # warm-up is by steps
+    from rtlgym_train.sft import SftOptions, resolve_preset
+
+    for budget in (0, -5):
+        with pytest.raises(ValueError, match="above 0 seconds"):
+            resolve_preset(SftOptions(data=Path("."), out=Path("."), preset="smoke", time_budget_s=budget))
 
 
 def test_a_run_stopped_by_its_time_budget_ends_annealed(tmp_path):
