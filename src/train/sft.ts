@@ -32,6 +32,12 @@ export interface SftOptions {
   /** Override the preset's step count or time budget. */
   maxSteps?: number;
   timeBudgetS?: number;
+  /**
+   * Override the preset's batch size (rows a step) and peak learning rate: on a GPU a 7B model wants other values
+   * than the CPU testbed's, and bench/learning measures the batch size against the step count.
+   */
+  batchSize?: number;
+  learningRate?: number;
   threads?: number;
   /** Default `auto`. */
   precision?: SftPrecision;
@@ -146,6 +152,12 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
     // The learning-rate schedule is a share of the budget (sft.cosine_lr_factor): 0 has no share to give.
     throw new BadInputError(`--time-budget-s must be above 0 seconds, got ${o.timeBudgetS}`);
   }
+  if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1)) {
+    throw new BadInputError(`--batch-size must be a whole number of rows, 1 or more, got ${o.batchSize}`);
+  }
+  if (o.learningRate !== undefined && !(o.learningRate > 0 && Number.isFinite(o.learningRate))) {
+    throw new BadInputError(`--learning-rate must be a number above 0, got ${o.learningRate}`);
+  }
   if (o.promptLossWeight !== undefined && !(o.promptLossWeight >= 0 && o.promptLossWeight <= 1)) {
     throw new BadInputError(`--prompt-loss-weight must be between 0 and 1, got ${o.promptLossWeight}`);
   }
@@ -157,6 +169,8 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (o.fresh) args.push("--fresh");
   if (o.maxSteps !== undefined) args.push("--max-steps", String(o.maxSteps));
   if (o.timeBudgetS !== undefined) args.push("--time-budget-s", String(o.timeBudgetS));
+  if (o.batchSize !== undefined) args.push("--batch-size", String(o.batchSize));
+  if (o.learningRate !== undefined) args.push("--learning-rate", String(o.learningRate));
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
   args.push("--precision", o.precision);
   if (o.splitDigits !== undefined) args.push(o.splitDigits ? "--split-digits" : "--no-split-digits");

@@ -44,4 +44,16 @@ describe("trainSft loss options", () => {
       await expect(run).rejects.toThrow(/--time-budget-s must be above 0 seconds/);
     }
   });
+
+  it("refuses a batch size that is not a whole number above 0, and a learning rate of 0 or less", async () => {
+    for (const batchSize of [0, -4, 2.5]) {
+      const run = trainSft({ data: "tasks", out: "/tmp/never", batchSize, db: false });
+      await expect(run).rejects.toThrow(/--batch-size must be a whole number of rows, 1 or more/);
+    }
+    for (const learningRate of [0, -1e-3, Number.POSITIVE_INFINITY, Number.NaN]) {
+      const run = trainSft({ data: "tasks", out: "/tmp/never", learningRate, db: false });
+      await expect(run).rejects.toBeInstanceOf(BadInputError);
+      await expect(run).rejects.toThrow(/--learning-rate must be a number above 0/);
+    }
+  });
 });

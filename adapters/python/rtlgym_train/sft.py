@@ -104,6 +104,10 @@ def resolve_preset(o: SftOptions) -> Preset:
     if o.time_budget_s is not None and not o.time_budget_s > 0:
         # The learning-rate schedule is a share of the budget (cosine_lr_factor): 0 has no share to give.
         raise ValueError(f"time_budget_s must be above 0 seconds, got {o.time_budget_s}")
+    if o.batch_size is not None and o.batch_size < 1:
+        raise ValueError(f"batch_size must be 1 or more, got {o.batch_size}")
+    if o.learning_rate is not None and not (o.learning_rate > 0 and math.isfinite(o.learning_rate)):
+        raise ValueError(f"learning_rate must be above 0, got {o.learning_rate}")
     overrides = {
         "max_steps": o.max_steps,
         "time_budget_s": o.time_budget_s,

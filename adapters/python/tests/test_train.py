@@ -139,6 +139,19 @@ def test_prompt_loss_weight_is_checked_and_keyed_only_when_on(tmp_path):
         resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=1.5))
 
 
+def test_batch_size_and_learning_rate_override_the_preset_and_are_checked(tmp_path):
+    from rtlgym_train.sft import SftOptions, resolve_preset, run_key
+
+    o = SftOptions(data=tmp_path, out=tmp_path, preset="tiny", batch_size=8, learning_rate=1e-3)
+    p = resolve_preset(o)
+    assert (p.batch_size, p.learning_rate) == (8, 1e-3)
+    # Part of the run key, so a rerun with another batch size does not resume these checkpoints.
+    assert run_key(o, p)["preset"]["batch_size"] == 8
+    for bad in ({"batch_size": 0}, {"learning_rate": 0.0}, {"learning_rate": float("nan")}):
+        with pytest.raises(ValueError, match="must be"):
+            resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", **bad))
+
+
 def test_split_digits_spells_every_number_with_single_digits():
     # A corpus that repeats a few multi-digit constants, which plain BPE merges into single tokens.
     wide = [Pair(None, "constants", f"localparam N{i} = 1234; wire [15:0] w{i} = 16'd{i % 4 + 12};") for i in range(200)]

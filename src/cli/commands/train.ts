@@ -24,6 +24,8 @@ interface SftFlags {
   fresh?: boolean;
   maxSteps?: number;
   timeBudgetS?: number;
+  batchSize?: number;
+  learningRate?: number;
   threads?: number;
   precision: string;
   splitDigits?: boolean;
@@ -70,6 +72,8 @@ export function registerTrain(program: Command): void {
     .option("--fresh", "start over even if --out holds checkpoints of this run")
     .option("--max-steps <n>", "override the preset's step count", intOption)
     .option("--time-budget-s <n>", "override the preset's time budget (training stops and saves when spent)", intOption)
+    .option("--batch-size <n>", "override the preset's rows per step", intOption)
+    .option("--learning-rate <x>", "override the preset's peak learning rate", numberOption)
     .option("--threads <n>", "torch CPU threads (default: all cores)", intOption)
     .option(
       "--precision <p>",
@@ -108,6 +112,8 @@ export function registerTrain(program: Command): void {
         ...(flags.fresh && { fresh: true }),
         ...(flags.maxSteps !== undefined && { maxSteps: flags.maxSteps }),
         ...(flags.timeBudgetS !== undefined && { timeBudgetS: flags.timeBudgetS }),
+        ...(flags.batchSize !== undefined && { batchSize: flags.batchSize }),
+        ...(flags.learningRate !== undefined && { learningRate: flags.learningRate }),
         ...(flags.threads !== undefined && { threads: flags.threads }),
         precision: flags.precision as SftPrecision,
         ...(flags.splitDigits !== undefined && { splitDigits: flags.splitDigits }),
