@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import torch
-from rtlgym_train.data import encode, read_jsonl
+from rtlgym_train.data import IGNORE_INDEX, encode, read_jsonl
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers.utils import logging
 
@@ -27,7 +27,7 @@ def main(model_dir: str, sft_file: str, threads: int) -> None:
             labels = torch.tensor([example.labels])
             loss = model(input_ids=torch.tensor([example.input_ids]), labels=labels).loss
             # The model's loss is a mean over the answer's shifted targets: weigh it by their count.
-            n = int((labels[:, 1:] != -100).sum())
+            n = int((labels[:, 1:] != IGNORE_INDEX).sum())
             total, tokens = total + float(loss) * n, tokens + n
     print(json.dumps({"model": model_dir, "data": sft_file, "answer_loss": round(total / tokens, 4),
                       "answer_tokens": tokens, "skipped_too_long": skipped}))
