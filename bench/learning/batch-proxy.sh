@@ -6,6 +6,8 @@
 #   BATCHES="16 8 4" batch sizes compared
 #   BUDGET=480       training seconds each
 #   SEED=1
+#   SFT_FLAGS=       more `rtlgym train sft` flags, e.g. "--learning-rate 1e-3"
+#   TAG=             appended to the model folder's name, to keep runs with different SFT_FLAGS apart
 # Results: one JSON line per batch size on stdout, and $OUT/proxy-b<N>.json (the trainer's summary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,18 +15,21 @@ cd "$(dirname "$0")/../.."
 BATCHES=${BATCHES:-16 8 4}
 BUDGET=${BUDGET:-480}
 SEED=${SEED:-1}
+SFT_FLAGS=${SFT_FLAGS:-}
+TAG=${TAG:-}
 export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
 PY=${RTLGYM_PYTHON:-.venv-adapters/bin/python}
 for b in $BATCHES; do
-  model="$OUT/proxy-b$b"
+  model="$OUT/proxy-b$b$TAG"
+  # shellcheck disable=SC2086
   # Steps enough that the budget, not the step count, ends every run.
   node_modules/.bin/tsx src/cli/main.ts train sft --data "$OUT/tasks" --out "$model" --preset tiny --seed "$SEED" \
-    --batch-size "$b" --max-steps $((64000 / b)) --time-budget-s "$BUDGET" --fresh --quiet --json >"$model.json"
+    --batch-size "$b" --max-steps $((64000 / b)) --time-budget-s "$BUDGET" $SFT_FLAGS --fresh --quiet --json >"$model.json"
   PYTHONPATH=adapters/python "$PY" bench/learning/heldout_loss.py "$model" "$OUT/tasks/heldout-params/sft.jsonl" |
     node -e '
       const fs = require("node:fs");
       const loss = JSON.parse(fs.readFileSync(0, "utf8"));
       const t = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-      console.log(JSON.stringify({ batch: Number(process.argv[2]), steps: t.steps, tokens_seen: t.tokens_seen,
-        train_seconds: t.train_seconds, answer_loss: loss.answer_loss }));' "$model.json" "$b"
+      console.log(JSON.stringify({ batch: Number(process.argv[2]), flags: process.argv[3], steps: t.steps, tokens_seen: t.tokens_seen,
+        train_seconds: t.train_seconds, answer_loss: loss.answer_loss }));' "$model.json" "$b" "$SFT_FLAGS"
 done
