@@ -8,7 +8,7 @@
 #   SEED=1
 #   SFT_FLAGS=       more `rtlgym train sft` flags, e.g. "--learning-rate 1e-3"
 #   TAG=             appended to the model folder's name, to keep runs with different SFT_FLAGS apart
-# Results: one JSON line per batch size on stdout, and $OUT/proxy-b<N>.json (the trainer's summary).
+# Results: one JSON line per batch size on stdout, and $OUT/proxy-b<N><TAG>.json (the trainer's summary).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${OUT:?OUT must hold tasks/ from baseline.sh}"
@@ -21,8 +21,8 @@ export RTLGYM_HOME=${RTLGYM_HOME:-$OUT/home}
 PY=${RTLGYM_PYTHON:-.venv-adapters/bin/python}
 for b in $BATCHES; do
   model="$OUT/proxy-b$b$TAG"
-  # shellcheck disable=SC2086
   # Steps enough that the budget, not the step count, ends every run.
+  # shellcheck disable=SC2086
   node_modules/.bin/tsx src/cli/main.ts train sft --data "$OUT/tasks" --out "$model" --preset tiny --seed "$SEED" \
     --batch-size "$b" --max-steps $((64000 / b)) --time-budget-s "$BUDGET" $SFT_FLAGS --fresh --quiet --json >"$model.json"
   PYTHONPATH=adapters/python "$PY" bench/learning/heldout_loss.py "$model" "$OUT/tasks/heldout-params/sft.jsonl" |
