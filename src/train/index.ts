@@ -36,6 +36,9 @@ export { SalvConfig, type SalvEvent, type SalvRecipeOptions, type SalvSummary, t
 export { DEFAULT_MODEL_SERVE_OPTIONS, type ModelServeOptions, type ServedModel, serveModel } from "./serve.js";
 export {
   DEFAULT_SFT_OPTIONS,
+  formatModelShape,
+  type ModelShape,
+  parseModelShape,
   SFT_PRECISIONS,
   SFT_PRESETS,
   type SftDone,

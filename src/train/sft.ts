@@ -16,6 +16,35 @@ export type SftPreset = (typeof SFT_PRESETS)[number];
 export const SFT_PRECISIONS = ["auto", "fp32", "bf16"] as const;
 export type SftPrecision = (typeof SFT_PRECISIONS)[number];
 
+/** A decoder's shape for a model trained from scratch (the presets' own shapes live in presets.py). */
+export interface ModelShape {
+  layers: number;
+  hiddenSize: number;
+  heads: number;
+  intermediateSize: number;
+}
+
+/** `LAYERSxHIDDENxHEADSxFFN` as `--shape` takes it, e.g. `4x256x4x768` (the tiny preset's shape). */
+export function parseModelShape(text: string): ModelShape {
+  const parts = text.trim().split(/x/i);
+  const n = parts.map((p) => (/^[0-9]+$/.test(p) ? Number(p) : Number.NaN));
+  if (n.length !== 4 || n.some((v) => !(Number.isSafeInteger(v) && v >= 1))) {
+    throw new BadInputError(
+      `--shape must be LAYERSxHIDDENxHEADSxFFN in whole numbers above 0, e.g. 4x256x4x768; got ${text}`,
+    );
+  }
+  const [layers, hiddenSize, heads, intermediateSize] = n as [number, number, number, number];
+  if (hiddenSize % heads !== 0) {
+    throw new BadInputError(`--shape: the hidden size (${hiddenSize}) must split evenly over the heads (${heads})`);
+  }
+  return { layers, hiddenSize, heads, intermediateSize };
+}
+
+/** The form the Python trainer's `--shape` reads. */
+export function formatModelShape(s: ModelShape): string {
+  return `${s.layers}x${s.hiddenSize}x${s.heads}x${s.intermediateSize}`;
+}
+
 /** Options of {@link trainSft}. */
 export interface SftOptions {
   /** A `rtlgym tasks generate` folder (its train split is read) or one SFT JSONL file. */
@@ -51,6 +80,8 @@ export interface SftOptions {
    * (0 for smoke, 1 for tiny). docs/training.md says how the loss is weighted.
    */
   promptLossWeight?: number;
+  /** A model from scratch: override the preset's shape (bench/learning measures shapes). Refused with `base`. */
+  shape?: ModelShape;
   python?: string;
   /**
    * Hard wall-clock limit of the whole trainer process; default 45 minutes, or the time budget plus 15 minutes when
@@ -148,6 +179,11 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   if (o.splitDigits !== undefined && o.base !== undefined) {
     throw new BadInputError("--split-digits is for a tokenizer trained from scratch; a --base model brings its own");
   }
+  if (o.shape !== undefined) {
+    if (o.base !== undefined)
+      throw new BadInputError("--shape is for a model trained from scratch; --base has its own");
+    parseModelShape(formatModelShape(o.shape)); // the same checks as the flag's, for callers that build one
+  }
   if (o.timeBudgetS !== undefined && !(o.timeBudgetS > 0)) {
     // The learning-rate schedule is a share of the budget (sft.cosine_lr_factor): 0 has no share to give.
     throw new BadInputError(`--time-budget-s must be above 0 seconds, got ${o.timeBudgetS}`);
@@ -175,6 +211,7 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
   args.push("--precision", o.precision);
   if (o.splitDigits !== undefined) args.push(o.splitDigits ? "--split-digits" : "--no-split-digits");
   if (o.promptLossWeight !== undefined) args.push("--prompt-loss-weight", String(o.promptLossWeight));
+  if (o.shape !== undefined) args.push("--shape", formatModelShape(o.shape));
 
   const store = o.db === false ? undefined : openTrainStore(...(o.db === undefined ? [] : [o.db]));
   const runId = store?.startRun({

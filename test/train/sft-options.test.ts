@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BadInputError } from "../../src/core/errors.js";
-import { type SftPrecision, sftTimeoutMs, trainSft } from "../../src/train/sft.js";
+import { formatModelShape, parseModelShape, type SftPrecision, sftTimeoutMs, trainSft } from "../../src/train/sft.js";
 
 describe("sftTimeoutMs", () => {
   it("outlasts a time budget longer than the default hard limit", () => {
@@ -55,5 +55,28 @@ describe("trainSft loss options", () => {
       await expect(run).rejects.toBeInstanceOf(BadInputError);
       await expect(run).rejects.toThrow(/--learning-rate must be a number above 0/);
     }
+  });
+});
+
+describe("model shape", () => {
+  it("reads LAYERSxHIDDENxHEADSxFFN and writes it back the same way", () => {
+    const shape = parseModelShape("6x208x4x624");
+    expect(shape).toEqual({ layers: 6, hiddenSize: 208, heads: 4, intermediateSize: 624 });
+    expect(formatModelShape(shape)).toBe("6x208x4x624");
+    expect(parseModelShape(" 4X256X8X768 ")).toEqual({ layers: 4, hiddenSize: 256, heads: 8, intermediateSize: 768 });
+  });
+
+  it("refuses a malformed shape, and a hidden size the heads do not divide", () => {
+    for (const bad of ["4x256x4", "4x256x4x768x1", "0x256x4x768", "4x256x4x-1", "4x2.5x4x768", "", "axbxcxd"]) {
+      expect(() => parseModelShape(bad)).toThrow(/--shape must be LAYERSxHIDDENxHEADSxFFN/);
+    }
+    expect(() => parseModelShape("4x250x4x768")).toThrow(/hidden size \(250\) must split evenly over the heads \(4\)/);
+  });
+
+  it("refuses a shape with a base model, which has its own", async () => {
+    const shape = parseModelShape("4x256x4x768");
+    const run = trainSft({ data: "tasks", out: "/tmp/never", base: "some/model", shape, db: false });
+    await expect(run).rejects.toBeInstanceOf(BadInputError);
+    await expect(run).rejects.toThrow(/--shape is for a model trained from scratch/);
   });
 });

@@ -39,6 +39,8 @@ def _sft(argv: list[str]) -> int:
                     help="a model from scratch: every digit its own token (default: the preset's choice)")
     ap.add_argument("--prompt-loss-weight", type=float, default=None,
                     help="weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (default: the preset's)")
+    ap.add_argument("--shape", default=None,
+                    help="a model from scratch: LAYERSxHIDDENxHEADSxFFN, e.g. 4x256x4x768 (default: the preset's)")
     a = ap.parse_args(argv)
     emit = Emitter.take_stdout()
     options = SftOptions(
@@ -60,6 +62,7 @@ def _sft(argv: list[str]) -> int:
         precision=a.precision,
         split_digits=a.split_digits,
         prompt_loss_weight=a.prompt_loss_weight,
+        shape=a.shape,
     )
     return _run(emit, lambda: train(options, emit), DataError)
 

@@ -49,6 +49,19 @@ class SftOptions:
     split_digits: bool | None = None
     # None: the preset's choice. 0..1 (see Preset.prompt_loss_weight).
     prompt_loss_weight: float | None = None
+    # None: the preset's shape. "LAYERSxHIDDENxHEADSxFFN" for a model from scratch (bench/learning measures shapes).
+    shape: str | None = None
+
+
+def parse_shape(text: str) -> dict[str, int]:
+    """`4x256x4x768` -> the Preset fields it overrides."""
+    parts = text.strip().lower().split("x")
+    if len(parts) != 4 or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise ValueError(f"shape must be LAYERSxHIDDENxHEADSxFFN in whole numbers above 0, e.g. 4x256x4x768; got {text!r}")
+    layers, hidden, heads, ffn = (int(p) for p in parts)
+    if hidden % heads:
+        raise ValueError(f"shape: the hidden size ({hidden}) must split evenly over the heads ({heads})")
+    return {"layers": layers, "hidden_size": hidden, "heads": heads, "intermediate_size": ffn}
 
 
 class Emitter:
@@ -99,6 +112,8 @@ def resolve_preset(o: SftOptions) -> Preset:
     p = PRESETS[o.preset]
     if o.base is not None and o.split_digits is not None:
         raise ValueError("split_digits is for a tokenizer trained from scratch; a base model brings its own")
+    if o.base is not None and o.shape is not None:
+        raise ValueError("shape is for a model trained from scratch; a base model has its own")
     if o.prompt_loss_weight is not None and not 0 <= o.prompt_loss_weight <= 1:
         raise ValueError(f"prompt_loss_weight must be between 0 and 1, got {o.prompt_loss_weight}")
     if o.time_budget_s is not None and not o.time_budget_s > 0:
@@ -116,6 +131,7 @@ def resolve_preset(o: SftOptions) -> Preset:
         "save_steps": o.save_steps,
         "split_digits": o.split_digits,
         "prompt_loss_weight": o.prompt_loss_weight,
+        **(parse_shape(o.shape) if o.shape is not None else {}),
     }
     return dataclasses.replace(p, **{k: v for k, v in overrides.items() if v is not None})
 

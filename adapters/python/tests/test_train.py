@@ -139,6 +139,22 @@ def test_prompt_loss_weight_is_checked_and_keyed_only_when_on(tmp_path):
         resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", prompt_loss_weight=1.5))
 
 
+def test_shape_overrides_the_preset_for_a_model_from_scratch_and_is_keyed(tmp_path):
+    from rtlgym_train.sft import SftOptions, resolve_preset, run_key
+
+    o = SftOptions(data=tmp_path, out=tmp_path, preset="tiny", shape="6x208x4x624")
+    p = resolve_preset(o)
+    assert (p.layers, p.hidden_size, p.heads, p.intermediate_size) == (6, 208, 4, 624)
+    assert p.batch_size == resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny")).batch_size
+    # Part of the run key, so a rerun with another shape does not resume these checkpoints.
+    assert run_key(o, p)["preset"]["layers"] == 6
+    for bad in ("4x256x4", "0x256x4x768", "4x250x4x768", "4xx4x768"):
+        with pytest.raises(ValueError, match="shape"):
+            resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", shape=bad))
+    with pytest.raises(ValueError, match="from scratch"):
+        resolve_preset(SftOptions(data=tmp_path, out=tmp_path, preset="tiny", base="some/model", shape="4x256x4x768"))
+
+
 def test_batch_size_and_learning_rate_override_the_preset_and_are_checked(tmp_path):
     from rtlgym_train.sft import SftOptions, resolve_preset, run_key
 

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { BadInputError } from "../../core/errors.js";
 import {
+  parseModelShape,
   SFT_PRECISIONS,
   SFT_PRESETS,
   type SftEvent,
@@ -30,6 +31,7 @@ interface SftFlags {
   precision: string;
   splitDigits?: boolean;
   promptLossWeight?: number;
+  shape?: string;
   python?: string;
   db?: string;
   json?: boolean;
@@ -90,6 +92,10 @@ export function registerTrain(program: Command): void {
       "weight of the prompt's tokens in the loss, 0 (the answer only) to 1 (every token) (default: the preset's)",
       numberOption,
     )
+    .option(
+      "--shape <LxHxAxF>",
+      "a model from scratch: layers x hidden size x heads x FFN size, e.g. 4x256x4x768 (default: the preset's)",
+    )
     .option("--python <path>", "the Python with adapters/python installed (default: $RTLGYM_PYTHON or .venv-adapters)")
     .option("--db <path>", "run store (default: $RTLGYM_HOME/rtlgym.db or ~/.rtlgym/rtlgym.db)")
     .option("--json", "print the final summary as one JSON object on stdout")
@@ -118,6 +124,7 @@ export function registerTrain(program: Command): void {
         precision: flags.precision as SftPrecision,
         ...(flags.splitDigits !== undefined && { splitDigits: flags.splitDigits }),
         ...(flags.promptLossWeight !== undefined && { promptLossWeight: flags.promptLossWeight }),
+        ...(flags.shape !== undefined && { shape: parseModelShape(flags.shape) }),
         ...(flags.python !== undefined && { python: flags.python }),
         ...(flags.db !== undefined && { db: flags.db }),
         signal: controller.signal,
