@@ -9,7 +9,7 @@
 #   TEMPERATURE=0.2  sampling temperature for the pass@k runs
 #   SKIP_TRAIN=1   score the model already in $OUT/tiny instead of training
 #   TRAIN=12000    training tasks generated (the generator's default, the testbed model's data)
-#   MAX_STEPS=     training steps (default: the tiny preset's 4,000 of 4 rows, within its 29-minute training budget)
+#   MAX_STEPS=     training steps (default: the tiny preset's 4,500 of 4 rows, within its 29-minute training budget)
 #   TIME_BUDGET=   training seconds (default: the preset's 1,740; the schedule anneals to whichever ends first)
 #   SFT_FLAGS=     more `rtlgym train sft` flags, e.g. --split-digits
 #   SPLITS="heldout-params heldout-phrasing heldout-families"  the held-out splits scored

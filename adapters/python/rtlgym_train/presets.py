@@ -55,24 +55,24 @@ PRESETS: dict[str, Preset] = {
         time_budget_s=150,
         max_rows=2000,
     ),
-    # The testbed model: 3.67M parameters, at most 30 minutes (29 of training, a minute of setup). At this size the
+    # The testbed model: 2.82M parameters, at most 30 minutes (29 of training, a minute of setup). At this size the
     # model is limited by its number of updates, not its tokens: in 8 minutes, batches of 4 reached a held-out loss
-    # of 0.35 against 0.53 for batches of 8 and 0.85 for 16 (bench/learning/README.md). 4,000 steps of 4 is what
-    # 2 cores run in about 27 minutes; on a slower machine the budget stops it earlier, annealed
-    # (sft.cosine_lr_factor). The whole-sequence loss did at least as well in fewer steps. Batches of 2 led again in
-    # 8 minutes but not over the whole budget (8,000 steps of 2: the same held-out loss and pass@1), so 4 it stays.
+    # of 0.35 against 0.53 for batches of 8 and 0.85 for 16, and batches of 2 led in 8 minutes but not over the whole
+    # budget. For the same reason 3 layers beat 4 (and 4 beat 6 and 8): each step is cheaper, so the budget buys more
+    # of them (bench/learning/README.md, "The model's shape"). 4,500 steps of 4 is what a fast 2-core host runs in
+    # about 26 minutes; on a slower one the budget stops it earlier, annealed (sft.cosine_lr_factor).
     "tiny": Preset(
         name="tiny",
         vocab_size=1024,
         hidden_size=256,
-        layers=4,
+        layers=3,
         heads=4,
         intermediate_size=768,
         max_length=1024,
         batch_size=4,
         learning_rate=2e-3,
         warmup_steps=30,
-        max_steps=4000,
+        max_steps=4500,
         save_steps=250,
         logging_steps=50,
         time_budget_s=29 * 60,
