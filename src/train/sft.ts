@@ -24,7 +24,7 @@ export interface ModelShape {
   intermediateSize: number;
 }
 
-/** `LAYERSxHIDDENxHEADSxFFN` as `--shape` takes it, e.g. `4x256x4x768` (the tiny preset's shape). */
+/** `LAYERSxHIDDENxHEADSxFFN` as `--shape` takes it, e.g. `3x256x4x768` (the tiny preset's shape). */
 export function parseModelShape(text: string): ModelShape {
   const parts = text.trim().split(/x/i);
   const n = parts.map((p) => (/^[0-9]+$/.test(p) ? Number(p) : Number.NaN));
