@@ -110,7 +110,13 @@ export const SimReport = z.object({
   /** Comparisons per output: two per cycle for sequential designs (before and after the edge). */
   samples: z.number().int().nonnegative(),
   exhaustive: z.boolean(),
+  /** Wall time of the testbench's compile and run. */
   durationMs: z.number(),
+  /**
+   * CPU time of the run (vvp) as the stall watchdog last sampled it: a lower bound, short by at most 250 ms. Far
+   * below `durationMs`, it says the simulator waited for a core (a loaded machine), not that the design is slow.
+   */
+  cpuMs: z.number().optional(),
   reason: z.string().optional(),
 });
 export type SimReport = z.infer<typeof SimReport>;

@@ -41,6 +41,12 @@ export interface RunResult {
   stalled: boolean;
   /** How the watchdog measured the silence that ended the run: CPU time (/proc), or wall clock (fallback). */
   stallClock?: "cpu" | "wall";
+  /**
+   * CPU time the process tree had used at the stall watchdog's last sample, ms: a lower bound on its total, short by
+   * at most one sampling interval (a quarter of `stallMs`, at most 250 ms). Set only with `stallMs` where /proc
+   * tells the CPU time; with `durationMs` it shows how much of the run the tool actually got a core.
+   */
+  cpuMs?: number;
   outputCapped: boolean;
   durationMs: number;
   /** The spawn itself failed (ENOENT: the tool is not installed). */
@@ -242,6 +248,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     let lastOutput = performance.now();
     /** The tree's CPU time when output was last seen (taken at the first tick after it), ms. */
     let cpuAtOutput: number | undefined;
+    let lastCpu: number | undefined;
     let outputSinceTick = false;
     const stallMs = options.stallMs;
     // CPU time is sampled a few times per window: a stuck child is ended within about 1.25 windows of CPU.
@@ -255,6 +262,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
         const cpu = pid === undefined ? undefined : treeCpuMs(pid);
         let quiet: number;
         if (cpu !== undefined) {
+          lastCpu = cpu;
           if (outputSinceTick || cpuAtOutput === undefined) cpuAtOutput = cpu;
           outputSinceTick = false;
           quiet = cpu - cpuAtOutput;
@@ -311,6 +319,7 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       };
       if (spawnError) result.spawnError = spawnError;
       if (stallClock !== undefined) result.stallClock = stallClock;
+      if (lastCpu !== undefined) result.cpuMs = lastCpu;
       if (TRACE) traceProcess(command, args, result);
       resolve(result);
     };

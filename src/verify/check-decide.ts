@@ -76,6 +76,7 @@ export async function decide(
       simReport.cycles = o.steps;
       simReport.samples = o.samples;
       simReport.exhaustive = o.exhaustive;
+      if (o.cpuMs !== undefined) simReport.cpuMs = Math.round(o.cpuMs);
     }
   }
   const simSignals = sim?.result?.signals;

@@ -20,6 +20,8 @@ export type SimOutcome =
       kind: "ok";
       results: SimCandidateResult[];
       durationMs: number;
+      /** The simulator's CPU time as the stall watchdog last sampled it (RunResult.cpuMs), when it was sampled. */
+      cpuMs?: number;
       exhaustive: boolean;
       steps: number;
       samples: number;
@@ -194,6 +196,7 @@ function parseRun(ran: RunResult, tb: Testbench, spec: TestbenchSpec, durationMs
     steps: tb.steps,
     samples: tb.samples,
   };
+  if (ran.cpuMs !== undefined) ok.cpuMs = ran.cpuMs;
   if (tb.coverage) ok.coverage = coverageOf(tb.coverage, toggles, fsmSeen);
   return ok;
 }

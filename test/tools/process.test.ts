@@ -89,6 +89,10 @@ console.log("gaps " + gaps.join(","));`;
         expect(gaps).toHaveLength(5);
         // The load was real: some gap between lines exceeded the stall window in wall-clock time.
         expect(Math.max(...gaps)).toBeGreaterThan(300);
+        // The watchdog's CPU sample is reported: the child spun 600 ms of CPU, and the sample is at most one
+        // interval (75 ms here) short of its total before exit.
+        expect(r.cpuMs).toBeGreaterThan(600 - 120 - 75);
+        expect(r.cpuMs).toBeLessThan(r.durationMs);
         const hung = await runProcess("bash", ["-c", "echo go; while :; do :; done"], {
           cwd,
           timeoutMs: 60_000,

@@ -29,9 +29,12 @@ describe("stall watchdog under CPU load", () => {
       const loaded = await verify({ reference: REF, candidate: SLOW, engine: "sim", timeoutMs: 60_000 });
       expect(loaded.status, loaded.message).toBe("pass");
       expect(loaded.engines.sim.exhaustive).toBe(true);
-      // The load was real: the same simulation took longer in wall-clock time. Not a fixed ratio: the suite's other
-      // files load the "alone" run too (a fresh clone measured 1.8x, 5.97 s against 3.29 s, and failed a 2x bound).
-      expect(loaded.engines.sim.durationMs).toBeGreaterThan(1.2 * alone.engines.sim.durationMs);
+      // The load was real: the simulator waited for the core more than it ran. Judged on the loaded run itself (wall
+      // time against the CPU time the watchdog sampled, plus its sampling interval), not against an "alone" run that
+      // the suite's other files load too (a fresh clone measured only 1.8x between the two).
+      const { durationMs, cpuMs } = loaded.engines.sim;
+      expect(cpuMs, "the watchdog sampled the simulator's CPU time").toBeGreaterThan(0);
+      expect(durationMs).toBeGreaterThan(2 * ((cpuMs ?? 0) + 250));
       const started = performance.now();
       const hung = await verify({ reference: REF, candidate: HANG, engine: "sim", timeoutMs: 60_000 });
       expect(hung.status).toBe("timeout");
