@@ -96,6 +96,14 @@ export function renderRlReport(summary: RlSummary, steps: readonly RlStep[]): st
     ["seed", String(s.seed)],
     ["steps", `${s.steps} (stopped by ${s.stoppedBy})`],
     [`held-out pass@1 (${s.split})`, `${pct(s.before["pass@1"])} → ${pct(s.after["pass@1"])}`],
+    ...(s.distill
+      ? ([
+          [
+            "distillation stage",
+            `${s.distill.algorithm}, ${s.distill.steps} steps, held-out pass@1 ${pct(s.distill["pass@1"])} (its report: ${s.distill.report})`,
+          ],
+        ] as [string, string][])
+      : []),
     ["wall time", `${s.minutes} min`],
     [
       "time in steps",

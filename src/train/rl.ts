@@ -102,6 +102,52 @@ const Eval = z.strictObject({
   before: z.boolean().default(true),
 });
 
+/**
+ * The train keys the distillation stage takes from the RL stage's `train` (how much to sample, how far to step);
+ * the algorithm's own keys (loss, clipping, KL, overlong shaping, dynamic sampling) are the rft preset's.
+ */
+const SHARED_TRAIN_KEYS = [
+  "batchPrompts",
+  "numGenerations",
+  "learningRate",
+  "weightDecay",
+  "warmupSteps",
+  "maxGradNorm",
+  "saveSteps",
+  "temperature",
+  "topP",
+  "maxCompletionLength",
+  "maxRounds",
+  "minKeepRatio",
+  "logKl",
+  "maxRows",
+] as const;
+
+/** The distillation stage's own train keys, on top of the shared ones. */
+const DistillTrain = z.strictObject({
+  maxSteps: z.number().int().positive().default(30),
+  /** Its own training budget (the RL stage's `timeBudgetS` is the RL stage's). */
+  timeBudgetS: z.number().positive().optional(),
+  batchPrompts: z.number().int().positive().optional(),
+  numGenerations: z.number().int().min(2).optional(),
+  learningRate: z.number().positive().optional(),
+  warmupSteps: z.number().int().min(0).optional(),
+  saveSteps: z.number().int().positive().optional(),
+  temperature: z.number().gt(0).max(2).optional(),
+  maxCompletionLength: z.number().int().positive().optional(),
+  maxRounds: z.number().int().positive().optional(),
+});
+
+/**
+ * CodeV-R1's first stage, distillation, before RL: here rejection sampling (`rft`: each step samples the current
+ * model, keeps its verified answers and trains on them), the start model being its own teacher. A teacher endpoint's
+ * distillation is `rtlgym data distill` + `rtlgym train sft` instead, whose model is then the config's `model`.
+ */
+const Distill = z.strictObject({
+  algorithm: z.literal("rft").default("rft"),
+  train: DistillTrain.default(DistillTrain.parse({})),
+});
+
 /** `rtlgym train rl --config FILE`: the recipe's settings (YAML or JSON). */
 export const RlConfig = z.strictObject({
   recipe: z.literal("codev-r1").default("codev-r1"),
@@ -130,11 +176,37 @@ export const RlConfig = z.strictObject({
    * `rtlgym data difficulty` report and a pass-rate band. Without it, every training problem.
    */
   difficulty: DifficultyFilter.optional(),
+  /**
+   * Distil first (into `<out>/distill`, its model evaluated on the held-out split), then run RL from the distilled
+   * model: CodeV-R1's two stages in one command. `before` stays the config's `model`.
+   */
+  distill: Distill.optional(),
   train: Train.default(Train.parse({})),
   eval: Eval.default(Eval.parse({})),
   threads: z.number().int().positive().optional(),
 });
 export type RlConfig = z.infer<typeof RlConfig>;
+
+/**
+ * The distillation stage of `c` as a run of its own: the rft preset, the shared train keys of `c` with the stage's
+ * own on top, the same prompts, band, reward (at `rewardUrl`) and evaluation, no "before" (the caller measured it),
+ * into `<out>/distill`.
+ */
+export function distillConfig(c: RlConfig, rewardUrl: string): RlConfig {
+  const { distill, ...rest } = c;
+  if (distill === undefined) throw new Error("distillConfig: the config has no distill stage");
+  const train: Record<string, unknown> = {};
+  for (const k of SHARED_TRAIN_KEYS) if (c.train[k] !== undefined) train[k] = c.train[k];
+  for (const [k, v] of Object.entries(distill.train)) if (v !== undefined) train[k] = v;
+  return RlConfig.parse({
+    ...rest,
+    algorithm: distill.algorithm,
+    out: join(resolve(c.out), "distill"),
+    rewardUrl,
+    train,
+    eval: { ...c.eval, every: 0, before: false },
+  });
+}
 
 const Num = z.number().nullish();
 
@@ -227,13 +299,30 @@ export interface RlEval {
   reused?: boolean;
 }
 
+/** The distillation stage of a two-stage run, as `--json` reports it. */
+export interface RlDistillSummary {
+  algorithm: "rft";
+  steps: number;
+  stoppedBy: string;
+  /** Held-out pass@1 of the distilled model (the RL stage's start). */
+  "pass@1": number;
+  minutes: number;
+  model: string;
+  runId: string | undefined;
+  report: string;
+}
+
 /** What `rtlgym train rl --json` prints. */
 export interface RlSummary {
   recipe: "codev-r1";
   algorithm: (typeof RL_ALGORITHMS)[number];
   reward: string;
+  /** Held-out pass@1 of the config's `model`, before any stage. */
   before: { "pass@1": number | null };
+  /** Held-out pass@1 of the final model (after distillation, if any, and RL). */
   after: { "pass@1": number };
+  /** Set when the config has a `distill` stage: what it did; the RL stage started from its model. */
+  distill?: RlDistillSummary;
   split: string;
   seed: number;
   /** Training prompts the run drew from (after the difficulty filter, if any). */
@@ -255,7 +344,7 @@ export interface RlSummary {
 }
 
 export type RlProgress =
-  | { kind: "phase"; phase: "reward-service" | "evaluate" | "train"; detail: string }
+  | { kind: "phase"; phase: "reward-service" | "evaluate" | "distill" | "train"; detail: string }
   | { kind: "step"; step: RlStep }
   | { kind: "eval"; eval: RlEval }
   | { kind: "progress"; done: number; total: number };
@@ -462,13 +551,38 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
 
       const before = c.eval.before ? await evaluate(0, model) : undefined;
 
+      // Two stages: the distillation is a run of its own (its folder, checkpoints, evaluations and store run), so a
+      // rerun resumes it as it resumes RL; RL then starts from its model.
+      let start = model;
+      let distilled: RlDistillSummary | undefined;
+      if (c.distill !== undefined) {
+        const stage = distillConfig(c, rewardUrl);
+        options.onEvent?.({
+          kind: "phase",
+          phase: "distill",
+          detail: `${stage.algorithm}, ${stage.train.maxSteps} steps, into ${stage.out}`,
+        });
+        const d = await trainRl({ ...options, config: stage });
+        distilled = {
+          algorithm: c.distill.algorithm,
+          steps: d.steps,
+          stoppedBy: d.stoppedBy,
+          "pass@1": d.after["pass@1"],
+          minutes: d.minutes,
+          model: d.model,
+          runId: d.runId,
+          report: d.report,
+        };
+        start = d.model;
+      }
+
       const configFile = join(out, "rtlgym-rl-config.json");
       const rows = c.promptStyle === "codev" ? await codevRows(tasksDir, out) : join(tasksDir, "train", "rl.jsonl");
       const data = c.difficulty !== undefined ? bandRows(rows, c.difficulty, out) : rows;
       const prompts = readFileSync(data, "utf8")
         .split("\n")
         .filter((l) => l.trim() !== "").length;
-      const py = pythonOptions(c, rewardUrl, data);
+      const py = pythonOptions({ ...c, model: start }, rewardUrl, data);
       let done: z.infer<typeof RlDone> | undefined;
       let trainSeconds = 0;
       // A rerun skips the segments its checkpoints already cover: asking the trainer for fewer steps than a
@@ -538,6 +652,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
         reward: c.reward,
         before: { "pass@1": before?.["pass@1"] ?? null },
         after: { "pass@1": after["pass@1"] },
+        ...(distilled && { distill: distilled }),
         split: c.eval.split,
         seed: c.seed,
         prompts,

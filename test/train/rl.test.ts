@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTrainStore } from "../../src/train/index.js";
-import { pythonOptions, RlConfig, type RlStep, type RlSummary, segmentEnds } from "../../src/train/rl.js";
+import {
+  distillConfig,
+  pythonOptions,
+  RlConfig,
+  type RlStep,
+  type RlSummary,
+  segmentEnds,
+} from "../../src/train/rl.js";
 import { linePlot, renderRlReport } from "../../src/train/rl-report.js";
 import { ROOT, rtlgym, rtlgymStdout } from "../helpers/cli.js";
 
@@ -149,6 +156,52 @@ describe("rtlgym train rl", () => {
     expect(existsSync(join(dir, "rl", "checkpoints", "checkpoint-3"))).toBe(true);
   }, 900_000);
 
+  it("runs CodeV-R1's two stages in one command: rejection sampling, then DAPO from its model; a rerun resumes both", async () => {
+    const config = join(dir, "two-stage.yaml");
+    const out = join(dir, "two-stage");
+    writeFileSync(
+      config,
+      [
+        `model: ${join(dir, "sft")}`,
+        `tasks: ${join(dir, "tasks")}`,
+        `out: ${out}`,
+        "reward: itertl",
+        "distill:",
+        "  train: { maxSteps: 1 }",
+        "train: { maxSteps: 1, batchPrompts: 2, numGenerations: 4, maxCompletionLength: 64, learningRate: 1.0e-4, maxRounds: 2 }",
+        "eval: { n: 1, limit: 2 }",
+        "threads: 1",
+        "",
+      ].join("\n"),
+    );
+    const s = JSON.parse(await cli(["train", "rl", "--config", config, "--db", db, "--json"], 700_000)) as Summary & {
+      distill: { algorithm: string; steps: number; "pass@1": number; model: string; runId: string };
+    };
+    expect(s.distill).toMatchObject({ algorithm: "rft", steps: 1, model: join(out, "distill") });
+    expect(s.distill["pass@1"]).toBeTypeOf("number");
+    expect(s.steps).toBe(1);
+    // The RL stage trained from the distilled model, the distillation from the config's.
+    const rlOptions = JSON.parse(readFileSync(join(out, "rtlgym-rl-config.json"), "utf8")) as Record<string, unknown>;
+    expect(rlOptions).toMatchObject({ model: join(out, "distill"), loss_type: "dapo", epsilon_high: 0.28 });
+    const stageOptions = JSON.parse(readFileSync(join(out, "distill", "rtlgym-rl-config.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(stageOptions).toMatchObject({ model: join(dir, "sft"), advantage: "pass", max_steps: 1 });
+    expect(existsSync(join(out, "distill", "config.json"))).toBe(true);
+    const store = openTrainStore(db);
+    try {
+      expect(store.getRun(s.distill.runId)?.preset).toBe("codev-r1/rft");
+      expect(store.getRun(s.runId)?.preset).toBe("codev-r1/dapo");
+    } finally {
+      store.close();
+    }
+    const again = JSON.parse(await cli(["train", "rl", "--config", config, "--db", db, "--json"], 300_000)) as typeof s;
+    expect(again.distill["pass@1"]).toBe(s.distill["pass@1"]);
+    expect(again.evals.map((e) => e.benchRunId)).toEqual(s.evals.map((e) => e.benchRunId));
+    expect(again.totals.drawn_groups).toBe(s.totals.drawn_groups);
+  }, 900_000);
+
   it("rejects a config with an unknown key, naming it", async () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, `model: m\ntasks: t\nout: o\ntrain:\n  maxStep: 3\n`);
@@ -203,6 +256,54 @@ describe("rl config", () => {
     // The preset's 64-token overlong buffer would punish every 48-token response: shortened.
     expect(custom.overlong_buffer).toBe(12);
     expect(() => RlConfig.parse({ ...base, algorithm: "ppo" })).toThrow();
+  });
+
+  it("runs the distillation stage as rejection sampling with the RL stage's sampling knobs, not its DAPO ones", () => {
+    const c = RlConfig.parse({
+      ...base,
+      out: "/runs/r1",
+      seed: 3,
+      difficulty: { report: "d.json", band: [0.1, 0.9] },
+      distill: { train: { maxSteps: 7, learningRate: 2e-5, maxRounds: 8 } },
+      train: {
+        maxSteps: 30,
+        timeBudgetS: 100,
+        learningRate: 5e-5,
+        temperature: 0.7,
+        maxCompletionLength: 256,
+        batchPrompts: 4,
+        epsilonHigh: 0.28,
+        overlongBuffer: 64,
+        maxRounds: 4,
+      },
+      eval: { limit: 9, every: 10 },
+    });
+    const stage = distillConfig(c, "http://127.0.0.1:9/");
+    expect(stage).toMatchObject({
+      algorithm: "rft",
+      out: "/runs/r1/distill",
+      rewardUrl: "http://127.0.0.1:9/",
+      seed: 3,
+      difficulty: { report: "d.json", band: [0.1, 0.9] },
+      eval: { limit: 9, every: 0, before: false },
+    });
+    expect(stage.distill).toBeUndefined();
+    expect(stage.train).toMatchObject({ maxSteps: 7, learningRate: 2e-5, maxRounds: 8, temperature: 0.7 });
+    expect(stage.train.timeBudgetS).toBeUndefined(); // the RL stage's budget is not the distillation's
+    const py = pythonOptions(stage, "http://127.0.0.1:9/");
+    expect(py).toMatchObject({
+      advantage: "pass",
+      epsilon_high: 0.2,
+      overlong_buffer: 0,
+      max_steps: 7,
+      learning_rate: 2e-5,
+      max_completion_length: 256,
+      batch_prompts: 4,
+      max_rounds: 8,
+    });
+    expect(() => distillConfig(RlConfig.parse(base), "http://r/")).toThrow(/no distill stage/);
+    expect(() => RlConfig.parse({ ...base, distill: { train: { epsilonHigh: 0.3 } } })).toThrow();
+    expect(() => RlConfig.parse({ ...base, distill: { algorithm: "dapo" } })).toThrow();
   });
 
   it("renders a self-contained report with escaped run text and one plot per series", () => {

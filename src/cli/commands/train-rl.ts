@@ -46,6 +46,11 @@ function text(s: RlSummary): string {
   return [
     `CodeV-R1 RL (${s.algorithm}, reward ${s.reward}, seed ${s.seed}): ${s.steps} steps (${s.stoppedBy}) in ${s.minutes} min`,
     `held-out ${s.split} pass@1: ${pct(s.before["pass@1"])} -> ${pct(s.after["pass@1"])}`,
+    ...(s.distill
+      ? [
+          `  after distillation (${s.distill.algorithm}, ${s.distill.steps} steps, ${s.distill.minutes} min): ${pct(s.distill["pass@1"])}; ${s.distill.model}`,
+        ]
+      : []),
     ...s.evals.map((e) => `  step ${e.step}: ${pct(e["pass@1"])}`),
     `reward mean ${num(s.firstQuarter.reward_mean)} (first quarter) -> ${num(s.lastQuarter.reward_mean)} (last quarter)`,
     `model: ${s.model}`,
@@ -61,7 +66,7 @@ export function registerTrainRl(train: Command): void {
       recipeCommand(
         train,
         "rl",
-        "CodeV-R1 RL: DAPO (TRL GRPOTrainer) with verified rewards from rtlgym serve; rerun resumes",
+        "CodeV-R1: optional distillation (rejection sampling), then DAPO (TRL GRPOTrainer) with verified rewards from rtlgym serve; rerun resumes",
         "recipes/codev-r1/testbed.yaml",
       ),
     )
