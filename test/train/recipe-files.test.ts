@@ -33,5 +33,7 @@ describe("recipe files", () => {
     const c = readConfigFile(join(ROOT, "recipes", "codev-r1", "testbed.yaml"), RlConfig);
     expect(c.difficulty?.band).toEqual([0.1, 0.9]);
     expect(c.train).toMatchObject({ learningRate: 5e-5, temperature: 0.7 });
+    // The order: distillation (rejection sampling) first, then RL.
+    expect(c.distill).toMatchObject({ algorithm: "rft", train: { maxSteps: 30 } });
   });
 });
