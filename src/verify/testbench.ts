@@ -67,13 +67,29 @@ const DEEP_BUDGET_FACTOR = 1;
  * costs about a second of simulation for a small design.
  */
 const LONG_RUN = 1 << 16;
+/** The exact-length sweep tries every value of the data inputs up to this many bits, random ones beyond. */
+const SWEEP_ENUMERATED_BITS = 4;
+const SWEEP_RANDOM_ROUNDS = 8;
 
 export interface DeepPlan {
-  /** Cycles the deep phase runs (the random holds; `long` comes on top). */
+  /** Cycles the deep phase runs (the sweep, then the random holds; `long` comes on top). */
   cycles: number;
   /** Holds are drawn uniformly in 1..hold, or near one of `near` (a threshold itself, give or take one). */
   hold: number;
   near: number[];
+  /**
+   * Run first, on top of the random holds' cycles: for each of these hold lengths n (a threshold minus one, smallest
+   * first, while they fit in half the random phase's cycles), pulses of exactly n..n+3 cycles framed by one cycle of
+   * the complement on both sides, then the complement pulsed the same way. A press of exactly a threshold's length,
+   * which random holds draw about once in a hundred episodes, is then always simulated.
+   */
+  sweep: number[];
+  /**
+   * Input values per length: every value of the data inputs (V and ~V of each of 2^(bits-1) values) when they have
+   * at most 4 bits, else 8 random draws.
+   */
+  sweepValues: { enumerate: boolean; rounds: number };
+  sweepCycles: number;
   /**
    * Cycles of one more run, from a reset with every data input held high (enables on), when a threshold is too far
    * for the random holds to reach: state that only changes after tens of thousands of enabled cycles.
@@ -98,10 +114,32 @@ export function deepPlan(iface: DesignInterface, cycles: number, dataInputs: num
   const budget = Math.min(wanted, Math.max(Math.floor(cycles * DEEP_BUDGET_FACTOR), 64));
   const constants = iface.stateConstants?.length ? iface.stateConstants : [threshold];
   const near = [...new Set(constants.map((c) => Math.min(Math.max(c - 1, 1), MAX_HOLD)))];
-  const plan: DeepPlan = { cycles: budget, hold, near };
+  const bits = iface.ports
+    .filter((p) => p.direction === "input" && p.name !== iface.clock && !iface.resets.some((r) => r.name === p.name))
+    .reduce((s, p) => s + p.width, 0);
+  const enumerate = bits <= SWEEP_ENUMERATED_BITS;
+  const rounds = enumerate ? 2 ** Math.max(bits - 1, 0) : SWEEP_RANDOM_ROUNDS;
+  const sweep: number[] = [];
+  let sweepCycles = 0;
+  for (const n of [...near].sort((a, b) => a - b)) {
+    if (sweepCycles + rounds * sweepCost(n) > Math.floor(cycles / 2)) break;
+    sweep.push(n);
+    sweepCycles += rounds * sweepCost(n);
+  }
+  const plan: DeepPlan = {
+    cycles: budget + sweepCycles,
+    hold,
+    near,
+    sweep,
+    sweepValues: { enumerate, rounds },
+    sweepCycles,
+  };
   if (2 * threshold + 2 > MAX_HOLD) plan.long = Math.min(2 * threshold + 2, LONG_RUN);
   return plan;
 }
+
+/** Cycles of the exact-length sweep for hold length n, one value: four lengths, a framed pulse of V and one of ~V. */
+const sweepCost = (n: number): number => [0, 1, 2, 3].reduce((s, d) => s + 2 * (n + d + 2), 0);
 
 /** Emits the deep phase; returns the clock steps it takes. */
 function emitDeepPhase(
@@ -112,9 +150,25 @@ function emitDeepPhase(
   widths: number[],
   resets: number,
 ): number {
-  // Every episode ticks exactly rg_len cycles and the last one is cut to fit, so the total is plan.cycles.
-  emit("    rg_deep = 0; rg_held = 0;");
+  // The sweep first (its cycles are counted up front); then every episode ticks exactly rg_len cycles and the last one
+  // is cut to fit, so the total is plan.cycles.
+  emit(`    rg_deep = ${plan.sweepCycles}; rg_held = 0;`);
   if (resets) emit("    rg_reset(-1);");
+  // The sweep: ~V for one cycle, V for exactly n + j cycles, ~V for one; then the same with V and ~V swapped, so
+  // every input bit is pulsed high and low for each length, with an edge on both sides of the pulse.
+  const save = vars.map((v, j) => `rg_o${j} = ${v};`).join(" ");
+  const flip = vars.map((v) => `${v} = ~${v};`).join(" ");
+  const restore = vars.map((v, j) => `${v} = rg_o${j};`).join(" ");
+  const restoreFlipped = vars.map((v, j) => `${v} = ~rg_o${j};`).join(" ");
+  const value = plan.sweepValues.enumerate ? `{${vars.join(", ")}} = rg_v;` : "rg_random_inputs(0);";
+  for (const n of plan.sweep) {
+    emit(`    for (rg_v = 0; rg_v < ${plan.sweepValues.rounds}; rg_v = rg_v + 1)`);
+    emit("    for (rg_j = 0; rg_j < 4; rg_j = rg_j + 1) begin");
+    emit(`      ${value} ${save}`);
+    emit(`      ${flip} rg_tick; ${restore} repeat (${n} + rg_j) rg_tick; ${flip} rg_tick;`);
+    emit(`      ${restore} rg_tick; ${restoreFlipped} repeat (${n} + rg_j) rg_tick; ${restore} rg_tick;`);
+    emit("    end");
+  }
   emit(`    while (rg_deep < ${plan.cycles}) begin`);
   emit(`      ${draw}`);
   emit("      rg_kind = rg_s[63:62];");
@@ -218,7 +272,7 @@ export function generateTestbench(spec: TestbenchSpec): Testbench {
 
   emit("  reg [63:0] rg_s;");
   emit("  reg [63:0] rg_m;");
-  emit("  integer rg_cyc, rg_samples, rg_r, rg_j, rg_held, rg_deep, rg_len, rg_kind;");
+  emit("  integer rg_cyc, rg_samples, rg_r, rg_j, rg_v, rg_held, rg_deep, rg_len, rg_kind;");
   if (assumed !== undefined) {
     emit("  integer rg_ok, rg_t, rg_taint;");
     // An if treats X as false: inputs that leave the constraint undefined do not satisfy it.

@@ -77,6 +77,36 @@ describe("deep-state stimulus", () => {
     expect(deepPlan({ ...seq, stateBits: 0, maxStateConstant: 0, stateConstants: [] }, 2000, 2)).toBeNull();
   });
 
+  it("sweeps exact-length pulses around the smallest thresholds first, on top of the random holds", () => {
+    const plan = deepPlan(seq, 2000, 2);
+    const random = deepPlan({ ...seq, stateConstants: [4096] }, 2000, 2);
+    // en and mode are 4 bits: 8 values and their complements, holds of n..n+3 cycles for n = 4, each framed by one
+    // cycle of the complement on both sides (n = 36 would take more than half the random phase's 2000 cycles).
+    expect(plan?.sweepValues).toEqual({ enumerate: true, rounds: 8 });
+    expect(plan?.sweep).toEqual([4]);
+    expect(plan?.sweepCycles).toBe(8 * (8 * 4 + 28));
+    expect(plan?.cycles).toBe((random?.cycles ?? 0) + (plan?.sweepCycles ?? 0));
+    const tb = generateTestbench(spec(seq));
+    expect(tb.source).toContain("repeat (4 + rg0123456789abcdef_j)");
+    expect(tb.source).not.toContain("repeat (36 + rg0123456789abcdef_j)");
+    // One data bit: the value and its complement, and both thresholds fit.
+    const one = { ...seq, ports: seq.ports.filter((p) => p.name !== "mode") };
+    expect(deepPlan(one, 2000, 1)).toMatchObject({ sweep: [4, 36], sweepValues: { enumerate: true, rounds: 1 } });
+    // Wide inputs: random values.
+    const wide = { ...seq, ports: seq.ports.map((p) => (p.name === "mode" ? { ...p, width: 8 } : p)) };
+    expect(deepPlan(wide, 2000, 2)?.sweepValues).toEqual({ enumerate: false, rounds: 8 });
+  });
+
+  it("lets simulation alone catch a press of exactly the threshold's length that random holds miss (pair 86)", async () => {
+    const r = await verify({ ...pair("86_long_press_boundary"), engine: "sim" });
+    expect(r.status).toBe("fail");
+    expect(r.signals.filter((s) => !s.ok).map((s) => s.name)).toEqual(["long", "short"]);
+    // Found in the deep phase, after the directed and random cycles.
+    expect(r.counterexample?.cycle).toBeGreaterThan(2000);
+    const equiv = await verify({ ...pair("92_long_press_wide_counter_equiv"), engine: "sim" });
+    expect(equiv.status).toBe("pass");
+  });
+
   it("adds the deep phase to the step count, keeps the verdict protocol and stays deterministic by seed", () => {
     const without = generateTestbench(spec({ ...seq, stateBits: 0, maxStateConstant: 0, stateConstants: [] }));
     const tb = generateTestbench(spec(seq));
