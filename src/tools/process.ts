@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { prepareSandboxDir, sandboxStatus, wrapCommand } from "./sandbox.js";
@@ -77,7 +77,14 @@ function installExitHook(): void {
 export function killAllChildren(): void {
   for (const pid of liveGroups) signalPid(-pid);
   liveGroups.clear();
-  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of liveDirs) {
+    try {
+      // A tool killed a moment ago may still be finishing a write: retry a non-empty directory briefly.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+    } catch {
+      // Nothing more to do on the way out; the other dirs still go.
+    }
+  }
   liveDirs.clear();
 }
 
@@ -342,7 +349,9 @@ function traceProcess(command: string, args: readonly string[], r: RunResult): v
 /** Runs `fn` in a fresh private temp directory that is removed afterwards, whatever happens. */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
   installExitHook();
-  const dir = await mkdtemp(join(tmpdir(), `rtlgym-${prefix}-`));
+  // Synchronous, so the dir is registered in the same turn it appears: with an async mkdtemp a signal handled
+  // between the directory's creation and the callback exited before it was known, and left it behind.
+  const dir = mkdtempSync(join(tmpdir(), `rtlgym-${prefix}-`));
   liveDirs.add(dir);
   try {
     prepareSandboxDir(dir);
