@@ -30,6 +30,7 @@ export {
   STRATEGIES,
   type StepOptions,
   type Strategy,
+  splitContinuation,
   Tree,
   type TreeOptions,
 } from "./tree.js";

@@ -91,9 +91,16 @@ export interface TreeOptions {
   beam: number;
   /** UCT exploration constant (MCTS only). */
   c: number;
+  /**
+   * How MCTS expands a node: `step` draws `width` next steps, each scored by the value signal; `rollout` draws
+   * `width` whole continuations to the end of the answer, adds each as a path of steps (shared prefixes merged) and
+   * backs up its finished design's terminal reward. Every rollout call finishes a design, as sampling does, and later
+   * rollouts branch from the prefixes of the best ones. Default `step`.
+   */
+  expansion?: "step" | "rollout";
 }
 
-export const DEFAULT_TREE_OPTIONS: TreeOptions = { width: 3, beam: 2, c: 1.0 };
+export const DEFAULT_TREE_OPTIONS: TreeOptions = { width: 3, beam: 2, c: 1.0, expansion: "step" };
 
 /** The nodes of one search, in creation order (id = index). */
 export class Tree {
@@ -257,6 +264,99 @@ export async function expand(ctx: SearchContext, tree: Tree, node: SearchNode, n
   return added;
 }
 
+/**
+ * A whole continuation cut into the steps a line-by-line search would have taken: lines with their line end, or
+ * (`step.trim`) each line's leading whitespace and text without trailing blanks; the line that reaches `endmodule`
+ * ends the design (text after it dropped). Whitespace-only pieces join the next line.
+ */
+export function splitContinuation(ctx: SearchContext, text: string): { steps: string[]; endmodule: boolean } {
+  const pieces = ctx.step.trim ? text.split(/(?=\n)/) : text.split(/(?<=\n)/);
+  const steps: string[] = [];
+  let pending = "";
+  for (const piece of pieces) {
+    const joined = pending + piece;
+    if (joined.trim() === "") {
+      pending = joined;
+      continue;
+    }
+    pending = "";
+    if (endsDesign(joined)) {
+      steps.push(cutAfterEndmodule(ctx.step.trim ? joined.trimEnd() : joined));
+      return { steps, endmodule: true };
+    }
+    steps.push(ctx.step.trim ? joined.trimEnd() : joined);
+  }
+  return { steps, endmodule: false };
+}
+
+/**
+ * Rollout expansion: draws up to `n` whole continuations of `node` (one request, the prompt's own stops, the answer
+ * length left) and adds each as a path of step nodes below it, reusing nodes with the same step text. The nodes along
+ * a path stay unexpanded (a later iteration can branch there); its last node is the finished design, scored by the
+ * terminal reward. Returns each continuation's finished node, duplicates included (none when the budget is spent).
+ */
+export async function expandByRollout(
+  ctx: SearchContext,
+  tree: Tree,
+  node: SearchNode,
+  n: number,
+): Promise<SearchNode[]> {
+  const { generations, tokensEach } = await ctx.budget.generate({
+    ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
+    prompt: ctx.prompt.prompt,
+    prefill: requestPrefill(ctx, node),
+    n,
+    seed: ctx.sampling.seed + ctx.budget.spent.calls,
+    ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
+    ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
+    stop: ctx.prompt.stop,
+    maxTokens: Math.max(1, ctx.maxTokens - node.tokens),
+  });
+  node.expanded = true;
+  const ends: SearchNode[] = [];
+  const fresh: SearchNode[] = [];
+  for (const g of generations) {
+    const { steps, endmodule } = splitContinuation(ctx, g.text);
+    // An empty continuation still ends the design here, as an empty step does in step expansion.
+    if (steps.length === 0) steps.push("");
+    const total = steps.reduce((sum, step) => sum + step.length, 0);
+    let at = node;
+    // How the design ends: at endmodule, empty, at one of the prompt's stops, or cut by the length limit.
+    const finish: Finish = endmodule
+      ? "endmodule"
+      : steps[0] === ""
+        ? "empty"
+        : g.finishReason === "stop"
+          ? "stop"
+          : "limit";
+    for (const [i, step] of steps.entries()) {
+      const last = i === steps.length - 1;
+      const same = at.children.map((id) => tree.node(id)).find((c) => c.step === step && c.terminal === last);
+      if (same) {
+        // The same finished design again: merged, as identical steps are in step expansion.
+        if (last) same.duplicates++;
+        at = same;
+        continue;
+      }
+      const share = total > 0 ? step.length / total : 1;
+      at = tree.add({
+        parent: at.id,
+        depth: at.depth + 1,
+        kind: "step",
+        step,
+        prefix: at.prefix + step,
+        terminal: last,
+        tokens: at.tokens + tokensEach * share,
+        ...(last && { finish }),
+      });
+      if (last) fresh.push(at);
+    }
+    ends.push(at);
+  }
+  await Promise.all(fresh.map((c) => evaluate(ctx, tree, c)));
+  return ends;
+}
+
 /** Sets a node's score: terminal reward for a finished design, value for a partial one. */
 export async function evaluate(ctx: SearchContext, tree: Tree, node: SearchNode): Promise<number> {
   const steps = tree.steps(node);
@@ -386,7 +486,15 @@ export async function mcts(ctx: SearchContext, options: TreeOptions): Promise<{ 
       node = selectChild(tree, { ...node, children: open }, options.c);
     }
     if (node.terminal || node.expanded) break;
-    const children = await expand(ctx, tree, node, Math.min(options.width, room));
+    const n = Math.min(options.width, room);
+    if (options.expansion === "rollout") {
+      const ends = await expandByRollout(ctx, tree, node, n);
+      if (ends.length === 0) break;
+      // One visit per continuation along its own path (a repeated design counts again).
+      for (const end of ends) tree.backup(end, end.score ?? 0);
+      continue;
+    }
+    const children = await expand(ctx, tree, node, n);
     if (children.length === 0) break;
     for (const child of children) tree.backup(child, child.score ?? 0, 1 + child.duplicates);
   }

@@ -138,5 +138,8 @@ describe("rtlgym search", () => {
     expect(chat.stderr).toContain("use --api completions");
     const heldout = await rtlgym(...base, "--retrieve", "1", "--corpus", data);
     expect(heldout.stderr).toContain("not a training split");
+    const expand = await rtlgym(...base, "--strategy", "mcts", "--expand", "greedy");
+    expect(expand.code).toBe(2);
+    expect(expand.stderr).toContain("--expand must be step or rollout, got greedy");
   });
 });

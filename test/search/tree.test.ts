@@ -10,9 +10,11 @@ import {
   DesignChecker,
   type ProblemOutcome,
   partialScore,
+  type SearchContext,
   type Strategy,
   searchProblem,
   searchPrompt,
+  splitContinuation,
   type TerminalReward,
   type ValueSignal,
 } from "../../src/search/index.js";
@@ -223,6 +225,84 @@ describe("mcts over line steps", () => {
     const chosen = o.nodes.find((n) => n.id === o.chosen);
     expect(chosen?.terminal).toBe(true);
     expect(o.code).toContain("endmodule");
+  });
+});
+
+describe("mcts with rollout expansion", () => {
+  /** Whole answers from the empty body (OR, broken, AND); from a line already written, just `endmodule`. */
+  const rollouts = (req: FakeRequest): string[] =>
+    bodyOf(req) === ""
+      ? ["  assign y = a | b;\nendmodule\n", "  assign y = (a;\nendmodule\n", "  assign y = a & b;\nendmodule\n"]
+      : ["endmodule\n"];
+
+  it("cuts a continuation into the steps a line search takes, up to endmodule", () => {
+    const ctx = (trim: boolean) => ({ step: { mode: "line", tokens: 32, trim } }) as unknown as SearchContext;
+    expect(splitContinuation(ctx(false), "  assign y = a;\n\n  wire w;\nendmodule\nxx")).toEqual({
+      steps: ["  assign y = a;\n", "\n  wire w;\n", "endmodule\n"],
+      endmodule: true,
+    });
+    // Trimmed requests: each step is the whitespace before a line and its text, trailing blanks dropped.
+    expect(splitContinuation(ctx(true), "\n  assign y = a;  \n\n  wire w;\nendmodule\nxx")).toEqual({
+      steps: ["\n  assign y = a;", "\n\n  wire w;", "\nendmodule\n"],
+      endmodule: true,
+    });
+    expect(splitContinuation(ctx(false), "  assign y = a;\n  wire")).toEqual({
+      steps: ["  assign y = a;\n", "  wire"],
+      endmodule: false,
+    });
+    expect(splitContinuation(ctx(true), "  \n ")).toEqual({ steps: [], endmodule: false });
+  });
+
+  it("finishes a design with every call, branches from the best prefix, and picks the PRM's favourite", async () => {
+    const fake = await startFakeOpenAI({ respond: rollouts });
+    try {
+      const client = createClient({ baseUrl: fake.url, model: "fake", api: "completions", retries: 0 });
+      const run = () =>
+        searchProblem({
+          problem,
+          strategy: "mcts",
+          client,
+          budget: { calls: 8 },
+          prompt: searchPrompt(problem, "completions", "rtlgym"),
+          sampling: { seed: 7, temperature: 0.8 },
+          step: { mode: "line", tokens: 32 },
+          maxTokens: 256,
+          maxDepth: 16,
+          tree: { width: 3, beam: 1, c: 1, expansion: "rollout" },
+          prm: createPrmClient(prmUrl),
+          terminalReward: "inference",
+          value: "inference",
+          consistency: true,
+          verify: { engine: "sim", seed: 1 },
+          checks,
+        });
+      const o = await run();
+      expect(o.spent.calls).toBe(8);
+      // Whole continuations: the prompt's own stops, never the line stop.
+      expect(fake.requests.every((r) => !(r.stop ?? []).includes("\n"))).toBe(true);
+      // Root: three designs (OR 0.2, broken 0, AND 0.9 from the PRM); then 3 rollouts from the AND line (the best
+      // mean), then the 2 calls left from the OR line, the best of the two prefixes still open.
+      expect(fake.requests.map((r) => [r.n, bodyOf(r)])).toEqual([
+        [3, ""],
+        [3, "  assign y = a & b;\n"],
+        [2, "  assign y = a | b;\n"],
+      ]);
+      const terminals = o.nodes.filter((n) => n.terminal);
+      expect(terminals.map((n) => n.prefix)).toEqual([
+        "  assign y = a | b;\nendmodule\n",
+        "  assign y = (a;\nendmodule\n",
+        "  assign y = a & b;\nendmodule\n",
+      ]);
+      // Repeated designs are merged into their node and counted: AND came back 3 times, OR twice.
+      expect(terminals.map((n) => n.duplicates)).toEqual([2, 0, 3]);
+      expect(o.nodes[0]?.visits).toBe(1 + 8);
+      expect(o.status).toBe("pass");
+      expect(o.nodes.find((n) => n.id === o.chosen)?.prefix).toContain("a & b");
+      // Deterministic for a seed.
+      expect(shape(await run())).toEqual(shape(o));
+    } finally {
+      await fake.close();
+    }
   });
 });
 

@@ -43,6 +43,7 @@ interface SearchFlags extends SuiteFlags {
   width: number;
   beam: number;
   c: number;
+  expand: string;
   step: string;
   stepTokens: number;
   maxTokens: number;
@@ -137,6 +138,11 @@ export function registerSearch(program: Command): void {
     .option("--width <n>", "children per expansion (beam, mcts)", intOption, DEFAULT_TREE_OPTIONS.width)
     .option("--beam <n>", "beam width", intOption, DEFAULT_TREE_OPTIONS.beam)
     .option("--c <x>", "UCT exploration constant", numberOption, DEFAULT_TREE_OPTIONS.c)
+    .option(
+      "--expand <mode>",
+      "MCTS expansion: step (--width next steps, each scored by the value) | rollout (--width whole continuations, each a finished design)",
+      "step",
+    )
     .option("--step <mode>", "line (stop at each newline) | tokens (--step-tokens chunks cut to a line)", "line")
     .option("--step-tokens <n>", "token limit of one step", intOption, 48)
     .option("--max-tokens <n>", "answer length limit in tokens", intOption, 512)
@@ -202,6 +208,8 @@ export function registerSearch(program: Command): void {
       throw new BadInputError(`--prompt-style must be upstream or rtlgym, got ${flags.promptStyle}`);
     if (flags.step !== "line" && flags.step !== "tokens")
       throw new BadInputError(`--step must be line or tokens, got ${flags.step}`);
+    if (flags.expand !== "step" && flags.expand !== "rollout")
+      throw new BadInputError(`--expand must be step or rollout, got ${flags.expand}`);
     if (flags.terminalReward !== "inference" && flags.terminalReward !== "oracle")
       throw new BadInputError(`--terminal-reward must be inference or oracle, got ${flags.terminalReward}`);
     for (const [name, v] of [
@@ -284,7 +292,7 @@ export function registerSearch(program: Command): void {
         step: { mode: flags.step, tokens: flags.stepTokens, trim: flags.trimWhitespace === true },
         maxTokens: flags.maxTokens,
         maxDepth: flags.maxDepth,
-        tree: { width: flags.width, beam: flags.beam, c: flags.c },
+        tree: { width: flags.width, beam: flags.beam, c: flags.c, expansion: flags.expand },
         ...(prmUrl !== undefined && { prm: createPrmClient(prmUrl) }),
         terminalReward: flags.terminalReward,
         value: flags.value,
