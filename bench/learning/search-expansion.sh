@@ -5,7 +5,8 @@
 #   OUT=DIR bash bench/learning/search-expansion.sh     (OUT holds tiny/ and tasks/, from baseline.sh)
 #   SEEDS="1 2 3"  LIMIT=100 (problems)  CALLS=8 (model calls a problem)
 # Per seed and expansion: $OUT/search-expansion-<step|rollout>-s<seed>.json (the search summary); the table of
-# pass@1 per strategy goes to stdout and $OUT/search-expansion.md.
+# pass@1 per strategy goes to stdout and $OUT/search-expansion.md. A summary already written is kept (a rerun resumes,
+# or with every seed done just prints the table).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:?set OUT to the folder holding tiny/ and tasks/}
@@ -24,11 +25,17 @@ for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null &
 common=(search --suite tasks --data "$OUT/tasks/heldout-params" --limit "$LIMIT" --endpoint "http://127.0.0.1:$PORT/v1"
   --model tiny --chat-template chatml --trim-whitespace --budget-calls "$CALLS" --step-tokens 32 --max-tokens 384
   --engine sim --json --quiet)
+# One search into FILE (through a temp file, so an interrupted run leaves no partial summary behind).
+search_into() {
+  local file=$1
+  shift
+  [ -s "$file" ] && return 0
+  "${RTLGYM[@]}" "${common[@]}" "$@" >"$file.tmp"
+  mv "$file.tmp" "$file"
+}
 for seed in $SEEDS; do
-  "${RTLGYM[@]}" "${common[@]}" --seed "$seed" --strategy sample,best-of-n,mcts \
-    >"$OUT/search-expansion-step-s$seed.json"
-  "${RTLGYM[@]}" "${common[@]}" --seed "$seed" --strategy mcts --expand rollout \
-    >"$OUT/search-expansion-rollout-s$seed.json"
+  search_into "$OUT/search-expansion-step-s$seed.json" --seed "$seed" --strategy sample,best-of-n,mcts
+  search_into "$OUT/search-expansion-rollout-s$seed.json" --seed "$seed" --strategy mcts --expand rollout
 done
 node -e '
 const fs = require("fs");
