@@ -141,7 +141,12 @@ export const StepPrmProofConfig = z.strictObject({
       trimWhitespace: z.boolean().default(true),
       terminalReward: z.enum(["inference", "oracle"]).default("inference"),
       consistency: z.boolean().default(true),
+      /** How the answer is chosen (`rank` when absent; absent keeps earlier runs' stage keys). */
+      select: z.enum(["rank", "vote"]).optional(),
       concurrency: z.number().int().positive().default(2),
+    })
+    .refine((s) => s.select !== "vote" || s.consistency, {
+      message: "select: vote clusters designs by behaviour, so it needs consistency: true",
     })
     .default({
       split: "heldout-params",
@@ -409,6 +414,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
               terminalReward: s.terminalReward,
               value: v.value,
               consistency: s.consistency,
+              ...(s.select !== undefined && { select: s.select }),
               verify,
               ...(k > 0 && retriever && { retrieval: { retriever, k } }),
               store,

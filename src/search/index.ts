@@ -18,7 +18,13 @@ export {
 export { buildStepData, type StepDataSummary } from "./step-data.js";
 export { labelSteps, type StepLabelSummary } from "./step-labels.js";
 export { type NodeRecord, openSearchStore, SEARCH_RUN_KIND, type SearchStore } from "./store.js";
-export { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
+export {
+  type ProblemOutcome,
+  type Selection,
+  searchProblem,
+  type TerminalReward,
+  type ValueSignal,
+} from "./strategies.js";
 export { CHAT_TEMPLATES, type ChatTemplate, scoredPrompt, templatedPrompt } from "./template.js";
 export {
   beamSearch,

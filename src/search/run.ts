@@ -9,7 +9,13 @@ import type { Retriever } from "./retrieve.js";
 import { withExamples } from "./retrieve.js";
 import { DesignChecker, type PrmClient } from "./signals.js";
 import type { SearchStore } from "./store.js";
-import { type ProblemOutcome, searchProblem, type TerminalReward, type ValueSignal } from "./strategies.js";
+import {
+  type ProblemOutcome,
+  type Selection,
+  searchProblem,
+  type TerminalReward,
+  type ValueSignal,
+} from "./strategies.js";
 import { type ChatTemplate, searchPrompt, templatedPrompt } from "./template.js";
 import type { SearchPrompt, StepOptions, Strategy, TreeOptions } from "./tree.js";
 
@@ -36,6 +42,8 @@ export interface SearchRunInput {
   terminalReward: TerminalReward;
   value: ValueSignal;
   consistency: boolean;
+  /** How the answer is chosen (default `rank`; {@link Selection}). */
+  select?: Selection;
   verify: Omit<VerifyOptions, "refTop" | "candTop">;
   retrieval?: { retriever: Retriever; k: number };
   store: SearchStore;
@@ -108,6 +116,8 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
     terminalReward: input.terminalReward,
     value: input.value,
     consistency: input.consistency,
+    // Only when set, so the parameters of runs made before the option stay as they were.
+    ...(input.select === "vote" && { select: input.select }),
     verify: input.verify,
     retrieval: input.retrieval ? { k: input.retrieval.k, corpus: input.retrieval.retriever.corpus.source } : null,
     problems: active.map((p) => p.id),
@@ -157,6 +167,7 @@ export async function runSearch(input: SearchRunInput): Promise<SearchSummary> {
                 terminalReward: input.terminalReward,
                 value: input.value,
                 consistency: input.consistency,
+                ...(input.select !== undefined && { select: input.select }),
                 verify: input.verify,
                 checks,
               });

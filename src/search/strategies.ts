@@ -43,6 +43,16 @@ export type TerminalReward = "inference" | "oracle";
  */
 export type ValueSignal = "inference" | "signals";
 
+/**
+ * How the answer is chosen among scored designs. `rank`: the first difference wins (best-of-n: elaborates, driven
+ * outputs, PRM score, behaviour-cluster size; tree search: the highest reward, clusters only among designs tied at
+ * it). `vote`: PRM-weighted self-consistency (Math-Shepherd's "SC + PRM"): the designs that elaborate (best-of-n)
+ * or scored above 0 (tree search) are clustered by simulated behaviour, each cluster weighs the sum of its members'
+ * scores (driven fraction times PRM score; per finished path in a tree), and the best-ranked design of the heaviest
+ * cluster is the answer. Needs `consistency`.
+ */
+export type Selection = "rank" | "vote";
+
 export interface ProblemSearchInput {
   problem: Problem;
   strategy: Strategy;
@@ -59,6 +69,8 @@ export interface ProblemSearchInput {
   value: ValueSignal;
   /** best-of-n: group samples by simulated behaviour and prefer the largest group (default true). */
   consistency: boolean;
+  /** How the answer is chosen among scored designs (default `rank`). */
+  select?: Selection;
   /** Verification of the reported answer(s) against the reference. */
   verify: Omit<VerifyOptions, "refTop" | "candTop">;
   checks: DesignChecker;
@@ -221,23 +233,35 @@ async function selectBest(
     input.value === "signals"
       ? (await partialScores(input.problem, codes, input.verify)).map((p) => p.score)
       : samples.map(() => undefined);
+  const score = samples.map((_, i) => (driven[i] ?? 0) * (prmScores[i] ?? 1));
   const cluster: number[] = samples.map(() => (input.consistency ? 0 : 1));
+  // With `vote`, a sample's cluster weighs the summed scores of its members (0 for a sample that does not elaborate).
+  const weight: number[] = samples.map(() => 0);
+  const vote = input.consistency && input.select === "vote";
   if (input.consistency) {
     const eligible = compiles.flatMap((ok, i) => (ok ? [i] : []));
     const clusters = await clusterByBehaviour(codes, eligible, top, { seed: input.sampling.seed });
-    for (const c of clusters) for (const m of c.members) cluster[m] = c.members.length;
+    for (const c of clusters) {
+      const sum = c.members.reduce((w, m) => w + (score[m] ?? 0), 0);
+      for (const m of c.members) {
+        cluster[m] = c.members.length;
+        weight[m] = sum;
+      }
+    }
   }
   samples.forEach((s, i) => {
     record(s, checked[i] as DesignCheck);
     if (prmScores[i] !== undefined) s.info.prm = prmScores[i];
     if (signals[i] !== undefined) s.info.signals = signals[i];
     s.info.cluster = cluster[i];
-    s.score = (driven[i] ?? 0) * (prmScores[i] ?? 1);
+    if (vote) s.info.vote = weight[i];
+    s.score = score[i] as number;
   });
   const order = samples.map((_, i) => i);
   order.sort(
     (a, b) =>
       (signals[b] ?? 0) - (signals[a] ?? 0) ||
+      (vote ? (weight[b] ?? 0) - (weight[a] ?? 0) : 0) ||
       Number(compiles[b]) - Number(compiles[a]) ||
       (driven[b] ?? 0) - (driven[a] ?? 0) ||
       (prmScores[b] ?? 0) - (prmScores[a] ?? 0) ||
@@ -250,6 +274,7 @@ async function selectBest(
     seen: {
       uses: [
         ...(input.value === "signals" ? ["signals (oracle)"] : []),
+        ...(vote ? ["vote (cluster's summed scores)"] : []),
         "compiles",
         "driven",
         ...(prm ? ["prm"] : []),
@@ -264,7 +289,9 @@ async function selectBest(
 /**
  * Self-consistency among the tree's best finished designs: when several distinct designs tie at the chosen one's
  * reward, they are clustered by simulated behaviour (as best-of-n does) and the best-ranked design of the cluster
- * with the most paths behind it (nodes plus merged duplicates) is the answer. Reads the candidates only.
+ * with the most paths behind it (nodes plus merged duplicates) is the answer. With `select: vote` every finished
+ * design that scored above 0 is clustered, and a cluster weighs the sum over its paths of their rewards. Reads the
+ * candidates only.
  */
 async function agreeingChoice(
   input: ProblemSearchInput,
@@ -273,7 +300,8 @@ async function agreeingChoice(
   chosen: SearchNode,
 ): Promise<SearchNode> {
   if (!chosen.terminal || (chosen.score ?? 0) <= 0) return chosen;
-  const tied = rankedTerminals(tree).filter((n) => n.score === chosen.score);
+  const vote = input.select === "vote";
+  const tied = rankedTerminals(tree).filter((n) => (vote ? (n.score ?? 0) > 0 : n.score === chosen.score));
   const codes = tied.map((n) => designOf(ctx, n));
   if (new Set(codes).size < 2) return chosen;
   const clusters = await clusterByBehaviour(
@@ -284,8 +312,11 @@ async function agreeingChoice(
   );
   let best: { weight: number; first: number } | undefined;
   for (const c of clusters) {
-    const weight = c.members.reduce((w, m) => w + 1 + (tied[m]?.duplicates ?? 0), 0);
-    for (const m of c.members) (tied[m] as SearchNode).info.cluster = weight;
+    const weight = c.members.reduce(
+      (w, m) => w + (1 + (tied[m]?.duplicates ?? 0)) * (vote ? (tied[m]?.score ?? 0) : 1),
+      0,
+    );
+    for (const m of c.members) (tied[m] as SearchNode).info[vote ? "vote" : "cluster"] = weight;
     const first = Math.min(...c.members);
     if (!best || weight > best.weight || (weight === best.weight && first < best.first)) best = { weight, first };
   }

@@ -141,5 +141,11 @@ describe("rtlgym search", () => {
     const expand = await rtlgym(...base, "--strategy", "mcts", "--expand", "greedy");
     expect(expand.code).toBe(2);
     expect(expand.stderr).toContain("--expand must be step or rollout, got greedy");
+    const select = await rtlgym(...base, "--select", "best");
+    expect(select.code).toBe(2);
+    expect(select.stderr).toContain("--select must be rank or vote, got best");
+    const voteAlone = await rtlgym(...base, "--select", "vote", "--no-consistency");
+    expect(voteAlone.code).toBe(2);
+    expect(voteAlone.stderr).toContain("cannot be combined with --no-consistency");
   });
 });

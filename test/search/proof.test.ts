@@ -96,6 +96,10 @@ describe("the StepPRM recipe file", () => {
     expect(StepPrmProofConfig.safeParse(ok).success).toBe(true);
     expect(StepPrmProofConfig.safeParse({ ...ok, search: { variants: ["mcts+oracle"] } }).success).toBe(false);
     expect(StepPrmProofConfig.safeParse({ ...ok, labels: { rollout: 4 } }).success).toBe(false);
+    expect(StepPrmProofConfig.safeParse({ ...ok, search: { select: "vote" } }).success).toBe(true);
+    expect(StepPrmProofConfig.safeParse({ ...ok, search: { select: "vote", consistency: false } }).success).toBe(false);
+    // Unset, it stays out of the search settings, so earlier runs' stage keys still match.
+    expect(StepPrmProofConfig.parse({ ...ok, search: {} }).search).not.toHaveProperty("select");
     expect(parseVariant("mcts+prm")).toEqual({ name: "mcts+prm", strategy: "mcts", value: "inference", prm: true });
     expect(parseVariant("best-of-n+signals")).toMatchObject({ strategy: "best-of-n", value: "signals", prm: false });
     expect(() => parseVariant("greedy")).toThrow(/unknown search variant/);

@@ -417,3 +417,86 @@ describe("sampling and best-of-n at the same budget", () => {
     expect(o.spent.completionTokens).toBe(80);
   });
 });
+
+describe("PRM-weighted self-consistency (--select vote)", () => {
+  // One wrong design the PRM slightly prefers (y = (a & b) | a, i.e. a) and two right ones written differently.
+  const WRONG = "  assign y = (a & b) | a;\nendmodule\n";
+  const answers = [WRONG, "  assign y = b & a;\nendmodule\n", "  assign y = a & b;\nendmodule\n"];
+  let leaning: http.Server;
+  let leaningUrl = "";
+
+  beforeAll(async () => {
+    leaning = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        const { steps } = JSON.parse(body) as { steps: string[] };
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ score: steps.join("").includes("| a") ? 0.5 : 0.4 }));
+      });
+    });
+    await new Promise<void>((r) => leaning.listen(0, "127.0.0.1", r));
+    leaningUrl = `http://127.0.0.1:${(leaning.address() as AddressInfo).port}/score`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => leaning?.close(() => r()));
+  });
+
+  // Whole answers from the empty body; below the wrong line, a broken continuation (a design that scores 0).
+  const respond = (req: FakeRequest) =>
+    bodyOf(req) === "" ? answers : bodyOf(req).includes("| a") ? ["  assign y = (;\nendmodule\n"] : ["endmodule\n"];
+  const run = async (strategy: Strategy, select: "rank" | "vote", calls: number) => {
+    const fake = await startFakeOpenAI({ respond });
+    try {
+      const client = createClient({ baseUrl: fake.url, model: "fake", api: "completions", retries: 0 });
+      return await searchProblem({
+        problem,
+        strategy,
+        client,
+        budget: { calls },
+        prompt: searchPrompt(problem, "completions", "rtlgym"),
+        sampling: { seed: 3, temperature: 0.8 },
+        step: { mode: "line", tokens: 32 },
+        maxTokens: 256,
+        maxDepth: 16,
+        tree: { width: 3, beam: 1, c: 1, expansion: "rollout" },
+        prm: createPrmClient(leaningUrl),
+        terminalReward: "inference",
+        value: "inference",
+        consistency: true,
+        select,
+        verify: { engine: "sim", seed: 1 },
+        checks,
+      });
+    } finally {
+      await fake.close();
+    }
+  };
+
+  it("best-of-n: the PRM's favourite under rank, the heavier agreeing pair under vote", async () => {
+    const ranked = await run("best-of-n", "rank", 3);
+    expect(ranked.status).toBe("fail");
+    expect(ranked.nodes.find((n) => n.id === ranked.chosen)?.prefix).toContain("| a");
+    const voted = await run("best-of-n", "vote", 3);
+    expect(voted.status).toBe("pass");
+    const chosen = voted.nodes.find((n) => n.id === voted.chosen);
+    // Two right designs at 0.4 each outweigh the wrong one at 0.5.
+    expect(chosen?.info).toMatchObject({ cluster: 2, vote: 0.8 });
+    expect((voted.selector?.uses as string[] | undefined)?.[0]).toBe("vote (cluster's summed scores)");
+  });
+
+  it("mcts: the highest reward under rank, the heaviest behaviour cluster under vote", async () => {
+    // 4 calls: the root's three designs (one call kept back to finish a path), then one rollout below the best mean,
+    // the wrong line, which breaks.
+    const ranked = await run("mcts", "rank", 4);
+    expect(ranked.status).toBe("fail");
+    expect(ranked.nodes.filter((n) => n.terminal).map((n) => n.score)).toEqual([0.5, 0.4, 0.4, 0]);
+    const voted = await run("mcts", "vote", 4);
+    expect(voted.status).toBe("pass");
+    expect(voted.nodes.find((n) => n.id === voted.chosen)?.info.vote).toBeCloseTo(0.8);
+    // The wrong design is its own cluster, weighing its reward alone.
+    expect(voted.nodes.find((n) => n.terminal && n.prefix.includes("| a"))?.info.vote).toBeCloseTo(0.5);
+  });
+});

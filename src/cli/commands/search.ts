@@ -56,6 +56,7 @@ interface SearchFlags extends SuiteFlags {
   terminalReward: string;
   value: string;
   consistency: boolean;
+  select: string;
   retrieve: number;
   corpus?: string;
   engine: EngineChoice;
@@ -169,6 +170,11 @@ export function registerSearch(program: Command): void {
       "--no-consistency",
       "do not group samples (best-of-n) or tied finished designs (beam, mcts) by simulated behaviour",
     )
+    .option(
+      "--select <how>",
+      "the answer: rank (first difference wins: elaborates, driven outputs, PRM, cluster size) | vote (PRM-weighted self-consistency: the behaviour cluster with the largest summed score)",
+      "rank",
+    )
     .option("--retrieve <k>", "put the k best BM25 matches from --corpus in each prompt", intOption, 0)
     .option("--corpus <dir>", "retrieval corpus: a tasks folder (its train split) or a `data ingest` dataset")
     .option("--engine <engine>", "verification of the answers: sim | formal | both", engineOption, "both")
@@ -210,6 +216,12 @@ export function registerSearch(program: Command): void {
       throw new BadInputError(`--step must be line or tokens, got ${flags.step}`);
     if (flags.expand !== "step" && flags.expand !== "rollout")
       throw new BadInputError(`--expand must be step or rollout, got ${flags.expand}`);
+    if (flags.select !== "rank" && flags.select !== "vote")
+      throw new BadInputError(`--select must be rank or vote, got ${flags.select}`);
+    if (flags.select === "vote" && !flags.consistency)
+      throw new BadInputError(
+        "--select vote clusters designs by behaviour: it cannot be combined with --no-consistency",
+      );
     if (flags.terminalReward !== "inference" && flags.terminalReward !== "oracle")
       throw new BadInputError(`--terminal-reward must be inference or oracle, got ${flags.terminalReward}`);
     for (const [name, v] of [
@@ -297,6 +309,7 @@ export function registerSearch(program: Command): void {
         terminalReward: flags.terminalReward,
         value: flags.value,
         consistency: flags.consistency,
+        ...(flags.select === "vote" && { select: "vote" as const }),
         verify: {
           engine: flags.engine,
           seed: flags.seed,
