@@ -175,6 +175,24 @@ function requestPrefill(ctx: SearchContext, node: SearchNode): string {
   return ctx.step.trim ? text.trimEnd() : text;
 }
 
+/**
+ * One request continuing `node`'s design: `n` continuations after its prefix, seeded by the calls spent so far, with
+ * the given stops and token limit.
+ */
+function continueNode(ctx: SearchContext, node: SearchNode, n: number, stop: string[], maxTokens: number) {
+  return ctx.budget.generate({
+    ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
+    prompt: ctx.prompt.prompt,
+    prefill: requestPrefill(ctx, node),
+    n,
+    seed: ctx.sampling.seed + ctx.budget.spent.calls,
+    ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
+    ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
+    stop,
+    maxTokens,
+  });
+}
+
 const mean = (n: SearchNode) => (n.visits > 0 ? n.valueSum / n.visits : (n.score ?? 0));
 
 /** Turns one returned generation into the step it adds, and whether the design ends there. */
@@ -221,17 +239,13 @@ export async function expand(ctx: SearchContext, tree: Tree, node: SearchNode, n
   // Trimmed requests: the continuation starts with a line end, so a line end cannot stop it (cut here instead).
   const stop = ctx.step.mode === "line" && !ctx.step.trim ? [...ctx.prompt.stop, "\n"] : ctx.prompt.stop;
   const room = ctx.maxTokens - node.tokens;
-  const { generations, tokensEach } = await ctx.budget.generate({
-    ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
-    prompt: ctx.prompt.prompt,
-    prefill: requestPrefill(ctx, node),
+  const { generations, tokensEach } = await continueNode(
+    ctx,
+    node,
     n,
-    seed: ctx.sampling.seed + ctx.budget.spent.calls,
-    ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
-    ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
     stop,
-    maxTokens: Math.max(1, Math.min(ctx.step.tokens, room)),
-  });
+    Math.max(1, Math.min(ctx.step.tokens, room)),
+  );
   node.expanded = true;
   const added: SearchNode[] = [];
   const byStep = new Map<string, SearchNode>();
@@ -301,17 +315,13 @@ export async function expandByRollout(
   node: SearchNode,
   n: number,
 ): Promise<SearchNode[]> {
-  const { generations, tokensEach } = await ctx.budget.generate({
-    ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
-    prompt: ctx.prompt.prompt,
-    prefill: requestPrefill(ctx, node),
+  const { generations, tokensEach } = await continueNode(
+    ctx,
+    node,
     n,
-    seed: ctx.sampling.seed + ctx.budget.spent.calls,
-    ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
-    ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
-    stop: ctx.prompt.stop,
-    maxTokens: Math.max(1, ctx.maxTokens - node.tokens),
-  });
+    ctx.prompt.stop,
+    Math.max(1, ctx.maxTokens - node.tokens),
+  );
   node.expanded = true;
   const ends: SearchNode[] = [];
   const fresh: SearchNode[] = [];
@@ -389,17 +399,7 @@ export async function finishFrom(ctx: SearchContext, tree: Tree, node: SearchNod
   const room = Math.max(1, ctx.maxTokens - node.tokens);
   const { generations, tokensEach } = ctx.budget.exhausted
     ? { generations: [], tokensEach: 0 }
-    : await ctx.budget.generate({
-        ...(ctx.prompt.system !== undefined && { system: ctx.prompt.system }),
-        prompt: ctx.prompt.prompt,
-        prefill: requestPrefill(ctx, node),
-        n: 1,
-        seed: ctx.sampling.seed + ctx.budget.spent.calls,
-        ...(ctx.sampling.temperature !== undefined && { temperature: ctx.sampling.temperature }),
-        ...(ctx.sampling.topP !== undefined && { topP: ctx.sampling.topP }),
-        stop: ctx.prompt.stop,
-        maxTokens: room,
-      });
+    : await continueNode(ctx, node, 1, ctx.prompt.stop, room);
   const g = generations[0];
   const text = g ? (endsDesign(g.text) ? cutAfterEndmodule(g.text) : g.text) : "";
   const child = tree.add({
