@@ -3,11 +3,13 @@
  * at a time so every process belongs to exactly one flow (docs/verification-check.md, "Where the gap to the official
  * flow is"). By hand, not in tests:
  *
- *   npx tsx bench/verify-profile.ts [--limit N] [--json]
+ *   npx tsx bench/verify-profile.ts [--limit N] [--group N] [--json]
  *
  * Per reference: the official flow (`runOfficial`), then rtlgym `verify --engine sim` twice, the first with a cold
  * reference analysis and the second warm (the analysis is cached by content). Prints the mean wall time per check of
- * each kind of tool process, and the reference analysis on its own. Wall times of processes, so the machine's load
+ * each kind of tool process, and the reference analysis on its own. `--group N`: then `verifyGroup` (engine sim) on N
+ * candidates per reference (it and 7 mutants, repeated to N, as the throughput bench's groups), warm: tool processes
+ * and wall time per group, and the slowest problems. Wall times of processes, so the machine's load
  * scales them; compare the columns of one run.
  * Benchmark data: RTLGYM_BENCHMARKS or ../shared/benchmarks next to the repository.
  */
@@ -22,14 +24,19 @@ const { runOfficial } = await import("../src/bench/official.js");
 const { verilogEvalV2 } = await import("../src/bench/suites/verilog-eval.js");
 const { verify } = await import("../src/verify/index.js");
 const { renameModules } = await import("../src/verilog/index.js");
+const { generateMutants } = await import("../src/data/mutate.js");
+const { verifyGroup } = await import("../src/verify/index.js");
 
 const { values: args } = parseArgs({
-  options: { limit: { type: "string" }, json: { type: "boolean", default: false } },
+  options: { limit: { type: "string" }, group: { type: "string" }, json: { type: "boolean", default: false } },
 });
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BENCHMARKS = process.env.RTLGYM_BENCHMARKS ?? resolve(REPO, "../shared/benchmarks");
 
-type Flow = "official" | "rtlgym-cold" | "rtlgym-warm";
+type Flow = "official" | "rtlgym-cold" | "rtlgym-warm" | "rtlgym-group";
+const GROUP = args.group === undefined ? 0 : Number(args.group);
+/** Wall ms of each group check, by problem. */
+const groupWall: Array<[string, number]> = [];
 /** Per flow and process kind: total wall ms and count. */
 const totals = new Map<string, { ms: number; n: number }>();
 let flow: Flow | undefined;
@@ -81,6 +88,21 @@ for (const [i, problem] of chosen.entries()) {
       timeoutMs: 10_000,
     });
   }
+  if (GROUP > 0) {
+    const distinct = [candidate, ...generateMutants(candidate, { limit: 7, seed: 1 }).map((m) => m.source)];
+    flow = "rtlgym-group";
+    const t = performance.now();
+    await verifyGroup({
+      reference: problem.reference,
+      candidates: Array.from({ length: GROUP }, (_x, k) => distinct[k % distinct.length] as string),
+      refTop: "RefModule",
+      candTop: "TopModule",
+      engine: "sim",
+      seed: 1,
+      timeoutMs: 10_000,
+    });
+    groupWall.push([problem.id, performance.now() - t]);
+  }
   flow = undefined;
   if (!args.json && process.stderr.isTTY) write(`  ${i + 1}/${chosen.length}\r`);
 }
@@ -106,6 +128,18 @@ const summary = {
   official: { perCheck: perCheck("official"), msPerCheck: sum("official") },
   rtlgymWarm: { perCheck: perCheck("rtlgym-warm"), msPerCheck: sum("rtlgym-warm") },
   referenceAnalysis: analysis,
+  ...(GROUP > 0 && {
+    group: {
+      size: GROUP,
+      perGroup: perCheck("rtlgym-group"),
+      toolMsPerGroup: sum("rtlgym-group"),
+      wallMsPerGroup: round(groupWall.reduce((t, [, ms]) => t + ms, 0) / checks),
+      slowest: [...groupWall]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([id, ms]) => ({ problem: id, wallMs: round(ms) })),
+    },
+  }),
 };
 if (args.json) console.log(JSON.stringify(summary, null, 2));
 else {
@@ -126,6 +160,15 @@ else {
   console.log(
     `reference analysis (once per reference): ${analysis.msPerReference} ms in ${analysis.yosysRunsPerReference} Yosys runs`,
   );
+  if (summary.group) {
+    const g = summary.group;
+    console.log(`\nverifyGroup of ${g.size}, warm: mean wall ms of tool processes per group`);
+    for (const [kind, v] of Object.entries(g.perGroup) as Array<[string, { msPerCheck: number; processes: number }]>)
+      console.log(`${kind.padEnd(32)} ${v.msPerCheck.toFixed(1).padStart(9)}  (${v.processes} processes)`);
+    console.log(`${"tool time per group".padEnd(32)} ${g.toolMsPerGroup.toFixed(1).padStart(9)}`);
+    console.log(`${"wall per group".padEnd(32)} ${g.wallMsPerGroup.toFixed(1).padStart(9)}`);
+    console.log(`slowest: ${g.slowest.map((x) => `${x.problem} ${x.wallMs} ms`).join(", ")}`);
+  }
 }
 
 function round(x: number): number {
