@@ -86,7 +86,15 @@ describe("the StepPRM recipe file", () => {
       recipe: "stepprm",
       chatTemplate: "chatml",
       labels: { trajectories: 200, rollouts: 4, minSteps: 2 },
-      search: { split: "heldout-params", budgetCalls: 8, retrieve: [0, 2], trimWhitespace: true },
+      search: {
+        split: "heldout-params",
+        limit: 200,
+        budgetCalls: 8,
+        retrieve: [0, 2],
+        trimWhitespace: true,
+        expansion: "rollout",
+        select: "vote",
+      },
     });
     expect(c.search.variants).toEqual(["sample", "best-of-n+prm", "best-of-n+signals", "mcts+prm"]);
   });
