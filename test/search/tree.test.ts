@@ -56,6 +56,33 @@ function respond(req: FakeRequest): string[] {
   return bodyOf(req) === "" ? ["  assign y = a | b;", "  assign y = a & b;", "  assign y = (a;"] : ["endmodule"];
 }
 
+/**
+ * A PRM endpoint scoring a request with `score(its steps joined)`, answering `{scores: [per step]}` or (`single`)
+ * `{score}`, the two shapes the client reads; each request is kept in `seen`.
+ */
+async function startPrm(
+  score: (text: string) => number,
+  options: { seen?: unknown[]; single?: boolean } = {},
+): Promise<{ url: string; server: http.Server }> {
+  const prmServer = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const parsed = JSON.parse(body) as { steps: string[] };
+      options.seen?.push(parsed);
+      const s = score(parsed.steps.join(""));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(options.single ? { score: s } : { scores: parsed.steps.map(() => s) }));
+    });
+  });
+  await new Promise<void>((r) => prmServer.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(prmServer.address() as AddressInfo).port}/score`, server: prmServer };
+}
+
+const closeServer = (s: http.Server | undefined) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+
 let server: FakeOpenAI;
 let prm: http.Server;
 let prmUrl = "";
@@ -65,27 +92,42 @@ const checks = new DesignChecker();
 beforeAll(async () => {
   server = await startFakeOpenAI({ respond });
   // A PRM that likes the AND line: the only thing that separates the two designs at inference.
-  prm = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const parsed = JSON.parse(body) as { steps: string[] };
-      prmRequests.push(parsed);
-      const score = parsed.steps.join("").includes("a & b") ? 0.9 : 0.2;
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ scores: parsed.steps.map(() => score) }));
-    });
-  });
-  await new Promise<void>((r) => prm.listen(0, "127.0.0.1", r));
-  prmUrl = `http://127.0.0.1:${(prm.address() as AddressInfo).port}/score`;
+  ({ url: prmUrl, server: prm } = await startPrm((text) => (text.includes("a & b") ? 0.9 : 0.2), {
+    seen: prmRequests,
+  }));
 });
 
 afterAll(async () => {
   await server?.close();
-  await new Promise<void>((r) => prm?.close(() => r()));
+  await closeServer(prm);
 });
+
+type SearchInput = Parameters<typeof searchProblem>[0];
+
+/**
+ * A search of the AND problem on the scripted endpoint at `url`: the settings every test here shares (rtlgym prompt,
+ * line steps of 32 tokens, answers of 256 tokens, inference value and reward, self-consistency, sim verification),
+ * then the test's own.
+ */
+function searchOn(
+  url: string,
+  given: Pick<SearchInput, "strategy" | "budget" | "sampling" | "tree"> & Partial<SearchInput>,
+): Promise<ProblemOutcome> {
+  return searchProblem({
+    problem,
+    client: createClient({ baseUrl: url, model: "fake", api: "completions", retries: 0 }),
+    prompt: searchPrompt(problem, "completions", "rtlgym"),
+    step: { mode: "line", tokens: 32 },
+    maxTokens: 256,
+    maxDepth: 16,
+    terminalReward: "inference",
+    value: "inference",
+    consistency: true,
+    verify: { engine: "sim", seed: 1 },
+    checks,
+    ...given,
+  });
+}
 
 async function search(
   strategy: Strategy,
@@ -98,24 +140,14 @@ async function search(
     beam?: number;
   } = {},
 ): Promise<ProblemOutcome> {
-  const client = createClient({ baseUrl: server.url, model: "fake", api: "completions", retries: 0 });
-  return searchProblem({
-    problem,
+  return searchOn(server.url, {
     strategy,
-    client,
     budget: { calls: options.calls ?? 8, ...(options.tokens !== undefined && { tokens: options.tokens }) },
-    prompt: searchPrompt(problem, "completions", "rtlgym"),
     sampling: { seed: 7, temperature: 0.8 },
-    step: { mode: "line", tokens: 32 },
-    maxTokens: 256,
-    maxDepth: 16,
     tree: { width: 3, beam: options.beam ?? 2, c: 1 },
     ...(options.prm && { prm: createPrmClient(prmUrl) }),
     terminalReward: options.reward ?? "inference",
     value: options.value ?? "inference",
-    consistency: true,
-    verify: { engine: "sim", seed: 1 },
-    checks,
   });
 }
 
@@ -256,25 +288,13 @@ describe("mcts with rollout expansion", () => {
   it("finishes a design with every call, branches from the best prefix, and picks the PRM's favourite", async () => {
     const fake = await startFakeOpenAI({ respond: rollouts });
     try {
-      const client = createClient({ baseUrl: fake.url, model: "fake", api: "completions", retries: 0 });
       const run = () =>
-        searchProblem({
-          problem,
+        searchOn(fake.url, {
           strategy: "mcts",
-          client,
           budget: { calls: 8 },
-          prompt: searchPrompt(problem, "completions", "rtlgym"),
           sampling: { seed: 7, temperature: 0.8 },
-          step: { mode: "line", tokens: 32 },
-          maxTokens: 256,
-          maxDepth: 16,
           tree: { width: 3, beam: 1, c: 1, expansion: "rollout" },
           prm: createPrmClient(prmUrl),
-          terminalReward: "inference",
-          value: "inference",
-          consistency: true,
-          verify: { engine: "sim", seed: 1 },
-          checks,
         });
       const o = await run();
       expect(o.spent.calls).toBe(8);
@@ -313,24 +333,13 @@ describe("self-consistency among finished designs", () => {
         bodyOf(req) === "" ? ["  assign y = a | b;", "  assign y = a & b;", "  assign y = b & a;"] : ["endmodule"],
     });
     try {
-      const client = createClient({ baseUrl: agree.url, model: "fake", api: "completions", retries: 0 });
       const run = (consistency: boolean) =>
-        searchProblem({
-          problem,
+        searchOn(agree.url, {
           strategy: "mcts",
-          client,
           budget: { calls: 12 },
-          prompt: searchPrompt(problem, "completions", "rtlgym"),
           sampling: { seed: 1 },
-          step: { mode: "line", tokens: 32 },
-          maxTokens: 256,
-          maxDepth: 16,
           tree: { width: 3, beam: 1, c: 1 },
-          terminalReward: "inference",
-          value: "inference",
           consistency,
-          verify: { engine: "sim", seed: 1 },
-          checks,
         });
       // Three finished designs tie at reward 1; OR was finished first, AND and b & a behave alike.
       expect((await run(false)).status).toBe("fail");
@@ -352,23 +361,13 @@ describe("token steps", () => {
         bodyOf(req) === "" ? "  wire t = a & b;\n  assign y = t;\n  // never fini" : "endmodule\n  // after the end",
     });
     try {
-      const client = createClient({ baseUrl: chunky.url, model: "fake", api: "completions", retries: 0 });
-      const o = await searchProblem({
-        problem,
+      const o = await searchOn(chunky.url, {
         strategy: "beam",
-        client,
         budget: { calls: 4 },
-        prompt: searchPrompt(problem, "completions", "rtlgym"),
         sampling: { seed: 1 },
         step: { mode: "tokens", tokens: 16 },
-        maxTokens: 256,
-        maxDepth: 16,
         tree: { width: 1, beam: 1, c: 1 },
-        terminalReward: "inference",
-        value: "inference",
         consistency: false,
-        verify: { engine: "sim", seed: 1 },
-        checks,
       });
       expect(chunky.requests.map((r) => r.stop)).toEqual([["```"], ["```"]]);
       expect(chunky.requests.map((r) => r.maxTokens)).toEqual([16, 16]);
@@ -426,22 +425,12 @@ describe("PRM-weighted self-consistency (--select vote)", () => {
   let leaningUrl = "";
 
   beforeAll(async () => {
-    leaning = http.createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => {
-        body += c;
-      });
-      req.on("end", () => {
-        const { steps } = JSON.parse(body) as { steps: string[] };
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ score: steps.join("").includes("| a") ? 0.5 : 0.4 }));
-      });
-    });
-    await new Promise<void>((r) => leaning.listen(0, "127.0.0.1", r));
-    leaningUrl = `http://127.0.0.1:${(leaning.address() as AddressInfo).port}/score`;
+    ({ url: leaningUrl, server: leaning } = await startPrm((text) => (text.includes("| a") ? 0.5 : 0.4), {
+      single: true,
+    }));
   });
   afterAll(async () => {
-    await new Promise<void>((r) => leaning?.close(() => r()));
+    await closeServer(leaning);
   });
 
   // Whole answers from the empty body; below the wrong line, a broken continuation (a design that scores 0).
@@ -450,25 +439,13 @@ describe("PRM-weighted self-consistency (--select vote)", () => {
   const run = async (strategy: Strategy, select: "rank" | "vote", calls: number) => {
     const fake = await startFakeOpenAI({ respond });
     try {
-      const client = createClient({ baseUrl: fake.url, model: "fake", api: "completions", retries: 0 });
-      return await searchProblem({
-        problem,
+      return await searchOn(fake.url, {
         strategy,
-        client,
         budget: { calls },
-        prompt: searchPrompt(problem, "completions", "rtlgym"),
         sampling: { seed: 3, temperature: 0.8 },
-        step: { mode: "line", tokens: 32 },
-        maxTokens: 256,
-        maxDepth: 16,
         tree: { width: 3, beam: 1, c: 1, expansion: "rollout" },
         prm: createPrmClient(leaningUrl),
-        terminalReward: "inference",
-        value: "inference",
-        consistency: true,
         select,
-        verify: { engine: "sim", seed: 1 },
-        checks,
       });
     } finally {
       await fake.close();
