@@ -5,7 +5,7 @@ import { BadInputError, RtlgymError, ToolMissingError } from "../core/errors.js"
 import { elaborateSources } from "../tools/iverilog.js";
 import { yosysBackend } from "../tools/yosys.js";
 import { verifyGroup } from "../verify/index.js";
-import { tokenize } from "../verilog/index.js";
+import { sanitizeCandidate, tokenize } from "../verilog/index.js";
 
 /*
  * Signals a user has at inference time, without the hidden reference: does a (partial) design elaborate, how many
@@ -205,7 +205,9 @@ export interface BehaviourCluster {
  * "reference" of rtlgym's equivalence check (simulation only, random stimulus from `seed`) and every remaining
  * candidate that passes against it joins its cluster; repeat. One group check per cluster. Only candidates listed
  * in `eligible` (those that elaborate) are clustered; a candidate the checker cannot take as a reference stays
- * alone. Uses the candidates only, never the problem's reference.
+ * alone. Uses the candidates only, never the problem's reference. A representative is model output standing where
+ * the checker expects a trusted reference, so it goes through the candidates' sanitiser first (system tasks
+ * neutralised); one the sanitiser refuses (`$system`, file I/O, ...) is never simulated as a reference and stays alone.
  */
 export async function clusterByBehaviour(
   candidates: readonly string[],
@@ -218,10 +220,11 @@ export async function clusterByBehaviour(
   while (left.length > 0) {
     const rep = left.shift() as number;
     const members = [rep];
-    if (left.length > 0) {
+    const clean = sanitizeCandidate(candidates[rep] as string);
+    if (left.length > 0 && clean.rejected.length === 0) {
       try {
         const results = await verifyGroup({
-          reference: candidates[rep] as string,
+          reference: clean.code,
           refTop: top,
           candTop: top,
           candidates: left.map((i) => candidates[i] as string),

@@ -6,6 +6,7 @@ import { createClient } from "../../src/llm/index.js";
 import {
   closeOff,
   closers,
+  clusterByBehaviour,
   createPrmClient,
   DesignChecker,
   type ProblemOutcome,
@@ -475,5 +476,24 @@ describe("PRM-weighted self-consistency (--select vote)", () => {
     expect(voted.nodes.find((n) => n.id === voted.chosen)?.info.vote).toBeCloseTo(0.8);
     // The wrong design is its own cluster, weighing its reward alone.
     expect(voted.nodes.find((n) => n.terminal && n.prefix.includes("| a"))?.info.vote).toBeCloseTo(0.5);
+  });
+});
+
+describe("behaviour clusters of model output", () => {
+  it("never simulates a representative the candidates' sanitiser refuses, and neutralises the tasks it allows", async () => {
+    const good = `${HEADER}\n  assign y = a & b;\nendmodule\n`;
+    const twin = `${HEADER}\n  assign y = b & a;\nendmodule\n`;
+    // Behaves as AND, and would run a shell command if simulated as the reference of the others.
+    const shell = `${HEADER}\n  assign y = a & b;\n  initial $system("touch rtlgym-cluster-pwned");\nendmodule\n`;
+    // Behaves as AND, and would end the simulation at time 0 if its $finish were left in.
+    const finisher = `${HEADER}\n  assign y = a & b;\n  initial $finish;\nendmodule\n`;
+    const clusters = await clusterByBehaviour([shell, finisher, good, twin], [0, 1, 2, 3], "TopModule", { seed: 1 });
+    // The refused one stays alone (it is never handed to the checker as a reference, so its $system never reaches
+    // vvp); the finisher gathers the two that agree only because its $finish was neutralised: unsanitised, its run
+    // ends at time 0 and it stays alone (this assertion fails without the sanitiser).
+    expect(clusters).toEqual([
+      { representative: 0, members: [0] },
+      { representative: 1, members: [1, 2, 3] },
+    ]);
   });
 });
