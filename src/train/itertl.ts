@@ -32,6 +32,8 @@ const Eval = z.strictObject({
   n: z.number().int().positive().default(5),
   limit: z.number().int().positive().optional(),
   temperature: z.number().min(0).max(2).default(0.2),
+  /** Tokens per held-out answer; unset, the rounds' `sampling.maxTokens` (set it to keep the SFT model's evaluation). */
+  maxTokens: z.number().int().positive().optional(),
   /** Held-out pass@1 after every round (else only before the first and after the last). */
   everyRound: z.boolean().default(false),
 });
@@ -278,7 +280,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
         model,
         c.eval,
         c.seed,
-        c.sampling.maxTokens,
+        c.eval.maxTokens ?? c.sampling.maxTokens,
       );
       store.addValues(runId, round, { [HELDOUT_PASS_AT_1]: r["pass@1"] });
       return r;
