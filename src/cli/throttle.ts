@@ -14,3 +14,19 @@ export function throttled<A extends unknown[]>(
     fn(...args);
   };
 }
+
+/** Progress on a terminal only: `label done/total`, rewritten in place. */
+export function progressLine(
+  label: string,
+  silent: boolean,
+): { tick: (done: number, total: number) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true && !silent;
+  return {
+    tick: (done, total) => {
+      if (tty) process.stderr.write(`\r${label} ${done}/${total}`);
+    },
+    done: () => {
+      if (tty) process.stderr.write("\n");
+    },
+  };
+}

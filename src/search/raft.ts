@@ -125,7 +125,7 @@ export async function exportRaft(options: RaftOptions): Promise<RaftSummary> {
   };
   await writeFile(
     join(out, "manifest.json"),
-    `${JSON.stringify({ kind: "raft", tasks: dir, retriever: "bm25 (minisearch BM25+)", ...summary }, null, 2)}\n`,
+    `${JSON.stringify({ kind: "raft", tasks: dir, retriever: "bm25 (MiniSearch's BM25+ ranking)", ...summary }, null, 2)}\n`,
   );
   return summary;
 }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import MiniSearch from "minisearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt } from "../../src/bench/prompts.js";
 import type { Problem } from "../../src/contracts/bench.js";
@@ -70,6 +71,29 @@ describe("retrieval corpus", () => {
     expect(hits.map((h) => h.doc.id)).not.toContain(own.problem.id);
     expect(hits.map((h) => h.doc.id)).not.toContain("copy");
     expect(hits).toHaveLength(10);
+  });
+
+  it("scores every match as MiniSearch's BM25+ does, repeated query terms and both fields included", async () => {
+    const corpus = await loadCorpus(dir);
+    const retriever = new Retriever(corpus);
+    const mini = new MiniSearch({ idField: "idx", fields: ["spec", "code"], storeFields: [] });
+    mini.addAll(corpus.docs.map((d, idx) => ({ idx, spec: d.spec, code: d.code })));
+    const queries = [
+      ...splits["heldout-params"].map((t) => t.problem.prompt),
+      "counter counter counter with enable, and a reset: reset",
+      "assign out = a & b; // module TopModule",
+    ];
+    for (const query of queries) {
+      const theirs = mini.search(query, { boost: { spec: 2 } });
+      const ours = retriever.search(query, corpus.docs.length);
+      expect(ours.length).toBe(theirs.length);
+      const byId = new Map(theirs.map((h) => [corpus.docs[h.id as number]?.id, h.score]));
+      for (const hit of ours) expect(hit.score).toBeCloseTo(byId.get(hit.doc.id) ?? Number.NaN, 9);
+      // The same order (equal scores aside).
+      expect(ours.map((h) => h.score)).toEqual([...ours.map((h) => h.score)].sort((a, b) => b - a));
+      expect(ours[0]?.score).toBeCloseTo(theirs[0]?.score ?? Number.NaN, 9);
+    }
+    expect(retriever.search("zzzqqq xyzzy", 3)).toEqual([]);
   });
 
   it("puts renamed examples before the specification, leaving the answer's header alone", async () => {

@@ -23,6 +23,7 @@ import {
 import { servePrm } from "../../train/index.js";
 import { engineOption, intOption } from "../options.js";
 import { proofTable, runProofFromFlags } from "../search-proof.js";
+import { progressLine } from "../throttle.js";
 import { addSuiteFlags, loadSelection, numberOption, pct, type SuiteFlags } from "./bench/shared.js";
 
 interface SearchFlags extends SuiteFlags {
@@ -410,7 +411,9 @@ export function registerRaft(data: Command): void {
     .option("--k <n>", "retrieved examples per row", intOption, 2)
     .option("--json", "print one JSON summary on stdout")
     .action(async (flags: { tasks: string; out: string; k: number; json?: boolean }) => {
-      const summary = await exportRaft({ tasks: flags.tasks, out: flags.out, k: flags.k });
+      const progress = progressLine("raft", flags.json === true);
+      const summary = await exportRaft({ tasks: flags.tasks, out: flags.out, k: flags.k, onProgress: progress.tick });
+      progress.done();
       if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else
         process.stdout.write(

@@ -6,23 +6,8 @@ import { createClient } from "../../llm/index.js";
 import { buildStepData, CHAT_TEMPLATES, type ChatTemplate, labelSteps } from "../../search/index.js";
 import { findPython } from "../../train/index.js";
 import { engineOption, intOption } from "../options.js";
+import { progressLine } from "../throttle.js";
 import { numberOption } from "./bench/shared.js";
-
-/** Progress on a terminal only: `label done/total`, rewritten in place. */
-function progressLine(
-  label: string,
-  silent: boolean,
-): { tick: (done: number, total: number) => void; done: () => void } {
-  const tty = process.stderr.isTTY === true && !silent;
-  return {
-    tick: (done, total) => {
-      if (tty) process.stderr.write(`\r${label} ${done}/${total}`);
-    },
-    done: () => {
-      if (tty) process.stderr.write("\n");
-    },
-  };
-}
 
 /** `rtlgym data steps` and `rtlgym data step-labels` (StepPRM-RTL, issue 14 sections 1 and 2). */
 export function registerStepData(program: Command): void {
