@@ -116,7 +116,7 @@ interface Postings {
  * BM25+ over a fixed corpus, ranked exactly as MiniSearch's `search` ranks it (its tokenizer and term processing, its
  * BM25+ and field lengths, a repeated query term counted each time, the sum times the distinct query terms a document
  * matches), in flat arrays. MiniSearch itself keeps per-match bookkeeping (the matched terms of every document) that
- * cost 2.5 s a query on 12,000 generated tasks, whose prompts share most words: RAFT rows for such a split took
+ * cost 2.2-2.5 s a query on 12,000 generated tasks, whose prompts share most words: RAFT rows for such a split took
  * hours. test/search/retrieve.test.ts checks the scores against MiniSearch's own.
  */
 class Bm25Index {

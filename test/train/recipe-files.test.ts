@@ -36,4 +36,13 @@ describe("recipe files", () => {
     // The order: distillation (rejection sampling) first, then RL.
     expect(c.distill).toMatchObject({ algorithm: "rft", train: { maxSteps: 30 } });
   });
+
+  it("keeps the ITERTL testbed recipe on the measured rounds, evaluated as the SFT model is", () => {
+    const c = readConfigFile(join(ROOT, "recipes", "itertl", "testbed.yaml"), ItertlConfig);
+    expect(c).toMatchObject({ rounds: 7, prompts: 20, samples: 8, difficulty: { band: [0.1, 0.9] } });
+    expect(c.train).toMatchObject({ target: "verified-all", groupsPerStep: 4, learningRate: 5e-5 });
+    // The rounds sample 256 tokens; the held-out evaluation keeps the SFT model's 384 (eval.maxTokens).
+    expect([c.sampling.maxTokens, c.eval.maxTokens]).toEqual([256, 384]);
+    expect(ItertlConfig.parse({ model: "m", tasks: "t", out: "o" }).eval.maxTokens).toBeUndefined();
+  });
 });
