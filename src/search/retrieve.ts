@@ -116,8 +116,8 @@ interface Postings {
  * BM25+ over a fixed corpus, ranked exactly as MiniSearch's `search` ranks it (its tokenizer and term processing, its
  * BM25+ and field lengths, a repeated query term counted each time, the sum times the distinct query terms a document
  * matches), in flat arrays. MiniSearch itself keeps per-match bookkeeping (the matched terms of every document) that
- * cost 2.2-2.5 s a query on 12,000 generated tasks, whose prompts share most words: RAFT rows for such a split took
- * hours. test/search/retrieve.test.ts checks the scores against MiniSearch's own.
+ * cost 0.34-0.45 s a query (idle; 2.2 s under load) on 12,000 generated tasks, whose prompts share most words: RAFT
+ * rows for such a split took hours. test/search/retrieve.test.ts checks the scores against MiniSearch's own.
  */
 class Bm25Index {
   private readonly tokenize: (text: string, field: string) => string[] = MiniSearch.getDefault("tokenize");
@@ -125,23 +125,34 @@ class Bm25Index {
     MiniSearch.getDefault("processTerm");
   /** term -> postings per field (FIELDS' order). */
   private readonly postings = new Map<string, Array<Postings | undefined>>();
-  /** Per field: each document's length (MiniSearch's: distinct raw tokens) and their running mean. */
-  private readonly lengths: number[][] = FIELDS.map(() => []);
-  private readonly meanLength: number[] = FIELDS.map(() => 0);
+  /** Documents indexed. */
+  private readonly size: number;
+  /** Per field, each document's BM25 length normaliser: k (1 - b + b length / mean length). */
+  private readonly norms: Float64Array[];
 
   constructor(docs: ReadonlyArray<{ spec: string; code: string }>) {
+    this.size = docs.length;
+    // Field length as MiniSearch counts it (distinct raw tokens), and its running mean as MiniSearch keeps it, so the
+    // floating-point values agree.
+    const lengths = FIELDS.map(() => new Float64Array(docs.length));
+    const means = FIELDS.map(() => 0);
     for (const [doc, fields] of docs.entries()) {
       for (const [f, field] of FIELDS.entries()) {
         const tokens = this.tokenize(fields[field.name], field.name);
         const length = new Set(tokens).size;
-        (this.lengths[f] as number[]).push(length);
-        // The running mean as MiniSearch keeps it, so the floating-point values agree.
-        this.meanLength[f] = ((this.meanLength[f] as number) * doc + length) / (doc + 1);
+        (lengths[f] as Float64Array)[doc] = length;
+        means[f] = ((means[f] as number) * doc + length) / (doc + 1);
         for (const term of this.terms(tokens, field.name)) {
-          const perField = this.postings.get(term) ?? FIELDS.map(() => undefined);
-          this.postings.set(term, perField);
-          const p = perField[f] ?? { docs: [], freqs: [] };
-          perField[f] = p;
+          let perField = this.postings.get(term);
+          if (!perField) {
+            perField = FIELDS.map(() => undefined);
+            this.postings.set(term, perField);
+          }
+          let p = perField[f];
+          if (!p) {
+            p = { docs: [], freqs: [] };
+            perField[f] = p;
+          }
           const last = p.docs.length - 1;
           if (p.docs[last] === doc) (p.freqs as number[])[last] = (p.freqs[last] as number) + 1;
           else {
@@ -151,6 +162,9 @@ class Bm25Index {
         }
       }
     }
+    this.norms = lengths.map((perDoc, f) =>
+      perDoc.map((length) => BM25.k * (1 - BM25.b + (BM25.b * length) / (means[f] as number))),
+    );
   }
 
   private terms(tokens: readonly string[], field: string): string[] {
@@ -162,7 +176,7 @@ class Bm25Index {
 
   /** Every matching document's score (unsorted): `[document index, score]`. */
   score(query: string): Array<[number, number]> {
-    const n = this.lengths[0]?.length ?? 0;
+    const n = this.size;
     const terms = this.terms(this.tokenize(query, "spec"), "spec");
     const repeats = new Map<string, number>();
     for (const t of terms) repeats.set(t, (repeats.get(t) ?? 0) + 1);
@@ -178,12 +192,11 @@ class Bm25Index {
           const p = perField[f];
           if (!p) continue;
           const idf = Math.log(1 + (n - p.docs.length + 0.5) / (p.docs.length + 0.5));
-          const lengths = this.lengths[f] as number[];
-          const mean = this.meanLength[f] as number;
+          const norms = this.norms[f] as Float64Array;
           for (let i = 0; i < p.docs.length; i++) {
             const doc = p.docs[i] as number;
             const tf = p.freqs[i] as number;
-            const norm = BM25.k * (1 - BM25.b + (BM25.b * (lengths[doc] as number)) / mean);
+            const norm = norms[doc] as number;
             sum[doc] = (sum[doc] as number) + times * field.boost * idf * (BM25.d + (tf * (BM25.k + 1)) / (tf + norm));
             if (lastTerm[doc] !== termIndex) {
               if (lastTerm[doc] === -1) touched.push(doc);
