@@ -17,9 +17,13 @@ export const ITERTL_LOSSES = ["itertl", "rrhf", "rtlcoder"] as const;
 /**
  * What the cross-entropy term trains on: `reference`, the task's reference answer, ranked above every sample (the
  * paper); `verified`, the best-scored sample that passed verification, with the reference left out of the round;
- * `verified-all`, the mean over every distinct sample that passed (rejection sampling's data, with the ranking term).
+ * `verified-all`, the mean over every distinct sample that passed (rejection sampling's data, with the ranking term);
+ * `verified-each`, every sample that passed with a repeated answer counted each time (rejection sampling's weighting).
  */
-export const ITERTL_TARGETS = ["reference", "verified", "verified-all"] as const;
+export const ITERTL_TARGETS = ["reference", "verified", "verified-all", "verified-each"] as const;
+
+/** A round's learning rate: cosine decay to 0 over the round (a fresh AdamW each round), or constant after warm-up. */
+export const ITERTL_SCHEDULES = ["cosine", "constant"] as const;
 
 const Sampling = z.strictObject({
   temperature: z.number().min(0).max(2).default(1),
@@ -73,6 +77,7 @@ export const ItertlConfig = z.strictObject({
       rankReduction: z.enum(["sum", "mean"]).default("sum"),
       /** Linear warm-up steps of each round's learning rate before its cosine decay (0: none, as the papers). */
       warmupSteps: z.number().int().min(0).default(0),
+      schedule: z.enum(ITERTL_SCHEDULES).default("cosine"),
       target: z.enum(ITERTL_TARGETS).default("reference"),
       /** Prompts' groups averaged into one optimiser step (gradient accumulation); 1, the default, is one a step. */
       groupsPerStep: z.number().int().positive().default(1),
@@ -85,6 +90,7 @@ export const ItertlConfig = z.strictObject({
       rankWeight: 1,
       rankReduction: "sum",
       warmupSteps: 0,
+      schedule: "cosine",
       target: "reference",
       groupsPerStep: 1,
       maxLength: 1024,
@@ -327,6 +333,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
           ...["--rank-weight", String(c.train.rankWeight), "--rank-reduction", c.train.rankReduction],
           ...["--warmup-steps", String(c.train.warmupSteps), "--max-length", String(c.train.maxLength)],
           ...["--target", c.train.target, "--groups-per-step", String(c.train.groupsPerStep)],
+          ...["--schedule", c.train.schedule],
           ...["--seed", String(c.seed * 1000 + round)],
           ...(c.threads !== undefined ? ["--threads", String(c.threads)] : []),
           ...(c.train.timeBudgetS !== undefined ? ["--time-budget-s", String(c.train.timeBudgetS)] : []),

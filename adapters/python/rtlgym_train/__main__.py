@@ -69,7 +69,7 @@ def _sft(argv: list[str]) -> int:
 
 def _itertl(argv: list[str]) -> int:
     from .data import DataError
-    from .itertl import LOSSES, REDUCTIONS, TARGETS, RankOptions, train_round
+    from .itertl import LOSSES, REDUCTIONS, SCHEDULES, TARGETS, RankOptions, train_round
     from .sft import Emitter
 
     ap = argparse.ArgumentParser(prog="python -m rtlgym_train itertl")
@@ -83,7 +83,10 @@ def _itertl(argv: list[str]) -> int:
     ap.add_argument("--rank-reduction", default="sum", choices=REDUCTIONS)
     ap.add_argument("--warmup-steps", type=int, default=0)
     ap.add_argument("--target", default="reference", choices=TARGETS,
-                    help="the CE term's answer: the reference (the paper) or the best verified sample")
+                    help="the CE term's answer: the reference (the paper), the best verified sample, every distinct "
+                    "verified one, or every verified one with repeats counted")
+    ap.add_argument("--schedule", default="cosine", choices=SCHEDULES,
+                    help="the round's learning rate: cosine decay to 0, or constant after the warm-up")
     ap.add_argument("--groups-per-step", type=int, default=1,
                     help="prompts' groups averaged into one optimiser step (gradient accumulation)")
     ap.add_argument("--reference-score", type=float)
@@ -104,6 +107,7 @@ def _itertl(argv: list[str]) -> int:
         rank_reduction=a.rank_reduction,
         warmup_steps=a.warmup_steps,
         target=a.target,
+        schedule=a.schedule,
         groups_per_step=a.groups_per_step,
         reference_score=a.reference_score,
         max_length=a.max_length,

@@ -10,7 +10,8 @@ candidate with `reference_score` (higher than any sample can get, as in the pape
 K candidates and scores best). With `target="verified"` the reference stays out: the cross-entropy goes to the
 best-scored sample that passed verification (none passed: the ranking term alone), so the round trains only on the
 model's own outputs. With `target="verified-all"` the cross-entropy is the mean over every distinct sample that passed,
-which is what rejection sampling trains on, with the ranking term beside it."""
+which is what rejection sampling trains on, with the ranking term beside it; `target="verified-each"` counts a
+repeated passing answer each time it was drawn, as rejection sampling weighs it."""
 
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ LOSSES = ("itertl", "rrhf", "rtlcoder")
 # How the pairwise hinge terms of a group combine: `sum` is the papers' (RRHF, ITERTL); `mean` divides by the ordered
 # pairs, so a group of K candidates weighs as much against the CE term as a group of 2.
 REDUCTIONS = ("sum", "mean")
-# What the cross-entropy term trains on: the reference answer (the paper), the best verified sample, or every distinct
-# verified sample (rejection sampling's data).
-TARGETS = ("reference", "verified", "verified-all")
+# What the cross-entropy term trains on: the reference answer (the paper), the best verified sample, every distinct
+# verified sample, or every verified sample with a repeated answer counted each time (rejection sampling's weighting).
+TARGETS = ("reference", "verified", "verified-all", "verified-each")
+# The learning rate within a round: `cosine`, warm-up then cosine decay to 0 at the round's last step (each round a
+# fresh AdamW); `constant`, warm-up then the full rate to the end (rejection sampling's online schedule).
+SCHEDULES = ("cosine", "constant")
 
 
 @dataclass
@@ -46,6 +50,7 @@ class RankOptions:
     rank_reduction: str = "sum"
     warmup_steps: int = 0
     target: str = "reference"
+    schedule: str = "cosine"
     # Prompts' groups whose losses are averaged into one optimiser step (gradient accumulation); 1: one group a step.
     groups_per_step: int = 1
     reference_score: float | None = None
@@ -104,7 +109,8 @@ def encode_group(
     not fit are dropped. `reference` target: the reference is candidate 0 and the CE target, and a group without it or
     without a second candidate is dropped. `verified` target: the samples alone; the CE target is the best-scored one
     that passed, and a group needs two candidates or a CE target. `verified-all`: as `verified`, with every distinct
-    passing sample as a CE target (a repeated answer counts once, as rejection sampling's dedupe does)."""
+    passing sample as a CE target (a repeated answer counts once); `verified-each`: every passing sample, repeats
+    included, so an answer drawn three times weighs three times."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; known: {', '.join(TARGETS)}")
     prompt = row["prompt"]
@@ -138,6 +144,8 @@ def encode_group(
         for i in verified:
             first.setdefault(kept_text[i], i)  # a repeated answer counts once
         ce = tuple(first.values())
+    elif target == "verified-each":
+        ce = tuple(verified)
     else:
         ce = (max(verified, key=lambda i: kept[i]),) if verified else ()
     if len(ids) < 2 and not ce:
@@ -218,11 +226,16 @@ def ranking_loss(
     raise ValueError(f"unknown ranking loss {kind!r}; known: {', '.join(LOSSES)}")
 
 
-def lr_factor(step: int, steps: int, warmup: int) -> float:
-    """Linear warm-up over `warmup` steps, then cosine decay to 0 at `steps`. A fresh AdamW at the full rate moves a
-    fitted model far in its first steps (measured on the testbed: the reference CE went from 0.12 to 0.4 a token)."""
+def lr_factor(step: int, steps: int, warmup: int, schedule: str = "cosine") -> float:
+    """Linear warm-up over `warmup` steps, then cosine decay to 0 at `steps` (`constant`: the full rate after the
+    warm-up). A fresh AdamW at the full rate moves a fitted model far in its first steps (measured on the testbed: the
+    reference CE went from 0.12 to 0.4 a token)."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; known: {', '.join(SCHEDULES)}")
     if warmup > 0 and step < warmup:
         return (step + 1) / warmup
+    if schedule == "constant":
+        return 1.0
     span = max(1, steps - warmup)
     return 0.5 * (1 + math.cos(math.pi * min(step - warmup, span) / span))
 
@@ -238,6 +251,8 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         raise ValueError(f"--rank-reduction must be one of {', '.join(REDUCTIONS)}, got {o.rank_reduction!r}")
     if o.target not in TARGETS:
         raise ValueError(f"--target must be one of {', '.join(TARGETS)}, got {o.target!r}")
+    if o.schedule not in SCHEDULES:
+        raise ValueError(f"--schedule must be one of {', '.join(SCHEDULES)}, got {o.schedule!r}")
     transformers.logging.set_verbosity_error()
     if o.threads:
         torch.set_num_threads(o.threads)
@@ -260,13 +275,14 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
     if o.groups_per_step < 1:
         raise ValueError(f"--groups-per-step must be at least 1, got {o.groups_per_step}")
     steps = max(1, round(len(groups) * o.epochs / o.groups_per_step))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps, o.warmup_steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps, o.warmup_steps, o.schedule))
     emit(
         "start",
         recipe="itertl",
         loss=o.loss,
         rank_reduction=o.rank_reduction,
         target=o.target,
+        schedule=o.schedule,
         groups_per_step=o.groups_per_step,
         rows=len(rows),
         ce_groups=sum(bool(g.ce) for g in groups),
@@ -326,6 +342,7 @@ def train_round(o: RankOptions, emit: Emitter) -> dict[str, Any]:
         "loss": o.loss,
         "rank_reduction": o.rank_reduction,
         "target": o.target,
+        "schedule": o.schedule,
         "base": o.base,
         "groups": len(groups),
         "steps": step,

@@ -45,6 +45,14 @@ def test_learning_rate_warms_up_then_decays_to_zero():
     assert 0 < lr_factor(7, 10, 4) < 1
 
 
+def test_constant_schedule_keeps_the_full_rate_after_the_warm_up():
+    from rtlgym_train.itertl import lr_factor
+
+    assert [lr_factor(s, 10, 2, "constant") for s in (0, 1, 2, 9, 10)] == pytest.approx([0.5, 1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="schedule"):
+        lr_factor(0, 10, 0, "linear")
+
+
 def test_mean_reduction_divides_the_hinges_by_the_ordered_pairs():
     # Scores 3 > 1 > 0: three ordered pairs; only (1 below 2) is out of order, by 1.0.
     p = torch.tensor([-0.5, -1.0, -2.0])
@@ -143,6 +151,8 @@ def test_verified_all_target_trains_every_distinct_passing_sample(tmp_path):
     assert g.ce == (0, 2)  # both distinct passing answers; the repeat of the first counts once
     assert len(g.ids) == 5  # every sample still ranks
     assert encode_group(tok, {**row, "passed": [False] * 5}, 9.0, 128, "verified-all").ce == ()
+    # Rejection sampling's weighting: the answer drawn twice is a CE target twice.
+    assert encode_group(tok, row, 9.0, 128, "verified-each").ce == (0, 2, 3)
 
 
 def test_passed_flags_are_validated(tmp_path):
