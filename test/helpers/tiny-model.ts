@@ -18,6 +18,26 @@ LlamaForCausalLM(cfg).save_pretrained(sys.argv[1])
 tok.save_pretrained(sys.argv[1])
 `;
 
+/**
+ * Python: a 1-layer Llama with a small BPE tokenizer trained (with the ChatML template, as `rtlgym train sft` makes)
+ * on the chosen and rejected answers of a salv-pairs file (argv[1]), saved to argv[2]: a chat model for the recipe
+ * smoke tests, untrained, so it writes noise quickly.
+ */
+export const TINY_CHAT = `
+import json, sys
+from transformers import LlamaConfig, LlamaForCausalLM
+from rtlgym_train.data import Pair
+from rtlgym_train.tokenizer import train_tokenizer
+rows = [json.loads(l) for l in open(sys.argv[1])]
+pairs = [Pair(r["prompt"], None, r[s][0]["content"]) for r in rows for s in ("chosen", "rejected")]
+tok = train_tokenizer(pairs * 3, 400)
+cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                  num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True,
+                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=None)
+LlamaForCausalLM(cfg).save_pretrained(sys.argv[2])
+tok.save_pretrained(sys.argv[2])
+`;
+
 /** The header of the two-output problems the search tests use. */
 export const H2 = "module TopModule (\n  input a,\n  input b,\n  output y,\n  output z\n);";
 

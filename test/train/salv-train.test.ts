@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython } from "../../src/train/python.js";
 import type { SalvSummary } from "../../src/train/salv-recipe.js";
 import { ROOT, rtlgymStdout } from "../helpers/cli.js";
+import { TINY_CHAT } from "../helpers/tiny-model.js";
 
 /*
  * `rtlgym train salv --config` end to end through the real CLI, model server, bench and TRL, on a tiny random model
@@ -19,24 +20,9 @@ const run = promisify(execFile);
 const PAIRS = join(ROOT, "adapters", "python", "tests", "fixtures", "salv_pairs.jsonl");
 let dir: string;
 
-const MAKE_MODEL = `
-import json, sys
-from transformers import LlamaConfig, LlamaForCausalLM
-from rtlgym_train.data import Pair
-from rtlgym_train.tokenizer import train_tokenizer
-rows = [json.loads(l) for l in open(sys.argv[1])]
-pairs = [Pair(r["prompt"], None, r[s][0]["content"]) for r in rows for s in ("chosen", "rejected")]
-tok = train_tokenizer(pairs * 3, 400)
-cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-                  num_key_value_heads=2, max_position_embeddings=2048, tie_word_embeddings=True,
-                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=None)
-LlamaForCausalLM(cfg).save_pretrained(sys.argv[2])
-tok.save_pretrained(sys.argv[2])
-`;
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "salv-train-"));
-  await run(findPython(), ["-c", MAKE_MODEL, PAIRS, join(dir, "model")], { cwd: ROOT, timeout: 120_000 });
+  await run(findPython(), ["-c", TINY_CHAT, PAIRS, join(dir, "model")], { cwd: ROOT, timeout: 120_000 });
   await rtlgymStdout(
     ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "10", "--heldout", "2", "--families", "mux"],
     { cwd: ROOT, timeoutMs: 120_000 },
