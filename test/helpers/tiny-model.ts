@@ -1,4 +1,11 @@
+import { execFile } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import type { Problem } from "../../src/contracts/bench.js";
+import { findPython } from "../../src/train/python.js";
+import { ROOT, rtlgymStdout } from "./cli.js";
 
 /** Python: a 1-layer Llama with a character vocabulary (printable ASCII and newline), saved as a causal LM directory (argv[1]). */
 export const TINY = `
@@ -37,6 +44,36 @@ cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num
 LlamaForCausalLM(cfg).save_pretrained(sys.argv[2])
 tok.save_pretrained(sys.argv[2])
 `;
+
+/** Real salv-pairs output: the tiny chat model's tokenizer text, and the SALV smoke test's pairs. */
+export const SALV_PAIRS = join(ROOT, "adapters", "python", "tests", "fixtures", "salv_pairs.jsonl");
+
+/**
+ * A new temp folder with what a recipe smoke test starts from: `model/` (TINY_CHAT) and `tasks/` (10 train and 2
+ * held-out tasks of the mux family). The caller removes it.
+ */
+export async function recipeFixture(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await promisify(execFile)(findPython(), ["-c", TINY_CHAT, SALV_PAIRS, join(dir, "model")], {
+    cwd: ROOT,
+    timeout: 120_000,
+  });
+  await rtlgymStdout(
+    ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "10", "--heldout", "2", "--families", "mux"],
+    { cwd: ROOT, timeoutMs: 120_000 },
+  );
+  return dir;
+}
+
+/** `rtlgym train RECIPE --config DIR/RECIPE.yaml --json` in a recipeFixture folder (its own run store): the summary. */
+export async function runRecipe<T>(dir: string, recipe: string): Promise<T> {
+  const stdout = await rtlgymStdout(["train", recipe, "--config", join(dir, `${recipe}.yaml`), "--json", "--quiet"], {
+    cwd: ROOT,
+    timeoutMs: 400_000,
+    env: { RTLGYM_HOME: join(dir, "home") },
+  });
+  return JSON.parse(stdout) as T;
+}
 
 /** The header of the two-output problems the search tests use. */
 export const H2 = "module TopModule (\n  input a,\n  input b,\n  output y,\n  output z\n);";

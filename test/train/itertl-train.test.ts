@@ -1,14 +1,9 @@
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ItertlSummary, RankedRow } from "../../src/train/itertl.js";
-import { findPython } from "../../src/train/python.js";
-import { ROOT, rtlgymStdout } from "../helpers/cli.js";
-import { TINY_CHAT } from "../helpers/tiny-model.js";
+import { recipeFixture, runRecipe } from "../helpers/tiny-model.js";
 
 /*
  * `rtlgym train itertl --config` end to end through the real CLI, model server, verifier and the Python round
@@ -18,17 +13,10 @@ import { TINY_CHAT } from "../helpers/tiny-model.js";
  * itertl.test.ts. About a minute on 2 cores.
  */
 
-const run = promisify(execFile);
-const PAIRS = join(ROOT, "adapters", "python", "tests", "fixtures", "salv_pairs.jsonl");
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "itertl-train-"));
-  await run(findPython(), ["-c", TINY_CHAT, PAIRS, join(dir, "model")], { cwd: ROOT, timeout: 120_000 });
-  await rtlgymStdout(
-    ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "10", "--heldout", "2", "--families", "mux"],
-    { cwd: ROOT, timeoutMs: 120_000 },
-  );
+  dir = await recipeFixture("itertl-train-");
   await writeFile(
     join(dir, "itertl.yaml"),
     [
@@ -53,17 +41,7 @@ afterAll(async () => {
 
 describe("rtlgym train itertl", () => {
   it("evaluates, runs two rounds of sample, verify, rank-train, evaluates again, and resumes with nothing left to do", async () => {
-    const cli = async () => {
-      const stdout = await rtlgymStdout(
-        ["train", "itertl", "--config", join(dir, "itertl.yaml"), "--json", "--quiet"],
-        {
-          cwd: ROOT,
-          timeoutMs: 400_000,
-          env: { RTLGYM_HOME: join(dir, "home") },
-        },
-      );
-      return JSON.parse(stdout) as ItertlSummary;
-    };
+    const cli = () => runRecipe<ItertlSummary>(dir, "itertl");
     const s = await cli();
     expect(s).toMatchObject({
       recipe: "itertl",

@@ -1,13 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findPython } from "../../src/train/python.js";
 import type { SalvSummary } from "../../src/train/salv-recipe.js";
-import { ROOT, rtlgymStdout } from "../helpers/cli.js";
-import { TINY_CHAT } from "../helpers/tiny-model.js";
+import { recipeFixture, runRecipe, SALV_PAIRS } from "../helpers/tiny-model.js";
 
 /*
  * `rtlgym train salv --config` end to end through the real CLI, model server, bench and TRL, on a tiny random model
@@ -16,24 +11,17 @@ import { TINY_CHAT } from "../helpers/tiny-model.js";
  * Sampling and pairing are covered by salv-pairs.test.ts. About a minute on 2 cores.
  */
 
-const run = promisify(execFile);
-const PAIRS = join(ROOT, "adapters", "python", "tests", "fixtures", "salv_pairs.jsonl");
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "salv-train-"));
-  await run(findPython(), ["-c", TINY_CHAT, PAIRS, join(dir, "model")], { cwd: ROOT, timeout: 120_000 });
-  await rtlgymStdout(
-    ["tasks", "generate", "--out", join(dir, "tasks"), "--train", "10", "--heldout", "2", "--families", "mux"],
-    { cwd: ROOT, timeoutMs: 120_000 },
-  );
+  dir = await recipeFixture("salv-train-");
   await writeFile(
     join(dir, "salv.yaml"),
     [
       `model: ${join(dir, "model")}`,
       `tasks: ${join(dir, "tasks")}`,
       `out: ${join(dir, "run")}`,
-      `pairs: { file: ${PAIRS} }`,
+      `pairs: { file: ${SALV_PAIRS} }`,
       "sampling: { maxTokens: 8 }",
       "train: { maxSteps: 2, batchSize: 2, learningRate: 1.0e-3, maxLength: 2048 }",
       "eval: { n: 1, limit: 1 }",
@@ -49,14 +37,7 @@ afterAll(async () => {
 
 describe("rtlgym train salv", () => {
   it("evaluates, trains with the slice mask, evaluates again, and resumes with nothing left to do", async () => {
-    const cli = async () => {
-      const stdout = await rtlgymStdout(["train", "salv", "--config", join(dir, "salv.yaml"), "--json", "--quiet"], {
-        cwd: ROOT,
-        timeoutMs: 400_000,
-        env: { RTLGYM_HOME: join(dir, "home") },
-      });
-      return JSON.parse(stdout) as SalvSummary;
-    };
+    const cli = () => runRecipe<SalvSummary>(dir, "salv");
     const s = await cli();
     expect(s).toMatchObject({
       recipe: "salv",
