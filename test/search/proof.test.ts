@@ -90,7 +90,7 @@ describe("the StepPRM recipe file", () => {
         split: "heldout-params",
         limit: 200,
         budgetCalls: 8,
-        retrieve: [0, 2],
+        retrieve: [0, 1],
         trimWhitespace: true,
         expansion: "rollout",
         select: "vote",
