@@ -75,8 +75,9 @@ export const ItertlConfig = z.strictObject({
       rankWeight: z.number().min(0).default(1),
       /** How a group's pairwise hinges combine: `sum` (the papers) or `mean` over its ordered pairs. */
       rankReduction: z.enum(["sum", "mean"]).default("sum"),
-      /** Linear warm-up steps of each round's learning rate before its cosine decay (0: none, as the papers). */
+      /** Linear warm-up steps of each round's learning rate before its schedule (0: none, as the papers). */
       warmupSteps: z.number().int().min(0).default(0),
+      /** After the warm-up: `cosine` to 0 at the round's last step, or `constant` (rejection sampling's online steps). */
       schedule: z.enum(ITERTL_SCHEDULES).default("cosine"),
       target: z.enum(ITERTL_TARGETS).default("reference"),
       /** Prompts' groups averaged into one optimiser step (gradient accumulation); 1, the default, is one a step. */

@@ -30,7 +30,7 @@ tok.save_pretrained(sys.argv[1])
  * on the chosen and rejected answers of a salv-pairs file (argv[1]), saved to argv[2]: a chat model for the recipe
  * smoke tests, untrained, so it writes noise quickly.
  */
-export const TINY_CHAT = `
+const TINY_CHAT = `
 import json, sys
 from transformers import LlamaConfig, LlamaForCausalLM
 from rtlgym_train.data import Pair
