@@ -9,10 +9,10 @@
  * Writes OUT/SPLIT/problems.jsonl, the bench suite's file as `rtlgym tasks generate` writes it (search and bench
  * read only it; the SFT/RL exports are not written), and prints how many drawn problems were already seen.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generateTasks, type SPLITS } from "../../src/tasks/index.js";
+import { generateTasks, loadTasksSuite, problemRow, type SPLITS } from "../../src/tasks/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,24 +29,19 @@ if (!values.seen || !values.out) {
 }
 const split = values.split as (typeof SPLITS)[number];
 const count = Number(values.count);
-const seen = new Set(
-  readFileSync(join(values.seen, split, "problems.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => (JSON.parse(l) as { prompt: string }).prompt),
-);
+const seen = new Set((await loadTasksSuite(join(values.seen, split))).problems.map((p) => p.prompt));
 // Draw three times the count: on heldout-params about one drawn prompt in six repeats one of a 200-problem set.
 const drawn = generateTasks({ seed: Number(values.seed), train: 0, heldout: 3 * count })[split];
-const fresh = drawn.filter((t) => !seen.has(t.problem.prompt)).slice(0, count);
-if (fresh.length < count) {
-  console.error(`only ${fresh.length} unseen problems in ${drawn.length} drawn; lower --count`);
+const unseen = drawn.filter((t) => !seen.has(t.problem.prompt));
+if (unseen.length < count) {
+  console.error(`only ${unseen.length} unseen problems in ${drawn.length} drawn; lower --count`);
   process.exit(1);
 }
 const dir = join(values.out, split);
 mkdirSync(dir, { recursive: true });
-const rows = fresh.map((t) => JSON.stringify({ ...t.problem, meta: t.meta, alternative: t.alternative }));
+const rows = unseen.slice(0, count).map((t) => JSON.stringify(problemRow(t)));
 writeFileSync(join(dir, "problems.jsonl"), `${rows.join("\n")}\n`);
-const alreadySeen = drawn.filter((t) => seen.has(t.problem.prompt)).length;
+const alreadySeen = drawn.length - unseen.length;
 console.log(
-  JSON.stringify({ split, seed: Number(values.seed), drawn: drawn.length, alreadySeen, written: fresh.length, dir }),
+  JSON.stringify({ split, seed: Number(values.seed), drawn: drawn.length, alreadySeen, written: count, dir }),
 );

@@ -202,6 +202,11 @@ export interface SplitSummary {
   revision: string;
 }
 
+/** A problems.jsonl row (the `tasks` suite's file): the problem, its generator metadata and writer B's module. */
+export function problemRow(t: GeneratedTask): Problem & { meta: GeneratedTask["meta"]; alternative: string } {
+  return { ...t.problem, meta: t.meta, alternative: t.alternative };
+}
+
 /** Writes one split: the suite file (problems.jsonl) and the SFT and RL exports, JSONL and Parquet. */
 export async function writeSplit(
   dir: string,
@@ -211,7 +216,7 @@ export async function writeSplit(
   seed: number,
 ): Promise<SplitSummary> {
   await mkdir(dir, { recursive: true });
-  const problems = jsonl(tasks.map((t) => ({ ...t.problem, meta: t.meta, alternative: t.alternative })));
+  const problems = jsonl(tasks.map(problemRow));
   const built = tasks.map((t) => prompts(t.problem));
   const sft = tasks.map((t, i) => sftChatRow(t, built[i] as PromptSet));
   const completion = tasks.map((t, i) => sftCompletionRow(t, built[i] as PromptSet));

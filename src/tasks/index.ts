@@ -5,6 +5,7 @@ export {
   type ChatMessage,
   type PromptBuilder,
   type PromptSet,
+  problemRow,
   type RlRow,
   rewardLabel,
   rlRow,
