@@ -47,7 +47,9 @@ describe("rtlgym train salv", () => {
       pairs: { signal: 5, module: 1 },
       train: { steps: 2 },
       samplesRunId: null,
+      rounds: [{ round: 1, samplesRunId: null, pairs: { signal: 5, module: 1 }, train: { steps: 2 } }],
     });
+    expect(s.rounds[0]?.model).toBe(s.model);
     for (const side of [s.before, s.after]) {
       expect(side["pass@1"]).toBeGreaterThanOrEqual(0);
       expect(side.runId).toMatch(/^\d{4}-/);

@@ -33,6 +33,13 @@ function text(s: SalvSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return `${[
     `SALV (mask ${s.mask}, seed ${s.seed}) in ${s.minutes} min: ${s.pairs.signal} signal-level + ${s.pairs.module} module-level pairs, ${s.train.steps} DPO steps`,
+    ...(s.rounds.length > 1 || s.rounds.some((r) => r.ended !== undefined)
+      ? s.rounds.map((r) =>
+          r.ended !== undefined
+            ? `round ${r.round}: ${r.ended}`
+            : `round ${r.round}: ${r.pairs?.signal ?? 0} + ${r.pairs?.module ?? 0} pairs, ${r.train?.steps ?? 0} DPO steps, train pass rate ${r.trainPassRate === null ? "-" : pct(r.trainPassRate)}`,
+        )
+      : []),
     `held-out ${s.split} pass@1: ${pct(s.before["pass@1"])} -> ${pct(s.after["pass@1"])}`,
     `model: ${s.model}`,
   ].join("\n")}\n`;
