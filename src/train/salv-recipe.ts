@@ -168,7 +168,8 @@ export interface SalvRoundState {
   ended?: string;
 }
 
-interface State {
+/** A SALV run's progress (`out/salv-state.json`). */
+export interface SalvState {
   before?: { "pass@1": number; runId: string };
   rounds: SalvRoundState[];
   after?: { "pass@1": number; runId: string };
@@ -176,17 +177,17 @@ interface State {
 
 /** The state file of a run from before `rounds` existed: its one round's fields at the top. */
 interface OneRoundState {
-  before?: State["before"];
+  before?: SalvState["before"];
   samplesRunId?: string;
   trainPassRate?: number;
   pairs?: SalvSummary["pairs"];
   train?: SalvSummary["train"];
-  after?: State["after"];
+  after?: SalvState["after"];
 }
 
 /** Reads a state file of either shape: a one-round run's fields become its first round. */
-export function roundsState(raw: Partial<State> & OneRoundState, startModel: string, out: string): State {
-  if (Array.isArray(raw.rounds)) return raw as State;
+export function roundsState(raw: Partial<SalvState> & OneRoundState, startModel: string, out: string): SalvState {
+  if (Array.isArray(raw.rounds)) return raw as SalvState;
   const first: SalvRoundState = { round: 1, base: startModel };
   if (raw.samplesRunId !== undefined) first.samplesRunId = raw.samplesRunId;
   if (raw.trainPassRate !== undefined) first.trainPassRate = raw.trainPassRate;
@@ -225,7 +226,7 @@ export interface SalvRoundPhases {
  * (nothing to train); a later one ends the rounds at the model before it. Returns the final model.
  */
 export async function runSalvRounds(
-  state: State,
+  state: SalvState,
   c: Pick<SalvConfig, "rounds" | "pairs">,
   paths: { out: string; startModel: string },
   phases: SalvRoundPhases,
@@ -310,7 +311,7 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
   // A one-round run keeps the settings key it had before `rounds` existed, so its folder still resumes.
   const { rounds: _rounds, ...oneRound } = c;
   const settings = c.rounds === 1 ? { ...oneRound, out } : { ...c, out };
-  const dir = openRecipeDir<State>(out, "salv", "a SALV", settings, { rounds: [] });
+  const dir = openRecipeDir<SalvState>(out, "salv", "a SALV", settings, { rounds: [] });
   const state = roundsState(dir.state, startModel, out);
   dir.state = state;
   const save = dir.save;
