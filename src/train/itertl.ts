@@ -9,6 +9,7 @@ import type { StoredSample } from "../runs/index.js";
 import { Rng } from "../tasks/index.js";
 import { sampleTasks } from "./evaluate.js";
 import { HELDOUT_PASS_AT_1, heldoutPassAt1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
+import { type ChatMessage, storedChat } from "./stored-chat.js";
 import { runTrainer } from "./trainer.js";
 
 /** Ranking losses of the Python round trainer (adapters/python/rtlgym_train/itertl.py). */
@@ -153,7 +154,8 @@ export interface ItertlOptions {
 /** A ranked row the round trainer reads (the Python side validates it again). */
 export interface RankedRow {
   id: string;
-  prompt: unknown;
+  /** The chat messages the samples were drawn with; the trainer renders them with the model's chat template. */
+  prompt: ChatMessage[];
   reference: string;
   responses: string[];
   scores: number[];
@@ -221,16 +223,23 @@ export function rankedRows(
     const problem = byId.get(id);
     const reference = answers.get(id);
     if (problem === undefined || reference === undefined) continue;
+    const sorted = group.sort((a, b) => a.sample - b.sample);
+    const chat = storedChat(sorted[0]?.prompt);
+    if (chat === undefined) {
+      throw new BadInputError(
+        `sample ${id}#${sorted[0]?.sample} of run ${sorted[0]?.runId} has no chat prompt: ITERTL trains on the prompt the samples were drawn with`,
+      );
+    }
     const responses: string[] = [];
     const scores: number[] = [];
     const verified: boolean[] = [];
-    for (const s of group.sort((a, b) => a.sample - b.sample)) {
+    for (const s of sorted) {
       const { score, pass } = sampleScore(weights, s, problem);
       if (score === null || s.raw === null) {
         masked++;
         continue;
       }
-      responses.push(s.raw);
+      responses.push(`${chat.prefill}${s.raw}`);
       scores.push(score);
       verified.push(pass);
       scored++;
@@ -238,7 +247,7 @@ export function rankedRows(
       if (pass) passed++;
     }
     if (responses.length > 0)
-      rows.push({ id, prompt: group[0]?.prompt ?? null, reference, responses, scores, passed: verified });
+      rows.push({ id, prompt: chat.messages, reference, responses, scores, passed: verified });
   }
   return { rows, masked, scored, passed, total };
 }

@@ -12,12 +12,9 @@ import { BadInputError } from "../core/errors.js";
 import { openStore, type StoredSample } from "../runs/index.js";
 import { type SliceRequest, sliceDesigns, utf16ToCodePoints } from "../tools/slice.js";
 import { extractVerilog } from "../verilog/index.js";
+import { type ChatMessage, storedChat } from "./stored-chat.js";
 
-/** A chat message of a DPO row's prompt or answer. */
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+export type { ChatMessage } from "./stored-chat.js";
 
 /** A verified sample, wherever it came from (a bench run, a scored samples file). */
 export interface ScoredSample {
@@ -102,36 +99,31 @@ export function samplesFromRun(runId: string, storePath?: string): ScoredSample[
   }
 }
 
-const StoredPrompt = z.object({ system: z.string().optional(), prompt: z.string(), prefill: z.string().optional() });
-
 function fromStored(s: StoredSample): ScoredSample | undefined {
   if (s.raw === null || s.score === null) return undefined;
-  const prompt = StoredPrompt.safeParse(s.prompt);
-  if (!prompt.success) {
+  const chat = storedChat(s.prompt);
+  if (chat === undefined) {
     throw new BadInputError(
       `sample ${s.problem}#${s.sample} of run ${s.runId} has no chat prompt (an eval run stores none): score the responses with --samples FILE --suite NAME instead`,
     );
   }
-  return fromScore(s.problem, s.sample, prompt.data, s.raw, s.code, s.score);
+  return fromScore(s.problem, s.sample, chat, s.raw, s.code, s.score);
 }
 
 function fromScore(
   problem: string,
   sample: number,
-  prompt: z.infer<typeof StoredPrompt>,
+  chat: { messages: ChatMessage[]; prefill: string },
   raw: string,
   code: string | null,
   score: SampleScore,
 ): ScoredSample {
-  const messages: ChatMessage[] = [];
-  if (prompt.system !== undefined) messages.push({ role: "system", content: prompt.system });
-  messages.push({ role: "user", content: prompt.prompt });
   const top = score.result.interface?.top;
   return {
     problem,
     sample,
-    prompt: messages,
-    response: `${prompt.prefill ?? ""}${raw}`,
+    prompt: chat.messages,
+    response: `${chat.prefill}${raw}`,
     code,
     status: score.status,
     signals: score.result.signals,
@@ -166,12 +158,12 @@ export async function samplesFromFile(
     if (!problem || !sample) throw new Error(`scored an unknown sample ${score.problem}#${score.sample}`);
     const built = buildPrompt(problem, { api: "chat" });
     const code = sample.extracted ? sample.text : extractVerilog(sample.text).code || null;
-    const prompt = {
+    const chat = storedChat({
       ...(built.system !== undefined && { system: built.system }),
       prompt: built.prompt,
       ...(built.prefill !== undefined && { prefill: built.prefill }),
-    };
-    return fromScore(score.problem, score.sample, prompt, sample.text, code, score);
+    }) as NonNullable<ReturnType<typeof storedChat>>;
+    return fromScore(score.problem, score.sample, chat, sample.text, code, score);
   });
 }
 

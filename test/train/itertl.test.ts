@@ -14,7 +14,7 @@ function sample(i: number, status: string, code: string | null): StoredSample {
     runId: "r",
     problem: "p1",
     sample: i,
-    prompt: [{ role: "user", content: "write it" }],
+    prompt: { system: "You write Verilog.", prompt: "write it" }, // as a bench run stores a chat prompt
     raw: code === null ? "no code" : `\`\`\`verilog\n${code}\`\`\``,
     code,
     score,
@@ -41,6 +41,18 @@ describe("ITERTL ranking rows", () => {
     expect(row?.scores[0]).toBeCloseTo(2); // equivalent (1) + Rouge-L 1
     expect(row?.scores[1]).toBeLessThan(1); // no functional point, partial Rouge-L
     expect(row?.passed).toEqual([true, false]); // what the `verified` CE target trains on
+    // The messages the samples were drawn with, which the trainer renders with the chat template as the server does.
+    expect(row?.prompt).toEqual([
+      { role: "system", content: "You write Verilog." },
+      { role: "user", content: "write it" },
+    ]);
+  });
+
+  it("refuses samples stored without a chat prompt instead of training on some other prompt", () => {
+    const bare = { ...sample(0, "pass", REF), prompt: "write it" };
+    expect(() => rankedRows([bare], [problem], new Map([["p1", "REF"]]), { "itertl-functional": 1 })).toThrow(
+      /p1#0 of run r has no chat prompt/,
+    );
   });
 
   it("weights and sums several rewards; the paper's score gives a compiling wrong design its syntax point", () => {

@@ -92,6 +92,9 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
                 raise DataError(f"{path}:{n}: `scores` must hold one number per response")
             if not all(isinstance(s, (int, float)) and math.isfinite(s) for s in scores):
                 raise DataError(f"{path}:{n}: scores must be finite numbers")
+            if not _is_prompt(row.get("prompt")):
+                raise DataError(f"{path}:{n}: `prompt` must be chat messages ([{{role, content}}]) or a completion "
+                                "prompt (string)")
             passed = row.get("passed")
             if passed is not None and (not isinstance(passed, list) or len(passed) != len(responses)
                                        or not all(isinstance(x, bool) for x in passed)):
@@ -100,6 +103,16 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     if not rows:
         raise DataError(f"--data {path}: no rows")
     return rows
+
+
+def _is_prompt(prompt: Any) -> bool:
+    """Chat messages (rendered with the tokenizer's chat template, as the server does) or a raw completion prompt;
+    nothing else, so a prompt of another shape is refused instead of trained on as its Python repr."""
+    if isinstance(prompt, str):
+        return True
+    return isinstance(prompt, list) and bool(prompt) and all(
+        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in prompt
+    )
 
 
 def encode_group(
@@ -122,7 +135,9 @@ def encode_group(
         texts, scores, passed = responses, sample_scores, list(row.get("passed") or [False] * len(responses))
     ids, starts, kept, kept_passed, kept_text = [], [], [], [], []
     for i, (text, score) in enumerate(zip(texts, scores)):
-        pair = Pair(prompt, None, text) if isinstance(prompt, list) else Pair(None, str(prompt), text)
+        if not _is_prompt(prompt):
+            raise DataError(f"row {row.get('id', '')!r}: `prompt` must be chat messages or a string")
+        pair = Pair(prompt, None, text) if isinstance(prompt, list) else Pair(None, prompt, text)
         p_text, c_text = render(tokenizer, pair)
         p = tokenizer(p_text, add_special_tokens=False)["input_ids"]
         c = tokenizer(c_text, add_special_tokens=False)["input_ids"]

@@ -177,3 +177,27 @@ def test_groups_per_step_accumulates_into_fewer_optimiser_steps(tmp_path):
     assert start["groups_per_step"] == 4 and start["steps"] == 2
     with pytest.raises(ValueError, match="groups-per-step"):
         train_round(RankOptions(data=data, base=str(base), out=tmp_path / "bad", groups_per_step=0), lambda e, **f: None)
+
+
+def test_chat_prompts_render_with_the_chat_template_and_other_shapes_are_refused(tmp_path):
+    from rtlgym_train.data import Pair, render
+
+    _, tok = _tiny_model(tmp_path)
+    tok.chat_template = ("{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}\n{% endfor %}"
+                         "{% if add_generation_prompt %}<assistant>{% endif %}")
+    messages = [{"role": "system", "content": "be terse"}, {"role": "user", "content": "write y;"}]
+    row = {"id": "t", "prompt": messages, "reference": "r", "responses": ["assign y = a;", "zzzz"],
+           "scores": [1.0, 0.0], "passed": [True, False]}
+    g = encode_group(tok, row, 9.0, 256, "verified")
+    # The prompt tokens are the chat template's rendering with the generation prompt: what the served model is sent.
+    served, _ = render(tok, Pair(messages, None, "assign y = a;"))
+    assert g.ids[0][: g.starts[0]] == tok(served, add_special_tokens=False)["input_ids"]
+    assert served.endswith("<assistant>")
+    # A bench run's stored prompt ({system, prompt}) is not chat messages: refused, never trained on as its repr.
+    stored = {**row, "prompt": {"system": "be terse", "prompt": "write y;"}}
+    with pytest.raises(DataError, match="chat messages"):
+        encode_group(tok, stored, 9.0, 256, "verified")
+    bad = tmp_path / "stored.jsonl"
+    bad.write_text(json.dumps(stored) + "\n")
+    with pytest.raises(DataError, match="stored.jsonl:1: `prompt` must be chat messages"):
+        read_rows(bad)
