@@ -246,8 +246,7 @@ export function rankedRows(
       total += score;
       if (pass) passed++;
     }
-    if (responses.length > 0)
-      rows.push({ id, prompt: chat.messages, reference, responses, scores, passed: verified });
+    if (responses.length > 0) rows.push({ id, prompt: chat.messages, reference, responses, scores, passed: verified });
   }
   return { rows, masked, scored, passed, total };
 }
