@@ -134,9 +134,9 @@ def encode_group(
     else:
         texts, scores, passed = responses, sample_scores, list(row.get("passed") or [False] * len(responses))
     ids, starts, kept, kept_passed, kept_text = [], [], [], [], []
+    if not _is_prompt(prompt):
+        raise DataError(f"row {row.get('id', '')!r}: `prompt` must be chat messages or a string")
     for i, (text, score) in enumerate(zip(texts, scores)):
-        if not _is_prompt(prompt):
-            raise DataError(f"row {row.get('id', '')!r}: `prompt` must be chat messages or a string")
         pair = Pair(prompt, None, text) if isinstance(prompt, list) else Pair(None, prompt, text)
         p_text, c_text = render(tokenizer, pair)
         p = tokenizer(p_text, add_special_tokens=False)["input_ids"]
