@@ -10,7 +10,7 @@ import { Rng } from "../tasks/index.js";
 import { sampleTasks } from "./evaluate.js";
 import { HELDOUT_PASS_AT_1, heldoutPassAt1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
 import { type ChatMessage, storedChat } from "./stored-chat.js";
-import { runTrainer } from "./trainer.js";
+import { eventParser, runTrainer } from "./trainer.js";
 
 /** Ranking losses of the Python round trainer (adapters/python/rtlgym_train/itertl.py). */
 export const ITERTL_LOSSES = ["itertl", "rrhf", "rtlcoder"] as const;
@@ -170,6 +170,7 @@ const RoundEvent = z.discriminatedUnion("event", [
   RoundDone,
   z.looseObject({ event: z.literal("error"), kind: z.string(), message: z.string() }),
 ]);
+const parseRoundEvent = eventParser(RoundEvent);
 
 /** The weighted score of one verified sample; null when any reward has no verdict for it (masked out). */
 export function sampleScore(
@@ -347,10 +348,7 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
           ...(c.threads !== undefined ? ["--threads", String(c.threads)] : []),
           ...(c.train.timeBudgetS !== undefined ? ["--time-budget-s", String(c.train.timeBudgetS)] : []),
         ],
-        parse: (json) => {
-          const p = RoundEvent.safeParse(json);
-          return p.success ? p.data : undefined;
-        },
+        parse: parseRoundEvent,
         ...(options.python !== undefined && { python: options.python }),
         timeoutMs: 4 * 3600_000,
         ...(options.signal && { signal: options.signal }),

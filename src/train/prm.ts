@@ -4,7 +4,7 @@ import { z } from "zod";
 import { BadInputError } from "../core/errors.js";
 import { startPythonServer, urlHost } from "./python-server.js";
 import type { StreamResult } from "./stream.js";
-import { runTrainer } from "./trainer.js";
+import { eventParser, runTrainer } from "./trainer.js";
 
 /** Which label the PRM learns (see adapters/python/rtlgym_train/prm.py). */
 export const PRM_LABELS = ["hard", "soft", "prefix", "mix"] as const;
@@ -62,6 +62,7 @@ const PrmEventSchema = z.discriminatedUnion("event", [
   }),
   z.object({ event: z.literal("error"), kind: z.string(), message: z.string() }),
 ]);
+const parsePrmEvent = eventParser(PrmEventSchema);
 export type PrmEvent = z.infer<typeof PrmEventSchema>;
 export type PrmTrainSummary = Extract<PrmEvent, { event: "done" }>;
 
@@ -87,10 +88,7 @@ export async function trainPrm(o: PrmTrainOptions): Promise<PrmTrainSummary> {
       ...(o.timeBudgetS !== undefined ? ["--time-budget-s", String(o.timeBudgetS)] : []),
       ...(o.maxSteps !== undefined ? ["--max-steps", String(o.maxSteps)] : []),
     ],
-    parse: (json) => {
-      const p = PrmEventSchema.safeParse(json);
-      return p.success ? p.data : undefined;
-    },
+    parse: parsePrmEvent,
     ...(o.python !== undefined && { python: o.python }),
     timeoutMs: 4 * 3600_000,
     ...(o.signal && { signal: o.signal }),

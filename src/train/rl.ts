@@ -10,7 +10,7 @@ import { type EvaluateModelResult, evaluateModel } from "./evaluate.js";
 import { HELDOUT_PASS_AT_1, withTrainRun } from "./recipe-run.js";
 import { writeRlReport } from "./rl-report.js";
 import type { TrainStore } from "./store.js";
-import { runTrainer } from "./trainer.js";
+import { eventParser, runTrainer } from "./trainer.js";
 
 /**
  * `algorithm` presets. `dapo` is CodeV-R1's (token-level loss, clip-higher, no KL, overlong shaping, dynamic
@@ -260,6 +260,7 @@ const RlEvent = z.discriminatedUnion("event", [
   RlDone,
   z.looseObject({ event: z.literal("error"), kind: z.string(), message: z.string() }),
 ]);
+const parseRlEvent = eventParser(RlEvent);
 type RlEvent = z.infer<typeof RlEvent>;
 
 /** Per-step values written to the run store (train_values), by the name the report and `--json` use. */
@@ -614,10 +615,7 @@ export async function trainRl(options: RlOptions): Promise<RlSummary> {
         const fresh = options.fresh === true && done === undefined;
         done = await runTrainer<RlEvent>({
           args: ["rl", "--config", configFile, ...(fresh ? ["--fresh"] : [])],
-          parse: (json) => {
-            const p = RlEvent.safeParse(json);
-            return p.success ? p.data : undefined;
-          },
+          parse: parseRlEvent,
           ...(options.python !== undefined && { python: options.python }),
           timeoutMs: 6 * 3600_000,
           ...(options.signal && { signal: options.signal }),

@@ -8,7 +8,7 @@ import { sampleTasks } from "./evaluate.js";
 import { findPython } from "./python.js";
 import { HELDOUT_PASS_AT_1, heldoutPassAt1, minutesSince, openRecipeDir, withTrainRun } from "./recipe-run.js";
 import { buildSalvPairs, readSalvPairs, type SalvStats, samplesFromRun, writeSalvPairs } from "./salv.js";
-import { runTrainer } from "./trainer.js";
+import { eventParser, runTrainer } from "./trainer.js";
 
 const Sampling = z.strictObject({
   temperature: z.number().min(0).max(2).default(1),
@@ -152,6 +152,7 @@ const TrainerEvent = z.discriminatedUnion("event", [
   }),
   z.looseObject({ event: z.literal("error"), kind: z.string(), message: z.string() }),
 ]);
+const parseTrainerEvent = eventParser(TrainerEvent);
 
 /** What one round sampled, paired and trained; a field is set when its phase is done. */
 export interface SalvRoundState {
@@ -491,10 +492,7 @@ async function trainRound(
   writeFileSync(configPath, JSON.stringify(trainerConfig, null, 2));
   const done = await runTrainer({
     args: ["salv", "--config", configPath],
-    parse: (json) => {
-      const p = TrainerEvent.safeParse(json);
-      return p.success ? p.data : undefined;
-    },
+    parse: parseTrainerEvent,
     python: r.python,
     timeoutMs: 4 * 3600_000,
     ...(options.signal && { signal: options.signal }),

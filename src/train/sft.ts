@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { BadInputError } from "../core/errors.js";
 import { openTrainStore } from "./store.js";
-import { runTrainer, TrainerCancelled } from "./trainer.js";
+import { eventParser, runTrainer, TrainerCancelled } from "./trainer.js";
 
 /** Presets of `rtlgym train sft` (their numbers live in adapters/python/rtlgym_train/presets.py). */
 export const SFT_PRESETS = ["smoke", "tiny"] as const;
@@ -148,6 +148,7 @@ export const SftEvent = z.discriminatedUnion("event", [
   }),
   z.looseObject({ event: z.literal("error"), kind: z.string(), message: z.string() }),
 ]);
+const parseSftEvent = eventParser(SftEvent);
 export type SftEvent = z.infer<typeof SftEvent>;
 export type SftDone = Extract<SftEvent, { event: "done" }>;
 
@@ -229,10 +230,7 @@ export async function trainSft(options: SftOptions): Promise<SftResult> {
     try {
       done = await runTrainer({
         args,
-        parse: (json) => {
-          const parsed = SftEvent.safeParse(json);
-          return parsed.success ? parsed.data : undefined;
-        },
+        parse: parseSftEvent,
         ...(o.python !== undefined && { python: o.python }),
         timeoutMs: o.timeoutMs,
         ...(o.signal && { signal: o.signal }),

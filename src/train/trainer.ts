@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { BadInputError, RtlgymError, tail } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
 import { findPython, pythonEnv } from "./python.js";
@@ -18,6 +19,14 @@ export class TrainerCancelled extends RtlgymError {
 
 /** What a trainer's JSON line parses into: the event, or undefined for a line that is not one. */
 export type EventParser<E extends TrainerEvent> = (json: unknown) => E | undefined;
+
+/** The parser of a trainer whose events a schema describes: a line the schema rejects is not an event. */
+export function eventParser<S extends z.ZodType<TrainerEvent>>(schema: S): EventParser<z.output<S>> {
+  return (json) => {
+    const p = schema.safeParse(json);
+    return p.success ? p.data : undefined;
+  };
+}
 
 export interface TrainerRunOptions<E extends TrainerEvent> {
   /** `rtlgym_train` sub-command and its arguments. */
