@@ -12,7 +12,7 @@ import { BadInputError } from "../core/errors.js";
 import { openStore, type StoredSample } from "../runs/index.js";
 import { type SliceRequest, sliceDesigns, utf16ToCodePoints } from "../tools/slice.js";
 import { extractVerilog } from "../verilog/index.js";
-import { type ChatMessage, storedChat } from "./stored-chat.js";
+import { type ChatMessage, chatOf, storedChat } from "./stored-chat.js";
 
 export type { ChatMessage } from "./stored-chat.js";
 
@@ -158,11 +158,11 @@ export async function samplesFromFile(
     if (!problem || !sample) throw new Error(`scored an unknown sample ${score.problem}#${score.sample}`);
     const built = buildPrompt(problem, { api: "chat" });
     const code = sample.extracted ? sample.text : extractVerilog(sample.text).code || null;
-    const chat = storedChat({
+    const chat = chatOf({
       ...(built.system !== undefined && { system: built.system }),
       prompt: built.prompt,
       ...(built.prefill !== undefined && { prefill: built.prefill }),
-    }) as NonNullable<ReturnType<typeof storedChat>>;
+    });
     return fromScore(score.problem, score.sample, chat, sample.text, code, score);
   });
 }
