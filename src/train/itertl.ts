@@ -275,7 +275,15 @@ export async function trainItertl(options: ItertlOptions): Promise<ItertlSummary
   }
   const answers = referenceAnswers(tasksDir);
   const band = c.difficulty !== undefined ? bandIds(resolve(c.difficulty.report), c.difficulty.band) : undefined;
-  const { state, save } = openRecipeDir<State>(out, "itertl", "an ITERTL", { ...c, out }, { rounds: [] });
+  // Raising `rounds` continues a finished run: its last round's evaluation stays in that round's record.
+  const { state, save } = openRecipeDir<State>(
+    out,
+    "itertl",
+    "an ITERTL",
+    { ...c, out },
+    { rounds: [] },
+    { rounds: 1 },
+  );
   const run = { kind: "itertl", data: tasksDir, out, preset: c.loss, seed: c.seed, base: startModel, lora: false };
   return withTrainRun(options, run, async (store, runId) => {
     const common = {

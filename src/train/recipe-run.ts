@@ -22,19 +22,23 @@ export interface RecipeRunDir<S> {
 /**
  * Opens (or starts) a recipe's out folder: `<name>-config.json` holds the settings of the run, and a rerun with
  * other settings is refused (its state would not be this run's); `<name>-state.json` holds what is done.
+ * `raisable` names settings a rerun may raise to continue a run (e.g. `rounds`: a finished 2-round run goes on to a
+ * third), each with its value in a settings file written without it; lowering one is refused like any other change.
  */
 export function openRecipeDir<S>(
   out: string,
   name: string,
   label: string,
-  settings: unknown,
+  settings: Record<string, unknown>,
   initial: S,
+  raisable: Readonly<Record<string, number>> = {},
 ): RecipeRunDir<S> {
   mkdirSync(out, { recursive: true });
   const keyFile = join(out, `${name}-config.json`);
   const key = JSON.stringify(settings);
-  if (existsSync(keyFile) && readFileSync(keyFile, "utf8") !== key) {
-    throw new BadInputError(`${out} holds ${label} run with other settings; use another out folder`, { out });
+  if (existsSync(keyFile)) {
+    const stored = readFileSync(keyFile, "utf8");
+    if (stored !== key) checkRaisedOnly(JSON.parse(stored) as Record<string, unknown>, settings, raisable, out, label);
   }
   writeFileSync(keyFile, key);
   const stateFile = join(out, `${name}-state.json`);
@@ -43,6 +47,30 @@ export function openRecipeDir<S>(
     save: () => writeFileSync(stateFile, JSON.stringify(dir.state, null, 2)),
   };
   return dir;
+}
+
+/** Throws unless `now` differs from `stored` only by raising `raisable` settings. */
+function checkRaisedOnly(
+  stored: Record<string, unknown>,
+  now: Record<string, unknown>,
+  raisable: Readonly<Record<string, number>>,
+  out: string,
+  label: string,
+): void {
+  const fixed = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).filter(([k]) => !(k in raisable)));
+  if (fixed(stored) !== fixed(now)) {
+    throw new BadInputError(`${out} holds ${label} run with other settings; use another out folder`, { out });
+  }
+  for (const [k, absent] of Object.entries(raisable)) {
+    const was = (stored[k] as number | undefined) ?? absent;
+    const is = (now[k] as number | undefined) ?? absent;
+    if (is < was) {
+      throw new BadInputError(
+        `${out} holds ${label} run with ${k}: ${was}; ${k} can be raised to continue it, not lowered (use another out folder)`,
+        { out },
+      );
+    }
+  }
 }
 
 /** Where a recipe records its run: the run store path (default `$RTLGYM_HOME/rtlgym.db`) and the cancel signal. */

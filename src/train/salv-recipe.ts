@@ -118,6 +118,8 @@ export interface SalvRoundSummary {
   train: SalvSummary["train"] | null;
   model: string | null;
   ended?: string;
+  /** Held-out pass@1 of this round's model, kept when `rounds` was raised to continue the run past it. */
+  heldout?: { "pass@1": number; runId: string };
 }
 
 export type SalvEvent =
@@ -167,6 +169,8 @@ export interface SalvRoundState {
   model?: string;
   /** Why the rounds ended at this round without training it (a later round with no pair). */
   ended?: string;
+  /** Held-out pass@1 of this round's model, when it was a run's last before `rounds` was raised to continue it. */
+  heldout?: { "pass@1": number; runId: string };
 }
 
 /** A SALV run's progress (`out/salv-state.json`). */
@@ -268,6 +272,12 @@ export async function runSalvRounds(
     }
     round.train = await phases.train(round, round.pairs.file, where.model);
     round.model = where.model;
+    // A run continued with more rounds: its final evaluation now belongs to the round before, not to the run.
+    if (state.after !== undefined) {
+      const evaluated = state.rounds.filter((r) => r.model !== undefined && r !== round).at(-1);
+      if (evaluated !== undefined) evaluated.heldout = state.after;
+      delete state.after;
+    }
     save();
   }
   return trained();
@@ -312,7 +322,8 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
   // A one-round run keeps the settings key it had before `rounds` existed, so its folder still resumes.
   const { rounds: _rounds, ...oneRound } = c;
   const settings = c.rounds === 1 ? { ...oneRound, out } : { ...c, out };
-  const dir = openRecipeDir<SalvState>(out, "salv", "a SALV", settings, { rounds: [] });
+  // Raising `rounds` continues a finished run from its last model.
+  const dir = openRecipeDir<SalvState>(out, "salv", "a SALV", settings, { rounds: [] }, { rounds: 1 });
   const state = roundsState(dir.state, startModel, out);
   dir.state = state;
   const save = dir.save;
@@ -457,6 +468,7 @@ function roundSummary(r: SalvRoundState): SalvRoundSummary {
     train: r.train ?? null,
     model: r.model ?? null,
     ...(r.ended !== undefined && { ended: r.ended }),
+    ...(r.heldout !== undefined && { heldout: r.heldout }),
   };
 }
 

@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe("rtlgym train itertl", () => {
-  it("evaluates, runs two rounds of sample, verify, rank-train, evaluates again, and resumes with nothing left to do", async () => {
+  it("evaluates, runs two rounds of sample, verify, rank-train, evaluates again, resumes with nothing left to do, and continues with a third round", async () => {
     const cli = () => runRecipe<ItertlSummary>(dir, "itertl");
     const s = await cli();
     expect(s).toMatchObject({
@@ -86,5 +86,15 @@ describe("rtlgym train itertl", () => {
     expect(again.after).toEqual(s.after);
     expect(again.rounds).toEqual(s.rounds);
     expect(Date.now() - t0).toBeLessThan(30_000);
+
+    // Raising rounds continues the finished run: one more round from round 2's model, evaluated afresh.
+    const config = join(dir, "itertl.yaml");
+    await writeFile(config, readFileSync(config, "utf8").replace("rounds: 2", "rounds: 3"));
+    const more = await cli();
+    expect(more.rounds.map((r) => r.round)).toEqual([1, 2, 3]);
+    expect(more.rounds.slice(0, 2)).toEqual(s.rounds);
+    expect(more.model).toBe(join(dir, "run", "round-3"));
+    expect(more.before).toEqual(s.before);
+    expect(more.after.runId).not.toBe(s.after.runId);
   }, 600_000);
 });

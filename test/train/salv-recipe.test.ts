@@ -144,6 +144,23 @@ describe("SALV rounds", () => {
     expect(calls).toEqual([]);
   });
 
+  it("continues a finished run when rounds is raised, keeping its last evaluation with the round it scored", async () => {
+    const { calls, phases } = scripted([3, 4, 5]);
+    const state = roundsState({}, paths.startModel, paths.out);
+    await runSalvRounds(state, c(2), paths, phases, () => undefined);
+    const after = { "pass@1": 0.2, runId: "after-2" };
+    state.after = after;
+    calls.length = 0;
+    expect(await runSalvRounds(state, c(3), paths, phases, () => undefined)).toBe("/o/round-3/model");
+    expect(calls).toEqual([
+      "sample 3 from /o/round-2/model",
+      "pairs 3 of run-3 into /o/round-3/pairs",
+      "train 3 on /o/round-3/pairs/pairs.jsonl from /o/round-2/model into /o/round-3/model",
+    ]);
+    expect(state.after).toBeUndefined();
+    expect(state.rounds.map((r) => r.heldout)).toEqual([undefined, after, undefined]);
+  });
+
   it("refuses several rounds on a fixed pairs file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "salv-rounds-"));
     try {

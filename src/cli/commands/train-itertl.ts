@@ -57,7 +57,7 @@ export function registerTrainItertl(train: Command): void {
         "ITERTL: rounds of sampling, verified scoring and ranking-loss training (rerun resumes)",
         "recipes/itertl/testbed.yaml",
       ),
-    ).option("--rounds <n>", "override the config's round count", intOption),
+    ).option("--rounds <n>", "override the config's round count (raise it to continue a finished run)", intOption),
   ).action(async (flags: ItertlFlags) => {
     const config = recipeConfig(ItertlConfig, flags, (fromFile) => ({
       ...difficultyOverride(flags, fromFile),

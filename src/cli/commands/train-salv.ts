@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { SalvConfig, type SalvEvent, type SalvSummary, trainSalv } from "../../train/index.js";
+import { intOption } from "../options.js";
 import {
   difficultyFlag,
   difficultyOverride,
@@ -13,6 +14,7 @@ import {
 
 interface SalvFlags extends RecipeFlags {
   mask?: "slice" | "response";
+  rounds?: number;
   difficulty?: string;
 }
 
@@ -37,7 +39,7 @@ function text(s: SalvSummary): string {
       ? s.rounds.map((r) =>
           r.ended !== undefined
             ? `round ${r.round}: ${r.ended}`
-            : `round ${r.round}: ${r.pairs?.signal ?? 0} + ${r.pairs?.module ?? 0} pairs, ${r.train?.steps ?? 0} DPO steps, train pass rate ${r.trainPassRate === null ? "-" : pct(r.trainPassRate)}`,
+            : `round ${r.round}: ${r.pairs?.signal ?? 0} + ${r.pairs?.module ?? 0} pairs, ${r.train?.steps ?? 0} DPO steps, train pass rate ${r.trainPassRate === null ? "-" : pct(r.trainPassRate)}${r.heldout ? `, held-out ${pct(r.heldout["pass@1"])}` : ""}`,
         )
       : []),
     `held-out ${s.split} pass@1: ${pct(s.before["pass@1"])} -> ${pct(s.after["pass@1"])}`,
@@ -55,11 +57,14 @@ export function registerTrainSalv(train: Command): void {
         "QiMeng-SALV: sample, verify per signal, DPO on the contrasted signals' code slices; held-out pass@1 before and after (rerun resumes)",
         "recipes/salv/testbed.yaml",
       ),
-    ).option("--mask <mask>", "override the config's mask: slice (SALV) | response (module-level DPO)"),
+    )
+      .option("--mask <mask>", "override the config's mask: slice (SALV) | response (module-level DPO)")
+      .option("--rounds <n>", "override the config's round count (raise it to continue a finished run)", intOption),
   ).action(async (flags: SalvFlags) => {
     const config = recipeConfig(SalvConfig, flags, (fromFile) => ({
       ...difficultyOverride(flags, fromFile),
       ...(flags.mask !== undefined && { mask: flags.mask }),
+      ...(flags.rounds !== undefined && { rounds: flags.rounds }),
     }));
     const summary = await trainSalv({
       config,
