@@ -319,11 +319,9 @@ export async function trainSalv(options: SalvRecipeOptions): Promise<SalvSummary
     );
   }
   const python = findPython(options.python);
-  // A one-round run keeps the settings key it had before `rounds` existed, so its folder still resumes.
-  const { rounds: _rounds, ...oneRound } = c;
-  const settings = c.rounds === 1 ? { ...oneRound, out } : { ...c, out };
-  // Raising `rounds` continues a finished run from its last model.
-  const dir = openRecipeDir<SalvState>(out, "salv", "a SALV", settings, { rounds: [] }, { rounds: 1 });
+  // Raising `rounds` continues a finished run from its last model; a settings file from before `rounds` existed
+  // counts as `rounds: 1`, so those folders still resume.
+  const dir = openRecipeDir<SalvState>(out, "salv", "a SALV", { ...c, out }, { rounds: [] }, { rounds: 1 });
   const state = roundsState(dir.state, startModel, out);
   dir.state = state;
   const save = dir.save;
