@@ -38,7 +38,7 @@ export function openRecipeDir<S>(
   const key = JSON.stringify(settings);
   if (existsSync(keyFile)) {
     const stored = readFileSync(keyFile, "utf8");
-    if (stored !== key) checkRaisedOnly(JSON.parse(stored) as Record<string, unknown>, settings, raisable, out, label);
+    if (stored !== key) checkRaisedOnly(stored, settings, raisable, out, label);
   }
   writeFileSync(keyFile, key);
   const stateFile = join(out, `${name}-state.json`);
@@ -49,21 +49,31 @@ export function openRecipeDir<S>(
   return dir;
 }
 
-/** Throws unless `now` differs from `stored` only by raising `raisable` settings. */
+/**
+ * Throws unless `now` differs from the stored settings only by raising `raisable` settings. A settings file that is
+ * not a JSON object (damaged) counts as other settings.
+ */
 function checkRaisedOnly(
-  stored: Record<string, unknown>,
+  storedText: string,
   now: Record<string, unknown>,
   raisable: Readonly<Record<string, number>>,
   out: string,
   label: string,
 ): void {
-  const fixed = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).filter(([k]) => !(k in raisable)));
-  if (fixed(stored) !== fixed(now)) {
-    throw new BadInputError(`${out} holds ${label} run with other settings; use another out folder`, { out });
+  const other = new BadInputError(`${out} holds ${label} run with other settings; use another out folder`, { out });
+  let stored: Record<string, unknown>;
+  try {
+    stored = JSON.parse(storedText);
+  } catch {
+    throw other;
   }
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) throw other;
+  const fixed = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).filter(([k]) => !(k in raisable)));
+  if (fixed(stored) !== fixed(now)) throw other;
   for (const [k, absent] of Object.entries(raisable)) {
-    const was = (stored[k] as number | undefined) ?? absent;
-    const is = (now[k] as number | undefined) ?? absent;
+    const was = stored[k] ?? absent;
+    const is = now[k] ?? absent;
+    if (typeof was !== "number" || typeof is !== "number") throw other;
     if (is < was) {
       throw new BadInputError(
         `${out} holds ${label} run with ${k}: ${was}; ${k} can be raised to continue it, not lowered (use another out folder)`,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -32,5 +32,17 @@ describe("a recipe's out folder", () => {
     expect(() => open({ lr: 1, rounds: 2 })).toThrow(/rounds: 3; rounds can be raised to continue it, not lowered/);
     expect(() => open({ lr: 1 })).toThrow(/not lowered/);
     expect(() => openRecipeDir(out, "r", "an R", { lr: 1, rounds: 4 }, {})).toThrow(/other settings/);
+  });
+
+  it("refuses a damaged settings file as other settings, leaving it and the state as they were", async () => {
+    const first = open({ lr: 1, rounds: 2 });
+    first.state.done = 1;
+    first.save();
+    for (const damaged of ['{"lr": 1, "rou', "[1, 2]", '{"lr": 1, "rounds": "2"}']) {
+      await writeFile(join(out, "r-config.json"), damaged);
+      expect(() => open({ lr: 1, rounds: 3 })).toThrow(/holds an R run with other settings/);
+      expect(await readFile(join(out, "r-config.json"), "utf8")).toBe(damaged);
+    }
+    expect(JSON.parse(await readFile(join(out, "r-state.json"), "utf8"))).toEqual({ done: 1 });
   });
 });
