@@ -18,7 +18,9 @@ const alive = (pid: number) => {
 describe("runProcess", () => {
   it("kills the whole process group at the wall-clock limit, grandchildren included", async () => {
     await withTempDir("t", async (cwd) => {
-      const r = await runProcess("bash", ["-c", "sleep 30 & echo $!; wait"], { cwd, timeoutMs: 300 });
+      // The limit leaves bash time to start and print the grandchild's pid even on a loaded machine (at 300 ms, a
+      // run beside three training jobs was killed before it printed anything).
+      const r = await runProcess("bash", ["-c", "sleep 30 & echo $!; wait"], { cwd, timeoutMs: 3_000 });
       expect(r.timedOut).toBe(true);
       const grandchild = Number(r.stdout.trim());
       expect(grandchild).toBeGreaterThan(0);
