@@ -6,6 +6,7 @@ import type { SliceAnswer } from "../contracts/index.js";
 import { Problem } from "../contracts/index.js";
 import { BadInputError, RtlgymError, ToolMissingError } from "../core/errors.js";
 import { moduleHeader } from "../data/export.js";
+import { openStore } from "../runs/index.js";
 import { sliceDesigns } from "../tools/slice.js";
 import type { VerifyOptions } from "../verify/index.js";
 import { extractVerilog, listModules } from "../verilog/index.js";
@@ -19,6 +20,31 @@ export interface TrajectoryRow {
   outputs: string[];
   slicer: "slang" | "none";
   steps: ScoredStep[];
+  /** Set when the trajectory is a model's own answer (`--samples-from`), not the problem's reference. */
+  source?: SampleOrigin;
+}
+
+/** Where a trajectory cut from a model's answer came from. */
+export interface SampleOrigin {
+  run: string;
+  sample: number;
+  /** The answer's verdict when it was scored in that run (pass or fail: answers that do not elaborate are left out). */
+  status: "pass" | "fail";
+}
+
+/**
+ * The model's own answers as trajectories, Math-Shepherd's way: a PRM trained only on prefixes of correct references
+ * never sees a finished design that fails, yet search asks it to score the model's finished designs. A stored bench
+ * run's scored samples (e.g. the run `rtlgym data difficulty` made on the train split) are cut into steps instead of
+ * the references; each answer's last step is then labelled by its own verification (pass or fail).
+ */
+export interface SampleSource {
+  /** The run id (`rtlgym bench list`). */
+  run: string;
+  /** The run store (default `$RTLGYM_HOME/rtlgym.db`). */
+  db?: string;
+  /** Distinct answers kept a problem (default 2): failing and passing taken in turn, failing first, by sample index. */
+  perProblem?: number;
 }
 
 export interface StepDataOptions {
@@ -28,6 +54,8 @@ export interface StepDataOptions {
   split?: string;
   out: string;
   limit?: number;
+  /** Cut the model's answers from a stored run instead of the references (see {@link SampleSource}). */
+  samples?: SampleSource;
   /** A Python with rtlgym_train and pyslang for the signal slices; none: left-hand sides only. */
   python?: string;
   verify: Omit<VerifyOptions, "refTop" | "candTop">;
@@ -46,6 +74,8 @@ export interface StepDataSummary {
   illFormed: number;
   /** Trajectories whose last design is not the solution (should be 0). */
   lastDiffers: number;
+  /** With `samples`: the kept answers by their own verdict (their last step's label). */
+  answers?: { pass: number; fail: number };
   /** Mean per-signal score of the first prefix, over trajectories with at least 2 steps. */
   meanFirstScore: number;
   slang: number;
@@ -115,52 +145,129 @@ function exportProblem(row: Record<string, unknown>, index: number): Problem | u
   };
 }
 
+/** One design to cut into steps: a problem's reference, or a model's answer to it. */
+interface Solution {
+  id: string;
+  problem: Problem;
+  code: string;
+  top: string;
+  source?: SampleOrigin;
+}
+
+/**
+ * The answers of a stored run to `problems` that elaborated (scored pass or fail), distinct per problem, at most
+ * `perProblem` a problem: failing and passing in turn, failing first, each in sample order.
+ */
+function sampleSolutions(problems: readonly Problem[], source: SampleSource): Solution[] {
+  const perProblem = source.perProblem ?? 2;
+  if (!Number.isInteger(perProblem) || perProblem < 1) throw new BadInputError("--samples-per-problem must be >= 1");
+  const store = openStore(source.db);
+  try {
+    if (!store.getRun(source.run)) throw new BadInputError(`no run ${source.run} in ${store.path}`);
+    const byProblem = new Map<string, Array<{ sample: number; code: string; status: "pass" | "fail" }>>();
+    for (const s of store.samplesOf(source.run)) {
+      const status = s.score?.status;
+      if (s.code === null || (status !== "pass" && status !== "fail")) continue;
+      const list = byProblem.get(s.problem) ?? [];
+      if (!list.some((x) => x.code === s.code)) list.push({ sample: s.sample, code: s.code, status });
+      byProblem.set(s.problem, list);
+    }
+    if (byProblem.size === 0) throw new BadInputError(`run ${source.run} has no scored answer that elaborates`);
+    const out: Solution[] = [];
+    for (const problem of problems) {
+      const answers = byProblem.get(problem.id) ?? [];
+      const fails = answers.filter((a) => a.status === "fail");
+      const passes = answers.filter((a) => a.status === "pass");
+      const picked: typeof answers = [];
+      for (let k = 0; picked.length < perProblem && k < Math.max(fails.length, passes.length); k++) {
+        for (const a of [fails[k], passes[k]]) if (a && picked.length < perProblem) picked.push(a);
+      }
+      for (const a of picked) {
+        out.push({
+          id: `${problem.id}#${a.sample}`,
+          problem,
+          code: a.code,
+          top: problem.candTop,
+          source: { run: source.run, sample: a.sample, status: a.status },
+        });
+      }
+    }
+    return out;
+  } finally {
+    store.close();
+  }
+}
+
 /**
  * `rtlgym data steps`: every solution cut into steps (see {@link splitSteps}) with the exact per-signal score of each
  * prefix, written as `OUT/steps.jsonl` and `OUT/manifest.json`. Solutions with several modules are skipped and
- * counted; so is any whose complete design does not verify against itself (a broken reference).
+ * counted; so is any whose complete design does not verify against itself (a broken reference). With `samples`, the
+ * model's answers from a stored run are cut instead, failing ones kept (their last step is labelled by their verdict).
  */
 export async function buildStepData(options: StepDataOptions): Promise<StepDataSummary> {
   const started = performance.now();
-  let problems = (await readSolutions(options.input, options.split)).filter(
+  const problems = (await readSolutions(options.input, options.split)).filter(
     (p) => p.excluded === undefined && p.language !== "vhdl",
   );
-  if (options.limit !== undefined) problems = problems.slice(0, options.limit);
-  if (problems.length === 0) throw new BadInputError(`no Verilog solution in ${options.input}`);
+  let solutions: Solution[] = options.samples
+    ? sampleSolutions(problems, options.samples)
+    : problems.map((p) => ({ id: p.id, problem: p, code: p.reference, top: p.refTop }));
+  if (options.limit !== undefined) solutions = solutions.slice(0, options.limit);
+  if (solutions.length === 0)
+    throw new BadInputError(
+      options.samples
+        ? `run ${options.samples.run} has no answer to a Verilog problem of ${options.input}`
+        : `no Verilog solution in ${options.input}`,
+    );
   const slices: Array<SliceAnswer | undefined> = options.python
     ? await sliceDesigns(
-        problems.map((p) => ({ text: p.reference, top: p.refTop })),
+        solutions.map((s) => ({ text: s.code, top: s.top })),
         { python: options.python },
       )
-    : problems.map(() => undefined);
+    : solutions.map(() => undefined);
   const skipped: Record<string, number> = {};
   const skip = (why: string) => {
     skipped[why] = (skipped[why] ?? 0) + 1;
   };
-  const rows: Array<TrajectoryRow | undefined> = new Array(problems.length);
+  const rows: Array<TrajectoryRow | undefined> = new Array(solutions.length);
   const limit = pLimit(Math.max(1, options.concurrency ?? 2));
   let done = 0;
   await Promise.all(
-    problems.map((problem, k) =>
+    solutions.map((solution, k) =>
       limit(async () => {
+        const { problem } = solution;
         try {
-          const t = splitSteps(problem.id, problem.reference, problem.refTop, slices[k]);
+          const t = splitSteps(solution.id, solution.code, solution.top, slices[k]);
           const steps = await scoreTrajectory(problem, t, options.verify);
-          if (steps.at(-1)?.status !== "pass") skip(`reference-${steps.at(-1)?.status ?? "unknown"}`);
-          else rows[k] = { id: problem.id, problem, header: t.header, outputs: t.outputs, slicer: t.slicer, steps };
+          const status = steps.at(-1)?.status ?? "unknown";
+          // A reference must verify; an answer must elaborate (its verdict is its last step's label).
+          if (solution.source ? status !== "pass" && status !== "fail" : status !== "pass")
+            skip(`${solution.source ? "answer" : "reference"}-${status}`);
+          else
+            rows[k] = {
+              id: solution.id,
+              problem,
+              header: t.header,
+              outputs: t.outputs,
+              slicer: t.slicer,
+              steps,
+              ...(solution.source && { source: { ...solution.source, status: status as "pass" | "fail" } }),
+            };
         } catch (e) {
           if (!(e instanceof RtlgymError) || e instanceof ToolMissingError) throw e;
           skip(e.code === "BAD_INPUT" ? e.message.replace(/module \S+/, "module").slice(0, 80) : e.code);
         }
-        options.onProgress?.(++done, problems.length);
+        options.onProgress?.(++done, solutions.length);
       }),
     ),
   );
-  const kept = rows.filter((r): r is TrajectoryRow => r !== undefined);
+  const keptAt = rows.flatMap((r, k) => (r ? [k] : []));
+  const kept = keptAt.map((k) => rows[k] as TrajectoryRow);
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, "steps.jsonl"), kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
   const multi = kept.filter((r) => r.steps.length >= 2);
+  const answers = kept.flatMap((r) => (r.source ? [r.source.status] : []));
   const summary: StepDataSummary = {
     out,
     input: options.input,
@@ -168,7 +275,13 @@ export async function buildStepData(options: StepDataOptions): Promise<StepDataS
     steps: kept.reduce((n, r) => n + r.steps.length, 0),
     skipped,
     illFormed: kept.reduce((n, r) => n + r.steps.filter((s) => s.status === "compile_error").length, 0),
-    lastDiffers: kept.filter((r) => r.header + r.steps.map((s) => s.code).join("") !== r.problem.reference).length,
+    lastDiffers: keptAt.filter((k) => {
+      const r = rows[k] as TrajectoryRow;
+      return r.header + r.steps.map((s) => s.code).join("") !== (solutions[k] as Solution).code;
+    }).length,
+    ...(options.samples && {
+      answers: { pass: answers.filter((a) => a === "pass").length, fail: answers.filter((a) => a === "fail").length },
+    }),
     meanFirstScore: multi.length > 0 ? multi.reduce((n, r) => n + (r.steps[0]?.score ?? 0), 0) / multi.length : 0,
     slang: kept.filter((r) => r.slicer === "slang").length,
     wallMs: Math.round(performance.now() - started),

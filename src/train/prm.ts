@@ -11,8 +11,11 @@ export const PRM_LABELS = ["hard", "soft", "prefix", "mix"] as const;
 export type PrmLabel = (typeof PRM_LABELS)[number];
 
 export interface PrmTrainOptions {
-  /** `prm.jsonl` written by `rtlgym data step-labels` (or the folder holding it). */
-  data: string;
+  /**
+   * `prm.jsonl` written by `rtlgym data step-labels` (or the folder holding it); several are trained on together
+   * (e.g. the labels of the references and of the model's own answers, docs/stepprm.md).
+   */
+  data: string | readonly string[];
   /** The causal LM directory the PRM starts from (the testbed's SFT model). */
   base: string;
   out: string;
@@ -71,9 +74,13 @@ export type PrmTrainSummary = Extract<PrmEvent, { event: "done" }>;
  * (adapters/python/rtlgym_train/prm.py), driven through {@link runTrainer}.
  */
 export async function trainPrm(o: PrmTrainOptions): Promise<PrmTrainSummary> {
-  let data = resolve(o.data);
-  if (existsSync(join(data, "prm.jsonl"))) data = join(data, "prm.jsonl");
-  if (!existsSync(data)) throw new BadInputError(`${o.data}: no prm.jsonl (run \`rtlgym data step-labels\` first)`);
+  const given = typeof o.data === "string" ? [o.data] : [...o.data];
+  if (given.length === 0) throw new BadInputError("no PRM data given");
+  const data = given.map((path) => {
+    const file = existsSync(join(resolve(path), "prm.jsonl")) ? join(resolve(path), "prm.jsonl") : resolve(path);
+    if (!existsSync(file)) throw new BadInputError(`${path}: no prm.jsonl (run \`rtlgym data step-labels\` first)`);
+    return file;
+  });
   if (!existsSync(join(resolve(o.base), "config.json"))) {
     throw new BadInputError(`${o.base} is not a model directory (no config.json)`);
   }
@@ -81,7 +88,7 @@ export async function trainPrm(o: PrmTrainOptions): Promise<PrmTrainSummary> {
     args: [
       "prm",
       "train",
-      ...["--data", data, "--base", resolve(o.base), "--out", resolve(o.out), "--label", o.label],
+      ...["--data", ...data, "--base", resolve(o.base), "--out", resolve(o.out), "--label", o.label],
       ...["--epochs", String(o.epochs), "--learning-rate", String(o.learningRate)],
       ...["--max-length", String(o.maxLength), "--eval-fraction", String(o.evalFraction), "--seed", String(o.seed)],
       ...(o.threads !== undefined ? ["--threads", String(o.threads)] : []),

@@ -11,7 +11,7 @@ import { buildStepData } from "../../src/search/step-data.js";
 import { labelSteps } from "../../src/search/step-labels.js";
 import { servePrm, trainPrm } from "../../src/train/prm.js";
 import { findPython } from "../../src/train/python.js";
-import { rtlgymStdout } from "../helpers/cli.js";
+import { rtlgym, rtlgymStdout } from "../helpers/cli.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
 import { H2, TINY, twoOutputTask } from "../helpers/tiny-model.js";
 
@@ -95,6 +95,17 @@ describe("StepPRM plumbing", () => {
     expect(events).toContain("step");
     expect(summary.train?.steps).toBe(4);
     expect(existsSync(join(dir, "prm", "rtlgym_prm.json"))).toBe(true);
+    // Several label sets trained on together (`--data` takes more than one; a folder or its prm.jsonl).
+    const both = await rtlgymStdout(
+      ["train", "prm", "--data", join(dir, "labels"), join(dir, "labels", "prm.jsonl"), "--base", base]
+        .concat(["--out", join(dir, "prm-both"), "--max-steps", "1", "--eval-fraction", "0", "--threads", "1"])
+        .concat(["--json", "--quiet"]),
+      { timeoutMs: 180_000 },
+    );
+    expect(JSON.parse(both)).toMatchObject({ event: "done", rows: 4, steps: 1 });
+    const none = await rtlgym(["train", "prm", "--data", join(dir, "nope"), "--base", base, "--out", join(dir, "x")]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/nope: no prm.jsonl/);
 
     const served = await servePrm({ model: join(dir, "prm"), port: 0, threads: 1 });
     try {

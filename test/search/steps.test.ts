@@ -229,4 +229,69 @@ describe("step labels and the data commands", () => {
     const rows = (await readFile(join(dir, "cli-labels", "prm.jsonl"), "utf8")).trim().split("\n");
     expect(JSON.parse(rows[0] as string).prompt.startsWith("You are an expert")).toBe(true);
   }, 120_000);
+
+  it("cuts a stored run's own answers, failing ones kept and labelled by their verdict (--samples-from)", async () => {
+    // The model's answers, scored by `bench eval` into a run store: for "two" a failing answer, its duplicate, a
+    // passing one spelled differently from the reference, one that does not compile; for "hard" a failing one.
+    const samples = join(dir, "answers.jsonl");
+    const answer = (problem: string, body: string) => JSON.stringify({ problem, code: `${H2}\n${body}endmodule\n` });
+    await writeFile(
+      samples,
+      [
+        answer("two", "  assign y = a & b;\n  assign z = a ^ b;\n"),
+        answer("two", "  assign y = a & b;\n  assign z = a ^ b;\n"),
+        answer("two", "  assign y = b & a;\n  assign z = b | a;\n"),
+        answer("two", "  assign y = (a;\n  assign z = a;\n"),
+        answer("hard", "  assign y = a ^ b;\n  assign z = a;\n"),
+      ].join("\n"),
+    );
+    const db = join(dir, "answers.db");
+    const evalArgs = ["bench", "eval", "--suite", "tasks", "--data", dir, "--samples", samples, "--db", db];
+    const scored = JSON.parse(
+      await rtlgymStdout([...evalArgs, "--engine", "sim", "--no-official", "--json", "--quiet"], {
+        timeoutMs: 120_000,
+      }),
+    );
+    const out = join(dir, "own-steps");
+    const stepsArgs = ["data", "steps", "--input", dir, "--out", out, "--samples-from", scored.runId, "--db", db];
+    const summary = JSON.parse(await rtlgymStdout([...stepsArgs, "--json"], { timeoutMs: 120_000 }));
+    // Two a problem at most, failing first: two's failing answer (its duplicate merged) and its passing one, then
+    // hard's failing one; the answer that does not compile is left out.
+    expect(summary).toMatchObject({ trajectories: 3, answers: { pass: 1, fail: 2 }, illFormed: 0, lastDiffers: 0 });
+    const rows = await readTrajectories(out);
+    expect(rows.map((r) => [r.id, r.source?.status])).toEqual([
+      ["two#0", "fail"],
+      ["two#2", "pass"],
+      ["hard#0", "fail"],
+    ]);
+    expect(rows.map((r) => r.source?.run)).toEqual([scored.runId, scored.runId, scored.runId]);
+    // The prefixes are still scored against the reference: the failing answer's first step (y) is right.
+    expect(rows[0]?.steps.map((st) => st.score)).toEqual([0.5, 0.5]);
+    expect(rows[0]?.steps.at(-1)?.status).toBe("fail");
+    const oneArgs = [...stepsArgs, "--samples-per-problem", "1", "--json"].map((a) => (a === out ? `${out}-1` : a));
+    const one = await rtlgymStdout(oneArgs, { timeoutMs: 120_000 });
+    expect(JSON.parse(one)).toMatchObject({ trajectories: 2, answers: { pass: 0, fail: 2 } });
+
+    // Labels: the rollouts of each proper prefix as before; the last step is the answer's own verdict.
+    const client = createClient({ baseUrl: server.url, model: "fake", api: "completions", retries: 0 });
+    const labelled = await labelSteps({
+      ...{ steps: out, out: join(dir, "own-labels"), client, model: "fake", rollouts: 4, promptStyle: "rtlgym" },
+      ...{ temperature: 0.8, maxTokens: 256, seed: 7, verify: { engine: "sim", seed: 1 }, concurrency: 1 },
+    });
+    expect(labelled.errors).toEqual({});
+    const prm = (await readFile(join(dir, "own-labels", "prm.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(prm.map((r) => [r.id, r.labels])).toEqual([
+      ["two#0", [true, false]],
+      ["two#2", [true, true]],
+      ["hard#0", [false, false]],
+    ]);
+    expect(prm[0].completions).toEqual(["  assign y = a & b;\n", "  assign z = a ^ b;\nendmodule\n"]);
+
+    const missing = await rtlgym([...stepsArgs.slice(0, 7), "no-such-run", "--db", db], { timeoutMs: 60_000 });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no run no-such-run/);
+  }, 180_000);
 });

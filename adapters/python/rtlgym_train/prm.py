@@ -1,13 +1,14 @@
 """Process reward model for StepPRM-RTL: train a token-classification head that scores each step end, and serve it.
 
-`python -m rtlgym_train prm train --data prm.jsonl --base DIR --out DIR` reads TRL's stepwise-supervision rows
-(`{"prompt", "completions": [step texts], "labels": [bool]}`, plus rtlgym's `soft_labels` and `prefix_scores`
-written by `rtlgym data step-labels`) and trains `AutoModelForTokenClassification` (2 labels) from a causal LM
-directory: the input is the prompt's tokens followed by each step's tokens (each step tokenized on its own, then the
-separator), and only the last token of each step carries a target; every other position is ignored. This is what
-TRL's PRMTrainer did (TRL 1.x no longer ships it, see docs/stepprm.md); the loss is written here so the target may
-be soft: cross-entropy against (1 - t, t) with t the chosen label (`hard`: the any-pass label, `soft`: the
-fraction of rollouts that passed, `prefix`: the per-signal prefix score, `mix`: the mean of soft and prefix).
+`python -m rtlgym_train prm train --data prm.jsonl [more.jsonl ...] --base DIR --out DIR` reads TRL's
+stepwise-supervision rows (`{"prompt", "completions": [step texts], "labels": [bool]}`, plus rtlgym's `soft_labels`
+and `prefix_scores` written by `rtlgym data step-labels`; several files are trained on together) and trains
+`AutoModelForTokenClassification` (2 labels) from a causal LM directory: the input is the prompt's tokens followed by
+each step's tokens (each step tokenized on its own, then the separator), and only the last token of each step carries
+a target; every other position is ignored. This is what TRL's PRMTrainer did (TRL 1.x no longer ships it, see
+docs/stepprm.md); the loss is written here so the target may be soft: cross-entropy against (1 - t, t) with t the
+chosen label (`hard`: the any-pass label, `soft`: the fraction of rollouts that passed, `prefix`: the per-signal
+prefix score, `mix`: the mean of soft and prefix).
 Progress is JSON lines on stdout (`start`, `step`, `eval`, `done` or `error`) for rtlgym's `runTrainer`.
 
 `python -m rtlgym_train prm serve DIR [--port 0]` answers `POST /score` `{"prompt", "steps": [...]}` with
@@ -135,7 +136,8 @@ def load_classifier(path: str, num_labels: int = 2) -> tuple[Any, Any]:
 
 @dataclass
 class PrmOptions:
-    data: Path
+    # One prm.jsonl, or several trained on together (e.g. labels of the references and of the model's own answers).
+    data: Path | list[Path]
     base: str
     out: Path
     label: str = "hard"
@@ -198,7 +200,7 @@ def train(o: PrmOptions, emit: Any) -> dict[str, Any]:
         torch.set_num_threads(o.threads)
     random.seed(o.seed)
     torch.manual_seed(o.seed)
-    rows = read_rows(o.data, o.label)
+    rows = [r for path in (o.data if isinstance(o.data, list) else [o.data]) for r in read_rows(path, o.label)]
     model, tokenizer = load_classifier(o.base)
     encoded = []
     dropped = 0
@@ -368,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m rtlgym_train prm")
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
-    t.add_argument("--data", required=True, type=Path)
+    t.add_argument("--data", required=True, type=Path, nargs="+")
     t.add_argument("--base", required=True)
     t.add_argument("--out", required=True, type=Path)
     t.add_argument("--label", default="hard", choices=LABELS)

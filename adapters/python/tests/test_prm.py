@@ -98,13 +98,15 @@ def math_log(x: float) -> float:
 
 def test_training_separates_good_and_bad_steps_and_the_server_scores(tmp_path):
     base = _tiny_model(tmp_path)
-    data = _rows(tmp_path / "prm.jsonl")
+    # Two files trained on together (as the labels of the references and of the model's own answers are).
+    data = [_rows(tmp_path / "prm.jsonl", 20), _rows(tmp_path / "more.jsonl", 20)]
     events: list[tuple[str, dict]] = []
     out = tmp_path / "prm"
     summary = train(PrmOptions(data=data, base=str(base), out=out, label="soft", epochs=4, learning_rate=3e-3,
                                max_length=128, eval_fraction=0.2, seed=0, threads=1),
                     lambda e, **f: events.append((e, f)))
     assert [e for e, _ in events][0] == "start" and events[-1][0] == "done"
+    assert summary["rows"] == 40
     assert summary["eval_after"]["auc"] == 1.0
     assert summary["eval_after"]["loss"] < summary["eval_before"]["loss"]
     meta = json.loads((out / "rtlgym_prm.json").read_text())

@@ -13,7 +13,10 @@ export function registerPrm(program: Command): void {
   train
     .command("prm")
     .description("process reward model: a token-classification head scoring each step end (rows of data step-labels)")
-    .requiredOption("--data <path>", "prm.jsonl written by `rtlgym data step-labels` (or its folder)")
+    .requiredOption(
+      "--data <paths...>",
+      "prm.jsonl written by `rtlgym data step-labels` (or its folder); several are trained on together",
+    )
     .requiredOption("--base <dir>", "the causal LM directory the PRM starts from (e.g. the SFT model)")
     .requiredOption("--out <dir>", "output directory (model, tokenizer, rtlgym_prm.json)")
     .option("--label <kind>", `target of each step: ${PRM_LABELS.join(" | ")}`, "hard")
@@ -30,7 +33,7 @@ export function registerPrm(program: Command): void {
     .option("--quiet", "no progress on stderr")
     .action(
       async (flags: {
-        data: string;
+        data: string[];
         base: string;
         out: string;
         label: string;

@@ -24,6 +24,12 @@ export function registerStepData(program: Command): void {
     .requiredOption("--out <dir>", "output folder (steps.jsonl, manifest.json)")
     .option("--split <name>", "split of a tasks folder", "train")
     .option("--limit <n>", "first n solutions only", intOption)
+    .option(
+      "--samples-from <run>",
+      "cut a stored run's scored answers (the model's own, failing ones kept) instead of the references",
+    )
+    .option("--samples-per-problem <n>", "with --samples-from: distinct answers a problem, failing first", intOption, 2)
+    .option("--db <path>", "with --samples-from: the run store")
     .option("--no-slices", "relate steps to outputs by left-hand sides only (no slang)")
     .option("--python <path>", "Python with rtlgym_train and pyslang (default: .venv-adapters)")
     .option("--engine <engine>", "per-signal verification of the prefixes: sim | formal | both", engineOption, "sim")
@@ -37,6 +43,9 @@ export function registerStepData(program: Command): void {
         out: string;
         split: string;
         limit?: number;
+        samplesFrom?: string;
+        samplesPerProblem: number;
+        db?: string;
         slices: boolean;
         python?: string;
         engine: EngineChoice;
@@ -51,6 +60,13 @@ export function registerStepData(program: Command): void {
           split: flags.split,
           out: flags.out,
           ...(flags.limit !== undefined && { limit: flags.limit }),
+          ...(flags.samplesFrom !== undefined && {
+            samples: {
+              run: flags.samplesFrom,
+              perProblem: flags.samplesPerProblem,
+              ...(flags.db !== undefined && { db: flags.db }),
+            },
+          }),
           ...(flags.slices && { python: findPython(flags.python) }),
           verify: {
             engine: flags.engine,
@@ -64,7 +80,7 @@ export function registerStepData(program: Command): void {
         if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else
           process.stdout.write(
-            `${summary.trajectories} trajectories, ${summary.steps} steps (${summary.slang} with slang slices) in ${summary.out}; ill-formed prefixes ${summary.illFormed}, last step differing from the solution ${summary.lastDiffers}; skipped ${JSON.stringify(summary.skipped)}; ${(summary.wallMs / 1000).toFixed(1)} s\n`,
+            `${summary.trajectories} trajectories${summary.answers ? ` (answers: ${summary.answers.pass} pass, ${summary.answers.fail} fail)` : ""}, ${summary.steps} steps (${summary.slang} with slang slices) in ${summary.out}; ill-formed prefixes ${summary.illFormed}, last step differing from the solution ${summary.lastDiffers}; skipped ${JSON.stringify(summary.skipped)}; ${(summary.wallMs / 1000).toFixed(1)} s\n`,
           );
       },
     );
