@@ -2,11 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { runBench } from "../bench/run.js";
 import { selectProblems } from "../bench/select.js";
 import { loadSuite } from "../bench/suites/registry.js";
 import { EngineChoice } from "../contracts/index.js";
 import { BadInputError } from "../core/errors.js";
 import { createClient, type LlmClient } from "../llm/index.js";
+import { openStore } from "../runs/index.js";
 import {
   buildStepData,
   CHAT_TEMPLATES,
@@ -35,13 +37,14 @@ import {
   servePrm,
   trainPrm,
 } from "../train/index.js";
+import { toolVersions } from "../verify/index.js";
 import { throttled } from "./throttle.js";
 
 /*
  * `rtlgym search --config recipes/stepprm/testbed.yaml`: the StepPRM proof (issue 14 section 4) from an SFT model.
  * Stages, each kept in the out folder and reused by a rerun with the same settings: step trajectories of the train
- * split (`data steps`), Math-Shepherd labels with rollouts from the served SFT model (`data step-labels`), the PRM
- * (`train prm`), then every search variant (`sample`, `best-of-n+prm`, `best-of-n+signals`, `mcts+prm`, ...) at the
+ * split (`data steps`), Math-Shepherd labels with rollouts from the served SFT model (`data step-labels`), optionally
+ * the same for the model's own answers to train problems (`answers`), the PRM (`train prm`), then every search variant (`sample`, `best-of-n+prm`, `best-of-n+signals`, `mcts+prm`, ...) at the
  * same budget on the held-out split, with and without retrieval, against the served SFT model and the served PRM.
  */
 
@@ -103,6 +106,25 @@ export const StepPrmProofConfig = z.strictObject({
       concurrency: z.number().int().positive().default(2),
     })
     .default({ trajectories: 200, minSteps: 2, rollouts: 4, temperature: 0.8, maxTokens: 300, concurrency: 2 }),
+  /**
+   * The model's own answers as PRM trajectories too, Math-Shepherd's way (docs/stepprm.md): the first `problems`
+   * train problems sampled `samples` times from the served model (a bench run in the run store), the answers that
+   * elaborate cut into steps (`data steps --samples-from`, `perProblem` a problem, failing first), the first
+   * `trajectories` of them with at least `labels.minSteps` steps labelled like the references (their last step by
+   * their own verdict), and the PRM trained on both label sets. Absent: the references alone.
+   */
+  answers: z
+    .strictObject({
+      /** Reuse a `rtlgym data step-labels` folder of answers instead of sampling and labelling. */
+      from: z.string().optional(),
+      problems: z.number().int().positive().default(300),
+      samples: z.number().int().positive().default(4),
+      temperature: z.number().min(0).max(2).default(0.8),
+      maxTokens: z.number().int().positive().default(384),
+      perProblem: z.number().int().positive().default(2),
+      trajectories: z.number().int().positive().default(200),
+    })
+    .optional(),
   prm: z
     .strictObject({
       /** Reuse a PRM directory written by `rtlgym train prm` instead of training one. */
@@ -185,6 +207,8 @@ export interface ProofSummary {
   problems: number;
   steps: StepDataSummary | { from: string };
   labels: StepLabelSummary | { from: string };
+  /** The model's own answers (config `answers`): the bench run sampled, their steps and labels. */
+  answers?: AnswerStages | { from: string };
   prm: PrmTrainSummary | { from: string } | null;
   results: ProofResult[];
   /** Per retrieval setting: MCTS with the PRM minus plain sampling, in points of pass@1 (target: at least 5). */
@@ -192,6 +216,15 @@ export interface ProofSummary {
   /** Stages taken from an earlier run of the same settings in the out folder. */
   reused: string[];
   minutes: number;
+}
+
+/** The `answers` stages: the run of the model's answers to train problems, their steps, and their labels. */
+export interface AnswerStages {
+  run: string;
+  samples: number;
+  passRate: number;
+  steps: StepDataSummary;
+  labels: StepLabelSummary;
 }
 
 /** What the out folder remembers: each finished stage's settings and result. */
@@ -320,9 +353,101 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
             },
           );
 
-    // 3. The PRM (only when a variant uses it).
+    /** The first `problems` train problems sampled `samples` times from the served model, as `bench run` does. */
+    async function sampleAnswers(name: string, endpoint: string, o: NonNullable<StepPrmProofConfig["answers"]>) {
+      const train = await loadSuite("tasks", join(tasks, "train"));
+      const chosen = selectProblems(train.problems, { limit: o.problems });
+      const total = chosen.filter((p) => p.excluded === undefined).length * o.samples;
+      const tick = progressOf("answers (samples)");
+      let scored = 0;
+      const store = openStore(options.db);
+      try {
+        const bench = await runBench({
+          suite: train,
+          problems: chosen,
+          client: createClient({ baseUrl: endpoint, model: name, api: "chat", retries: 2, concurrency: 2 }),
+          endpoint,
+          model: modelId,
+          api: "chat",
+          promptStyle: c.promptStyle,
+          n: o.samples,
+          sampling: { seed: c.seed, temperature: o.temperature, maxTokens: o.maxTokens },
+          score: { verify, official: false },
+          store,
+          toolVersions: await toolVersions(),
+          fresh: true,
+          onEvent: (e) => {
+            if (e.kind === "scored") tick(++scored, total);
+          },
+        });
+        const n = bench.scores.length;
+        const passRate = n > 0 ? bench.scores.filter((x) => x.status === "pass").length / n : 0;
+        return { id: bench.run.id, samples: n, passRate };
+      } finally {
+        store.close();
+      }
+    }
+
+    // 2b. The model's own answers to train problems, cut into steps and labelled the same way (config `answers`).
     const variants = c.search.variants.map(parseVariant);
     const needPrm = variants.some((v) => v.prm);
+    const a = c.answers;
+    const answersDir = a?.from !== undefined ? resolve(a.from) : join(out, "answer-labels");
+    const answers =
+      a === undefined || !needPrm
+        ? undefined
+        : a.from !== undefined
+          ? { key: JSON.stringify({ from: answersDir }), result: { from: answersDir } }
+          : await stage(
+              "answers",
+              { tasks, model: modelId, answers: a, labels: c.labels, style: c.promptStyle, template: c.chatTemplate },
+              async (): Promise<AnswerStages> => {
+                const { name, endpoint } = await modelClient();
+                const run = await sampleAnswers(name, endpoint, a);
+                const answerSteps = await buildStepData({
+                  input: tasks,
+                  split: "train",
+                  out: join(out, "answer-steps"),
+                  samples: {
+                    run: run.id,
+                    perProblem: a.perProblem,
+                    ...(options.db !== undefined && { db: options.db }),
+                  },
+                  ...(c.steps.slices && { python: findPython() }),
+                  verify,
+                  concurrency: c.steps.concurrency,
+                  onProgress: progressOf("answers (steps)"),
+                });
+                const { client: cl } = await modelClient();
+                const answerLabels = await labelSteps({
+                  steps: join(out, "answer-steps"),
+                  out: answersDir,
+                  client: cl,
+                  model: name,
+                  rollouts: c.labels.rollouts,
+                  promptStyle: c.promptStyle,
+                  chatTemplate: c.chatTemplate,
+                  temperature: c.labels.temperature,
+                  ...(c.labels.topP !== undefined && { topP: c.labels.topP }),
+                  maxTokens: c.labels.maxTokens,
+                  seed: c.seed,
+                  minSteps: c.labels.minSteps,
+                  limit: a.trajectories,
+                  verify,
+                  concurrency: c.labels.concurrency,
+                  onProgress: progressOf("answers (labelled trajectories)"),
+                });
+                return {
+                  run: run.id,
+                  samples: run.samples,
+                  passRate: run.passRate,
+                  steps: answerSteps,
+                  labels: answerLabels,
+                };
+              },
+            );
+
+    // 3. The PRM (only when a variant uses it), on the references' labels and the answers' when there are any.
     const prmDir = c.prm.from !== undefined ? resolve(c.prm.from) : join(out, "prm");
     const prm = !needPrm
       ? undefined
@@ -330,12 +455,18 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
         ? { key: JSON.stringify({ from: prmDir }), result: { from: prmDir } }
         : await stage(
             "prm",
-            { labels: labels.key, prm: c.prm, base: resolve(c.prm.base ?? c.model), seed: c.seed },
+            {
+              labels: labels.key,
+              ...(answers && { answers: answers.key }),
+              prm: c.prm,
+              base: resolve(c.prm.base ?? c.model),
+              seed: c.seed,
+            },
             async () => {
               const p = c.prm;
               const tick = progressOf("prm (steps)");
               return trainPrm({
-                data: labelsDir,
+                data: answers ? [labelsDir, answersDir] : labelsDir,
                 base: p.base ?? c.model,
                 out: prmDir,
                 label: p.label,
@@ -449,6 +580,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
       problems: active,
       steps: steps.result,
       labels: labels.result,
+      ...(answers && { answers: answers.result }),
       prm: prm?.result ?? null,
       results,
       target,
@@ -507,8 +639,11 @@ export function shareStages(config: StepPrmProofConfig, dir: string): void {
   for (const name of ["steps", "labels", ...(needPrm ? ["prm"] : [])]) {
     if (!finished[name]) throw new BadInputError(`--stages-from ${dir}: its ${name} stage has not finished`);
   }
+  if (needPrm && config.answers && !finished.answers)
+    throw new BadInputError(`--stages-from ${dir}: it has no answers stage (its PRM saw the references only)`);
   config.steps.from = join(from, "steps");
   config.labels.from = join(from, "labels");
+  if (needPrm && config.answers) config.answers.from = join(from, "answer-labels");
   if (needPrm) config.prm.from = join(from, "prm");
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,7 +13,7 @@ import { templatedPrompt } from "../../src/search/template.js";
 import { readConfigFile } from "../../src/train/config.js";
 import { findPython } from "../../src/train/python.js";
 import { type FakeOpenAI, type FakeRequest, startFakeOpenAI } from "../helpers/fake-openai.js";
-import { TINY, twoOutputTask } from "../helpers/tiny-model.js";
+import { H2, TINY, twoOutputTask } from "../helpers/tiny-model.js";
 
 /*
  * The StepPRM proof's plumbing: the recipe schema, search with a ChatML prompt and trimmed requests on a scripted
@@ -33,6 +33,14 @@ const broken: string[] = [];
  * Every request must be a ChatML prompt ending at a visible character.
  */
 function respond(req: FakeRequest): string[] {
+  if (req.endpoint === "chat") {
+    // Its answers to train problems (the proof's `answers` stage, sampled like `bench run`): on t1 a failing answer
+    // and a passing one, on t2 a failing one.
+    const user = req.messages?.map((m) => m.content).join("\n") ?? "";
+    const answer = (y: string, z: string) =>
+      `\`\`\`verilog\n${H2}\n  assign y = ${y};\n  assign z = ${z};\nendmodule\n\`\`\``;
+    return user.includes("Problem t1") ? [answer("a & b", "a"), answer("a & b", "a | b")] : [answer("a", "b")];
+  }
   const text = req.prompt ?? "";
   if (!text.startsWith("<|im_start|>system\n")) broken.push(`not ChatML: ${text.slice(0, 40)}`);
   if (/\s$/.test(text)) broken.push(`ends in whitespace: ${JSON.stringify(text.slice(-20))}`);
@@ -261,5 +269,37 @@ describe("runProof", () => {
       ["mcts+prm", 0],
     ]);
     expect(server.requests.length - before).toBeLessThanOrEqual(2 * 2 * 8); // searches only: 2 problems x 2 x budget
+
+    // The model's own answers as trajectories too (`answers`): sampled, cut, labelled, and the PRM trained on both.
+    const own = StepPrmProofConfig.parse({
+      ...structuredClone(config),
+      out: join(dir, "proof-own"),
+      answers: { problems: 2, samples: 2, trajectories: 5 },
+      search: { ...config.search, variants: ["mcts+prm"], retrieve: [0] },
+    });
+    const withAnswers = await runProof({ config: own, db });
+    expect(withAnswers.answers).toMatchObject({
+      samples: 4,
+      passRate: 0.25,
+      steps: { trajectories: 3, answers: { pass: 1, fail: 2 } },
+      labels: { trajectories: 3 },
+    });
+    // Both label sets: the references' 2 rows and the answers' 3.
+    expect(withAnswers.prm).toMatchObject({ event: "done", rows: 5 });
+    const answerRows = (await readFile(join(dir, "proof-own", "answer-labels", "prm.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; labels: boolean[] });
+    expect(answerRows.map((r) => [r.id, r.labels.at(-1)])).toEqual([
+      ["t1#0", false],
+      ["t1#1", true],
+      ["t2#0", false],
+    ]);
+    expect(broken).toEqual([]);
+    // A seed sharing a run's stages needs that run to have labelled answers too when its config has `answers`.
+    const own2 = StepPrmProofConfig.parse({ ...structuredClone(own), out: join(dir, "proof-own-s2"), seed: 2 });
+    expect(() => shareStages(own2, join(dir, "proof"))).toThrow(/no answers stage/);
+    shareStages(own2, join(dir, "proof-own"));
+    expect(own2.answers?.from).toBe(join(dir, "proof-own", "answer-labels"));
   }, 600_000);
 });
