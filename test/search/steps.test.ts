@@ -293,5 +293,8 @@ describe("step labels and the data commands", () => {
     const missing = await rtlgym([...stepsArgs.slice(0, 7), "no-such-run", "--db", db], { timeoutMs: 60_000 });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no run no-such-run/);
+    const stray = await rtlgym(["data", "steps", "--input", dir, "--out", out, "--db", db], { timeoutMs: 60_000 });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/apply to --samples-from/);
   }, 180_000);
 });

@@ -28,7 +28,7 @@ export function registerStepData(program: Command): void {
       "--samples-from <run>",
       "cut a stored run's scored answers (the model's own, failing ones kept) instead of the references",
     )
-    .option("--samples-per-problem <n>", "with --samples-from: distinct answers a problem, failing first", intOption, 2)
+    .option("--samples-per-problem <n>", "with --samples-from: distinct answers a problem, failing first (2)", intOption)
     .option("--db <path>", "with --samples-from: the run store")
     .option("--no-slices", "relate steps to outputs by left-hand sides only (no slang)")
     .option("--python <path>", "Python with rtlgym_train and pyslang (default: .venv-adapters)")
@@ -44,7 +44,7 @@ export function registerStepData(program: Command): void {
         split: string;
         limit?: number;
         samplesFrom?: string;
-        samplesPerProblem: number;
+        samplesPerProblem?: number;
         db?: string;
         slices: boolean;
         python?: string;
@@ -54,6 +54,8 @@ export function registerStepData(program: Command): void {
         concurrency: number;
         json?: boolean;
       }) => {
+        if (flags.samplesFrom === undefined && (flags.samplesPerProblem !== undefined || flags.db !== undefined))
+          throw new BadInputError("--samples-per-problem and --db apply to --samples-from");
         const progress = progressLine("steps", flags.json === true);
         const summary = await buildStepData({
           input: flags.input,
@@ -63,7 +65,7 @@ export function registerStepData(program: Command): void {
           ...(flags.samplesFrom !== undefined && {
             samples: {
               run: flags.samplesFrom,
-              perProblem: flags.samplesPerProblem,
+              ...(flags.samplesPerProblem !== undefined && { perProblem: flags.samplesPerProblem }),
               ...(flags.db !== undefined && { db: flags.db }),
             },
           }),
