@@ -28,7 +28,11 @@ export function registerStepData(program: Command): void {
       "--samples-from <run>",
       "cut a stored run's scored answers (the model's own, failing ones kept) instead of the references",
     )
-    .option("--samples-per-problem <n>", "with --samples-from: distinct answers a problem, failing first (2)", intOption)
+    .option(
+      "--samples-per-problem <n>",
+      "with --samples-from: distinct answers a problem, failing first (2)",
+      intOption,
+    )
     .option("--db <path>", "with --samples-from: the run store")
     .option("--no-slices", "relate steps to outputs by left-hand sides only (no slang)")
     .option("--python <path>", "Python with rtlgym_train and pyslang (default: .venv-adapters)")
