@@ -321,6 +321,29 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
             }),
           );
 
+    /** Math-Shepherd labels of the first `limit` trajectories of a steps folder, rollouts from the served model. */
+    const labelWith = async (stepsPath: string, labelsOut: string, limit: number, progress: string) => {
+      const { client: cl, name } = await modelClient();
+      return labelSteps({
+        steps: stepsPath,
+        out: labelsOut,
+        client: cl,
+        model: name,
+        rollouts: c.labels.rollouts,
+        promptStyle: c.promptStyle,
+        chatTemplate: c.chatTemplate,
+        temperature: c.labels.temperature,
+        ...(c.labels.topP !== undefined && { topP: c.labels.topP }),
+        maxTokens: c.labels.maxTokens,
+        seed: c.seed,
+        minSteps: c.labels.minSteps,
+        limit,
+        verify,
+        concurrency: c.labels.concurrency,
+        onProgress: progressOf(progress),
+      });
+    };
+
     // 2. Math-Shepherd labels with rollouts from the SFT model.
     const labelsDir = c.labels.from !== undefined ? resolve(c.labels.from) : join(out, "labels");
     const modelId = c.endpoint ?? resolve(c.model);
@@ -330,27 +353,7 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
         : await stage(
             "labels",
             { steps: steps.key, model: modelId, labels: c.labels, style: c.promptStyle, template: c.chatTemplate },
-            async () => {
-              const { client: cl, name } = await modelClient();
-              return labelSteps({
-                steps: stepsDir,
-                out: labelsDir,
-                client: cl,
-                model: name,
-                rollouts: c.labels.rollouts,
-                promptStyle: c.promptStyle,
-                chatTemplate: c.chatTemplate,
-                temperature: c.labels.temperature,
-                ...(c.labels.topP !== undefined && { topP: c.labels.topP }),
-                maxTokens: c.labels.maxTokens,
-                seed: c.seed,
-                minSteps: c.labels.minSteps,
-                limit: c.labels.trajectories,
-                verify,
-                concurrency: c.labels.concurrency,
-                onProgress: progressOf("labels (trajectories)"),
-              });
-            },
+            () => labelWith(stepsDir, labelsDir, c.labels.trajectories, "labels (trajectories)"),
           );
 
     /** The first `problems` train problems sampled `samples` times from the served model, as `bench run` does. */
@@ -418,25 +421,12 @@ export async function runProof(options: ProofOptions): Promise<ProofSummary> {
                   concurrency: c.steps.concurrency,
                   onProgress: progressOf("answers (steps)"),
                 });
-                const { client: cl } = await modelClient();
-                const answerLabels = await labelSteps({
-                  steps: join(out, "answer-steps"),
-                  out: answersDir,
-                  client: cl,
-                  model: name,
-                  rollouts: c.labels.rollouts,
-                  promptStyle: c.promptStyle,
-                  chatTemplate: c.chatTemplate,
-                  temperature: c.labels.temperature,
-                  ...(c.labels.topP !== undefined && { topP: c.labels.topP }),
-                  maxTokens: c.labels.maxTokens,
-                  seed: c.seed,
-                  minSteps: c.labels.minSteps,
-                  limit: a.trajectories,
-                  verify,
-                  concurrency: c.labels.concurrency,
-                  onProgress: progressOf("answers (labelled trajectories)"),
-                });
+                const answerLabels = await labelWith(
+                  join(out, "answer-steps"),
+                  answersDir,
+                  a.trajectories,
+                  "answers (labelled trajectories)",
+                );
                 return {
                   run: run.id,
                   samples: run.samples,
