@@ -44,8 +44,9 @@ import { throttled } from "./throttle.js";
  * `rtlgym search --config recipes/stepprm/testbed.yaml`: the StepPRM proof (issue 14 section 4) from an SFT model.
  * Stages, each kept in the out folder and reused by a rerun with the same settings: step trajectories of the train
  * split (`data steps`), Math-Shepherd labels with rollouts from the served SFT model (`data step-labels`), optionally
- * the same for the model's own answers to train problems (`answers`), the PRM (`train prm`), then every search variant (`sample`, `best-of-n+prm`, `best-of-n+signals`, `mcts+prm`, ...) at the
- * same budget on the held-out split, with and without retrieval, against the served SFT model and the served PRM.
+ * the same for the model's own answers to train problems (`answers`), the PRM (`train prm`), then every search
+ * variant (`sample`, `best-of-n+prm`, `best-of-n+signals`, `mcts+prm`, ...) at the same budget on the held-out split,
+ * with and without retrieval, against the served SFT model and the served PRM.
  */
 
 /** A variant: a strategy, with its value from the PRM (`+prm`) or the per-signal prefix score (`+signals`). */

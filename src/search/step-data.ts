@@ -261,8 +261,7 @@ export async function buildStepData(options: StepDataOptions): Promise<StepDataS
       }),
     ),
   );
-  const keptAt = rows.flatMap((r, k) => (r ? [k] : []));
-  const kept = keptAt.map((k) => rows[k] as TrajectoryRow);
+  const kept = rows.filter((r): r is TrajectoryRow => r !== undefined);
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, "steps.jsonl"), kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
@@ -275,10 +274,8 @@ export async function buildStepData(options: StepDataOptions): Promise<StepDataS
     steps: kept.reduce((n, r) => n + r.steps.length, 0),
     skipped,
     illFormed: kept.reduce((n, r) => n + r.steps.filter((s) => s.status === "compile_error").length, 0),
-    lastDiffers: keptAt.filter((k) => {
-      const r = rows[k] as TrajectoryRow;
-      return r.header + r.steps.map((s) => s.code).join("") !== (solutions[k] as Solution).code;
-    }).length,
+    lastDiffers: rows.filter((r, k) => r && r.header + r.steps.map((s) => s.code).join("") !== solutions[k]?.code)
+      .length,
     ...(options.samples && {
       answers: { pass: answers.filter((a) => a === "pass").length, fail: answers.filter((a) => a === "fail").length },
     }),
